@@ -1,0 +1,773 @@
+"""The out-of-time evaluation engine.
+
+:func:`evaluate_out_of_time` trains a clone of the estimator once per anchor on the
+anchor's training window, predicts once on all of that anchor's later rows, and scores
+each evaluation window over a contiguous slice of those predictions.
+:func:`evaluate_predictions` does the scoring part for predictions made elsewhere.
+"""
+
+from __future__ import annotations
+
+import numbers
+import time as _time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from oot._time import TimeKind
+from oot._validation import (
+    EstimatorFitError,
+    InvalidParameterError,
+    WindowWarning,
+    check_columns,
+    check_option,
+    check_random_state_param,
+    check_scalar,
+    param_message,
+    warn,
+)
+from oot.metrics import Metric, get_metric, score_windows
+from oot.results import SCORE_COLUMNS, OOTEvaluation
+from oot.windows import TimeAxis, WindowPlan, make_plan
+
+__all__ = ["evaluate_out_of_time", "evaluate_predictions"]
+
+_STATUS_TEXT = {
+    "empty": "empty (no rows)",
+    "too_small": "too small (fewer than min_window_size={mws} rows)",
+    "one_class": "one class only (the metric needs both)",
+    "undefined": "metric undefined",
+    "anchor_failed": "their anchor's model failed (on_error='skip')",
+}
+
+
+# ----------------------------------------------------------------- target handling
+@dataclass(frozen=True)
+class _Target:
+    """The target, sorted by time and encoded for the metric."""
+
+    y: np.ndarray               # encoded: 0/1 binary, codes multiclass, floats regression
+    classes: np.ndarray | None  # original labels (classification)
+    pos_label: Any
+    task: str                   # "binary" | "multiclass" | "regression" | "raw"
+
+    @property
+    def n_classes(self) -> int | None:
+        return None if self.classes is None else len(self.classes)
+
+
+def _prepare_target(values: np.ndarray, name: str, metric: Metric, pos_label: Any,
+                    func: str) -> _Target:
+    task = metric.task
+    if task in ("binary", "classification"):
+        ser = pd.Series(values)
+        na = ser.isna().to_numpy()
+        if na.any():
+            raise InvalidParameterError(
+                f"The target column {name!r} has {int(na.sum())} missing value(s) (row "
+                f"positions {np.flatnonzero(na)[:5].tolist()}). Drop those rows before "
+                f"calling {func}.")
+        classes = np.unique(values)
+        if len(classes) < 2:
+            raise InvalidParameterError(
+                f"The target column {name!r} has a single class ({classes.tolist()}), so "
+                f"metric {metric.name!r} cannot be computed. Check the target column.")
+        if len(classes) > 2 and task == "binary":
+            raise InvalidParameterError(
+                f"Metric {metric.name!r} needs a binary target, but column {name!r} has "
+                f"{len(classes)} classes ({classes[:10].tolist()}). Use a multiclass metric "
+                "such as 'accuracy', 'balanced_accuracy', 'log_loss' or 'roc_auc'.")
+        if values.dtype.kind == "f" and len(classes) > 20 and not np.all(
+                classes == np.round(classes)):
+            raise InvalidParameterError(
+                f"Metric {metric.name!r} is a classification metric, but the target column "
+                f"{name!r} looks continuous ({len(classes)} distinct float values). Use a "
+                "regression metric such as 'rmse' or 'mae'.")
+        if len(classes) == 2:
+            if pos_label is None:
+                pos_label = classes[-1]
+            elif pos_label not in set(classes.tolist()):
+                raise InvalidParameterError(param_message(
+                    "pos_label", func, f"one of the target's classes {classes.tolist()}",
+                    pos_label))
+            return _Target((values == pos_label).astype(np.int64), classes, pos_label,
+                           "binary")
+        codes = np.searchsorted(classes, values).astype(np.int64)
+        return _Target(codes, classes, None, "multiclass")
+    # regression or custom
+    if task == "regression":
+        try:
+            y = np.asarray(values, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise InvalidParameterError(
+                f"Metric {metric.name!r} is a regression metric, but the target column "
+                f"{name!r} is not numeric (dtype {pd.Series(values).dtype}). Use a "
+                "classification metric such as 'roc_auc' or 'accuracy'.") from exc
+        bad = ~np.isfinite(y)
+        if bad.any():
+            raise InvalidParameterError(
+                f"The target column {name!r} has {int(bad.sum())} missing or infinite "
+                f"value(s) (row positions {np.flatnonzero(bad)[:5].tolist()}). Drop or fix "
+                f"those rows before calling {func}.")
+        return _Target(y, None, None, "regression")
+    na = pd.isna(values)
+    if np.any(na):
+        raise InvalidParameterError(
+            f"The target column {name!r} has {int(np.sum(na))} missing value(s). Drop "
+            f"those rows before calling {func}.")
+    return _Target(np.asarray(values), None, pos_label, "raw")
+
+
+def _response(estimator: Any, X: Any, metric: Metric, target: _Target) -> np.ndarray:
+    """The predictions the metric needs, encoded like the target."""
+    resp = metric.response
+    if resp in ("predict_proba", "decision_function"):
+        has_proba = hasattr(estimator, "predict_proba")
+        has_dec = hasattr(estimator, "decision_function")
+        if resp == "predict_proba" and has_proba:
+            proba = np.asarray(estimator.predict_proba(X), dtype=float)
+            est_classes = list(getattr(estimator, "classes_", range(proba.shape[1])))
+            if target.task == "binary":
+                if target.pos_label not in est_classes:
+                    raise ValueError(
+                        f"the fitted estimator never saw the positive class "
+                        f"{target.pos_label!r} (its classes: {est_classes})")
+                return proba[:, est_classes.index(target.pos_label)]
+            if target.task == "multiclass":
+                assert target.classes is not None
+                out = np.zeros((proba.shape[0], len(target.classes)))
+                for i, c in enumerate(est_classes):
+                    out[:, int(np.searchsorted(target.classes, c))] = proba[:, i]
+                return out
+            return proba[:, -1] if proba.ndim == 2 and proba.shape[1] == 2 else proba
+        if has_dec and (resp == "decision_function" or metric.requires_two_classes) and (
+                target.task in ("binary", "raw")):
+            dec = np.asarray(estimator.decision_function(X), dtype=float)
+            est_classes = list(getattr(estimator, "classes_", [0, 1]))
+            if dec.ndim == 1 and target.task == "binary" and est_classes and (
+                    est_classes[-1] != target.pos_label):
+                dec = -dec
+            return dec
+        raise AttributeError(
+            f"the estimator {type(estimator).__name__} has no predict_proba"
+            + (" or decision_function" if metric.requires_two_classes else "")
+            + f", which metric {metric.name!r} needs")
+    pred = np.asarray(estimator.predict(X))
+    if target.task == "binary":
+        return (pred == target.pos_label).astype(np.int64)
+    if target.task == "multiclass":
+        assert target.classes is not None
+        return np.searchsorted(target.classes, pred).astype(np.int64)
+    if target.task == "regression":
+        return pred.astype(float)
+    return pred
+
+
+def _check_response_method(estimator: Any, metric: Metric, func: str) -> None:
+    resp = metric.response
+    if resp == "predict":
+        ok = hasattr(estimator, "predict")
+        need = "predict"
+    elif resp == "decision_function":
+        ok = hasattr(estimator, "decision_function") or hasattr(estimator, "predict_proba")
+        need = "decision_function or predict_proba"
+    else:
+        ok = hasattr(estimator, "predict_proba") or (
+            metric.requires_two_classes and hasattr(estimator, "decision_function"))
+        need = "predict_proba" + (" or decision_function" if metric.requires_two_classes
+                                  else "")
+    if not ok:
+        raise InvalidParameterError(param_message(
+            "estimator", func, f"an estimator with {need}, which metric {metric.name!r} "
+            "needs", estimator,
+            "Use a probabilistic classifier, or wrap it in "
+            "sklearn.calibration.CalibratedClassifierCV." if "proba" in need else None))
+
+
+# --------------------------------------------------------------------- the engine
+def _set_seed(est: Any, seed: int) -> Any:
+    params = est.get_params(deep=True)
+    keys = [k for k in params if k == "random_state" or k.endswith("__random_state")]
+    if keys:
+        est.set_params(**dict.fromkeys(keys, seed))
+    return est
+
+
+def _fit_score_anchor(
+    estimator: Any, X_train: Any, y_train: np.ndarray, X_eval: Any, y_eval: np.ndarray,
+    starts: np.ndarray, stops: np.ndarray, metric: Metric, target: _Target,
+    min_window_size: int, seed: int | None, score_seed: int,
+) -> dict[str, Any]:
+    """One anchor: clone, fit once, predict once, score every window. Runs in workers."""
+    from sklearn.base import clone
+
+    t0 = _time.perf_counter()
+    est = clone(estimator)
+    if seed is not None:
+        _set_seed(est, seed)
+    out: dict[str, Any] = {"status": "ok", "message": ""}
+    try:
+        est.fit(X_train, y_train if target.task != "binary" else _decode_binary(
+            y_train, target))
+    except Exception as exc:  # noqa: BLE001 - reported with the anchor, re-raised by caller
+        out.update(status="failed", stage="fit", error=exc)
+        return out
+    t1 = _time.perf_counter()
+    try:
+        pred = _response(est, X_eval, metric, target)
+    except Exception as exc:  # noqa: BLE001
+        out.update(status="failed", stage="predict", error=exc)
+        return out
+    t2 = _time.perf_counter()
+    ws = score_windows(metric, y_eval, pred, starts, stops, min_window_size=min_window_size,
+                       n_classes=target.n_classes if target.task == "multiclass" else None,
+                       random_state=score_seed)
+    out.update(scores=ws, fit_time=t1 - t0, predict_time=t2 - t1,
+               score_time=_time.perf_counter() - t2)
+    return out
+
+
+def _decode_binary(y01: np.ndarray, target: _Target) -> np.ndarray:
+    """Binary targets are fitted on their original labels (so classes_ match)."""
+    assert target.classes is not None
+    neg = target.classes[0] if target.classes[0] != target.pos_label else target.classes[1]
+    return np.where(y01 == 1, target.pos_label, neg)
+
+
+def _scores_frame(plan: WindowPlan, per_anchor: list[dict[str, Any]], target: _Target,
+                  ) -> pd.DataFrame:
+    ax = plan.axis
+    n_w = plan.n_windows
+    score = np.full(n_w, np.nan)
+    se = np.full(n_w, np.nan)
+    n = (plan.hi - plan.lo).astype(np.int64)
+    status = np.empty(n_w, dtype=object)
+    n_pos = np.zeros(n_w, dtype=np.int64)
+    for a, res in enumerate(per_anchor):
+        sel = np.flatnonzero(plan.anchor_idx == a)
+        if res["status"] != "ok":
+            status[sel] = "anchor_failed"
+            if target.task == "binary":
+                n_pos[sel] = [int(target.y[plan.lo[i]:plan.hi[i]].sum()) for i in sel]
+            continue
+        ws = res["scores"]
+        score[sel] = ws.score
+        se[sel] = ws.se
+        status[sel] = ws.status
+        if ws.n_pos is not None:
+            n_pos[sel] = ws.n_pos
+
+    def stamps(v: np.ndarray) -> Any:
+        if ax.kind == "numeric":
+            return v.astype(float)
+        out = pd.to_datetime(v.astype("int64"), unit="ns")
+        if ax.tz is not None:
+            out = out.tz_localize("UTC").tz_convert(ax.tz)
+        return out
+
+    ai = plan.anchor_idx
+    age: Any = (pd.to_timedelta(plan.age.astype("int64"), unit="ns")
+                if ax.kind == "datetime" else plan.age.astype(float))
+    df = pd.DataFrame({
+        "anchor": (ai + 1).astype(np.int64),
+        "cutoff": stamps(plan.cutoff[ai]),
+        "train_start": stamps(plan.train_start[ai]),
+        "window": plan.window.astype(np.int64),
+        "window_start": stamps(plan.start),
+        "window_end": stamps(plan.end),
+        "age": age,
+        "n": n,
+        "score": score,
+        "se": se,
+        "status": pd.Series(status, dtype=object),
+        "partial": plan.partial.astype(bool),
+    })
+    if target.task == "binary":
+        df["n_pos"] = n_pos
+        df["n_neg"] = n - n_pos
+    return df[SCORE_COLUMNS + (["n_pos", "n_neg"] if target.task == "binary" else [])]
+
+
+def _warn_windows(scores: pd.DataFrame, min_window_size: int, stacklevel: int) -> None:
+    bad = scores[scores["status"] != "ok"]
+    if len(bad) == 0:
+        return
+    counts = bad["status"].value_counts()
+    parts = [f"{int(c)} {_STATUS_TEXT.get(str(s), str(s)).format(mws=min_window_size)}"
+             for s, c in counts.items()]
+    warn(
+        f"{len(bad)} of {len(scores)} evaluation windows could not be scored and are left "
+        f"out of every fit: {'; '.join(parts)}. See the 'status' column of "
+        "OOTEvaluation.scores.",
+        WindowWarning, stacklevel=stacklevel + 1,
+    )
+
+
+def _check_common(func: str, data: Any, min_window_size: Any, random_state: Any) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise InvalidParameterError(param_message(
+            "data", func, "a pandas DataFrame", type(data).__name__,
+            "Build one with pandas.DataFrame(...) with a time and a target column."))
+    check_scalar(min_window_size, "min_window_size", func, kind="int", low=1)
+    check_random_state_param(random_state, func)
+
+
+def _seeds(random_state: Any, n: int) -> tuple[list[int | None], list[int]]:
+    """Per-anchor seeds for the estimator and for bootstrap SEs, independent of n_jobs."""
+    if random_state is None:
+        ss = np.random.SeedSequence(0)
+        est_seeds: list[int | None] = [None] * n
+    else:
+        if isinstance(random_state, np.random.RandomState):
+            base = int(random_state.randint(0, 2**31 - 1))
+        elif isinstance(random_state, np.random.Generator):
+            base = int(random_state.integers(0, 2**31 - 1))
+        else:
+            base = int(random_state)
+        ss = np.random.SeedSequence(base)
+        est_seeds = []
+    children = ss.spawn(2 * n)
+    if random_state is not None:
+        est_seeds = [int(c.generate_state(1)[0] % (2**31 - 1)) for c in children[:n]]
+    score_seeds = [int(c.generate_state(1)[0]) for c in children[n:]]
+    return est_seeds, score_seeds
+
+
+def evaluate_out_of_time(
+    data: pd.DataFrame,
+    estimator: Any,
+    *,
+    target: str,
+    time: str,
+    features: Sequence[str] | None = None,
+    metric: str | Metric = "roc_auc",
+    train_window: Any = "365D",
+    eval_window: Any = "30D",
+    gap: Any = None,
+    horizon: Any = None,
+    anchors: int | Sequence[Any] = 1,
+    anchor_step: Any = None,
+    expanding: bool = False,
+    min_window_size: int = 30,
+    pos_label: Any = None,
+    on_error: str = "raise",
+    n_jobs: int | None = None,
+    random_state: Any = None,
+    progress: bool = False,
+) -> OOTEvaluation:
+    """Train on each anchor window and score the frozen model on every later window.
+
+    For each anchor the estimator is cloned, fitted once on the anchor's training rows
+    and asked once for predictions on all rows after ``cutoff + gap``; each evaluation
+    window is then scored on a contiguous slice of those predictions, with the score's
+    standard error from the window's own rows.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per observation, with a time column, a target column and features. Rows
+        need not be sorted; timestamps may repeat. It is never modified.
+    estimator : estimator object
+        Any scikit-learn estimator or Pipeline; it is cloned for every anchor.
+    target : str
+        Name of the target column.
+    time : str
+        Name of the time column: datetime64 (naive or tz-aware), ISO strings, or numbers.
+    features : list of str, default=None
+        Feature columns; None uses every column but ``target`` and ``time``.
+    metric : str or Metric, default="roc_auc"
+        A name from :func:`oot.metrics.available` or an :class:`oot.Metric`.
+    train_window : str, Timedelta, offset or number, default="365D"
+        Length of each training window (``"365D"``, ``"12MS"``; numbers for numeric time).
+    eval_window : str, Timedelta, offset or number, default="30D"
+        Length of the evaluation windows; a calendar offset (``"MS"``, ``"QS"``) gives
+        calendar periods.
+    gap : str, Timedelta or number, default=None
+        Label latency or deployment delay between the cutoff and the first window; None
+        means no gap.
+    horizon : str, Timedelta, number or None, default=None
+        Evaluate only up to ``cutoff + horizon``; None evaluates up to the end of the data.
+    anchors : int or list, default=1
+        Number of anchors, or an explicit list of cutoffs.
+    anchor_step : length or None, default=None
+        Spacing of successive anchors; defaults to ``eval_window``.
+    expanding : bool, default=False
+        Train on all data before each cutoff instead of a sliding window.
+    min_window_size : int, default=30
+        Windows with fewer rows are kept with ``score = NaN`` and status "too_small".
+    pos_label : scalar, default=None
+        Positive class for binary metrics; the greater label when None.
+    on_error : {"raise", "skip"}, default="raise"
+        When an anchor's fit or predict fails: raise (naming the anchor), or record the
+        failure in :attr:`OOTEvaluation.anchors` and go on with the other anchors.
+    n_jobs : int, default=None
+        Anchors run in parallel with joblib (``-1``: all cores). Within
+        ``joblib.parallel_config(backend="dask")`` they run on a Dask cluster.
+    random_state : int, Generator or None, default=None
+        Seeds the estimator's ``random_state`` parameters (a different seed per anchor,
+        the same whatever ``n_jobs``) and any bootstrap standard errors.
+    progress : bool, default=False
+        Show a progress bar over anchors (notebook-aware tqdm).
+
+    Returns
+    -------
+    OOTEvaluation
+        One row per anchor x window in :attr:`OOTEvaluation.scores`.
+
+    Raises
+    ------
+    InvalidParameterError
+        For bad arguments or columns (the message names them and says how to fix them).
+    EstimatorFitError
+        When an anchor's fit or predict fails and ``on_error="raise"``.
+
+    Warns
+    -----
+    WindowWarning
+        Once, counting the windows that could not be scored.
+
+    See Also
+    --------
+    evaluate_predictions : Score predictions made by a model trained elsewhere.
+    recommend_retrain_interval : The whole analysis, up to the recommendation.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from oot import evaluate_out_of_time
+    >>> from oot.datasets import make_drifting_regression
+    >>> ds = make_drifting_regression(n_samples=3000, random_state=0)
+    >>> ev = evaluate_out_of_time(ds.frame, LinearRegression(), target=ds.target,
+    ...                           time=ds.time, metric="rmse", train_window="180D",
+    ...                           eval_window="30D", anchors=3)
+    >>> ev.scores.columns.tolist()[:8]
+    ['anchor', 'cutoff', 'train_start', 'window', 'window_start', 'window_end', 'age', 'n']
+    >>> bool(ev.scores["score"].notna().all())
+    True
+    """
+    func = "evaluate_out_of_time"
+    _check_common(func, data, min_window_size, random_state)
+    if estimator is None or not hasattr(estimator, "fit"):
+        raise InvalidParameterError(param_message(
+            "estimator", func, "a scikit-learn estimator (an object with fit)", estimator))
+    check_option(on_error, "on_error", func, ["raise", "skip"])
+    if n_jobs is not None:
+        check_scalar(n_jobs, "n_jobs", func, kind="int", allow_none=True)
+        if n_jobs == 0:
+            raise InvalidParameterError(param_message(
+                "n_jobs", func, "a non-zero int or None", n_jobs,
+                "Use n_jobs=-1 for all cores."))
+    if not isinstance(progress, (bool, np.bool_)):
+        raise InvalidParameterError(param_message("progress", func, "a bool", progress))
+    m = get_metric(metric, func=func)
+    _check_response_method(estimator, m, func)
+    cols = list(data.columns)
+    check_columns([target], cols, "target", func)
+    if time is None:
+        raise InvalidParameterError(param_message("time", func, "a column name", time))
+    check_columns([time], cols, "time", func)
+    if target == time:
+        raise InvalidParameterError(param_message(
+            "target", func, "a column other than the time column", target))
+    if features is None:
+        feats = [c for c in cols if c not in (target, time)]
+    else:
+        if isinstance(features, str):
+            raise InvalidParameterError(param_message(
+                "features", func, "a list of column names", features,
+                f"Write features=[{features!r}] for a single feature."))
+        feats = list(features)
+        check_columns(feats, cols, "features", func)
+        clash = [f for f in feats if f in (target, time)]
+        if clash:
+            raise InvalidParameterError(param_message(
+                "features", func, "columns other than the target and time columns", clash))
+    if not feats:
+        raise InvalidParameterError(param_message(
+            "features", func, "a non-empty list of feature columns", features,
+            "The DataFrame has no column besides the target and the time."))
+
+    ax = TimeAxis.from_column(data, time, func)
+    plan = make_plan(ax, func=func, train_window=train_window, eval_window=eval_window,
+                     gap=gap, horizon=horizon, anchors=anchors, anchor_step=anchor_step,
+                     expanding=expanding)
+    order = ax.order
+    y_raw = data[target].to_numpy()
+    tgt = _prepare_target(y_raw, str(target), m, pos_label, func)
+    y_sorted = tgt.y if ax.is_sorted else tgt.y[order]
+    tgt_sorted = _Target(y_sorted, tgt.classes, tgt.pos_label, tgt.task)
+    X_all = data[feats]
+    if not ax.is_sorted:
+        # only the rows some anchor uses, in time order: one take, no per-window copies
+        X_all = X_all.take(order)
+
+    est_seeds, score_seeds = _seeds(random_state, plan.n_anchors)
+
+    def task(a: int) -> tuple[Callable[..., dict[str, Any]], tuple[Any, ...], dict[str, Any]]:
+        lo, hi = int(plan.train_lo[a]), int(plan.train_hi[a])
+        elo, ehi = plan.eval_range(a)
+        sel = plan.anchor_idx == a
+        return (_fit_score_anchor, (
+            estimator, X_all.iloc[lo:hi], y_sorted[lo:hi], X_all.iloc[elo:ehi],
+            y_sorted[elo:ehi], plan.lo[sel] - elo, plan.hi[sel] - elo, m, tgt_sorted,
+            int(min_window_size), est_seeds[a], score_seeds[a]), {})
+
+    results = _run_anchors(task, plan.n_anchors, n_jobs, progress)
+
+    anchor_rows = []
+    for a, res in enumerate(results):
+        msg = ""
+        if res["status"] != "ok":
+            exc = res["error"]
+            msg = f"{res['stage']} failed: {type(exc).__name__}: {exc}"
+            if on_error == "raise":
+                raise EstimatorFitError(
+                    f"Anchor {a + 1} of {plan.n_anchors} (cutoff "
+                    f"{ax.to_stamp(plan.cutoff[a])}, "
+                    f"{int(plan.train_hi[a] - plan.train_lo[a])} training rows): the "
+                    f"estimator's {msg}. Pass on_error='skip' to record the failure and go "
+                    "on with the other anchors.") from exc
+        anchor_rows.append({
+            "anchor": a + 1,
+            "cutoff": ax.to_stamp(plan.cutoff[a]),
+            "train_start": ax.to_stamp(plan.train_start[a]),
+            "n_train": int(plan.train_hi[a] - plan.train_lo[a]),
+            "status": res["status"],
+            "message": msg,
+            "fit_time": float(res.get("fit_time", np.nan)),
+            "predict_time": float(res.get("predict_time", np.nan)),
+        })
+    if on_error == "skip" and all(r["status"] != "ok" for r in results):
+        first = results[0]["error"]
+        raise EstimatorFitError(
+            f"Every anchor's model failed ({plan.n_anchors} of {plan.n_anchors}); the first: "
+            f"{anchor_rows[0]['message']}.") from first
+    scores = _scores_frame(plan, results, tgt_sorted)
+    _warn_windows(scores, int(min_window_size), stacklevel=2)
+    anchors_df = pd.DataFrame(anchor_rows)
+    params = _params(train_window, eval_window, gap, horizon, anchors, anchor_step,
+                     expanding, min_window_size, m)
+    params.update(estimator=repr(estimator), target=str(target), time=str(time),
+                  features=[str(f) for f in feats], on_error=on_error,
+                  pos_label=_jsonable(tgt.pos_label))
+    return OOTEvaluation(scores=scores, metric=m, time_kind=ax.kind, anchors=anchors_df,
+                         params=params, data_info=_data_info(ax, data))
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _params(train_window: Any, eval_window: Any, gap: Any, horizon: Any, anchors: Any,
+            anchor_step: Any, expanding: Any, min_window_size: Any, m: Metric,
+            ) -> dict[str, Any]:
+    def txt(v: Any) -> Any:
+        if v is None or isinstance(v, (int, float, str, bool)):
+            return v
+        return str(v)
+
+    return {
+        "metric": m.name,
+        "train_window": txt(train_window),
+        "eval_window": txt(eval_window),
+        "gap": txt(gap),
+        "horizon": txt(horizon),
+        "anchors": anchors if isinstance(anchors, numbers.Integral) else [
+            str(a) for a in anchors],
+        "anchor_step": txt(anchor_step),
+        "expanding": bool(expanding),
+        "min_window_size": int(min_window_size),
+    }
+
+
+def _data_info(ax: TimeAxis, data: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "n_rows": int(len(data)),
+        "time_min": ax.to_stamp(ax.t_min),
+        "time_max": ax.to_stamp(ax.t_max),
+        "time_column": ax.name,
+    }
+
+
+def _run_anchors(
+    task: Callable[[int], tuple[Callable[..., dict[str, Any]], tuple[Any, ...],
+                                dict[str, Any]]],
+    n_anchors: int, n_jobs: int | None, progress: bool,
+) -> list[dict[str, Any]]:
+    """Run one job per anchor, serially or with joblib, with an optional progress bar."""
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_anchors, desc="anchors", unit="anchor")
+    try:
+        from joblib.parallel import get_active_backend
+
+        backend, config_jobs = get_active_backend()
+        on_cluster = "Dask" in type(backend).__name__
+        if n_jobs == 1 or (n_jobs is None and config_jobs in (None, 1) and not on_cluster):
+            out = []
+            for a in range(n_anchors):
+                f, args, kw = task(a)
+                out.append(f(*args, **kw))
+                if bar is not None:
+                    bar.update(1)
+            return out
+        if n_jobs is None and on_cluster:
+            n_jobs = -1
+        from joblib import Parallel, delayed
+
+        par = Parallel(n_jobs=n_jobs, return_as="generator")
+        gen = par(delayed(f)(*args, **kw) for f, args, kw in (task(a) for a in range(
+            n_anchors)))
+        out = []
+        for r in gen:
+            out.append(r)
+            if bar is not None:
+                bar.update(1)
+        return out
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def evaluate_predictions(
+    data: pd.DataFrame,
+    *,
+    y_true: str,
+    y_pred: str | Sequence[str],
+    time: str,
+    cutoff: Any,
+    metric: str | Metric = "roc_auc",
+    eval_window: Any = "30D",
+    gap: Any = None,
+    horizon: Any = None,
+    min_window_size: int = 30,
+    pos_label: Any = None,
+    random_state: Any = None,
+) -> OOTEvaluation:
+    """Score predictions made by a model trained elsewhere, window by window.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Rows with the time, the true target and the model's predictions.
+    y_true : str
+        Column of true values.
+    y_pred : str or list of str
+        Column(s) of predictions: scores or probabilities of the positive class for
+        ``roc_auc``/``average_precision``/``log_loss``/``brier``, labels for label
+        metrics, values for regression. A list gives one anchor per column, each with
+        its cutoff in ``cutoff`` (several models trained elsewhere).
+    time : str
+        Time column.
+    cutoff : timestamp, number, or list of them
+        End of each model's training data (one per ``y_pred`` column). Rows before
+        ``cutoff + gap`` are not scored.
+    metric : str or Metric, default="roc_auc"
+    eval_window, gap, horizon, min_window_size, pos_label, random_state
+        As in :func:`evaluate_out_of_time`.
+
+    Returns
+    -------
+    OOTEvaluation
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from oot import evaluate_predictions
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=900, freq="4h")})
+    >>> df["y"] = rng.integers(0, 2, len(df))
+    >>> df["p"] = np.clip(0.3 * df["y"] + 0.7 * rng.random(len(df)), 0, 1)
+    >>> ev = evaluate_predictions(df, y_true="y", y_pred="p", time="ts",
+    ...                           cutoff="2024-01-15", eval_window="30D")
+    >>> ev.scores[["window", "n"]].values.tolist()
+    [[1, 180], [2, 180]]
+    """
+    func = "evaluate_predictions"
+    _check_common(func, data, min_window_size, random_state)
+    m = get_metric(metric, func=func)
+    cols = list(data.columns)
+    preds = [y_pred] if isinstance(y_pred, str) else list(y_pred)
+    check_columns([y_true], cols, "y_true", func)
+    check_columns(preds, cols, "y_pred", func)
+    check_columns([time], cols, "time", func)
+    cuts = list(cutoff) if (isinstance(cutoff, Sequence) and not isinstance(cutoff, str)) \
+        else [cutoff]
+    if len(cuts) != len(preds):
+        raise InvalidParameterError(param_message(
+            "cutoff", func, f"one cutoff per y_pred column ({len(preds)})", cutoff))
+    ax = TimeAxis.from_column(data, time, func)
+    kind: TimeKind = ax.kind
+    for c in cuts:
+        try:
+            v = ax.from_stamp(c) if kind == "datetime" else float(c)
+        except (TypeError, ValueError) as exc:
+            raise InvalidParameterError(param_message(
+                "cutoff", func, "a timestamp" if kind == "datetime" else "a number", c)
+            ) from exc
+        if not (float(ax.t_min) <= v < ax.data_end):
+            raise InvalidParameterError(param_message(
+                "cutoff", func, f"inside the data's time span {ax.span_text()}", c))
+    # the plan: one anchor per prediction column; training window irrelevant
+    tw = "1ns" if kind == "datetime" else 1e-9
+    plan = make_plan(ax, func=func, train_window=tw, eval_window=eval_window, gap=gap,
+                     horizon=horizon, anchors=cuts, expanding=True)
+    order = ax.order
+    tgt = _prepare_target(data[y_true].to_numpy(), str(y_true), m, pos_label, func)
+    y_sorted = tgt.y[order]
+    tgt_sorted = _Target(y_sorted, tgt.classes, tgt.pos_label, tgt.task)
+    _, score_seeds = _seeds(random_state, plan.n_anchors)
+    results: list[dict[str, Any]] = []
+    # cutoffs are sorted by make_plan; keep the column that goes with each
+    pairs = sorted(zip((ax.from_stamp(c) if kind == "datetime" else float(c) for c in cuts),
+                       preds, strict=True))
+    for a, (_, col) in enumerate(pairs):
+        elo, ehi = plan.eval_range(a)
+        raw = data[col].to_numpy()[order[elo:ehi]]
+        if tgt.task == "binary" and m.response == "predict":
+            p = (raw == tgt.pos_label).astype(np.int64)
+        elif tgt.task == "multiclass":
+            assert tgt.classes is not None
+            if m.response != "predict":
+                raise InvalidParameterError(param_message(
+                    "metric", func, "a label metric for a multiclass target with one "
+                    "prediction column", m.name))
+            p = np.searchsorted(tgt.classes, raw).astype(np.int64)
+        else:
+            p = np.asarray(raw, dtype=float) if tgt.task != "raw" else raw
+            if p.dtype.kind == "f" and not np.all(np.isfinite(p)):
+                raise InvalidParameterError(
+                    f"The prediction column {col!r} has {int((~np.isfinite(p)).sum())} "
+                    f"missing or infinite value(s) after the cutoff. Fill or drop them.")
+        sel = plan.anchor_idx == a
+        ws = score_windows(m, y_sorted[elo:ehi], p, plan.lo[sel] - elo, plan.hi[sel] - elo,
+                           min_window_size=int(min_window_size),
+                           n_classes=tgt.n_classes if tgt.task == "multiclass" else None,
+                           random_state=score_seeds[a])
+        results.append({"status": "ok", "scores": ws})
+    scores = _scores_frame(plan, results, tgt_sorted)
+    # a model trained elsewhere: its training start is unknown
+    scores["train_start"] = pd.NaT if kind == "datetime" else np.nan
+    if kind == "datetime" and ax.tz is not None:
+        scores["train_start"] = scores["train_start"].dt.tz_localize(ax.tz)
+    _warn_windows(scores, int(min_window_size), stacklevel=2)
+    anchors_df = pd.DataFrame({
+        "anchor": np.arange(1, plan.n_anchors + 1),
+        "cutoff": [ax.to_stamp(c) for c in plan.cutoff],
+        "prediction_column": [c for _, c in pairs],
+        "status": "ok",
+        "message": "",
+    })
+    params = _params(None, eval_window, gap, horizon, [str(c) for c in cuts], None, False,
+                     min_window_size, m)
+    params.update(y_true=str(y_true), y_pred=[str(p) for p in preds], time=str(time),
+                  pos_label=_jsonable(tgt.pos_label))
+    return OOTEvaluation(scores=scores, metric=m, time_kind=kind, anchors=anchors_df,
+                         params=params, data_info=_data_info(ax, data))

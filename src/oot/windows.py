@@ -1,0 +1,648 @@
+"""The time axis and the window plan: anchors (training cutoffs) and evaluation windows.
+
+The time column is sorted once; every training window and evaluation window is then a
+contiguous range ``[lo, hi)`` over that order, found by ``searchsorted``. No boolean mask
+per window and no copy of the data per window.
+
+Definitions (see the user guide, "Concepts"):
+
+* anchor ``j`` has cutoff ``c_j``; it trains on ``c_j - train_window <= t < c_j`` (or
+  ``t_min <= t < c_j`` with ``expanding=True``); ``c_1 = t_min + train_window`` and
+  ``c_j = c_1 + (j - 1) * anchor_step``;
+* evaluation starts at ``c_j + gap``; windows of length ``eval_window`` follow one another
+  (a calendar offset such as ``"MS"`` gives calendar periods, the first starting at the
+  first period boundary at or after ``c_j + gap``) until ``c_j + horizon`` or the end of
+  the data; the last window is kept, flagged partial, when the data covers at least half
+  of it;
+* the age of a window is its midpoint minus the cutoff.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import numbers
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from oot._time import TimeKind
+from oot._validation import (
+    InvalidParameterError,
+    check_columns,
+    check_scalar,
+    param_message,
+)
+
+__all__ = ["OutOfTimeSplit", "TimeAxis", "WindowPlan", "make_plan", "parse_length"]
+
+_NS_PER_DAY = 86_400 * 10**9
+
+
+# --------------------------------------------------------------------------- lengths
+@dataclass(frozen=True)
+class Length:
+    """A window length: fixed (ns for datetime, a number for numeric) or calendar."""
+
+    fixed: float | None = None
+    offset: pd.DateOffset | None = None
+    text: str = ""
+
+    @property
+    def is_calendar(self) -> bool:
+        return self.offset is not None
+
+
+def _relative_offset(off: pd.DateOffset) -> pd.DateOffset:
+    """Anchored calendar offsets as relative shifts (``MS`` -> one month later)."""
+    n = int(getattr(off, "n", 1))
+    name = type(off).__name__
+    if "Month" in name:
+        return pd.DateOffset(months=n)
+    if "Quarter" in name:
+        return pd.DateOffset(months=3 * n)
+    if "Year" in name:
+        return pd.DateOffset(years=n)
+    return off
+
+
+def parse_length(
+    value: Any,
+    param: str,
+    func: str,
+    time_kind: TimeKind,
+    *,
+    allow_zero: bool = False,
+    allow_none: bool = False,
+) -> Length | None:
+    """Parse a window length for the given time kind, or raise the standard error."""
+    if value is None:
+        if allow_none:
+            return None
+        raise InvalidParameterError(param_message(
+            param, func, "a window length" + (" like '30D', '2W' or 'MS'"
+                                              if time_kind == "datetime" else " (a number)"),
+            value))
+    sign = ">= 0" if allow_zero else "> 0"
+    if time_kind == "numeric":
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not ok or not np.isfinite(float(value)) or float(value) < 0 or (
+            float(value) == 0 and not allow_zero
+        ):
+            raise InvalidParameterError(param_message(
+                param, func, f"a number {sign} for numeric time (in the time column's units)",
+                value,
+                "Window lengths such as '30D' apply only to a datetime time column."
+                if isinstance(value, str) else None))
+        return Length(fixed=float(value), text=f"{float(value):g}")
+    # datetime time
+    expected = (f"a Timedelta or pandas offset {sign} for datetime time, like '30D', "
+                "'2W', 'MS' (calendar months) or 'QS'")
+    if isinstance(value, bool) or isinstance(value, numbers.Real):
+        raise InvalidParameterError(param_message(
+            param, func, expected, value,
+            f"Write the unit, e.g. {param}='{value}D' for {value} days."))
+    td: pd.Timedelta | None = None
+    off: pd.DateOffset | None = None
+    if isinstance(value, (pd.Timedelta, np.timedelta64, _dt.timedelta)):
+        td = pd.Timedelta(value)
+    elif isinstance(value, pd.DateOffset):
+        off = value
+    elif isinstance(value, str):
+        try:
+            td = pd.Timedelta(value)
+        except ValueError:
+            try:
+                off = to_offset(value)
+            except ValueError as exc:
+                raise InvalidParameterError(
+                    param_message(param, func, expected, value)
+                ) from exc
+    else:
+        raise InvalidParameterError(param_message(param, func, expected, value))
+    if off is not None and isinstance(off, pd.offsets.Tick):
+        td, off = pd.Timedelta(off), None
+    if td is not None:
+        if pd.isna(td) or td < pd.Timedelta(0) or (td == pd.Timedelta(0) and not allow_zero):
+            raise InvalidParameterError(param_message(param, func, expected, value))
+        return Length(fixed=float(td.value), text=str(value))
+    assert off is not None
+    if int(getattr(off, "n", 1)) <= 0:
+        raise InvalidParameterError(param_message(param, func, expected, value))
+    return Length(offset=off, text=str(value))
+
+
+# ------------------------------------------------------------------------ time axis
+class TimeAxis:
+    """The time column, parsed once and sorted once.
+
+    Datetime values are held as int64 nanoseconds since the epoch (UTC for tz-aware
+    columns, whose zone is kept for display and calendar arithmetic); numeric values as
+    float64.
+    """
+
+    def __init__(self, values: np.ndarray, kind: TimeKind, tz: Any, name: str) -> None:
+        self.kind: TimeKind = kind
+        self.tz = tz
+        self.name = name
+        self.values = values
+        self.order = np.argsort(values, kind="stable")
+        self.is_sorted = bool(np.all(self.order == np.arange(len(values))))
+        self.sorted = values[self.order]
+        self.t_min = self.sorted[0]
+        self.t_max = self.sorted[-1]
+        uniq = np.unique(self.sorted)
+        diffs = np.diff(uniq)
+        if len(diffs):
+            self.resolution = float(np.min(diffs))
+        else:
+            self.resolution = float(_NS_PER_DAY) if kind == "datetime" else 1.0
+        # the data cover [t_min, t_max + resolution): a daily series ends a day after its
+        # last stamp, so a 30-day window holding 30 daily rows is complete.
+        self.data_end = float(self.t_max) + self.resolution
+
+    # conversion --------------------------------------------------------------
+    def to_stamp(self, v: float) -> Any:
+        if self.kind == "numeric":
+            return float(v)
+        ts = pd.Timestamp(int(round(v)), unit="ns", tz="UTC" if self.tz else None)
+        return ts.tz_convert(self.tz) if self.tz else ts
+
+    def from_stamp(self, ts: Any) -> float:
+        if self.kind == "numeric":
+            return float(ts)
+        t = pd.Timestamp(ts)
+        if self.tz is not None and t.tz is None:
+            t = t.tz_localize(self.tz)
+        elif self.tz is None and t.tz is not None:
+            t = t.tz_convert(None)
+        return float(t.value)
+
+    def to_age(self, v: float) -> Any:
+        if self.kind == "numeric":
+            return float(v)
+        return pd.Timedelta(int(round(v)), unit="ns")
+
+    def shift(self, v: float, length: Length, k: float = 1.0, *, relative: bool = True) -> float:
+        """``v + k * length`` (k may be negative)."""
+        if length.fixed is not None:
+            return v + k * length.fixed
+        assert length.offset is not None
+        off = _relative_offset(length.offset) if relative else length.offset
+        ts = self.to_stamp(v)
+        kk = int(k)
+        if kk != k:
+            raise InvalidParameterError("Calendar offsets can only be shifted by whole steps.")
+        return self.from_stamp(ts + kk * off)
+
+    def span_text(self) -> str:
+        if self.kind == "numeric":
+            return f"{self.t_min:g} to {self.t_max:g} (span {self.data_end - self.t_min:g})"
+        days = (self.data_end - self.t_min) / _NS_PER_DAY
+        return (f"{self.to_stamp(self.t_min)} to {self.to_stamp(self.t_max)} "
+                f"({days:.4g} days)")
+
+    def length_text(self, length_value: float) -> str:
+        if self.kind == "numeric":
+            return f"{length_value:g}"
+        return f"{length_value / _NS_PER_DAY:.4g} days"
+
+    # construction --------------------------------------------------------------
+    @classmethod
+    def from_column(cls, data: pd.DataFrame | None, time: Any, func: str,
+                    values: Any = None) -> TimeAxis:
+        """Parse the ``time`` column (or ``values``) with clear errors."""
+        if values is None:
+            assert data is not None
+            if time is None:
+                col = pd.Series(data.index, index=data.index)
+                name = "index"
+            else:
+                check_columns([time], list(data.columns), "time", func)
+                col = data[time]
+                name = str(time)
+        else:
+            col = pd.Series(values)
+            name = str(time)
+        if len(col) == 0:
+            raise InvalidParameterError(
+                f"The 'data' parameter of {func} must have at least one row. Got an empty "
+                "DataFrame instead.")
+        dtype = col.dtype
+        if isinstance(dtype, pd.DatetimeTZDtype) or dtype.kind == "M":
+            ser = col
+        elif dtype.kind in "iuf":
+            arr = col.to_numpy(dtype=float)
+            bad = ~np.isfinite(arr)
+            if bad.any():
+                rows = np.flatnonzero(bad)[:5].tolist()
+                raise InvalidParameterError(
+                    f"The time column {name!r} has {int(bad.sum())} missing or infinite "
+                    f"value(s) (row positions {rows}). Drop or fill them before calling {func}.")
+            return cls(arr, "numeric", None, name)
+        elif dtype.kind == "b":
+            raise InvalidParameterError(param_message(
+                "time", func, "a column of datetimes or numbers", f"{name} (dtype bool)"))
+        else:
+            # strings or objects: try to parse as datetimes
+            try:
+                ser = pd.to_datetime(col, format="ISO8601")
+            except (ValueError, TypeError) as exc:
+                try:
+                    ser = pd.to_datetime(col, format="mixed")
+                except (ValueError, TypeError):
+                    first = col.iloc[0]
+                    raise InvalidParameterError(
+                        f"The time column {name!r} could not be parsed as datetimes "
+                        f"(dtype {dtype}, first value {first!r}): {exc}. Convert it with "
+                        "pandas.to_datetime, or pass numbers.") from exc
+            if not (isinstance(ser.dtype, pd.DatetimeTZDtype) or ser.dtype.kind == "M"):
+                raise InvalidParameterError(
+                    f"The time column {name!r} mixes time zones or kinds of value (parsed "
+                    f"dtype {ser.dtype}). Convert every value to one time zone, e.g. with "
+                    "pandas.to_datetime(..., utc=True).")
+        tz = ser.dt.tz if isinstance(ser.dtype, pd.DatetimeTZDtype) else None
+        na = ser.isna().to_numpy()
+        if na.any():
+            rows = np.flatnonzero(na)[:5].tolist()
+            raise InvalidParameterError(
+                f"The time column {name!r} has {int(na.sum())} missing value(s) (NaT; row "
+                f"positions {rows}). Drop or fill them before calling {func}.")
+        if tz is not None:
+            ns = ser.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+        else:
+            ns = ser.astype("datetime64[ns]")
+        arr = ns.to_numpy().view("int64").astype(float)
+        return cls(arr, "datetime", tz, name)
+
+
+# ---------------------------------------------------------------------------- plan
+@dataclass(frozen=True, eq=False)
+class WindowPlan:
+    """The anchors and windows as index ranges over the sorted time axis.
+
+    Per anchor (arrays of length ``n_anchors``): ``cutoff``, ``train_start``,
+    ``train_lo``, ``train_hi``. Per window (arrays of length ``n_windows``):
+    ``anchor_idx`` (0-based), ``window`` (1-based within its anchor), ``start``, ``end``,
+    ``lo``, ``hi``, ``partial`` and ``age``. Times are in the axis' units (ns or numbers).
+    """
+
+    axis: TimeAxis
+    cutoff: np.ndarray
+    train_start: np.ndarray
+    train_lo: np.ndarray
+    train_hi: np.ndarray
+    anchor_idx: np.ndarray
+    window: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    partial: np.ndarray
+    age: np.ndarray
+
+    @property
+    def n_anchors(self) -> int:
+        return len(self.cutoff)
+
+    @property
+    def n_windows(self) -> int:
+        return len(self.start)
+
+    def eval_range(self, a: int) -> tuple[int, int]:
+        """Sorted-row range ``[lo, hi)`` covering all of anchor ``a``'s windows."""
+        sel = self.anchor_idx == a
+        return int(self.lo[sel].min()), int(self.hi[sel].max())
+
+    def to_frame(self) -> pd.DataFrame:
+        ax = self.axis
+
+        def stamps(v: np.ndarray) -> Any:
+            if ax.kind == "numeric":
+                return v.astype(float)
+            out = pd.to_datetime(v.astype("int64"), unit="ns")
+            if ax.tz is not None:
+                out = out.tz_localize("UTC").tz_convert(ax.tz)
+            return out
+
+        ai = self.anchor_idx
+        age: Any = (pd.to_timedelta(self.age.astype("int64"), unit="ns")
+                    if ax.kind == "datetime" else self.age.astype(float))
+        return pd.DataFrame({
+            "anchor": (ai + 1).astype("int64"),
+            "cutoff": stamps(self.cutoff[ai]),
+            "train_start": stamps(self.train_start[ai]),
+            "n_train": (self.train_hi - self.train_lo)[ai].astype("int64"),
+            "window": self.window.astype("int64"),
+            "window_start": stamps(self.start),
+            "window_end": stamps(self.end),
+            "age": age,
+            "n": (self.hi - self.lo).astype("int64"),
+            "partial": self.partial.astype(bool),
+        })
+
+
+def _window_bounds(ax: TimeAxis, first: float, limit: float, eval_window: Length,
+                   ) -> list[tuple[float, float, bool]]:
+    """Consecutive windows from ``first`` (or the next calendar boundary) up to ``limit``."""
+    out: list[tuple[float, float, bool]] = []
+    if eval_window.is_calendar:
+        assert eval_window.offset is not None
+        off = eval_window.offset
+        base = off.base if hasattr(off, "base") else off
+        ts = ax.to_stamp(first)
+        cand = base.rollforward(ts.normalize())
+        if cand < ts:
+            cand = cand + base
+        s = ax.from_stamp(cand)
+    else:
+        assert eval_window.fixed is not None
+        s = first
+    while s < limit:
+        if eval_window.is_calendar:
+            e = ax.from_stamp(ax.to_stamp(s) + eval_window.offset)
+        else:
+            assert eval_window.fixed is not None
+            e = s + eval_window.fixed
+        if e <= limit:
+            out.append((s, e, False))
+        else:
+            if (limit - s) >= 0.5 * (e - s):
+                out.append((s, limit, True))
+            break
+        s = e
+    return out
+
+
+def make_plan(
+    ax: TimeAxis,
+    *,
+    func: str,
+    train_window: Any,
+    eval_window: Any,
+    gap: Any = 0,
+    horizon: Any = None,
+    anchors: Any = 1,
+    anchor_step: Any = None,
+    expanding: bool = False,
+) -> WindowPlan:
+    """Compute the window plan for a parsed time axis; check every argument."""
+    kind = ax.kind
+    tw = parse_length(train_window, "train_window", func, kind)
+    ew = parse_length(eval_window, "eval_window", func, kind)
+    if gap is None:
+        gap = 0 if kind == "numeric" else "0D"
+    gp = parse_length(gap, "gap", func, kind, allow_zero=True)
+    hz = parse_length(horizon, "horizon", func, kind, allow_none=True)
+    if not isinstance(expanding, (bool, np.bool_)):
+        raise InvalidParameterError(param_message("expanding", func, "a bool", expanding))
+    assert tw is not None and ew is not None and gp is not None
+    if anchor_step is None:
+        st = ew
+    else:
+        st = parse_length(anchor_step, "anchor_step", func, kind)
+        assert st is not None
+
+    # cutoffs
+    if isinstance(anchors, (bool, np.bool_)) or not (
+        isinstance(anchors, numbers.Integral)
+        or (isinstance(anchors, Sequence) and not isinstance(anchors, str))
+        or isinstance(anchors, (np.ndarray, pd.Index, pd.Series))
+    ):
+        raise InvalidParameterError(param_message(
+            "anchors", func, "a positive int (how many anchors) or a list of cutoffs",
+            anchors))
+    explicit = not isinstance(anchors, numbers.Integral)
+    if not explicit:
+        check_scalar(anchors, "anchors", func, kind="int", low=1,
+                     fix="Use anchors=1 for a single training cutoff.")
+        c1 = ax.shift(float(ax.t_min), tw, 1)
+        cutoffs = [ax.shift(c1, st, j) for j in range(int(anchors))]
+    else:
+        vals = list(anchors)
+        if len(vals) == 0:
+            raise InvalidParameterError(param_message(
+                "anchors", func, "a positive int or a non-empty list of cutoffs", anchors))
+        cutoffs = []
+        for v in vals:
+            try:
+                cutoffs.append(ax.from_stamp(v) if kind == "datetime" else float(v))
+            except (TypeError, ValueError) as exc:
+                raise InvalidParameterError(param_message(
+                    "anchors", func,
+                    "a list of cutoffs of the time column's kind ("
+                    + ("timestamps" if kind == "datetime" else "numbers") + ")", v)) from exc
+        cutoffs = sorted(cutoffs)
+        if len(set(cutoffs)) != len(cutoffs):
+            raise InvalidParameterError(param_message(
+                "anchors", func, "a list of distinct cutoffs", anchors))
+
+    span = ax.span_text()
+    t_sorted = ax.sorted
+    rows: list[tuple[int, int, float, float, bool]] = []
+    cut_arr, ts_arr, tlo, thi = [], [], [], []
+    for j, c in enumerate(cutoffs):
+        train_start = float(ax.t_min) if expanding else ax.shift(c, tw, -1)
+        first = c + (gp.fixed if gp.fixed is not None else 0.0)
+        if gp.is_calendar:
+            first = ax.shift(c, gp, 1)
+        limit = ax.data_end
+        if hz is not None:
+            limit = min(limit, ax.shift(c, hz, 1))
+        if explicit and (c <= float(ax.t_min) or c >= ax.data_end):
+            raise InvalidParameterError(param_message(
+                "anchors", func, f"cutoffs inside the data's time span {span}",
+                ax.to_stamp(c), "Choose cutoffs after the first and before the last timestamp."))
+        lo_tr = int(np.searchsorted(t_sorted, train_start, side="left"))
+        hi_tr = int(np.searchsorted(t_sorted, c, side="left"))
+        bounds = _window_bounds(ax, first, limit, ew)
+        if not bounds:
+            if j == 0 and not explicit:
+                need = ax.shift(first, ew, 1)
+                raise InvalidParameterError(
+                    f"The window plan of {func} leaves no evaluation window: the data span "
+                    f"{span}; training on train_window={tw.text!r} from the first timestamp "
+                    f"ends at {ax.to_stamp(c)}, and the first evaluation window "
+                    f"(eval_window={ew.text!r}, gap={gp.text!r}) would end at "
+                    f"{ax.to_stamp(need)}. Reduce train_window or eval_window, or add data.")
+            last_ok = j
+            raise InvalidParameterError(
+                f"The 'anchors' parameter of {func} asks for more anchors than the data hold: "
+                f"anchor {j + 1} (cutoff {ax.to_stamp(c)}) has no evaluation window before "
+                f"the data end ({ax.to_stamp(ax.t_max)}). Use anchors={last_ok} or fewer, a "
+                "smaller anchor_step, a shorter eval_window or gap, or add data.")
+        if hi_tr - lo_tr < 1:
+            raise InvalidParameterError(
+                f"Anchor {j + 1} of {func} (cutoff {ax.to_stamp(c)}) has no training rows "
+                f"between {ax.to_stamp(train_start)} and its cutoff. Choose a longer "
+                "train_window or other cutoffs.")
+        cut_arr.append(c)
+        ts_arr.append(train_start)
+        tlo.append(lo_tr)
+        thi.append(hi_tr)
+        for k, (s, e, part) in enumerate(bounds, start=1):
+            rows.append((j, k, s, e, part))
+
+    anchor_idx = np.array([r[0] for r in rows], dtype=np.int64)
+    window = np.array([r[1] for r in rows], dtype=np.int64)
+    start = np.array([r[2] for r in rows], dtype=float)
+    end = np.array([r[3] for r in rows], dtype=float)
+    partial = np.array([r[4] for r in rows], dtype=bool)
+    lo = np.searchsorted(t_sorted, start, side="left").astype(np.int64)
+    hi = np.searchsorted(t_sorted, end, side="left").astype(np.int64)
+    # a partial window ends at the data end: include the last stamps
+    hi = np.where(partial & (end >= ax.data_end), len(t_sorted), hi)
+    cut = np.array(cut_arr, dtype=float)
+    age = (start + end) / 2.0 - cut[anchor_idx]
+    if kind == "datetime":
+        age = np.round(age)
+    return WindowPlan(
+        axis=ax, cutoff=cut, train_start=np.array(ts_arr, dtype=float),
+        train_lo=np.array(tlo, dtype=np.int64), train_hi=np.array(thi, dtype=np.int64),
+        anchor_idx=anchor_idx, window=window, start=start, end=end, lo=lo, hi=hi,
+        partial=partial, age=age,
+    )
+
+
+# ------------------------------------------------------------------- the splitter
+class OutOfTimeSplit:
+    """Out-of-time splitter over calendar time, with scikit-learn's splitter protocol.
+
+    Unlike :class:`sklearn.model_selection.TimeSeriesSplit`, which counts samples, the
+    windows here are spans of time over a time column, so unsorted rows and repeated
+    timestamps are fine.
+
+    Parameters
+    ----------
+    time : str or None, default=None
+        Column of ``X`` holding the time (datetime, naive or tz-aware, or numbers). None
+        uses ``X``'s index.
+    train_window : str, Timedelta, offset or number
+        Length of each anchor's training window (``"365D"``, ``"12MS"``; a number for
+        numeric time).
+    eval_window : str, Timedelta, offset or number
+        Length of each evaluation window (``"30D"``, ``"2W"``, calendar ``"MS"``, ``"QS"``).
+    gap : str, Timedelta or number, default=0
+        Label latency / deployment delay between the cutoff and the first window.
+    horizon : str, Timedelta, number or None, default=None
+        Evaluate only rows younger than ``cutoff + horizon``; None evaluates up to the
+        end of the data.
+    anchors : int or list, default=1
+        How many anchors, or an explicit list of cutoffs.
+    anchor_step : length or None, default=None
+        Spacing of the anchors; defaults to ``eval_window``.
+    expanding : bool, default=False
+        Train on everything before the cutoff instead of a sliding ``train_window``.
+
+    Notes
+    -----
+    :meth:`split` yields one ``(train, test)`` pair per anchor x evaluation window, in
+    anchor order then window order: ``train`` are the positions (into ``X``) of the
+    anchor's training rows and ``test`` those of one evaluation window. So
+    ``cross_validate(est, X, y, cv=OutOfTimeSplit(...))`` gives one score per window (it
+    refits the anchor's model for each of its windows; :func:`oot.evaluate_out_of_time`
+    fits each anchor once). :meth:`split_anchors` yields one ``(train, [test, ...])`` per
+    anchor, and :meth:`plan` returns the whole plan as a tidy table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from oot import OutOfTimeSplit
+    >>> X = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=120, freq="D"),
+    ...                   "x": range(120)})
+    >>> cv = OutOfTimeSplit(time="ts", train_window="60D", eval_window="30D")
+    >>> cv.get_n_splits(X)
+    2
+    >>> train, test = next(cv.split(X))
+    >>> len(train), len(test), int(test.min())
+    (60, 30, 60)
+    >>> cv.plan(X)[["anchor", "window", "n", "age"]]
+       anchor  window   n     age
+    0       1       1  30 15 days
+    1       1       2  30 45 days
+    """
+
+    def __init__(
+        self,
+        *,
+        time: str | None = None,
+        train_window: Any,
+        eval_window: Any,
+        gap: Any = 0,
+        horizon: Any = None,
+        anchors: Any = 1,
+        anchor_step: Any = None,
+        expanding: bool = False,
+    ) -> None:
+        self.time = time
+        self.train_window = train_window
+        self.eval_window = eval_window
+        self.gap = gap
+        self.horizon = horizon
+        self.anchors = anchors
+        self.anchor_step = anchor_step
+        self.expanding = expanding
+
+    def __repr__(self) -> str:
+        args = ", ".join(
+            f"{k}={getattr(self, k)!r}" for k in (
+                "time", "train_window", "eval_window", "gap", "horizon", "anchors",
+                "anchor_step", "expanding"))
+        return f"OutOfTimeSplit({args})"
+
+    def _plan(self, X: Any) -> WindowPlan:
+        func = "OutOfTimeSplit.split"
+        if not isinstance(X, pd.DataFrame):
+            if self.time is not None:
+                raise InvalidParameterError(param_message(
+                    "X", func, f"a pandas DataFrame holding the time column {self.time!r}",
+                    type(X).__name__))
+            X = pd.DataFrame(index=getattr(X, "index", None))
+        gap = self.gap
+        ax = TimeAxis.from_column(X, self.time, func)
+        if ax.kind == "datetime" and isinstance(gap, numbers.Real) and gap == 0:
+            gap = "0D"
+        return make_plan(ax, func=func, train_window=self.train_window,
+                         eval_window=self.eval_window, gap=gap, horizon=self.horizon,
+                         anchors=self.anchors, anchor_step=self.anchor_step,
+                         expanding=self.expanding)
+
+    def plan(self, X: Any) -> pd.DataFrame:
+        """The plan as a tidy table: one row per anchor x window.
+
+        Columns: ``anchor``, ``cutoff``, ``train_start``, ``n_train``, ``window``,
+        ``window_start``, ``window_end``, ``age`` (window midpoint minus cutoff), ``n``
+        (rows in the window) and ``partial``.
+        """
+        return self._plan(X).to_frame()
+
+    def split(self, X: Any, y: Any = None, groups: Any = None) -> Iterator[
+            tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(train, test)`` positions, one pair per anchor x window."""
+        p = self._plan(X)
+        order = p.axis.order
+        for i in range(p.n_windows):
+            a = int(p.anchor_idx[i])
+            train = np.sort(order[p.train_lo[a]:p.train_hi[a]])
+            test = np.sort(order[p.lo[i]:p.hi[i]])
+            yield train, test
+
+    def split_anchors(self, X: Any) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
+        """Yield ``(train, [test_1, test_2, ...])`` positions, one item per anchor."""
+        p = self._plan(X)
+        order = p.axis.order
+        for a in range(p.n_anchors):
+            train = np.sort(order[p.train_lo[a]:p.train_hi[a]])
+            sel = np.flatnonzero(p.anchor_idx == a)
+            yield train, [np.sort(order[p.lo[i]:p.hi[i]]) for i in sel]
+
+    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
+        """Number of (anchor, window) splits; needs ``X`` (the windows depend on it)."""
+        if X is None:
+            raise InvalidParameterError(param_message(
+                "X", "OutOfTimeSplit.get_n_splits",
+                "the data (the number of windows depends on its time span)", X))
+        return self._plan(X).n_windows
