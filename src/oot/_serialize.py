@@ -23,6 +23,8 @@ def _col_kind(s: pd.Series) -> tuple[str, str | None]:
         return "datetime", None
     if dt.kind == "m":
         return "timedelta", None
+    if isinstance(dt, pd.StringDtype):
+        return "string", str(dt)
     if dt.kind == "b":
         return "bool", None
     if dt.kind in "iu":
@@ -54,6 +56,8 @@ def frame_to_dict(df: pd.DataFrame) -> dict[str, Any]:
             values = [int(v) for v in s]
         elif kind == "bool":
             values = [bool(v) for v in s]
+        elif kind == "string":
+            values = [None if pd.isna(v) else str(v) for v in s]
         else:
             values = [value_to_json(v) for v in s]
         columns.append({"name": str(name), "kind": kind, "tz": tz, "values": values})
@@ -85,6 +89,8 @@ def frame_from_dict(d: dict[str, Any]) -> pd.DataFrame:
             data[col["name"]] = pd.Series(vals, dtype="int64")
         elif kind == "bool":
             data[col["name"]] = pd.Series(vals, dtype=bool)
+        elif kind == "string":
+            data[col["name"]] = pd.Series(vals, dtype=col["tz"])
         else:
             data[col["name"]] = pd.Series([value_from_json(v) for v in vals], dtype=object)
     return pd.DataFrame(data, index=pd.RangeIndex(d["n_rows"]))
