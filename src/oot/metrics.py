@@ -1,0 +1,1282 @@
+"""Metric registry, fast per-window scores and per-window standard errors.
+
+A :class:`Metric` couples a scikit-learn style scoring function with what the rest of
+``oot`` needs to know about it: its direction, which estimator method produces its
+input, the task it applies to, and how to compute its sampling error from one window.
+
+:func:`score_windows` is the hot path of an out-of-time evaluation: it scores many
+contiguous row ranges of one prediction vector at once. ROC AUC (binary) and the
+metrics that are means of a per-row loss (MAE, MSE, RMSE, R², MAPE, log loss, Brier,
+accuracy) are computed for all windows together with sorts and segment sums, and equal
+scikit-learn's functions to 1e-9; every other metric is computed window by window.
+
+Input conventions (guaranteed by the evaluation engine):
+
+* binary classification: ``y_true`` holds 0/1 (1 is the positive class); ``y_pred`` is
+  a 1-D float score (probability of class 1 or decision value) for the
+  ``"predict_proba"``/``"decision_function"`` responses, or 0/1 labels for
+  ``"predict"``;
+* multiclass: ``y_true`` holds codes ``0..K-1``; ``y_pred`` is an ``(n, K)`` matrix,
+  or codes for ``"predict"``; pass ``n_classes=K`` to :func:`score_windows`;
+* regression: floats.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+import numbers
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from oot._validation import (
+    InvalidParameterError,
+    check_option,
+    check_random_state_param,
+    check_scalar,
+    closest,
+    param_message,
+)
+
+__all__ = [
+    "Metric",
+    "WindowScores",
+    "available",
+    "get_metric",
+    "score_windows",
+    "hanley_mcneil_se",
+    "delong_se",
+]
+
+RESPONSES = ("predict_proba", "decision_function", "predict")
+TASKS = ("binary", "classification", "regression", "any")
+STATUSES = ("ok", "too_small", "empty", "one_class", "undefined")
+SE_METHODS = ("delong", "hanley_mcneil")
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+class _NoFormula(Exception):
+    """Raised by a built-in ``se_func`` for inputs its formula does not cover."""
+
+
+# ---------------------------------------------------------------------------------------
+# The Metric class
+# ---------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=256)
+def _accepts_labels(func: Callable[..., float]) -> bool:
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+    return "labels" in params
+
+
+@dataclass(frozen=True, eq=False)
+class Metric:
+    """A scoring function and what ``oot`` needs to know about it.
+
+    Parameters
+    ----------
+    name : str
+        Identifier, e.g. ``"roc_auc"``.
+    func : callable or None
+        ``func(y_true, y_pred) -> float`` in the style of :mod:`sklearn.metrics`. If it
+        accepts a ``labels`` keyword, multiclass evaluations pass
+        ``labels=np.arange(n_classes)``. ``None`` only for a metric rebuilt from JSON,
+        which can describe results but not compute new scores.
+    greater_is_better : bool
+        Direction: ``True`` for scores (AUC, accuracy), ``False`` for losses (RMSE).
+    response : {"predict", "predict_proba", "decision_function"}, default="predict"
+        The estimator method whose output ``func`` expects.
+    task : {"any", "binary", "classification", "regression"}, default="any"
+        What the metric applies to; ``"classification"`` means binary and multiclass.
+    display_name : str or None, default=None
+        Human-readable name for reports and plots; defaults to ``name``.
+    se_func : callable or None, default=None
+        ``se_func(y_true, y_pred) -> float``, the standard error of the metric on one
+        window. ``None`` uses a bootstrap within the window.
+    requires_two_classes : bool, default=False
+        The metric is undefined when a window holds one class only (ROC AUC, average
+        precision); such windows get status ``"one_class"``.
+
+    See Also
+    --------
+    get_metric : Look a metric up by name.
+    available : Names of the built-in metrics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import oot
+    >>> from oot.metrics import Metric
+    >>> def max_error(y_true, y_pred):
+    ...     return float(np.max(np.abs(np.asarray(y_true) - np.asarray(y_pred))))
+    >>> m = Metric("max_error", func=max_error, greater_is_better=False)
+    >>> m([1.0, 2.0, 3.0], [1.5, 2.0, 1.0])
+    2.0
+    >>> m.display_name
+    'max_error'
+    >>> Metric.from_dict(m.to_dict()).func is None
+    True
+    """
+
+    name: str
+    func: Callable[..., float] | None
+    greater_is_better: bool
+    response: str = "predict"
+    task: str = "any"
+    display_name: str | None = None
+    se_func: Callable[[np.ndarray, np.ndarray], float] | None = None
+    requires_two_classes: bool = False
+
+    def __post_init__(self) -> None:
+        where = "Metric"
+        if not isinstance(self.name, str) or not self.name:
+            raise InvalidParameterError(
+                param_message("name", where, "a non-empty str", self.name)
+            )
+        if self.func is not None and not callable(self.func):
+            raise InvalidParameterError(param_message(
+                "func", where, "a callable func(y_true, y_pred) -> float or None", self.func))
+        if not isinstance(self.greater_is_better, (bool, np.bool_)):
+            raise InvalidParameterError(
+                param_message("greater_is_better", where, "a bool", self.greater_is_better)
+            )
+        check_option(self.response, "response", where, RESPONSES)
+        check_option(self.task, "task", where, TASKS)
+        if self.display_name is not None and not isinstance(self.display_name, str):
+            raise InvalidParameterError(
+                param_message("display_name", where, "a str or None", self.display_name)
+            )
+        if self.se_func is not None and not callable(self.se_func):
+            raise InvalidParameterError(param_message(
+                "se_func", where, "a callable se_func(y_true, y_pred) -> float or None",
+                self.se_func))
+        if not isinstance(self.requires_two_classes, (bool, np.bool_)):
+            raise InvalidParameterError(param_message(
+                "requires_two_classes", where, "a bool", self.requires_two_classes))
+        if self.display_name is None:
+            object.__setattr__(self, "display_name", self.name)
+
+    # -- computing ------------------------------------------------------------------------
+
+    def _require_func(self) -> Callable[..., float]:
+        if self.func is None:
+            raise InvalidParameterError(param_message(
+                "func", f"Metric {self.name!r}", "a callable to compute scores", None,
+                "This metric was rebuilt from JSON without its function: pass the original "
+                "oot.Metric object to compute new scores."))
+        return self.func
+
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike, *,
+                 labels: ArrayLike | None = None) -> float:
+        """Score ``y_pred`` against ``y_true`` with ``func``.
+
+        Parameters
+        ----------
+        y_true, y_pred : array-like
+            Truth and predictions, following the module's input conventions.
+        labels : array-like or None, default=None
+            All class labels (multiclass); passed on only when ``func`` accepts it.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> from oot.metrics import get_metric
+        >>> get_metric("roc_auc")([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+        0.75
+        """
+        func = self._require_func()
+        if labels is not None and _accepts_labels(func):
+            return float(func(y_true, y_pred, labels=labels))
+        return float(func(y_true, y_pred))
+
+    def standard_error(
+        self,
+        y_true: ArrayLike,
+        y_pred: ArrayLike,
+        *,
+        random_state: Any = None,
+        n_bootstrap: int = 200,
+        labels: ArrayLike | None = None,
+    ) -> float:
+        """Standard error of the metric on one sample (one window).
+
+        Uses ``se_func`` when set (DeLong for ROC AUC, binomial for proportions, the
+        delta method for mean losses), else a bootstrap of ``n_bootstrap`` resamples of
+        the rows, seeded by ``random_state``.
+
+        Parameters
+        ----------
+        y_true, y_pred : array-like
+            Truth and predictions.
+        random_state : int, numpy Generator/RandomState or None, default=None
+            Seeds the bootstrap; an int makes it deterministic.
+        n_bootstrap : int, default=200
+            Bootstrap resamples; 0 disables the bootstrap (the result is then NaN).
+        labels : array-like or None, default=None
+            All class labels (multiclass).
+
+        Returns
+        -------
+        float
+            NaN where undefined (e.g. fewer than two rows).
+
+        Examples
+        --------
+        >>> from oot.metrics import get_metric
+        >>> round(get_metric("accuracy").standard_error([0, 1, 1, 0], [0, 1, 0, 0]), 6)
+        0.216506
+        """
+        fname = "Metric.standard_error"
+        check_random_state_param(random_state, fname)
+        check_scalar(n_bootstrap, "n_bootstrap", fname, kind="int", low=0)
+        yt = np.asarray(y_true)
+        yp = np.asarray(y_pred)
+        if self.se_func is not None:
+            try:
+                return float(self.se_func(yt, yp))
+            except _NoFormula:
+                pass
+        if n_bootstrap == 0 or len(yt) < 2:
+            return math.nan
+        rng = _base_rng(random_state)
+        lab = None if labels is None else np.asarray(labels)
+        return _bootstrap_se(self, yt, yp, rng, n_bootstrap, lab)
+
+    # -- serialisation --------------------------------------------------------------------
+
+    @property
+    def is_builtin(self) -> bool:
+        """Whether this is the registry's metric of that name.
+
+        Examples
+        --------
+        >>> from oot.metrics import get_metric
+        >>> get_metric("rmse").is_builtin
+        True
+        """
+        return _REGISTRY.get(self.name) is self
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable description (the functions are not stored).
+
+        Examples
+        --------
+        >>> from oot.metrics import get_metric
+        >>> get_metric("rmse").to_dict()["greater_is_better"]
+        False
+        """
+        return {
+            "name": self.name,
+            "greater_is_better": bool(self.greater_is_better),
+            "response": self.response,
+            "task": self.task,
+            "display_name": self.display_name,
+            "requires_two_classes": bool(self.requires_two_classes),
+            "builtin": self.is_builtin,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Metric:
+        """Rebuild a metric from :meth:`to_dict` output.
+
+        Built-in names resolve to the registry metric (with its function); custom
+        metrics are rebuilt with ``func=None``.
+
+        Examples
+        --------
+        >>> from oot.metrics import Metric, get_metric
+        >>> Metric.from_dict(get_metric("roc_auc").to_dict()) is get_metric("roc_auc")
+        True
+        """
+        if not isinstance(d, Mapping) or "name" not in d:
+            raise InvalidParameterError(param_message(
+                "d", "Metric.from_dict", "a mapping produced by Metric.to_dict()", d))
+        name = d["name"]
+        if d.get("builtin", True) and name in _REGISTRY:
+            return _REGISTRY[name]
+        return cls(
+            name=name,
+            func=None,
+            greater_is_better=bool(d["greater_is_better"]),
+            response=d.get("response", "predict"),
+            task=d.get("task", "any"),
+            display_name=d.get("display_name"),
+            requires_two_classes=bool(d.get("requires_two_classes", False)),
+        )
+
+    def __repr__(self) -> str:
+        direction = "higher" if self.greater_is_better else "lower"
+        return (f"Metric({self.name!r}, {direction} is better, response={self.response!r}, "
+                f"task={self.task!r})")
+
+
+# ---------------------------------------------------------------------------------------
+# Standard-error formulas
+# ---------------------------------------------------------------------------------------
+
+
+def hanley_mcneil_se(auc: ArrayLike, n_pos: ArrayLike, n_neg: ArrayLike) -> Any:
+    """Standard error of ROC AUC by Hanley & McNeil (1982).
+
+    Parameters
+    ----------
+    auc : float or array-like
+        Area under the ROC curve.
+    n_pos, n_neg : int or array-like
+        Numbers of positive and negative rows.
+
+    Returns
+    -------
+    float or ndarray
+        ``sqrt((A(1-A) + (n_pos-1)(Q1-A^2) + (n_neg-1)(Q2-A^2)) / (n_pos n_neg))`` with
+        ``Q1 = A/(2-A)``, ``Q2 = 2A^2/(1+A)``; NaN where a class is absent.
+
+    See Also
+    --------
+    delong_se : The nonparametric (DeLong) standard error, used by default.
+
+    References
+    ----------
+    .. [1] J. A. Hanley and B. J. McNeil, "The meaning and use of the area under a
+       receiver operating characteristic (ROC) curve", Radiology 143(1), 29-36, 1982.
+
+    Examples
+    --------
+    >>> from oot.metrics import hanley_mcneil_se
+    >>> round(hanley_mcneil_se(0.75, 20, 200), 8)
+    0.06498283
+    """
+    a = np.asarray(auc, dtype=float)
+    npos = np.asarray(n_pos, dtype=float)
+    nneg = np.asarray(n_neg, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q1 = a / (2.0 - a)
+        q2 = 2.0 * a * a / (1.0 + a)
+        var = (a * (1.0 - a) + (npos - 1.0) * (q1 - a * a)
+               + (nneg - 1.0) * (q2 - a * a)) / (npos * nneg)
+        out = np.where((npos > 0) & (nneg > 0), np.sqrt(np.maximum(var, 0.0)), np.nan)
+    if out.ndim == 0:
+        return float(out)
+    return out
+
+
+def delong_se(y_true: ArrayLike, y_score: ArrayLike) -> float:
+    """Standard error of binary ROC AUC by DeLong, DeLong & Clarke-Pearson (1988).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        0/1 labels (1 is positive).
+    y_score : array-like of shape (n,)
+        Scores; ties count one half.
+
+    Returns
+    -------
+    float
+        ``sqrt(var(V10)/n_pos + var(V01)/n_neg)`` from the placement values; NaN when
+        either class has fewer than two rows.
+
+    References
+    ----------
+    .. [1] E. R. DeLong, D. M. DeLong and D. L. Clarke-Pearson, "Comparing the areas
+       under two or more correlated receiver operating characteristic curves: a
+       nonparametric approach", Biometrics 44(3), 837-845, 1988.
+
+    Examples
+    --------
+    >>> from oot.metrics import delong_se
+    >>> round(delong_se([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.7]), 6)
+    0.157135
+    """
+    yt = np.asarray(y_true).ravel()
+    ys = np.asarray(y_score, dtype=float).ravel()
+    if yt.shape != ys.shape:
+        raise InvalidParameterError(param_message(
+            "y_score", "delong_se", f"an array of the same length as y_true ({len(yt)})",
+            f"an array of length {len(ys)}"))
+    wid = np.zeros(len(yt), dtype=np.int64)
+    _, se = _auc_fast((yt == 1).astype(np.int8), ys, wid, 1, se_method="delong")
+    return float(se[0])
+
+
+def _binomial_se(p: float, n: float) -> float:
+    if n <= 0 or not np.isfinite(p):
+        return math.nan
+    return math.sqrt(max(p * (1.0 - p), 0.0) / n)
+
+
+def _roc_auc_se(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    if np.ndim(y_pred) != 1:
+        raise _NoFormula
+    return delong_se(y_true, y_pred)
+
+
+def _accuracy_se(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    yt, yp = np.asarray(y_true), np.asarray(y_pred)
+    if yt.size == 0:
+        return math.nan
+    return _binomial_se(float(np.mean(yt == yp)), yt.size)
+
+
+def _per_class_se(y_true: np.ndarray, y_pred: np.ndarray, by: str) -> float:
+    """SE of macro precision/recall: ``sqrt(sum_k p_k(1-p_k)/n_k) / K``."""
+    yt, yp = np.asarray(y_true), np.asarray(y_pred)
+    ref = yt if by == "recall" else yp
+    classes = np.unique(ref)
+    if len(classes) == 0:
+        return math.nan
+    var = 0.0
+    for k in classes:
+        sel = ref == k
+        nk = int(sel.sum())
+        pk = float(np.mean(yt[sel] == yp[sel]))
+        var += pk * (1.0 - pk) / nk
+    return math.sqrt(var) / len(classes)
+
+
+def _binary_label_set(y_true: np.ndarray, y_pred: np.ndarray) -> bool:
+    return bool(np.all(np.isin(y_true, (0, 1))) and np.all(np.isin(y_pred, (0, 1))))
+
+
+def _precision_se(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    yt, yp = np.asarray(y_true), np.asarray(y_pred)
+    if _binary_label_set(yt, yp):
+        sel = yp == 1
+        return _binomial_se(float(np.mean(yt[sel] == 1)) if sel.any() else math.nan,
+                            int(sel.sum()))
+    return _per_class_se(yt, yp, "precision")
+
+
+def _recall_se(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    yt, yp = np.asarray(y_true), np.asarray(y_pred)
+    if _binary_label_set(yt, yp):
+        sel = yt == 1
+        return _binomial_se(float(np.mean(yp[sel] == 1)) if sel.any() else math.nan,
+                            int(sel.sum()))
+    return _per_class_se(yt, yp, "recall")
+
+
+def _balanced_accuracy_se(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return _per_class_se(np.asarray(y_true), np.asarray(y_pred), "recall")
+
+
+def _mean_se(values: FloatArray) -> float:
+    if values.size < 2 or not np.all(np.isfinite(values)):
+        return math.nan
+    return float(np.std(values, ddof=1) / math.sqrt(values.size))
+
+
+def _row_losses(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> FloatArray:
+    """Per-row losses whose mean is the metric (binary/regression inputs)."""
+    if name == "log_loss":
+        yt = np.asarray(y_true)
+        p = np.asarray(y_pred, dtype=float)
+        eps = np.finfo(np.float64).eps
+        if p.ndim == 2:
+            pk = p[np.arange(len(yt)), yt.astype(np.int64)]
+            return np.asarray(-np.log(np.clip(pk, eps, 1 - eps)), dtype=float)
+        return _log_loss_rows(yt.astype(float), p)
+    yt = np.asarray(y_true, dtype=float)
+    p = np.asarray(y_pred, dtype=float)
+    if p.ndim != 1:
+        raise _NoFormula
+    if name == "brier":
+        return np.asarray((yt - p) ** 2, dtype=float)
+    if name in ("mse", "rmse"):
+        return np.asarray((yt - p) ** 2, dtype=float)
+    if name == "mae":
+        return np.asarray(np.abs(yt - p), dtype=float)
+    if name == "mape":
+        return _mape_rows(yt, p)
+    raise _NoFormula  # pragma: no cover
+
+
+def _loss_se(name: str) -> Callable[[np.ndarray, np.ndarray], float]:
+    def se(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        rows = _row_losses(name, y_true, y_pred)
+        s = _mean_se(rows)
+        if name == "rmse":
+            r = math.sqrt(float(np.mean(rows))) if rows.size else math.nan
+            return s / (2.0 * r) if r > 0 else (0.0 if s == 0 else math.nan)
+        return s
+
+    se.__name__ = f"_{name}_se"
+    return se
+
+
+def _r2_se(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    yt = np.asarray(y_true, dtype=float)
+    yp = np.asarray(y_pred, dtype=float)
+    if yt.size < 2:
+        return math.nan
+    a = (yt - yp) ** 2
+    b = (yt - yt.mean()) ** 2
+    mb = float(b.mean())
+    if mb == 0:
+        return math.nan
+    d = (a - a.mean() / mb * b) / mb
+    return _mean_se(d)
+
+
+def _mape_rows(yt: FloatArray, p: FloatArray) -> FloatArray:
+    eps = np.finfo(np.float64).eps
+    return np.asarray(np.abs(p - yt) / np.maximum(np.abs(yt), eps), dtype=float)
+
+
+def _log_loss_rows(yt: FloatArray, p: FloatArray) -> FloatArray:
+    # scikit-learn 1.9 builds [1-p, p], clips each column to [eps, 1-eps] and sums
+    # xlogy(labels, probs); replicate that order of operations.
+    eps = np.finfo(np.float64).eps
+    p1 = np.clip(p, eps, 1 - eps)
+    p0 = np.clip(1.0 - p, eps, 1 - eps)
+    return np.asarray(np.where(yt == 1, -np.log(p1), -np.log(p0)), dtype=float)
+
+
+# ---------------------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------------------
+
+
+def _labels_kw(labels: ArrayLike | None) -> dict[str, Any]:
+    return {} if labels is None else {"labels": labels}
+
+
+def _roc_auc(y_true: ArrayLike, y_pred: ArrayLike, *, labels: ArrayLike | None = None) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    if np.ndim(y_pred) == 2:
+        return float(roc_auc_score(y_true, y_pred, multi_class="ovr", average="macro",
+                                   **_labels_kw(labels)))
+    return float(roc_auc_score(y_true, y_pred))
+
+
+def _average_precision(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    from sklearn.metrics import average_precision_score
+
+    return float(average_precision_score(y_true, y_pred))
+
+
+def _log_loss(y_true: ArrayLike, y_pred: ArrayLike, *, labels: ArrayLike | None = None) -> float:
+    from sklearn.metrics import log_loss
+
+    if labels is None and np.ndim(y_pred) == 1:
+        labels = [0, 1]
+    return float(log_loss(y_true, y_pred, **_labels_kw(labels)))
+
+
+def _brier(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    from sklearn.metrics import brier_score_loss
+
+    return float(brier_score_loss(y_true, y_pred, pos_label=1))
+
+
+def _accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    from sklearn.metrics import accuracy_score
+
+    return float(accuracy_score(y_true, y_pred))
+
+
+def _balanced_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    from sklearn.metrics import balanced_accuracy_score
+
+    return float(balanced_accuracy_score(y_true, y_pred))
+
+
+def _prf(which: str) -> Callable[..., float]:
+    def func(y_true: ArrayLike, y_pred: ArrayLike, *, labels: ArrayLike | None = None) -> float:
+        from sklearn import metrics as skm
+
+        f = {"f1": skm.f1_score, "precision": skm.precision_score,
+             "recall": skm.recall_score}[which]
+        if labels is None:
+            return float(f(y_true, y_pred, zero_division=np.nan))
+        return float(f(y_true, y_pred, labels=labels, average="macro", zero_division=np.nan))
+
+    func.__name__ = f"_{which}"
+    func.__doc__ = (f"{which} (binary, or macro over ``labels``); NaN when undefined "
+                    "(scikit-learn's ``zero_division=np.nan``).")
+    return func
+
+
+def _mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    from sklearn.metrics import mean_absolute_error
+
+    return float(mean_absolute_error(y_true, y_pred))
+
+
+def _mse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    from sklearn.metrics import mean_squared_error
+
+    return float(mean_squared_error(y_true, y_pred))
+
+
+def _rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    from sklearn.metrics import root_mean_squared_error
+
+    return float(root_mean_squared_error(y_true, y_pred))
+
+
+def _r2(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    from sklearn.metrics import r2_score
+
+    return float(r2_score(y_true, y_pred))
+
+
+def _mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    from sklearn.metrics import mean_absolute_percentage_error
+
+    return float(mean_absolute_percentage_error(y_true, y_pred))
+
+
+def _build_registry() -> dict[str, Metric]:
+    M = Metric
+    ms = [
+        M("roc_auc", _roc_auc, True, "predict_proba", "classification", "ROC AUC",
+          _roc_auc_se, True),
+        M("average_precision", _average_precision, True, "predict_proba", "binary",
+          "Average precision", None, True),
+        M("log_loss", _log_loss, False, "predict_proba", "classification", "Log loss",
+          _loss_se("log_loss")),
+        M("brier", _brier, False, "predict_proba", "binary", "Brier score",
+          _loss_se("brier")),
+        M("accuracy", _accuracy, True, "predict", "classification", "Accuracy",
+          _accuracy_se),
+        M("balanced_accuracy", _balanced_accuracy, True, "predict", "classification",
+          "Balanced accuracy", _balanced_accuracy_se),
+        M("f1", _prf("f1"), True, "predict", "classification", "F1 score"),
+        M("precision", _prf("precision"), True, "predict", "classification", "Precision",
+          _precision_se),
+        M("recall", _prf("recall"), True, "predict", "classification", "Recall",
+          _recall_se),
+        M("mae", _mae, False, "predict", "regression", "MAE", _loss_se("mae")),
+        M("mse", _mse, False, "predict", "regression", "MSE", _loss_se("mse")),
+        M("rmse", _rmse, False, "predict", "regression", "RMSE", _loss_se("rmse")),
+        M("r2", _r2, True, "predict", "regression", "R²", _r2_se),
+        M("mape", _mape, False, "predict", "regression", "MAPE", _loss_se("mape")),
+    ]
+    return {m.name: m for m in ms}
+
+
+_REGISTRY: dict[str, Metric] = _build_registry()
+
+
+def available() -> list[str]:
+    """Names of the built-in metrics, sorted.
+
+    Examples
+    --------
+    >>> from oot.metrics import available
+    >>> "roc_auc" in available()
+    True
+    """
+    return sorted(_REGISTRY)
+
+
+def get_metric(metric: str | Metric, *, func: str = "evaluate_out_of_time") -> Metric:
+    """Resolve a metric name (or pass a :class:`Metric` through).
+
+    Parameters
+    ----------
+    metric : str or Metric
+        A name from :func:`available`, or a :class:`Metric`.
+    func : str, default="evaluate_out_of_time"
+        The public function being called, named in the error message.
+
+    Returns
+    -------
+    Metric
+
+    Raises
+    ------
+    InvalidParameterError
+        For an unknown name (the message lists the valid names and suggests the
+        closest) or a value that is neither a str nor a Metric.
+
+    Examples
+    --------
+    >>> from oot.metrics import get_metric
+    >>> get_metric("rmse").greater_is_better
+    False
+    >>> get_metric("roc_aux")
+    Traceback (most recent call last):
+    ...
+    oot._validation.InvalidParameterError: The 'metric' parameter ... Did you mean 'roc_auc'? ...
+    """
+    if isinstance(metric, Metric):
+        return metric
+    names = available()
+    expected = "a metric name from oot.metrics.available() or an oot.Metric"
+    if not isinstance(metric, str):
+        raise InvalidParameterError(param_message("metric", func, expected, metric))
+    if metric in _REGISTRY:
+        return _REGISTRY[metric]
+    hint = closest(metric, names)
+    fix = f"Did you mean {hint!r}? " if hint is not None else ""
+    fix += "Valid names are: " + ", ".join(repr(n) for n in names) + "."
+    raise InvalidParameterError(param_message("metric", func, expected, metric, fix))
+
+
+# ---------------------------------------------------------------------------------------
+# Per-window scoring
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class WindowScores:
+    """Scores, standard errors and counts of many windows of one prediction vector.
+
+    Attributes
+    ----------
+    score : ndarray of float
+        The metric per window; NaN where the status is not ``"ok"``.
+    se : ndarray of float
+        Its standard error from the window itself; NaN where undefined.
+    n : ndarray of int
+        Rows per window.
+    n_pos, n_neg : ndarray of int or None
+        Positives (``y_true == 1``) and negatives per window, binary classification
+        only.
+    status : ndarray of object (str)
+        ``"ok"``, ``"too_small"``, ``"empty"``, ``"one_class"`` or ``"undefined"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oot.metrics import score_windows
+    >>> ws = score_windows("mae", np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.5, 2.0]),
+    ...                    np.array([0, 1]), np.array([1, 3]))
+    >>> ws.score
+    array([0.  , 0.75])
+    >>> ws.status.tolist()
+    ['ok', 'ok']
+    """
+
+    score: FloatArray
+    se: FloatArray
+    n: IntArray
+    n_pos: IntArray | None
+    n_neg: IntArray | None
+    status: NDArray[np.object_]
+
+    def __len__(self) -> int:
+        return len(self.score)
+
+
+class _Segments:
+    """Contiguous row ranges gathered into one array, in window order."""
+
+    def __init__(self, starts: IntArray, stops: IntArray) -> None:
+        self.n_windows = len(starts)
+        self.lengths = stops - starts
+        self.total = int(self.lengths.sum())
+        self.offsets = np.cumsum(self.lengths) - self.lengths
+        self.wid = np.repeat(np.arange(self.n_windows, dtype=np.int64), self.lengths)
+        self.rows = (np.arange(self.total, dtype=np.int64)
+                     + np.repeat(starts - self.offsets, self.lengths))
+        self.nonempty = self.lengths > 0
+        self._ne_offsets = self.offsets[self.nonempty]
+
+    def sum(self, x: NDArray[Any]) -> FloatArray:
+        """Per-window sum of a gathered array (0 for empty windows)."""
+        out = np.zeros(self.n_windows, dtype=float)
+        if self.total:
+            out[self.nonempty] = np.add.reduceat(np.asarray(x, dtype=float), self._ne_offsets)
+        return out
+
+    def count(self, mask: NDArray[np.bool_]) -> IntArray:
+        out = np.zeros(self.n_windows, dtype=np.int64)
+        if self.total:
+            out[self.nonempty] = np.add.reduceat(mask.astype(np.int64), self._ne_offsets)
+        return out
+
+    def reduce(self, ufunc: np.ufunc, x: FloatArray, fill: float) -> FloatArray:
+        out = np.full(self.n_windows, fill, dtype=float)
+        if self.total:
+            out[self.nonempty] = ufunc.reduceat(x, self._ne_offsets)
+        return out
+
+
+def _avg_ranks(sorted_vals: FloatArray, seg: IntArray, seg_offsets: IntArray) -> FloatArray:
+    """1-based average ranks of values sorted within segments ``seg`` (nondecreasing)."""
+    n = len(sorted_vals)
+    if n == 0:
+        return np.zeros(0, dtype=float)
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(sorted_vals[1:], sorted_vals[:-1], out=new[1:])
+    new[1:] |= seg[1:] != seg[:-1]
+    gstart = np.flatnonzero(new)
+    gend = np.empty_like(gstart)
+    gend[:-1] = gstart[1:]
+    gend[-1] = n
+    gsize = gend - gstart
+    avg = (gstart + gend - 1) / 2.0 + 1.0  # average 1-based position in the whole array
+    return np.repeat(avg, gsize) - seg_offsets[seg]
+
+
+def _auc_fast(y: NDArray[np.int8], s: FloatArray, wid: IntArray, n_windows: int, *,
+              se_method: str) -> tuple[FloatArray, FloatArray]:
+    """Rank-based ROC AUC (Mann-Whitney U with average ranks) and its SE per window.
+
+    ``wid`` must be nondecreasing (rows grouped by window). Windows with a class
+    missing get NaN.
+    """
+    order = np.lexsort((s, wid))
+    ss = s[order]
+    yy = y[order]
+    ww = wid[order]
+    n_w = np.bincount(ww, minlength=n_windows).astype(np.int64)
+    off_all = np.cumsum(n_w) - n_w
+    r_all = _avg_ranks(ss, ww, off_all)
+    pos = yy == 1
+    pw = ww[pos]
+    nw_ = ww[~pos]
+    n_pos = np.bincount(pw, minlength=n_windows).astype(np.int64)
+    n_neg = n_w - n_pos
+    fp = n_pos.astype(float)
+    fn = n_neg.astype(float)
+    r_pos_all = r_all[pos]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.bincount(pw, weights=r_pos_all, minlength=n_windows) - fp * (fp + 1) / 2.0
+        auc = u / (fp * fn)
+        valid = (n_pos > 0) & (n_neg > 0)
+        auc = np.where(valid, auc, np.nan)
+        if se_method == "hanley_mcneil":
+            return auc, np.asarray(hanley_mcneil_se(auc, n_pos, n_neg), dtype=float)
+        # DeLong placement values from within-class ranks.
+        off_pos = np.cumsum(n_pos) - n_pos
+        off_neg = np.cumsum(n_neg) - n_neg
+        r_pos = _avg_ranks(ss[pos], pw, off_pos)
+        r_neg = _avg_ranks(ss[~pos], nw_, off_neg)
+        v10 = (r_pos_all - r_pos) / fn[pw]
+        v01 = 1.0 - (r_all[~pos] - r_neg) / fp[nw_]
+        var10 = _seg_var(v10, pw, n_pos, n_windows)
+        var01 = _seg_var(v01, nw_, n_neg, n_windows)
+        se = np.sqrt(var10 / fp + var01 / fn)
+        se = np.where(valid & (n_pos > 1) & (n_neg > 1), se, np.nan)
+    return auc, se
+
+
+def _seg_var(v: FloatArray, seg: IntArray, counts: IntArray, n_windows: int) -> FloatArray:
+    """Per-segment sample variance (ddof=1), two-pass; NaN where count < 2."""
+    c = counts.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(seg, weights=v, minlength=n_windows) / c
+        dev = v - mean[seg]
+        ss = np.bincount(seg, weights=dev * dev, minlength=n_windows)
+        return np.where(counts > 1, ss / (c - 1.0), np.nan)
+
+
+_LOSS_FAST = ("mae", "mse", "rmse", "mape", "log_loss", "brier", "accuracy", "r2")
+
+
+def _fast_loss(name: str, seg: _Segments, yt: NDArray[Any], yp: NDArray[Any]
+               ) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Score, SE and an ``invalid`` flag per window for the mean-of-rows metrics."""
+    n = seg.lengths.astype(float)
+    if name == "accuracy":
+        hit = (yt == yp)
+        p = seg.sum(hit)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = p / n
+            se = np.sqrt(score * (1.0 - score) / n)
+        return score, se, np.zeros(seg.n_windows, dtype=bool)
+    y = np.asarray(yt, dtype=float)
+    p = np.asarray(yp, dtype=float)
+    bad = ~(np.isfinite(y) & np.isfinite(p))
+    if name in ("log_loss", "brier"):
+        bad |= (p < 0) | (p > 1)
+    invalid = seg.count(bad) > 0
+    if name == "r2":
+        return (*_fast_r2(seg, y, p), invalid)
+    if name == "log_loss":
+        rows = _log_loss_rows(y, p)
+    elif name == "mape":
+        rows = _mape_rows(y, p)
+    elif name == "mae":
+        rows = np.abs(y - p)
+    else:  # mse, rmse, brier
+        rows = (y - p) ** 2
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        score = seg.sum(rows) / n
+        dev = rows - score[seg.wid]
+        var = seg.sum(dev * dev) / (n - 1.0)
+        se = np.where(seg.lengths > 1, np.sqrt(var / n), np.nan)
+        if name == "rmse":
+            rmse = np.sqrt(score)
+            se = np.where(rmse > 0, se / (2.0 * rmse), np.where(se == 0, 0.0, np.nan))
+            score = rmse
+    return score, se, invalid
+
+
+def _fast_r2(seg: _Segments, y: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]:
+    n = seg.lengths.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mean = seg.sum(y) / n
+        ymax = seg.reduce(np.maximum, y, np.nan)
+        ymin = seg.reduce(np.minimum, y, np.nan)
+        # A constant window: match scikit-learn's own mean exactly (its denominator is
+        # then 0 or round-off, which decides between 1.0, 0.0 and a huge negative value).
+        for w in np.flatnonzero(seg.nonempty & (ymax == ymin)):
+            lo = seg.offsets[w]
+            mean[w] = np.mean(y[lo:lo + seg.lengths[w]])
+        a = (y - p) ** 2
+        b = (y - mean[seg.wid]) ** 2
+        num = seg.sum(a)
+        den = seg.sum(b)
+        score = np.where(den != 0, 1.0 - num / den, np.where(num != 0, 0.0, 1.0))
+        score = np.where(seg.lengths >= 2, score, np.nan)
+        ma = num / n
+        mb = den / n
+        d = (a - (ma / mb)[seg.wid] * b) / mb[seg.wid]
+        dmean = seg.sum(d) / n
+        dd = d - dmean[seg.wid]
+        var = seg.sum(dd * dd) / (n - 1.0)
+        se = np.where((seg.lengths >= 2) & (den > 0), np.sqrt(var / n), np.nan)
+    return score, se
+
+
+def _base_rng(random_state: Any) -> np.random.Generator:
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(int(random_state.randint(0, 2**31 - 1)))
+    return np.random.default_rng(random_state)
+
+
+def _window_seed(random_state: Any) -> int | None:
+    """An entropy integer from which each window's generator is derived."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state) % (2**63)
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**63 - 1))
+    return int(random_state.randint(0, 2**31 - 1))
+
+
+def _window_rng(entropy: int | None, start: int, stop: int) -> np.random.Generator:
+    # Keyed by the window's row range: a window's bootstrap does not depend on which
+    # other windows are scored, nor on their order.
+    if entropy is None:
+        return np.random.default_rng()
+    return np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(start, stop)))
+
+
+def _bootstrap_se(metric: Metric, yt: np.ndarray, yp: np.ndarray, rng: np.random.Generator,
+                  n_bootstrap: int, labels: np.ndarray | None) -> float:
+    n = len(yt)
+    if n < 2:
+        return math.nan
+    if metric.is_builtin and labels is None and yp.ndim == 1:
+        fast = _FAST_BOOTSTRAP.get(metric.name)
+        if fast is not None:
+            return fast(yt, yp, rng, n_bootstrap)
+    vals = np.full(n_bootstrap, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for b in range(n_bootstrap):
+            idx = rng.integers(0, n, n)
+            ytb = yt[idx]
+            if metric.requires_two_classes and np.all(ytb == ytb[0]):
+                continue
+            try:
+                vals[b] = metric(ytb, yp[idx], labels=labels)
+            except (ValueError, ZeroDivisionError, FloatingPointError):
+                continue
+    return _replicate_sd(vals)
+
+
+def _replicate_sd(vals: FloatArray) -> float:
+    ok = vals[np.isfinite(vals)]
+    if ok.size < 2:
+        return math.nan
+    return float(np.std(ok, ddof=1))
+
+
+def _f1_bootstrap(yt: np.ndarray, yp: np.ndarray, rng: np.random.Generator, b: int) -> float:
+    # Resampling rows only changes the confusion counts: draw them as a multinomial.
+    n = len(yt)
+    t, p = yt == 1, yp == 1
+    cells = np.array([np.sum(t & p), np.sum(~t & p), np.sum(t & ~p), np.sum(~t & ~p)])
+    draws = rng.multinomial(n, cells / n, size=b).astype(float)
+    tp, fp, fn = draws[:, 0], draws[:, 1], draws[:, 2]
+    den = 2 * tp + fp + fn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = np.where(den > 0, 2 * tp / den, np.nan)
+    return _replicate_sd(f1)
+
+
+def _ap_bootstrap(yt: np.ndarray, yp: np.ndarray, rng: np.random.Generator, b: int) -> float:
+    # Average precision of a resample depends only on how often each row is drawn:
+    # sort once, then evaluate all resamples as row weights, in chunks.
+    n = len(yt)
+    order = np.argsort(-np.asarray(yp, dtype=float), kind="stable")
+    s = np.asarray(yp, dtype=float)[order]
+    y = (np.asarray(yt)[order] == 1).astype(float)
+    last = np.r_[s[1:] != s[:-1], True]  # last row of each tie group (thresholds)
+    vals = np.full(b, np.nan)
+    chunk = max(1, min(b, 4_000_000 // max(n, 1)))
+    for c0 in range(0, b, chunk):
+        m = min(chunk, b - c0)
+        w = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(m)])
+        w = w.astype(float)
+        tps = np.cumsum(w * y, axis=1)[:, last]
+        alls = np.cumsum(w, axis=1)[:, last]
+        total_pos = tps[:, -1]
+        d_tp = np.diff(tps, axis=1, prepend=0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            prec = np.where(alls > 0, tps / alls, 0.0)
+            ap = np.sum(d_tp * prec, axis=1) / total_pos
+        all_neg = total_pos == 0
+        all_pos = total_pos == alls[:, -1]
+        ap[all_neg | all_pos] = np.nan
+        vals[c0:c0 + m] = ap
+    return _replicate_sd(vals)
+
+
+_FAST_BOOTSTRAP: dict[str, Callable[[np.ndarray, np.ndarray, np.random.Generator, int], float]]
+_FAST_BOOTSTRAP = {"f1": _f1_bootstrap, "average_precision": _ap_bootstrap}
+
+
+def _as_int_array(x: ArrayLike, param: str) -> IntArray:
+    arr = np.asarray(x)
+    if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
+        raise InvalidParameterError(param_message(
+            param, "score_windows", "a 1-D array of ints", x))
+    return arr.astype(np.int64, copy=False)
+
+
+def score_windows(
+    metric: str | Metric,
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    starts: ArrayLike,
+    stops: ArrayLike,
+    *,
+    min_window_size: int = 1,
+    n_classes: int | None = None,
+    se_method: str = "delong",
+    random_state: Any = None,
+    n_bootstrap: int = 200,
+) -> WindowScores:
+    """Score many contiguous row ranges ``[start, stop)`` of one prediction vector.
+
+    Parameters
+    ----------
+    metric : str or Metric
+        A name from :func:`available` or a :class:`Metric`.
+    y_true : array-like of shape (n,)
+        Truth (0/1 for binary, codes ``0..K-1`` for multiclass, floats for regression).
+    y_pred : array-like of shape (n,) or (n, K)
+        Predictions, following the module's input conventions.
+    starts, stops : array-like of int, shape (n_windows,)
+        Row ranges ``[start, stop)``, in any order; they may be empty.
+    min_window_size : int, default=1
+        Windows with fewer rows get status ``"too_small"``.
+    n_classes : int or None, default=None
+        Number of classes: 2 for binary classification (enables ``n_pos``/``n_neg``;
+        classification metrics imply it), K > 2 for multiclass (passes
+        ``labels=np.arange(K)`` to metric functions that accept ``labels``).
+    se_method : {"delong", "hanley_mcneil"}, default="delong"
+        Standard error of binary ROC AUC.
+    random_state : int, numpy Generator/RandomState or None, default=None
+        Seeds bootstrap standard errors; each window's generator is derived from it and
+        the window's row range, so results do not depend on window order.
+    n_bootstrap : int, default=200
+        Resamples for bootstrap standard errors (metrics without a formula); 0 skips
+        them (their SE is NaN).
+
+    Returns
+    -------
+    WindowScores
+
+    Raises
+    ------
+    InvalidParameterError
+        For an unknown metric, mismatched lengths, windows outside ``[0, n]``, a metric
+        whose task does not match ``n_classes``, or other invalid arguments.
+
+    Notes
+    -----
+    Binary ROC AUC is the Mann-Whitney statistic from average ranks computed for all
+    windows with one sort; its SE is DeLong's from within-window placement values (or
+    Hanley-McNeil). MAE, MSE, RMSE, R², MAPE, log loss, Brier and accuracy are segment
+    sums of per-row values; their SE is ``sd(row loss)/sqrt(n)`` (binomial for
+    accuracy, delta method for RMSE = SE(MSE)/(2 RMSE) and for R² by linearising
+    ``1 - SSres/SStot`` in the window's rows). Other metrics are computed per window
+    with ``metric.func``; a window where the function raises ``ValueError`` or returns
+    NaN gets status ``"undefined"``, and warnings it emits are suppressed (the status
+    records the outcome).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oot.metrics import score_windows
+    >>> y = np.array([0, 1, 0, 1, 1, 1, 0, 0, 1])
+    >>> p = np.array([0.2, 0.7, 0.4, 0.3, 0.9, 0.8, 0.1, 0.6, 0.5])
+    >>> ws = score_windows("roc_auc", y, p, starts=[0, 4, 6], stops=[4, 6, 9], n_classes=2)
+    >>> ws.score
+    array([0.75,  nan, 0.5 ])
+    >>> ws.status.tolist()
+    ['ok', 'one_class', 'ok']
+    >>> ws.n_pos.tolist(), ws.n_neg.tolist()
+    ([2, 2, 1], [2, 0, 2])
+    """
+    fname = "score_windows"
+    m = get_metric(metric, func=fname)
+    check_scalar(min_window_size, "min_window_size", fname, kind="int", low=0)
+    check_scalar(n_classes, "n_classes", fname, kind="int", low=2, allow_none=True)
+    check_option(se_method, "se_method", fname, SE_METHODS)
+    check_random_state_param(random_state, fname)
+    check_scalar(n_bootstrap, "n_bootstrap", fname, kind="int", low=0)
+
+    yt = np.asarray(y_true)
+    yp = np.asarray(y_pred)
+    if yt.ndim != 1:
+        raise InvalidParameterError(param_message(
+            "y_true", fname, "a 1-D array", f"an array of shape {yt.shape}"))
+    if yp.ndim not in (1, 2) or len(yp) != len(yt):
+        raise InvalidParameterError(param_message(
+            "y_pred", fname, f"an array of length {len(yt)} (the length of y_true)",
+            f"an array of shape {yp.shape}"))
+    st = _as_int_array(starts, "starts")
+    sp = _as_int_array(stops, "stops")
+    if st.shape != sp.shape:
+        raise InvalidParameterError(param_message(
+            "stops", fname, f"an array of the same length as starts ({len(st)})",
+            f"an array of length {len(sp)}"))
+    n_rows = len(yt)
+    bad = (st < 0) | (sp < st) | (sp > n_rows)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InvalidParameterError(param_message(
+            "starts", fname, f"ranges with 0 <= start <= stop <= {n_rows} (len(y_true))",
+            f"start={int(st[i])}, stop={int(sp[i])} for window {i}"))
+
+    multiclass = n_classes is not None and n_classes > 2
+    if m.task == "regression" and n_classes is not None:
+        raise InvalidParameterError(param_message(
+            "n_classes", fname, f"None for the regression metric {m.name!r}", n_classes))
+    if m.task == "binary" and multiclass:
+        raise InvalidParameterError(param_message(
+            "n_classes", fname, f"2 or None for the binary-only metric {m.name!r}",
+            n_classes, "Choose a metric that supports multiclass, e.g. 'roc_auc' or "
+            "'log_loss'."))
+    binary = not multiclass and (n_classes == 2 or m.task in ("binary", "classification"))
+    if multiclass and m.response != "predict" and yp.ndim != 2:
+        raise InvalidParameterError(param_message(
+            "y_pred", fname, f"an (n, {n_classes}) matrix for the multiclass "
+            f"{m.response} metric {m.name!r}", f"an array of shape {yp.shape}"))
+    labels = np.arange(n_classes) if multiclass and n_classes is not None else None
+
+    seg = _Segments(st, sp)
+    n_w = seg.n_windows
+    n = seg.lengths.astype(np.int64)
+    score = np.full(n_w, np.nan)
+    se = np.full(n_w, np.nan)
+    status = np.full(n_w, "ok", dtype=object)
+
+    g_true = yt[seg.rows]
+    g_pred = yp[seg.rows]
+    n_pos: IntArray | None = None
+    n_neg: IntArray | None = None
+    if binary:
+        n_pos = seg.count(g_true == 1)
+        n_neg = n - n_pos
+
+    eligible = n >= max(min_window_size, 1)
+    if m.requires_two_classes and n_pos is not None and n_neg is not None:
+        two = (n_pos > 0) & (n_neg > 0)
+    elif m.requires_two_classes and n_w:
+        distinct = np.ones(n_w, dtype=np.int64)
+        if seg.total:
+            # count distinct labels per window after one sort by (window, label)
+            gs = g_true.astype(np.int64)
+            key = np.lexsort((gs, seg.wid))
+            gk, wk = gs[key], seg.wid[key]
+            change = np.r_[False, (gk[1:] != gk[:-1]) & (wk[1:] == wk[:-1])]
+            distinct = 1 + seg.count(change)
+        two = distinct >= 2
+    else:
+        two = np.ones(n_w, dtype=bool)
+
+    fast = m.is_builtin and not multiclass and yp.ndim == 1
+    use = eligible & two
+    if fast and m.name == "roc_auc" and binary:
+        auc, auc_se = _auc_fast((g_true == 1).astype(np.int8), g_pred.astype(float),
+                                seg.wid, n_w, se_method=se_method)
+        invalid = seg.count(~np.isfinite(g_pred.astype(float))) > 0
+        score[use] = auc[use]
+        se[use] = auc_se[use]
+        score[use & invalid] = np.nan
+        se[use & invalid] = np.nan
+    elif fast and m.name in _LOSS_FAST:
+        s_all, se_all, invalid = _fast_loss(m.name, seg, g_true, g_pred)
+        score[use] = s_all[use]
+        se[use] = se_all[use]
+        score[use & invalid] = np.nan
+        se[use & invalid] = np.nan
+    else:
+        _loop_windows(m, yt, yp, st, sp, use, score, se, labels, random_state, n_bootstrap)
+
+    status[n < max(min_window_size, 1)] = "too_small"
+    status[n == 0] = "empty"
+    status[eligible & ~two] = "one_class"
+    undefined = use & ~np.isfinite(score)
+    status[undefined] = "undefined"
+    score[status != "ok"] = np.nan
+    se[status != "ok"] = np.nan
+    return WindowScores(score=score, se=se, n=n, n_pos=n_pos, n_neg=n_neg, status=status)
+
+
+def _loop_windows(m: Metric, yt: np.ndarray, yp: np.ndarray, st: IntArray, sp: IntArray,
+                  use: NDArray[np.bool_], score: FloatArray, se: FloatArray,
+                  labels: np.ndarray | None, random_state: Any, n_bootstrap: int) -> None:
+    """Score each usable window with ``m.func`` (fills ``score`` and ``se`` in place)."""
+    m._require_func()
+    entropy = _window_seed(random_state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for w in np.flatnonzero(use):
+            a, b = int(st[w]), int(sp[w])
+            ytw, ypw = yt[a:b], yp[a:b]
+            try:
+                score[w] = m(ytw, ypw, labels=labels)
+            except (ValueError, ZeroDivisionError, FloatingPointError):
+                continue
+            if not np.isfinite(score[w]):
+                continue
+            val = math.nan
+            if m.se_func is not None:
+                try:
+                    val = float(m.se_func(ytw, ypw))
+                except _NoFormula:
+                    val = _boot_or_nan(m, ytw, ypw, entropy, a, b, n_bootstrap, labels)
+                except (ValueError, ZeroDivisionError, FloatingPointError):
+                    val = math.nan
+            else:
+                val = _boot_or_nan(m, ytw, ypw, entropy, a, b, n_bootstrap, labels)
+            se[w] = val
+
+
+def _boot_or_nan(m: Metric, ytw: np.ndarray, ypw: np.ndarray, entropy: int | None, a: int,
+                 b: int, n_bootstrap: int, labels: np.ndarray | None) -> float:
+    if n_bootstrap == 0:
+        return math.nan
+    return _bootstrap_se(m, ytw, ypw, _window_rng(entropy, a, b), n_bootstrap, labels)
