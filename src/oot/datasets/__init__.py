@@ -1,0 +1,23 @@
+"""Data sets: generators with an exactly known degradation, and bundled real data.
+
+- :func:`load_chicago_ridership` -- daily Chicago "L" ridership, a real case of aging.
+- :func:`make_drifting_regression`, :func:`make_drifting_classification` -- row-level data
+  whose coefficients drift at a known rate, with the exact expected score of a model of any
+  age (:class:`DriftingDataset`).
+- :func:`make_degradation_scores` -- an evaluation table (anchor x window scores) drawn
+  around a known degradation curve, with the noise structure of real out-of-time studies
+  (:class:`DegradationScores`), for calibration studies of the curve fits and intervals.
+"""
+
+from ._chicago import load_chicago_ridership
+from ._drifting import DriftingDataset, make_drifting_classification, make_drifting_regression
+from ._scores import DegradationScores, make_degradation_scores
+
+__all__ = [
+    "load_chicago_ridership",
+    "make_drifting_regression",
+    "make_drifting_classification",
+    "DriftingDataset",
+    "make_degradation_scores",
+    "DegradationScores",
+]
