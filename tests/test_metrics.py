@@ -329,11 +329,17 @@ def test_multiclass_scores_equal_sklearn(name: str) -> None:
     y[starts[i]:stops[i]] = 2  # one class
     sk_func, kind, two = MULTICLASS_SK[name]
     p = proba if kind == "proba" else codes
-    ws = score_windows(name, y, p, starts, stops, n_classes=3, random_state=0,
-                       n_bootstrap=20)
+    ws = score_windows(name, y, p, starts, stops, n_classes=3, n_bootstrap=0)
     ref, status = sk_reference(sk_func, y, p, starts, stops, two_classes=two)
     assert_scores(ws, ref, status)
     assert ws.n_pos is None
+    big = np.argsort(ws.n)[-2:]  # the largest (one-class) window and the next
+    small = score_windows(name, y, p, starts[big], stops[big], n_classes=3,
+                          random_state=0, n_bootstrap=10)
+    np.testing.assert_array_equal(small.score, ws.score[big])
+    ok = small.status == "ok"
+    assert ok.any()
+    assert np.all(np.isfinite(small.se[ok]))
 
 
 # --------------------------------------------------------------------------------------
@@ -471,8 +477,15 @@ def test_vectorised_bootstrap_agrees_with_resampling_loop(binary_data: dict[str,
     if kind == "labels":
         p = (p > 0.5).astype(np.int64)
     fast = get_metric(name).standard_error(y, p, random_state=0, n_bootstrap=2000)
-    loop = generic_bootstrap(BINARY_SK[name][0], y, p, 2000, seed=1)
-    assert fast == pytest.approx(loop, rel=0.1)
+    if name == "f1":  # an independent numpy F1 keeps the reference loop quick
+        def f1(a: np.ndarray, b: np.ndarray) -> float:
+            tp = np.sum((a == 1) & (b == 1))
+            return float(2 * tp / (2 * tp + np.sum(a != b)))
+
+        loop = generic_bootstrap(f1, y, p, 2000, seed=1)
+    else:
+        loop = generic_bootstrap(BINARY_SK[name][0], y, p, 400, seed=1)
+    assert fast == pytest.approx(loop, rel=0.15)
     assert d  # fixture used for symmetry with other tests
 
 

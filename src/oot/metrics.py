@@ -409,8 +409,8 @@ def delong_se(y_true: ArrayLike, y_score: ArrayLike) -> float:
         raise InvalidParameterError(param_message(
             "y_score", "delong_se", f"an array of the same length as y_true ({len(yt)})",
             f"an array of length {len(ys)}"))
-    wid = np.zeros(len(yt), dtype=np.int64)
-    _, se = _auc_fast((yt == 1).astype(np.int8), ys, wid, 1, se_method="delong")
+    seg = _Segments(np.array([0]), np.array([len(yt)]))
+    _, se = _auc_fast(yt, ys, seg, se_method="delong")
     return float(se[0])
 
 
@@ -782,14 +782,28 @@ class _Segments:
 
     def __init__(self, starts: IntArray, stops: IntArray) -> None:
         self.n_windows = len(starts)
+        self.starts = starts
         self.lengths = stops - starts
         self.total = int(self.lengths.sum())
         self.offsets = np.cumsum(self.lengths) - self.lengths
         self.wid = np.repeat(np.arange(self.n_windows, dtype=np.int64), self.lengths)
-        self.rows = (np.arange(self.total, dtype=np.int64)
-                     + np.repeat(starts - self.offsets, self.lengths))
         self.nonempty = self.lengths > 0
         self._ne_offsets = self.offsets[self.nonempty]
+        ne_starts = starts[self.nonempty]
+        # Windows already laid out back to back in row order need no gather (a view).
+        self._view_from: int | None = None
+        if ne_starts.size and np.all(ne_starts - self._ne_offsets == ne_starts[0]):
+            self._view_from = int(ne_starts[0])
+
+    def take(self, x: NDArray[Any]) -> NDArray[Any]:
+        """The rows of all windows, window after window."""
+        if self._view_from is not None:
+            return x[self._view_from:self._view_from + self.total]
+        if self.total == 0:
+            return x[:0]
+        rows = (np.arange(self.total, dtype=np.int64)
+                + np.repeat(self.starts - self.offsets, self.lengths))
+        return np.asarray(x[rows])
 
     def sum(self, x: NDArray[Any]) -> FloatArray:
         """Per-window sum of a gathered array (0 for empty windows)."""
@@ -801,7 +815,7 @@ class _Segments:
     def count(self, mask: NDArray[np.bool_]) -> IntArray:
         out = np.zeros(self.n_windows, dtype=np.int64)
         if self.total:
-            out[self.nonempty] = np.add.reduceat(mask.astype(np.int64), self._ne_offsets)
+            out[self.nonempty] = np.add.reduceat(mask, self._ne_offsets, dtype=np.int64)
         return out
 
     def reduce(self, ufunc: np.ufunc, x: FloatArray, fill: float) -> FloatArray:
@@ -811,75 +825,68 @@ class _Segments:
         return out
 
 
-def _avg_ranks(sorted_vals: FloatArray, seg: IntArray, seg_offsets: IntArray) -> FloatArray:
-    """1-based average ranks of values sorted within segments ``seg`` (nondecreasing)."""
-    n = len(sorted_vals)
-    if n == 0:
-        return np.zeros(0, dtype=float)
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(sorted_vals[1:], sorted_vals[:-1], out=new[1:])
-    new[1:] |= seg[1:] != seg[:-1]
-    gstart = np.flatnonzero(new)
-    gend = np.empty_like(gstart)
-    gend[:-1] = gstart[1:]
-    gend[-1] = n
-    gsize = gend - gstart
-    avg = (gstart + gend - 1) / 2.0 + 1.0  # average 1-based position in the whole array
-    return np.repeat(avg, gsize) - seg_offsets[seg]
+def _sort_within_windows(s: FloatArray, seg: _Segments) -> IntArray:
+    """Order that sorts ``s`` within each window (windows stay in place).
+
+    One global sort of the scores, then a stable sort by window id (a radix sort for
+    16-bit ids): cheaper than ``np.lexsort((s, wid))``.
+    """
+    order = np.argsort(s)
+    if seg.n_windows <= 1:
+        return order.astype(np.int64, copy=False)
+    wdtype = np.int16 if seg.n_windows < 2**15 else np.int64
+    by_window = np.argsort(seg.wid.astype(wdtype)[order], kind="stable")
+    return order[by_window].astype(np.int64, copy=False)
 
 
-def _auc_fast(y: NDArray[np.int8], s: FloatArray, wid: IntArray, n_windows: int, *,
+def _auc_fast(y: NDArray[Any], s: FloatArray, seg: _Segments, *,
               se_method: str) -> tuple[FloatArray, FloatArray]:
     """Rank-based ROC AUC (Mann-Whitney U with average ranks) and its SE per window.
 
-    ``wid`` must be nondecreasing (rows grouped by window). Windows with a class
-    missing get NaN.
+    ``y`` (1 = positive) and ``s`` hold the rows of all windows, window after window.
+    Works on tie groups (equal scores within a window): the DeLong placement value of
+    every positive of a group is ``(negatives below + half the tied negatives) / n_neg``
+    (the average-rank formula ``(rank_all - rank_pos) / n_neg``), and symmetrically
+    for negatives. Windows with a class missing get NaN.
     """
-    order = np.lexsort((s, wid))
+    n_windows = seg.n_windows
+    total = len(s)
+    if total == 0:
+        nan = np.full(n_windows, np.nan)
+        return nan, nan.copy()
+    order = _sort_within_windows(s, seg)
     ss = s[order]
-    yy = y[order]
-    ww = wid[order]
-    n_w = np.bincount(ww, minlength=n_windows).astype(np.int64)
-    off_all = np.cumsum(n_w) - n_w
-    r_all = _avg_ranks(ss, ww, off_all)
-    pos = yy == 1
-    pw = ww[pos]
-    nw_ = ww[~pos]
-    n_pos = np.bincount(pw, minlength=n_windows).astype(np.int64)
-    n_neg = n_w - n_pos
-    fp = n_pos.astype(float)
-    fn = n_neg.astype(float)
-    r_pos_all = r_all[pos]
+    yy = y[order] == 1
+    new = np.empty(total, dtype=bool)
+    new[0] = True
+    np.not_equal(ss[1:], ss[:-1], out=new[1:])
+    new[seg._ne_offsets] = True
+    gstart = np.flatnonzero(new)
+    gw = seg.wid[gstart]
+    gpos = np.add.reduceat(yy, gstart, dtype=np.int64).astype(float)
+    gsize = np.diff(gstart, append=total).astype(float)
+    gneg = gsize - gpos
+    n_pos = np.bincount(gw, weights=gpos, minlength=n_windows)
+    n_neg = seg.lengths.astype(float) - n_pos
+    # positives / negatives in earlier groups of the same window
+    pos_before = np.cumsum(gpos) - gpos - (np.cumsum(n_pos) - n_pos)[gw]
+    neg_before = np.cumsum(gneg) - gneg - (np.cumsum(n_neg) - n_neg)[gw]
+    valid = (n_pos > 0) & (n_neg > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        u = np.bincount(pw, weights=r_pos_all, minlength=n_windows) - fp * (fp + 1) / 2.0
-        auc = u / (fp * fn)
-        valid = (n_pos > 0) & (n_neg > 0)
+        v10 = (neg_before + gneg / 2.0) / n_neg[gw]
+        v01 = 1.0 - (pos_before + gpos / 2.0) / n_pos[gw]
+        auc = np.bincount(gw, weights=gpos * v10, minlength=n_windows) / n_pos
         auc = np.where(valid, auc, np.nan)
         if se_method == "hanley_mcneil":
             return auc, np.asarray(hanley_mcneil_se(auc, n_pos, n_neg), dtype=float)
-        # DeLong placement values from within-class ranks.
-        off_pos = np.cumsum(n_pos) - n_pos
-        off_neg = np.cumsum(n_neg) - n_neg
-        r_pos = _avg_ranks(ss[pos], pw, off_pos)
-        r_neg = _avg_ranks(ss[~pos], nw_, off_neg)
-        v10 = (r_pos_all - r_pos) / fn[pw]
-        v01 = 1.0 - (r_all[~pos] - r_neg) / fp[nw_]
-        var10 = _seg_var(v10, pw, n_pos, n_windows)
-        var01 = _seg_var(v01, nw_, n_neg, n_windows)
-        se = np.sqrt(var10 / fp + var01 / fn)
+        ss10 = np.bincount(gw, weights=gpos * (v10 - auc[gw]) ** 2, minlength=n_windows)
+        mean01 = np.bincount(gw, weights=gneg * v01, minlength=n_windows) / n_neg
+        ss01 = np.bincount(gw, weights=gneg * (v01 - mean01[gw]) ** 2, minlength=n_windows)
+        var10 = ss10 / (n_pos - 1.0)
+        var01 = ss01 / (n_neg - 1.0)
+        se = np.sqrt(var10 / n_pos + var01 / n_neg)
         se = np.where(valid & (n_pos > 1) & (n_neg > 1), se, np.nan)
     return auc, se
-
-
-def _seg_var(v: FloatArray, seg: IntArray, counts: IntArray, n_windows: int) -> FloatArray:
-    """Per-segment sample variance (ddof=1), two-pass; NaN where count < 2."""
-    c = counts.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.bincount(seg, weights=v, minlength=n_windows) / c
-        dev = v - mean[seg]
-        ss = np.bincount(seg, weights=dev * dev, minlength=n_windows)
-        return np.where(counts > 1, ss / (c - 1.0), np.nan)
 
 
 _LOSS_FAST = ("mae", "mse", "rmse", "mape", "log_loss", "brier", "accuracy", "r2")
@@ -1192,8 +1199,8 @@ def score_windows(
     se = np.full(n_w, np.nan)
     status = np.full(n_w, "ok", dtype=object)
 
-    g_true = yt[seg.rows]
-    g_pred = yp[seg.rows]
+    g_true = seg.take(yt)
+    g_pred = seg.take(yp)
     n_pos: IntArray | None = None
     n_neg: IntArray | None = None
     if binary:
@@ -1219,9 +1226,11 @@ def score_windows(
     fast = m.is_builtin and not multiclass and yp.ndim == 1
     use = eligible & two
     if fast and m.name == "roc_auc" and binary:
-        auc, auc_se = _auc_fast((g_true == 1).astype(np.int8), g_pred.astype(float),
-                                seg.wid, n_w, se_method=se_method)
-        invalid = seg.count(~np.isfinite(g_pred.astype(float))) > 0
+        g_score = np.asarray(g_pred, dtype=float)
+        auc, auc_se = _auc_fast(g_true, g_score, seg, se_method=se_method)
+        finite = np.isfinite(g_score)
+        invalid = (np.zeros(n_w, dtype=bool) if finite.all()
+                   else seg.count(~finite) > 0)
         score[use] = auc[use]
         se[use] = auc_se[use]
         score[use & invalid] = np.nan
