@@ -91,6 +91,8 @@ def test_regression_closed_form_values():
     out = ds.true_score(ages, eval_window=0)
     np.testing.assert_allclose(out, 2.25 + 0.002**2 * (np.array([0, 30, 60]) + 50.0) ** 2)
     assert isinstance(ds.true_score(3.0), float)
+    np.testing.assert_array_equal(ds.true_score(["0D", "30D"]), ds.true_score([0.0, 30.0]))
+    assert ds.true_score(np.timedelta64(30, "D")) == ds.true_score(30.0)
     assert ds.true_score(np.array([[1.0, 2.0]])).shape == (1, 2)
 
 

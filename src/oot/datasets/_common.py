@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import optimize
 
 from .._time import DAY, TimeKind, age_to_float, float_to_age
 from .._validation import (
@@ -115,6 +114,10 @@ def to_days(
 def ages_to_days(age: Any, time_kind: TimeKind, func: str) -> tuple[Any, bool]:
     """Ages (scalar or array-like) as float days; also whether the input was a scalar."""
     try:
+        if (time_kind == "datetime" and isinstance(age, (list, tuple, np.ndarray))
+                and np.asarray(age).dtype.kind in "USO"):
+            raw = np.asarray(age)  # e.g. ["0D", "90D"]
+            age = np.asarray(pd.to_timedelta(raw.ravel())).reshape(raw.shape)
         days = age_to_float(age, time_kind)
         arr = np.asarray(days, dtype=float)
     except (ValueError, TypeError) as exc:
@@ -169,6 +172,8 @@ def first_crossing(
     The curve is tabulated on a grid to bracket the first crossing, which is then refined by
     Brent's method to machine precision.
     """
+    from scipy import optimize  # lazy: keep ``import oot`` light
+
     sign = 1.0 if greater_is_better else -1.0
 
     def gap(a: FloatArray) -> FloatArray:

@@ -105,6 +105,17 @@ class DriftingDataset:
         :meth:`true_crossing_age`.
     random_state : int, Generator, RandomState or None
         The seed used.
+
+    Examples
+    --------
+    >>> from oot.datasets import make_drifting_classification
+    >>> ds = make_drifting_classification(1000, random_state=0)
+    >>> ds.frame.shape
+    (1000, 7)
+    >>> ds.metrics
+    ('roc_auc', 'accuracy')
+    >>> ds.true_score(["0D", "90D", "180D"]).round(3)
+    array([0.809, 0.781, 0.744])
     """
 
     frame: pd.DataFrame
@@ -279,7 +290,9 @@ class DriftingDataset:
         - ``mae = sqrt(2/pi) * mean over the window of sqrt(noise^2 + r^2 s^2)``, integrated
           in closed form.
 
-        A fit on ``n`` training rows adds about ``(noise^2 + r^2 L^2/12) p / n`` to the MSE.
+        All truths assume rows arrive uniformly in time (as generated) and that the
+        training window lies inside the data. A fit on ``n`` training rows adds about
+        ``(noise^2 + r^2 L^2/12) p / n`` to the MSE.
 
         **Classification.** For ``x ~ N(0, I)``, Stein's lemma makes the population logistic
         regression (and least squares on ``y``) point along the training rows' mean of

@@ -60,6 +60,18 @@ class DegradationScores:
         The noise levels.
     random_state : int, Generator, RandomState or None
         The seed used.
+
+    Examples
+    --------
+    >>> from oot.datasets import make_degradation_scores
+    >>> sim = make_degradation_scores(shape="exponential", n_anchors=4, n_windows=6,
+    ...                               random_state=0)
+    >>> sim.scores.shape
+    (24, 11)
+    >>> sim.true_score(["0D", "365D"]).round(4)
+    array([0.8   , 0.7307])
+    >>> sim.true_crossing_age(0.05).round("D")
+    Timedelta('166 days 00:00:00')
     """
 
     scores: pd.DataFrame
@@ -209,6 +221,13 @@ class DegradationScores:
         Returns
         -------
         OOTEvaluation
+
+        Examples
+        --------
+        >>> from oot.datasets import make_degradation_scores
+        >>> ev = make_degradation_scores(n_anchors=2, n_windows=3, random_state=0).to_evaluation()
+        >>> ev.n_usable, ev.n_anchors
+        (6, 2)
         """
         from ..results import OOTEvaluation
 
