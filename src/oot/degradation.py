@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 import math
 import numbers
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -269,14 +268,16 @@ def _basis(family: str, a: FloatArray, phi: Any, scale: float) -> FloatArray:
     ph = np.asarray(phi, dtype=float)
     uu = u[:, None] if ph.ndim == 1 else u
     if family == "exponential":
-        return -np.expm1(-uu / ph)
-    if family == "power":
-        return uu**ph
-    if family == "logarithmic":
-        return np.log1p(uu / ph)
-    if family == "hinge":
-        return np.maximum(0.0, uu - ph)
-    raise AssertionError(family)
+        out = -np.expm1(-uu / ph)
+    elif family == "power":
+        out = uu**ph
+    elif family == "logarithmic":
+        out = np.log1p(uu / ph)
+    elif family == "hinge":
+        out = np.maximum(0.0, uu - ph)
+    else:
+        raise AssertionError(family)
+    return np.asarray(out, dtype=float)
 
 
 def _grid(family: str, a: FloatArray, scale: float) -> tuple[FloatArray, bool]:
@@ -607,10 +608,7 @@ def _fit_family(family: str, d: _Data, sgn: float, scale: float,
     params: dict[str, float] = {}
     for it in range(4):
         v = d.se2 + tau2
-        if d.equal:
-            w = np.ones(d.n)
-        else:
-            w = 1.0 / np.maximum(v, 1e-300)
+        w = np.ones(d.n) if d.equal else 1.0 / np.maximum(v, 1e-300)
         if family == "isotonic":
             mu, fshape, kx, ky, rss = _isotonic_fit(d, w, sgn, onehot)
             knots_x, knots_y = tuple(map(float, kx)), tuple(map(float, ky))
@@ -895,9 +893,10 @@ class DegradationCurve:
         if not np.isfinite(age) or age > limit:
             return None
         if age > self.age_max:
-            warn(f"The crossing age {format_age(float_to_age(age, self.time_kind), self.time_kind)}"
-                 f" is extrapolated past the oldest evaluated age "
-                 f"{format_age(float_to_age(self.age_max, self.time_kind), self.time_kind)}.",
+            kind = self.time_kind
+            warn(f"The crossing age {format_age(float_to_age(age, kind), kind)} is "
+                 "extrapolated past the oldest evaluated age "
+                 f"{format_age(float_to_age(self.age_max, kind), kind)}.",
                  ExtrapolationWarning)
         return float_to_age(age, self.time_kind) if self.time_kind == "datetime" else age
 
@@ -953,9 +952,12 @@ class DegradationCurve:
                 kw[key] = tuple(kw.get(key, ()))
             return cls(**kw)
         except (KeyError, TypeError, ValueError) as exc:
-            raise InvalidParameterError(
+            msg = (
                 "The 'd' parameter of DegradationCurve.from_dict is not a valid dict "
                 f"written by DegradationCurve.to_dict: {type(exc).__name__}: {exc}."
+            )
+            raise InvalidParameterError(
+                msg
             ) from exc
 
     # ------------------------------------------------------------- display
@@ -1125,16 +1127,22 @@ def fit_degradation(
     fam_check = "linear" if curve == "auto" else curve
     need = max(3, d.n_anchors + _N_SHAPE[fam_check] + 1)
     if d.n < need:
-        raise NotEnoughWindowsError(
+        msg = (
             f"fit_degradation needs at least {need} usable windows to fit a {fam_check} "
             f"curve with {d.n_anchors} anchor offset(s); got {d.n} usable windows (of "
-            f"{d.n_total}). {_MORE_WINDOWS}")
+            f"{d.n_total}). {_MORE_WINDOWS}"
+        )
+        raise NotEnoughWindowsError(
+            msg)
     n_ages = len(np.unique(d.a))
     need_ages = _N_SHAPE[fam_check] + 1
     if n_ages < need_ages:
-        raise NotEnoughWindowsError(
+        msg = (
             f"fit_degradation needs at least {need_ages} distinct ages to fit a "
-            f"{fam_check} curve; got {n_ages}. {_MORE_WINDOWS}")
+            f"{fam_check} curve; got {n_ages}. {_MORE_WINDOWS}"
+        )
+        raise NotEnoughWindowsError(
+            msg)
     scale = float(d.a.max()) if d.a.max() > 0 else 1.0
     onehot = d.onehot()
     if curve == "auto":
@@ -1156,10 +1164,7 @@ def fit_degradation(
     else:
         base = float(baseline)
     mk = mann_kendall(d.a, d.y, d.anc)
-    if mk.s == 0:
-        direction = "flat"
-    else:
-        direction = "degrading" if (mk.s < 0) == gib else "improving"
+    direction = "flat" if mk.s == 0 else "degrading" if (mk.s < 0) == gib else "improving"
     cov = _param_cov(best, d, scale, onehot) if best.family != "isotonic" else ()
     metric_name = str(getattr(evaluation.metric, "name", ""))
     return DegradationCurve(
