@@ -3,12 +3,18 @@
 Train on an anchor window, score the frozen model on successive later windows, fit how
 the metric degrades with model age, and recommend the retraining interval with a
 calibrated confidence interval.
+
+>>> import oot
+>>> "recommend_retrain_interval" in oot.__all__
+True
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
+from oot import datasets, metrics
 from oot._validation import (
     EstimatorFitError,
     ExtrapolationWarning,
@@ -18,8 +24,15 @@ from oot._validation import (
     OOTWarning,
     WindowWarning,
 )
-from oot.results import OOTEvaluation
+from oot.degradation import DegradationCurve, fit_degradation
+from oot.evaluate import evaluate_out_of_time, evaluate_predictions
+from oot.metrics import Metric
+from oot.recommend import recommend_retrain_interval
+from oot.results import OOTEvaluation, RetrainRecommendation
 from oot.windows import OutOfTimeSplit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from oot.plotting import AgingHeatmapDisplay, DegradationDisplay
 
 try:
     __version__ = version("oot")
@@ -28,8 +41,24 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "__version__",
-    "OOTEvaluation",
+    # the analysis
+    "recommend_retrain_interval",
+    "evaluate_out_of_time",
+    "evaluate_predictions",
+    "fit_degradation",
     "OutOfTimeSplit",
+    "Metric",
+    # results
+    "RetrainRecommendation",
+    "OOTEvaluation",
+    "DegradationCurve",
+    # plots (matplotlib is imported on first use)
+    "DegradationDisplay",
+    "AgingHeatmapDisplay",
+    # modules
+    "datasets",
+    "metrics",
+    # errors and warnings
     "InvalidParameterError",
     "MissingColumnError",
     "NotEnoughWindowsError",
@@ -38,3 +67,17 @@ __all__ = [
     "WindowWarning",
     "ExtrapolationWarning",
 ]
+
+_LAZY = {"DegradationDisplay": "oot.plotting", "AgingHeatmapDisplay": "oot.plotting"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'oot' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_LAZY))

@@ -421,9 +421,41 @@ def _binomial_se(p: float, n: float) -> float:
 
 
 def _roc_auc_se(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    if np.ndim(y_pred) != 1:
-        raise _NoFormula
+    if np.ndim(y_pred) == 2:
+        return _ovr_macro_auc_se(np.asarray(y_true), np.asarray(y_pred, dtype=float))
     return delong_se(y_true, y_pred)
+
+
+def _ovr_macro_auc_se(y_true: np.ndarray, proba: np.ndarray) -> float:
+    """SE of the macro one-vs-rest ROC AUC from DeLong's placement values.
+
+    Each one-vs-rest AUC is a two-sample U-statistic whose first-order influence on row
+    ``i`` is ``(V10_i - A_k) / n1_k`` for its positives and ``(V01_i - A_k) / n0_k`` for
+    its negatives (DeLong's structural components). The macro average's influence is the
+    mean over classes, and its variance the sum of squared influences, with the
+    ``n / (n - 1)`` small-sample factor; it reduces to DeLong's variance for one class
+    pair and, unlike adding the per-class variances, keeps their covariances.
+    """
+    from scipy.stats import rankdata
+
+    n, k = proba.shape
+    psi = np.zeros(n)
+    for c in range(k):
+        pos = y_true == c
+        n1 = int(pos.sum())
+        n0 = n - n1
+        if n1 < 2 or n0 < 2:
+            return math.nan
+        s = proba[:, c]
+        r_all = rankdata(s)
+        v = np.empty(n)
+        v[pos] = (r_all[pos] - rankdata(s[pos])) / n0
+        v[~pos] = 1.0 - (r_all[~pos] - rankdata(s[~pos])) / n1
+        auc = float(v[pos].mean())
+        psi[pos] += (v[pos] - auc) / n1
+        psi[~pos] += (v[~pos] - auc) / n0
+    psi /= k
+    return float(math.sqrt(np.sum(psi**2) * n / (n - 1)))
 
 
 def _accuracy_se(y_true: np.ndarray, y_pred: np.ndarray) -> float:

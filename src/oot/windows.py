@@ -251,6 +251,11 @@ class TimeAxis:
             try:
                 ser = pd.to_datetime(col, format="ISO8601")
             except (ValueError, TypeError) as exc:
+                if "timezone" in str(exc).lower() or "time zone" in str(exc).lower():
+                    raise InvalidParameterError(
+                        f"The time column {name!r} mixes time zones or kinds of value. "
+                        "Convert every value to one time zone, e.g. with "
+                        "pandas.to_datetime(..., utc=True).") from exc
                 try:
                     ser = pd.to_datetime(col, format="mixed")
                 except (ValueError, TypeError):
