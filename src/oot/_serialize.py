@@ -60,7 +60,8 @@ def frame_to_dict(df: pd.DataFrame) -> dict[str, Any]:
             values = [None if pd.isna(v) else str(v) for v in s]
         else:
             values = [value_to_json(v) for v in s]
-        columns.append({"name": str(name), "kind": kind, "tz": tz, "values": values})
+        columns.append({"name": str(name), "kind": kind, "tz": tz, "dtype": str(s.dtype),
+                        "values": values})
     return {"columns": columns, "n_rows": len(df)}
 
 
@@ -75,12 +76,12 @@ def frame_from_dict(d: dict[str, Any]) -> pd.DataFrame:
                                format="ISO8601")
             if col["tz"] is not None:
                 s = s.dt.tz_convert(col["tz"])
-            data[col["name"]] = s.astype("datetime64[ns, " + col["tz"] + "]"
-                                         if col["tz"] else "datetime64[ns]")
+            data[col["name"]] = s.astype(col.get("dtype") or (
+                "datetime64[ns, " + col["tz"] + "]" if col["tz"] else "datetime64[ns]"))
         elif kind == "timedelta":
-            data[col["name"]] = pd.to_timedelta(
-                pd.Series([np.nan if v is None else v for v in vals], dtype=float), unit="ns"
-            ).astype("timedelta64[ns]")
+            data[col["name"]] = pd.Series(
+                [pd.NaT if v is None else pd.Timedelta(int(v), unit="ns") for v in vals],
+                dtype="timedelta64[ns]").astype(col.get("dtype") or "timedelta64[ns]")
         elif kind == "float":
             data[col["name"]] = pd.Series(
                 [np.nan if v is None else float(v) for v in vals], dtype=float

@@ -130,10 +130,6 @@ def cost_optimal_interval(
 
 
 # --------------------------------------------------------------------- validation
-def _check_length_or_none(value: Any, param: str, kind: str) -> None:
-    if value is not None:
-        parse_length(value, param, _FUNC, kind)  # type: ignore[arg-type]
-
 
 def _round_down(x: float | None, unit: float | None) -> float | None:
     if x is None or unit is None or not math.isfinite(x):
@@ -316,6 +312,21 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
             "baseline", _FUNC, "non-zero for tolerance_type='relative'", baseline,
             "Use tolerance_type='absolute' for a metric whose baseline is 0."))
 
+    if is_eval:
+        kind = data.time_kind
+    else:
+        tcol = data[time] if time in data.columns else None
+        kind = "numeric" if tcol is not None and tcol.dtype.kind in "iuf" else "datetime"
+    round_unit: float | None = None
+    if round_to is not None:
+        rl = parse_length(round_to, "round_to", _FUNC, kind)  # type: ignore[arg-type]
+        assert rl is not None
+        if rl.fixed is None:
+            raise InvalidParameterError(param_message(
+                "round_to", _FUNC, "a fixed length like 'D', 'W' or '7D'", round_to,
+                "Calendar offsets such as 'MS' have no fixed length; use '30D'."))
+        round_unit = rl.fixed / 86_400e9 if kind == "datetime" else rl.fixed
+
     # ---- evaluation
     if is_eval:
         ev = data
@@ -329,15 +340,6 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
             min_window_size=min_window_size, pos_label=pos_label, on_error=on_error,
             n_jobs=n_jobs, random_state=random_state, progress=progress)
     kind = ev.time_kind
-    round_unit: float | None = None
-    if round_to is not None:
-        rl = parse_length(round_to, "round_to", _FUNC, kind)
-        assert rl is not None
-        if rl.fixed is None:
-            raise InvalidParameterError(param_message(
-                "round_to", _FUNC, "a fixed length like 'D', 'W' or '7D'", round_to,
-                "Calendar offsets such as 'MS' have no fixed length; use '30D'."))
-        round_unit = rl.fixed / 86_400e9 if kind == "datetime" else rl.fixed
 
     # ---- curve, threshold, crossing
     fitted = fit_degradation(ev, curve=curve, baseline=baseline, reference=reference)

@@ -40,6 +40,7 @@ from oot._validation import (
 __all__ = ["OutOfTimeSplit", "TimeAxis", "WindowPlan", "make_plan", "parse_length"]
 
 _NS_PER_DAY = 86_400 * 10**9
+_BARE_UNITS = {"D", "W", "h", "min", "s", "ms", "us", "ns"}
 
 
 # --------------------------------------------------------------------------- lengths
@@ -112,8 +113,11 @@ def parse_length(
     elif isinstance(value, pd.DateOffset):
         off = value
     elif isinstance(value, str):
+        text = value.strip()
+        if text in _BARE_UNITS:
+            text = "1" + text  # a bare unit: "D", "W", "h"
         try:
-            td = pd.Timedelta(value)
+            td = pd.Timedelta(text)
         except ValueError:
             try:
                 off = to_offset(value)
