@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 
@@ -175,7 +176,7 @@ def test_larger_tolerance_never_gives_a_shorter_interval(tols: list[float]) -> N
         rec = recommend_retrain_interval(ev, tolerance=tol, curve="auto", n_bootstrap=20,
                                          random_state=0)
         out.append(rec.interval if rec.status != "no_degradation" else pd.Timedelta.max)
-    assert all(a <= b for a, b in zip(out, out[1:], strict=False))
+    assert all(a <= b for a, b in itertools.pairwise(out))
 
 
 def test_random_state_makes_the_ci_reproducible() -> None:

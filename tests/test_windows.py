@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
-from sklearn.model_selection import cross_val_score
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
 
 from oot import InvalidParameterError, MissingColumnError, OutOfTimeSplit
 from oot.windows import TimeAxis, make_plan, parse_length

@@ -160,4 +160,5 @@ def value_from_json(v: Any) -> Any:
         return {value_from_json(k): value_from_json(x) for k, x in v["__dict__"]}
     if "__offset__" in v:
         return pd.tseries.frequencies.to_offset(v["__offset__"])
-    raise ValueError(f"Unrecognised tagged JSON value: {v!r}")
+    msg = f"Unrecognised tagged JSON value: {v!r}"
+    raise ValueError(msg)

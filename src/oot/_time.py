@@ -27,7 +27,7 @@ def age_to_float(age: Any, time_kind: TimeKind) -> Any:
             return float(age)
         return np.asarray(age, dtype=float)
     if isinstance(age, pd.Series):
-        return (age / DAY).to_numpy(dtype=float)
+        return np.asarray(pd.to_timedelta(age).dt.total_seconds(), dtype=float) / 86400.0
     if isinstance(age, (pd.TimedeltaIndex, pd.Index)):
         return np.asarray(pd.to_timedelta(age) / DAY, dtype=float)
     if isinstance(age, (pd.Timedelta, np.timedelta64)):

@@ -89,9 +89,10 @@ def param_message(
 
     Examples
     --------
-    >>> param_message("tolerance", "recommend_retrain_interval",
-    ...               "a float in the range (0, 1)", 1.5)
-    "The 'tolerance' parameter of recommend_retrain_interval must be a float in the range (0, 1). Got 1.5 instead."
+    >>> print(param_message("tolerance", "recommend_retrain_interval",
+    ...                     "a float in the range (0, 1)", 1.5))
+    The 'tolerance' parameter of recommend_retrain_interval must be a float in the range
+    (0, 1). Got 1.5 instead.
     """
     msg = f"The {param!r} parameter of {func} must be {expected}. Got {_fmt(got)} instead."
     if fix:

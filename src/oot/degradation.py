@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from oot._serialize import value_from_json, value_to_json
 from oot._time import TimeKind, age_to_float, float_to_age, format_age
@@ -133,6 +132,7 @@ def mann_kendall(
     >>> r.s, r.var_s, round(r.z, 3), f"{r.pvalue:.1e}"
     (-45.0, 125.0, -3.935, '8.3e-05')
     """
+    from scipy import stats
     xa = np.asarray(x, dtype=float)
     ya = np.asarray(y, dtype=float)
     g = np.zeros(len(xa), dtype=int) if groups is None else pd.factorize(
@@ -499,6 +499,7 @@ def _fit_weighted(family: str, d: _Data, w: FloatArray, scale: float,
                   onehot: FloatArray) -> tuple[dict[str, float], FloatArray, FloatArray,
                                                float, float]:
     """WLS fit of a parametric family at fixed weights: params, mu, shape, rss, phi."""
+    from scipy import optimize
     bf = _batch_fit(family, d.a, w[None, :], d.y[None, :], onehot, scale)
     phi = float(bf.phi[0])
     coef = bf.coef[0]
@@ -561,6 +562,7 @@ def _isotonic_fit(d: _Data, w: FloatArray, sgn: float, onehot: FloatArray
 
 def _pm_tau2(resid: FloatArray, se2: FloatArray, df: int) -> float:
     """Paule-Mandel (generalised Q) estimate: sum r^2 / (se^2 + tau2) = df."""
+    from scipy import optimize
     r2 = resid * resid
     if df <= 0:
         return 0.0
@@ -580,6 +582,7 @@ def _pm_tau2(resid: FloatArray, se2: FloatArray, df: int) -> float:
 
 def _ml_loglik(resid: FloatArray, se2: FloatArray) -> float:
     """Gaussian log-likelihood with variance se^2 + tau2, tau2 at its ML value."""
+    from scipy import optimize
     r2 = resid * resid
     if np.all(se2 == 0):
         v = max(float(np.mean(r2)), 1e-300)
@@ -797,6 +800,7 @@ class DegradationCurve:
         >>> bool((lo < c.predict([0.0, 60.0])).all() and (hi > c.predict([0.0, 60.0])).all())
         True
         """
+        from scipy import stats
         check_scalar(confidence_level, "confidence_level", "DegradationCurve.band",
                      low=0, high=1, low_inclusive=False, high_inclusive=False)
         a = np.atleast_1d(np.asarray(age_to_float(age, self.time_kind), dtype=float))
@@ -1344,6 +1348,7 @@ def bootstrap_crossing(
     True
     >>> low, high = b.interval()  # Timedeltas for datetime time
     """
+    from scipy import stats
     func = "bootstrap_crossing"
     _check_evaluation(evaluation, func)
     if not isinstance(curve, DegradationCurve):

@@ -66,26 +66,26 @@ def _prepare_target(values: np.ndarray, name: str, metric: Metric, pos_label: An
         ser = pd.Series(values)
         na = ser.isna().to_numpy()
         if na.any():
-            raise InvalidParameterError(
-                f"The target column {name!r} has {int(na.sum())} missing value(s) (row "
+            msg = (f"The target column {name!r} has {int(na.sum())} missing value(s) (row "
                 f"positions {np.flatnonzero(na)[:5].tolist()}). Drop those rows before "
                 f"calling {func}.")
+            raise InvalidParameterError(msg)
         classes = np.unique(values)
         if len(classes) < 2:
-            raise InvalidParameterError(
-                f"The target column {name!r} has a single class ({classes.tolist()}), so "
+            msg = (f"The target column {name!r} has a single class ({classes.tolist()}), so "
                 f"metric {metric.name!r} cannot be computed. Check the target column.")
+            raise InvalidParameterError(msg)
         if len(classes) > 2 and task == "binary":
-            raise InvalidParameterError(
-                f"Metric {metric.name!r} needs a binary target, but column {name!r} has "
+            msg = (f"Metric {metric.name!r} needs a binary target, but column {name!r} has "
                 f"{len(classes)} classes ({classes[:10].tolist()}). Use a multiclass metric "
                 "such as 'accuracy', 'balanced_accuracy', 'log_loss' or 'roc_auc'.")
+            raise InvalidParameterError(msg)
         if values.dtype.kind == "f" and len(classes) > 20 and not np.all(
                 classes == np.round(classes)):
-            raise InvalidParameterError(
-                f"Metric {metric.name!r} is a classification metric, but the target column "
+            msg = (f"Metric {metric.name!r} is a classification metric, but the target column "
                 f"{name!r} looks continuous ({len(classes)} distinct float values). Use a "
                 "regression metric such as 'rmse' or 'mae'.")
+            raise InvalidParameterError(msg)
         if len(classes) == 2:
             if pos_label is None:
                 pos_label = classes[-1]
@@ -102,22 +102,22 @@ def _prepare_target(values: np.ndarray, name: str, metric: Metric, pos_label: An
         try:
             y = np.asarray(values, dtype=float)
         except (TypeError, ValueError) as exc:
-            raise InvalidParameterError(
-                f"Metric {metric.name!r} is a regression metric, but the target column "
+            msg = (f"Metric {metric.name!r} is a regression metric, but the target column "
                 f"{name!r} is not numeric (dtype {pd.Series(values).dtype}). Use a "
-                "classification metric such as 'roc_auc' or 'accuracy'.") from exc
+                "classification metric such as 'roc_auc' or 'accuracy'.")
+            raise InvalidParameterError(msg) from exc
         bad = ~np.isfinite(y)
         if bad.any():
-            raise InvalidParameterError(
-                f"The target column {name!r} has {int(bad.sum())} missing or infinite "
+            msg = (f"The target column {name!r} has {int(bad.sum())} missing or infinite "
                 f"value(s) (row positions {np.flatnonzero(bad)[:5].tolist()}). Drop or fix "
                 f"those rows before calling {func}.")
+            raise InvalidParameterError(msg)
         return _Target(y, None, None, "regression")
     na = pd.isna(values)
     if np.any(na):
-        raise InvalidParameterError(
-            f"The target column {name!r} has {int(np.sum(na))} missing value(s). Drop "
+        msg = (f"The target column {name!r} has {int(np.sum(na))} missing value(s). Drop "
             f"those rows before calling {func}.")
+        raise InvalidParameterError(msg)
     return _Target(np.asarray(values), None, pos_label, "raw")
 
 
@@ -132,9 +132,9 @@ def _response(estimator: Any, X: Any, metric: Metric, target: _Target) -> np.nda
             est_classes = list(getattr(estimator, "classes_", range(proba.shape[1])))
             if target.task == "binary":
                 if target.pos_label not in est_classes:
-                    raise ValueError(
-                        f"the fitted estimator never saw the positive class "
+                    msg = (f"the fitted estimator never saw the positive class "
                         f"{target.pos_label!r} (its classes: {est_classes})")
+                    raise ValueError(msg)
                 return proba[:, est_classes.index(target.pos_label)]
             if target.task == "multiclass":
                 assert target.classes is not None
@@ -157,7 +157,7 @@ def _response(estimator: Any, X: Any, metric: Metric, target: _Target) -> np.nda
             + f", which metric {metric.name!r} needs")
     pred = np.asarray(estimator.predict(X))
     if target.task == "binary":
-        return (pred == target.pos_label).astype(np.int64)
+        return np.asarray(pred == target.pos_label, dtype=np.int64)
     if target.task == "multiclass":
         assert target.classes is not None
         return np.searchsorted(target.classes, pred).astype(np.int64)
@@ -212,13 +212,13 @@ def _fit_score_anchor(
     try:
         est.fit(X_train, y_train if target.task != "binary" else _decode_binary(
             y_train, target))
-    except Exception as exc:  # noqa: BLE001 - reported with the anchor, re-raised by caller
+    except Exception as exc:  # reported with the anchor, re-raised by the caller
         out.update(status="failed", stage="fit", error=exc)
         return out
     t1 = _time.perf_counter()
     try:
         pred = _response(est, X_eval, metric, target)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         out.update(status="failed", stage="predict", error=exc)
         return out
     t2 = _time.perf_counter()
@@ -234,7 +234,7 @@ def _decode_binary(y01: np.ndarray, target: _Target) -> np.ndarray:
     """Binary targets are fitted on their original labels (so classes_ match)."""
     assert target.classes is not None
     neg = target.classes[0] if target.classes[0] != target.pos_label else target.classes[1]
-    return np.where(y01 == 1, target.pos_label, neg)
+    return np.asarray(np.where(y01 == 1, target.pos_label, neg))
 
 
 def _scores_frame(plan: WindowPlan, per_anchor: list[dict[str, Any]], target: _Target,
@@ -450,6 +450,10 @@ def evaluate_out_of_time(
     """
     func = "evaluate_out_of_time"
     _check_common(func, data, min_window_size, random_state)
+    if isinstance(estimator, type):
+        raise InvalidParameterError(param_message(
+            "estimator", func, "a scikit-learn estimator instance", estimator,
+            f"Pass an instance, e.g. {estimator.__name__}(), not the class."))
     if estimator is None or not hasattr(estimator, "fit"):
         raise InvalidParameterError(param_message(
             "estimator", func, "a scikit-learn estimator (an object with fit)", estimator))
@@ -524,12 +528,12 @@ def evaluate_out_of_time(
             exc = res["error"]
             msg = f"{res['stage']} failed: {type(exc).__name__}: {exc}"
             if on_error == "raise":
-                raise EstimatorFitError(
-                    f"Anchor {a + 1} of {plan.n_anchors} (cutoff "
+                msg = (f"Anchor {a + 1} of {plan.n_anchors} (cutoff "
                     f"{ax.to_stamp(plan.cutoff[a])}, "
                     f"{int(plan.train_hi[a] - plan.train_lo[a])} training rows): the "
                     f"estimator's {msg}. Pass on_error='skip' to record the failure and go "
-                    "on with the other anchors.") from exc
+                    "on with the other anchors.")
+                raise EstimatorFitError(msg) from exc
         anchor_rows.append({
             "anchor": a + 1,
             "cutoff": ax.to_stamp(plan.cutoff[a]),
@@ -542,9 +546,9 @@ def evaluate_out_of_time(
         })
     if on_error == "skip" and all(r["status"] != "ok" for r in results):
         first = results[0]["error"]
-        raise EstimatorFitError(
-            f"Every anchor's model failed ({plan.n_anchors} of {plan.n_anchors}); the first: "
-            f"{anchor_rows[0]['message']}.") from first
+        msg = (f"Every anchor's model failed ({plan.n_anchors} of {plan.n_anchors}); the first: "
+            f"{anchor_rows[0]['message']}.")
+        raise EstimatorFitError(msg) from first
     scores = _scores_frame(plan, results, tgt_sorted)
     _warn_windows(scores, int(min_window_size), stacklevel=2)
     anchors_df = pd.DataFrame(anchor_rows)
@@ -587,7 +591,7 @@ def _params(train_window: Any, eval_window: Any, gap: Any, horizon: Any, anchors
 
 def _data_info(ax: TimeAxis, data: pd.DataFrame) -> dict[str, Any]:
     return {
-        "n_rows": int(len(data)),
+        "n_rows": len(data),
         "time_min": ax.to_stamp(ax.t_min),
         "time_max": ax.to_stamp(ax.t_max),
         "time_column": ax.name,
@@ -741,11 +745,25 @@ def evaluate_predictions(
                     "prediction column", m.name))
             p = np.searchsorted(tgt.classes, raw).astype(np.int64)
         else:
-            p = np.asarray(raw, dtype=float) if tgt.task != "raw" else raw
+            try:
+                p = np.asarray(raw, dtype=float) if tgt.task != "raw" else raw
+            except (TypeError, ValueError) as exc:
+                msg = (f"The prediction column {col!r} must hold numbers for metric "
+                       f"{m.name!r} (dtype {data[col].dtype}, first value {raw[0]!r}). "
+                       "Pass scores or probabilities, or choose a label metric such as "
+                       "'accuracy'.")
+                raise InvalidParameterError(msg) from exc
             if p.dtype.kind == "f" and not np.all(np.isfinite(p)):
-                raise InvalidParameterError(
-                    f"The prediction column {col!r} has {int((~np.isfinite(p)).sum())} "
+                msg = (f"The prediction column {col!r} has {int((~np.isfinite(p)).sum())} "
                     f"missing or infinite value(s) after the cutoff. Fill or drop them.")
+                raise InvalidParameterError(msg)
+            if m.name in ("log_loss", "brier") and p.ndim == 1 and (
+                    np.any(p < 0) or np.any(p > 1)):
+                msg = (f"The prediction column {col!r} must hold probabilities in [0, 1] "
+                       f"for metric {m.name!r}. Got values from {float(np.min(p)):g} to "
+                       f"{float(np.max(p)):g} after the cutoff. Pass the predicted "
+                       "probability of the positive class.")
+                raise InvalidParameterError(msg)
         sel = plan.anchor_idx == a
         ws = score_windows(m, y_sorted[elo:ehi], p, plan.lo[sel] - elo, plan.hi[sel] - elo,
                            min_window_size=int(min_window_size),

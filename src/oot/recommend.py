@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oot._time import float_to_age
+from oot._time import TimeKind, float_to_age
 from oot._validation import (
     InvalidParameterError,
     check_option,
@@ -118,7 +118,7 @@ def cost_optimal_interval(
     def rate_at(T: float) -> float:
         val, _ = integrate.quad(lambda a: max(float(shortfall(np.array([a]))[0]), 0.0),
                                 0.0, T, limit=200)
-        return (C + c * val) / T
+        return float((C + c * val) / T)
 
     lo = grid[max(i, 1)]
     hi = grid[min(i + 2, len(grid) - 1)]
@@ -138,10 +138,10 @@ def _round_down(x: float | None, unit: float | None) -> float | None:
     return r if r > 0 else x
 
 
-def _to_age(x: float | None, time_kind: str) -> Any:
+def _to_age(x: float | None, time_kind: TimeKind) -> Any:
     if x is None or not math.isfinite(x):
         return None
-    return float_to_age(x, time_kind)  # type: ignore[arg-type]
+    return float_to_age(x, time_kind)
 
 
 def recommend_retrain_interval(
@@ -249,8 +249,10 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
     Retrain every 48 days (90% CI 33-71 days): MSE rises 10% above its baseline ...
     """
     # ---- check every argument first, whatever the branch
-    is_eval = isinstance(data, OOTEvaluation)
-    if not is_eval and not isinstance(data, pd.DataFrame):
+    given_ev = data if isinstance(data, OOTEvaluation) else None
+    frame = data if isinstance(data, pd.DataFrame) else None
+    is_eval = given_ev is not None
+    if given_ev is None and frame is None:
         raise InvalidParameterError(param_message(
             "data", _FUNC, "a pandas DataFrame or an OOTEvaluation", type(data).__name__))
     if is_eval:
@@ -258,10 +260,10 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
                                        features=features).items() if v is not None}
         if given:
             names = ", ".join(given)
-            raise InvalidParameterError(
-                f"recommend_retrain_interval was given an OOTEvaluation and also {names}, "
+            msg = (f"recommend_retrain_interval was given an OOTEvaluation and also {names}, "
                 "which are used only to run an evaluation on a DataFrame. Drop them, or "
                 "pass the DataFrame instead of the evaluation.")
+            raise InvalidParameterError(msg)
     else:
         if estimator is None:
             raise InvalidParameterError(param_message(
@@ -303,7 +305,7 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
     if not isinstance(extrapolate, (bool, np.bool_)):
         raise InvalidParameterError(param_message("extrapolate", _FUNC, "a bool", extrapolate))
     check_random_state_param(random_state, _FUNC)
-    m = data.metric if is_eval else get_metric(metric, func=_FUNC)
+    m = given_ev.metric if given_ev is not None else get_metric(metric, func=_FUNC)
     if is_eval and not isinstance(metric, str | Metric):
         raise InvalidParameterError(param_message("metric", _FUNC, "a metric name", metric))
     if isinstance(baseline, numbers.Real) and tolerance_type == "relative" and (
@@ -312,14 +314,16 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
             "baseline", _FUNC, "non-zero for tolerance_type='relative'", baseline,
             "Use tolerance_type='absolute' for a metric whose baseline is 0."))
 
-    if is_eval:
-        kind = data.time_kind
+    kind: TimeKind
+    if given_ev is not None:
+        kind = given_ev.time_kind
     else:
-        tcol = data[time] if time in data.columns else None
+        assert frame is not None
+        tcol = frame[time] if time in frame.columns else None
         kind = "numeric" if tcol is not None and tcol.dtype.kind in "iuf" else "datetime"
     round_unit: float | None = None
     if round_to is not None:
-        rl = parse_length(round_to, "round_to", _FUNC, kind)  # type: ignore[arg-type]
+        rl = parse_length(round_to, "round_to", _FUNC, kind)
         assert rl is not None
         if rl.fixed is None:
             raise InvalidParameterError(param_message(
@@ -328,13 +332,14 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
         round_unit = rl.fixed / 86_400e9 if kind == "datetime" else rl.fixed
 
     # ---- evaluation
-    if is_eval:
-        ev = data
+    if given_ev is not None:
+        ev = given_ev
     else:
         from oot.evaluate import evaluate_out_of_time
 
         ev = evaluate_out_of_time(
-            data, estimator, target=target, time=time, features=features,  # type: ignore[arg-type]
+            frame, estimator, target=target, time=time,  # type: ignore[arg-type]
+            features=features,
             metric=m, train_window=train_window, eval_window=eval_window, gap=gap,
             horizon=horizon, anchors=anchors, anchor_step=anchor_step, expanding=expanding,
             min_window_size=min_window_size, pos_label=pos_label, on_error=on_error,
@@ -416,10 +421,10 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
     )
 
 
-def _age_float(age: Any, kind: str) -> float:
+def _age_float(age: Any, kind: TimeKind) -> float:
     from oot._time import age_to_float
 
-    return float(age_to_float(age, kind))  # type: ignore[arg-type]
+    return float(age_to_float(age, kind))
 
 
 def _degrades(curve: Any) -> bool:

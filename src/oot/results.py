@@ -37,14 +37,16 @@ def _json_loads(text: str | bytes, cls: str) -> dict[str, Any]:
     try:
         d = json.loads(text)
     except (TypeError, ValueError) as exc:
+        msg = (f"The 'text' parameter of {cls}.from_json must be a JSON document written by "
+            f"{cls}.to_json. It could not be parsed: {exc}.")
         raise InvalidParameterError(
-            f"The 'text' parameter of {cls}.from_json must be a JSON document written by "
-            f"{cls}.to_json. It could not be parsed: {exc}."
+            msg
         ) from exc
     if not isinstance(d, dict):
+        msg = (f"The 'text' parameter of {cls}.from_json must be a JSON object written by "
+            f"{cls}.to_json. Got a JSON {type(d).__name__} instead.")
         raise InvalidParameterError(
-            f"The 'text' parameter of {cls}.from_json must be a JSON object written by "
-            f"{cls}.to_json. Got a JSON {type(d).__name__} instead."
+            msg
         )
     return d
 
@@ -105,7 +107,9 @@ class OOTEvaluation:
     def usable(self) -> pd.DataFrame:
         """Rows with a finite score (status "ok"): the rows every fit uses."""
         s = self.scores
-        return s[(s["status"] == "ok") & np.isfinite(s["score"].to_numpy(float))]
+        keep = (s["status"] == "ok").to_numpy() & np.isfinite(s["score"].to_numpy(float))
+        out: pd.DataFrame = s.loc[keep]
+        return out
 
     @property
     def n_usable(self) -> int:
@@ -184,10 +188,11 @@ class OOTEvaluation:
         from oot.metrics import Metric
 
         if d.get("schema") != _SCHEMA:
-            raise InvalidParameterError(
-                "The 'text' parameter of OOTEvaluation.from_json must be a document written "
+            msg = ("The 'text' parameter of OOTEvaluation.from_json must be a document written "
                 f"by OOTEvaluation.to_json (schema {_SCHEMA!r}). Got schema "
-                f"{d.get('schema')!r} instead."
+                f"{d.get('schema')!r} instead.")
+            raise InvalidParameterError(
+                msg
             )
         try:
             return cls(
@@ -199,9 +204,10 @@ class OOTEvaluation:
                 data_info=value_from_json(d["data_info"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
+            msg = ("The 'text' parameter of OOTEvaluation.from_json is not a valid document "
+                f"written by OOTEvaluation.to_json: {type(exc).__name__}: {exc}.")
             raise InvalidParameterError(
-                "The 'text' parameter of OOTEvaluation.from_json is not a valid document "
-                f"written by OOTEvaluation.to_json: {type(exc).__name__}: {exc}."
+                msg
             ) from exc
 
     @classmethod
@@ -253,9 +259,10 @@ class OOTEvaluation:
 
         fname = "OOTEvaluation.from_frame"
         if not isinstance(frame, pd.DataFrame):
+            msg = (f"The 'frame' parameter of {fname} must be a pandas DataFrame. "
+                f"Got {type(frame).__name__} instead.")
             raise InvalidParameterError(
-                f"The 'frame' parameter of {fname} must be a pandas DataFrame. "
-                f"Got {type(frame).__name__} instead."
+                msg
             )
         check_columns(["age", "score"], list(frame.columns), "frame", fname)
         m = get_metric(metric, func=fname)
@@ -315,7 +322,8 @@ class OOTEvaluation:
             return repr(self) + ": no usable window."
         a0, a1 = u["age"].min(), u["age"].max()
         return (
-            f"Out-of-time evaluation of {self.metric.display_name or self.metric.name} over {self.n_anchors} anchor(s) "
+            f"Out-of-time evaluation of {self.metric.display_name or self.metric.name} over "
+            f"{self.n_anchors} anchor(s) "
             f"and {len(self.scores)} windows ({self.n_usable} usable), model ages "
             f"{format_age(a0, self.time_kind)} to {format_age(a1, self.time_kind)}."
         )
@@ -534,15 +542,15 @@ class RetrainRecommendation:
         from oot.metrics import Metric
 
         if d.get("schema") != _REC_SCHEMA:
-            raise InvalidParameterError(
-                "The 'text' parameter of RetrainRecommendation.from_json must be a document "
+            msg = ("The 'text' parameter of RetrainRecommendation.from_json must be a document "
                 f"written by RetrainRecommendation.to_json (schema {_REC_SCHEMA!r}). Got "
                 f"schema {d.get('schema')!r} instead.")
+            raise InvalidParameterError(msg)
         try:
             return cls(
                 status=d["status"],
                 interval=value_from_json(d["interval"]),
-                interval_ci=tuple(value_from_json(d["interval_ci"])),  # type: ignore[arg-type]
+                interval_ci=tuple(value_from_json(d["interval_ci"])),
                 safe_interval=value_from_json(d["safe_interval"]),
                 baseline=value_from_json(d["baseline"]),
                 threshold=value_from_json(d["threshold"]),
@@ -565,10 +573,10 @@ class RetrainRecommendation:
                 time_kind=d["time_kind"],
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise InvalidParameterError(
-                "The 'text' parameter of RetrainRecommendation.from_json is not a valid "
+            msg = ("The 'text' parameter of RetrainRecommendation.from_json is not a valid "
                 f"document written by RetrainRecommendation.to_json: "
-                f"{type(exc).__name__}: {exc}.") from exc
+                f"{type(exc).__name__}: {exc}.")
+            raise InvalidParameterError(msg) from exc
 
     @classmethod
     def from_json(cls, text: str | bytes) -> RetrainRecommendation:

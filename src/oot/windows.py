@@ -102,12 +102,12 @@ def parse_length(
     # datetime time
     expected = (f"a Timedelta or pandas offset {sign} for datetime time, like '30D', "
                 "'2W', 'MS' (calendar months) or 'QS'")
-    if isinstance(value, bool) or isinstance(value, numbers.Real):
+    if isinstance(value, (bool, numbers.Real)):
         raise InvalidParameterError(param_message(
             param, func, expected, value,
             f"Write the unit, e.g. {param}='{value}D' for {value} days."))
     td: pd.Timedelta | None = None
-    off: pd.DateOffset | None = None
+    off: Any = None
     if isinstance(value, (pd.Timedelta, np.timedelta64, _dt.timedelta)):
         td = pd.Timedelta(value)
     elif isinstance(value, pd.DateOffset):
@@ -140,6 +140,16 @@ def parse_length(
 
 
 # ------------------------------------------------------------------------ time axis
+def _first_unparsed(col: pd.Series) -> Any:
+    """The first value of ``col`` that pandas cannot read as a datetime (for messages)."""
+    try:
+        parsed = pd.to_datetime(col, format="mixed", errors="coerce", utc=True)
+    except (ValueError, TypeError):  # pragma: no cover - coerce should not raise
+        return col.iloc[0]
+    bad = np.flatnonzero(parsed.isna().to_numpy() & col.notna().to_numpy())
+    return col.iloc[int(bad[0])] if len(bad) else col.iloc[0]
+
+
 class TimeAxis:
     """The time column, parsed once and sorted once.
 
@@ -172,7 +182,7 @@ class TimeAxis:
     def to_stamp(self, v: float) -> Any:
         if self.kind == "numeric":
             return float(v)
-        ts = pd.Timestamp(int(round(v)), unit="ns", tz="UTC" if self.tz else None)
+        ts = pd.Timestamp(round(v), unit="ns", tz="UTC" if self.tz else None)
         return ts.tz_convert(self.tz) if self.tz else ts
 
     def from_stamp(self, ts: Any) -> float:
@@ -188,7 +198,7 @@ class TimeAxis:
     def to_age(self, v: float) -> Any:
         if self.kind == "numeric":
             return float(v)
-        return pd.Timedelta(int(round(v)), unit="ns")
+        return pd.Timedelta(round(v), unit="ns")
 
     def shift(self, v: float, length: Length, k: float = 1.0, *, relative: bool = True) -> float:
         """``v + k * length`` (k may be negative)."""
@@ -199,7 +209,8 @@ class TimeAxis:
         ts = self.to_stamp(v)
         kk = int(k)
         if kk != k:
-            raise InvalidParameterError("Calendar offsets can only be shifted by whole steps.")
+            msg = "Calendar offsets can only be shifted by whole steps."
+            raise InvalidParameterError(msg)
         return self.from_stamp(ts + kk * off)
 
     def span_text(self) -> str:
@@ -232,9 +243,9 @@ class TimeAxis:
             col = pd.Series(values)
             name = str(time)
         if len(col) == 0:
-            raise InvalidParameterError(
-                f"The 'data' parameter of {func} must have at least one row. Got an empty "
+            msg = (f"The 'data' parameter of {func} must have at least one row. Got an empty "
                 "DataFrame instead.")
+            raise InvalidParameterError(msg)
         dtype = col.dtype
         if isinstance(dtype, pd.DatetimeTZDtype) or dtype.kind == "M":
             ser = col
@@ -243,9 +254,9 @@ class TimeAxis:
             bad = ~np.isfinite(arr)
             if bad.any():
                 rows = np.flatnonzero(bad)[:5].tolist()
-                raise InvalidParameterError(
-                    f"The time column {name!r} has {int(bad.sum())} missing or infinite "
+                msg = (f"The time column {name!r} has {int(bad.sum())} missing or infinite "
                     f"value(s) (row positions {rows}). Drop or fill them before calling {func}.")
+                raise InvalidParameterError(msg)
             return cls(arr, "numeric", None, name)
         elif dtype.kind == "b":
             raise InvalidParameterError(param_message(
@@ -255,31 +266,33 @@ class TimeAxis:
             try:
                 ser = pd.to_datetime(col, format="ISO8601")
             except (ValueError, TypeError) as exc:
-                if "timezone" in str(exc).lower() or "time zone" in str(exc).lower():
-                    raise InvalidParameterError(
-                        f"The time column {name!r} mixes time zones or kinds of value. "
+                low = str(exc).lower()
+                if "timezone" in low or "time zone" in low or "tz-aware" in low:
+                    msg = (f"The time column {name!r} mixes time zones or kinds of value. "
                         "Convert every value to one time zone, e.g. with "
-                        "pandas.to_datetime(..., utc=True).") from exc
+                        "pandas.to_datetime(..., utc=True).")
+                    raise InvalidParameterError(msg) from exc
                 try:
                     ser = pd.to_datetime(col, format="mixed")
                 except (ValueError, TypeError):
-                    first = col.iloc[0]
-                    raise InvalidParameterError(
-                        f"The time column {name!r} could not be parsed as datetimes "
-                        f"(dtype {dtype}, first value {first!r}): {exc}. Convert it with "
-                        "pandas.to_datetime, or pass numbers.") from exc
+                    first = _first_unparsed(col)
+                    reason = str(exc).splitlines()[0].split(" You might want")[0].rstrip(".")
+                    msg = (f"The time column {name!r} could not be parsed as datetimes "
+                        f"(dtype {dtype}, first bad value {first!r}): {reason}. Convert it "
+                        "with pandas.to_datetime, or pass numbers.")
+                    raise InvalidParameterError(msg) from exc
             if not (isinstance(ser.dtype, pd.DatetimeTZDtype) or ser.dtype.kind == "M"):
-                raise InvalidParameterError(
-                    f"The time column {name!r} mixes time zones or kinds of value (parsed "
+                msg = (f"The time column {name!r} mixes time zones or kinds of value (parsed "
                     f"dtype {ser.dtype}). Convert every value to one time zone, e.g. with "
                     "pandas.to_datetime(..., utc=True).")
+                raise InvalidParameterError(msg)
         tz = ser.dt.tz if isinstance(ser.dtype, pd.DatetimeTZDtype) else None
         na = ser.isna().to_numpy()
         if na.any():
             rows = np.flatnonzero(na)[:5].tolist()
-            raise InvalidParameterError(
-                f"The time column {name!r} has {int(na.sum())} missing value(s) (NaT; row "
+            msg = (f"The time column {name!r} has {int(na.sum())} missing value(s) (NaT; row "
                 f"positions {rows}). Drop or fill them before calling {func}.")
+            raise InvalidParameterError(msg)
         if tz is not None:
             ns = ser.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
         else:
@@ -408,12 +421,11 @@ def make_plan(
     hz = parse_length(horizon, "horizon", func, kind, allow_none=True)
     if not isinstance(expanding, (bool, np.bool_)):
         raise InvalidParameterError(param_message("expanding", func, "a bool", expanding))
-    assert tw is not None and ew is not None and gp is not None
-    if anchor_step is None:
-        st = ew
-    else:
-        st = parse_length(anchor_step, "anchor_step", func, kind)
-        assert st is not None
+    assert tw is not None
+    assert ew is not None
+    assert gp is not None
+    st = ew if anchor_step is None else parse_length(anchor_step, "anchor_step", func, kind)
+    assert st is not None
 
     # cutoffs
     if isinstance(anchors, (bool, np.bool_)) or not (
@@ -425,7 +437,7 @@ def make_plan(
             "anchors", func, "a positive int (how many anchors) or a list of cutoffs",
             anchors))
     explicit = not isinstance(anchors, numbers.Integral)
-    if not explicit:
+    if isinstance(anchors, numbers.Integral):
         check_scalar(anchors, "anchors", func, kind="int", low=1,
                      fix="Use anchors=1 for a single training cutoff.")
         c1 = ax.shift(float(ax.t_min), tw, 1)
@@ -471,23 +483,23 @@ def make_plan(
         if not bounds:
             if j == 0 and not explicit:
                 need = ax.shift(first, ew, 1)
-                raise InvalidParameterError(
-                    f"The window plan of {func} leaves no evaluation window: the data span "
+                msg = (f"The window plan of {func} leaves no evaluation window: the data span "
                     f"{span}; training on train_window={tw.text!r} from the first timestamp "
                     f"ends at {ax.to_stamp(c)}, and the first evaluation window "
                     f"(eval_window={ew.text!r}, gap={gp.text!r}) would end at "
                     f"{ax.to_stamp(need)}. Reduce train_window or eval_window, or add data.")
+                raise InvalidParameterError(msg)
             last_ok = j
-            raise InvalidParameterError(
-                f"The 'anchors' parameter of {func} asks for more anchors than the data hold: "
+            msg = (f"The 'anchors' parameter of {func} asks for more anchors than the data hold: "
                 f"anchor {j + 1} (cutoff {ax.to_stamp(c)}) has no evaluation window before "
                 f"the data end ({ax.to_stamp(ax.t_max)}). Use anchors={last_ok} or fewer, a "
                 "smaller anchor_step, a shorter eval_window or gap, or add data.")
+            raise InvalidParameterError(msg)
         if hi_tr - lo_tr < 1:
-            raise InvalidParameterError(
-                f"Anchor {j + 1} of {func} (cutoff {ax.to_stamp(c)}) has no training rows "
+            msg = (f"Anchor {j + 1} of {func} (cutoff {ax.to_stamp(c)}) has no training rows "
                 f"between {ax.to_stamp(train_start)} and its cutoff. Choose a longer "
                 "train_window or other cutoffs.")
+            raise InvalidParameterError(msg)
         cut_arr.append(c)
         ts_arr.append(train_start)
         tlo.append(lo_tr)
