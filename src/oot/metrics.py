@@ -1194,6 +1194,18 @@ def score_windows(
         raise InvalidParameterError(param_message(
             "y_pred", fname, f"an array of length {len(yt)} (the length of y_true)",
             f"an array of shape {yp.shape}"))
+    numeric_pred = m.response != "predict" or m.task == "regression"
+    if m.is_builtin and numeric_pred and yp.dtype.kind == "O":
+        try:
+            yp = yp.astype(float)
+        except (TypeError, ValueError):
+            pass
+    if m.is_builtin and numeric_pred and yp.dtype.kind not in "biuf":
+        raise InvalidParameterError(param_message(
+            "y_pred", fname, f"numbers (scores, probabilities or values) for metric {m.name!r}",
+            f"an array of dtype {yp.dtype}",
+            "Pass the model's scores or probabilities, or use a label metric such as "
+            "'accuracy'." if m.task != "regression" else None))
     st = _as_int_array(starts, "starts")
     sp = _as_int_array(stops, "stops")
     if st.shape != sp.shape:
