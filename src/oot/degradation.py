@@ -106,7 +106,7 @@ class MannKendallResult:
 
 
 def mann_kendall(
-    x: Any, y: Any, groups: Any = None
+    x: Any, y: Any, groups: Any = None, clusters: Any = None
 ) -> MannKendallResult:
     """Mann-Kendall trend test of ``y`` against ``x``, optionally stratified by ``groups``.
 
@@ -120,6 +120,11 @@ def mann_kendall(
         Order variable (age) and values (scores).
     groups : array-like, default=None
         Stratum of each point (the anchor).
+    clusters : array-like, default=None
+        Calendar period of each point. Scores of one period share its noise across
+        anchors, which correlates the strata's statistics; with clusters, Var(S) is the
+        larger of the textbook variance and a delete-one-cluster jackknife estimate
+        (scaled through Kendall's tau), so shared noise does not pass for a trend.
 
     Returns
     -------
@@ -137,9 +142,14 @@ def mann_kendall(
     ya = np.asarray(y, dtype=float)
     g = np.zeros(len(xa), dtype=int) if groups is None else pd.factorize(
         np.asarray(groups))[0]
+    cl = None if clusters is None else pd.factorize(np.asarray(clusters))[0]
+    n_cl = 0 if cl is None else int(cl.max()) + 1
     s_tot = 0.0
     var_tot = 0.0
     pairs = 0.0
+    # per cluster: the S and pair count of the pairs that touch it (for the jackknife)
+    s_touch = np.zeros(n_cl)
+    p_touch = np.zeros(n_cl)
     for k in np.unique(g):
         sel = g == k
         xs, ys = xa[sel], ya[sel]
@@ -148,11 +158,29 @@ def mann_kendall(
             continue
         sx = np.sign(xs[None, :] - xs[:, None])
         sy = np.sign(ys[None, :] - ys[:, None])
-        s_tot += float(np.sum(np.triu(sx * sy, 1)))
+        contrib = np.triu(sx * sy, 1)
+        s_tot += float(np.sum(contrib))
         _, ties = np.unique(ys, return_counts=True)
         var_tot += (n * (n - 1) * (2 * n + 5)
                     - float(np.sum(ties * (ties - 1) * (2 * ties + 5)))) / 18.0
         pairs += n * (n - 1) / 2.0
+        if cl is not None:
+            cs = cl[sel]
+            iu, ju = np.triu_indices(n, 1)
+            ci, cj, v = cs[iu], cs[ju], contrib[iu, ju]
+            np.add.at(s_touch, ci, v)
+            np.add.at(p_touch, ci, 1.0)
+            diff = ci != cj
+            np.add.at(s_touch, cj[diff], v[diff])
+            np.add.at(p_touch, cj[diff], 1.0)
+    if cl is not None and n_cl >= 4 and pairs > 0:
+        keep_p = pairs - p_touch
+        ok = keep_p > 0
+        if ok.sum() >= 4:
+            tau_del = (s_tot - s_touch[ok]) / keep_p[ok]
+            gk = int(ok.sum())
+            var_tau = (gk - 1) / gk * float(np.sum((tau_del - tau_del.mean()) ** 2))
+            var_tot = max(var_tot, var_tau * pairs**2)
     if var_tot <= 0:
         return MannKendallResult(s_tot, var_tot, 0.0, 1.0, 0.0)
     z = (s_tot - np.sign(s_tot)) / math.sqrt(var_tot)
@@ -1167,7 +1195,7 @@ def fit_degradation(
         base = float(np.mean(d.y[d.first]))
     else:
         base = float(baseline)
-    mk = mann_kendall(d.a, d.y, d.anc)
+    mk = mann_kendall(d.a, d.y, d.anc, d.clusters)
     direction = "flat" if mk.s == 0 else "degrading" if (mk.s < 0) == gib else "improving"
     cov = _param_cov(best, d, scale, onehot) if best.family != "isotonic" else ()
     metric_name = str(getattr(evaluation.metric, "name", ""))
