@@ -1,0 +1,743 @@
+"""The benchmark suite of oot.
+
+Run ``python -m bench`` from the repository root (``--quick`` for small sizes that never
+fail on speed, ``--only B1,B3`` for a subset, ``--save`` to also write
+``bench/results/latest.md``). Every figure is a ratio against a baseline measured in the
+same run, or an absolute time with its target; the table is markdown.
+
+B1 engine overhead, B2 per-window scoring, B3 recommendation, B4 peak memory, B5 import
+time, B6 parallel speed-up, B7 growth with the number of rows. ``docs/performance.md``
+says what each one measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+
+# The plan every engine benchmark uses: data from 2020-01-01 to 2023-06-01, training on
+# the 366 days before each cutoff (cutoff 1 = 2021-01-01), 6 anchors one month apart,
+# each scored on 24 calendar months. (A string "24MS" would parse as 24 milliseconds,
+# hence the offset object.)
+START = pd.Timestamp("2020-01-01")
+END = pd.Timestamp("2023-06-02")
+PLAN: dict[str, Any] = {
+    "train_window": "366D",
+    "eval_window": "MS",
+    "horizon": pd.DateOffset(months=24),
+    "anchors": 6,
+}
+ALL = ("B1", "B2", "B3", "B4", "B5", "B6", "B7")
+
+
+# --------------------------------------------------------------------------- config
+@dataclass(frozen=True)
+class Config:
+    """Sizes of one mode (full or quick)."""
+
+    quick: bool
+    b1_rows: int = 1_000_000
+    b1_features: int = 20
+    b1_repeats: int = 2
+    b2_rows: int = 1_000_000
+    b2_windows: int = 24
+    b2_repeats: int = 5
+    b3_anchors: int = 12
+    b3_windows: int = 24
+    b3_bootstrap: int = 1000
+    b3_repeats: int = 2
+    b4_rows: int = 1_000_000
+    b4_features: int = 20
+    b4_tracemalloc: bool = True
+    b5_runs: int = 5
+    b6_rows: int = 300_000
+    b6_features: int = 20
+    b6_max_iter: int = 100
+    b6_repeats: int = 2
+    b7_rows: tuple[int, ...] = (100_000, 1_000_000, 5_000_000)
+    b7_features: int = 20
+    b7_repeats: int = 2
+
+
+FULL = Config(quick=False)
+QUICK = Config(
+    quick=True, b1_rows=40_000, b1_features=5, b1_repeats=2, b2_rows=100_000,
+    b2_repeats=2, b3_bootstrap=200, b3_repeats=1, b4_rows=40_000, b4_features=5,
+    b4_tracemalloc=False, b5_runs=1, b6_rows=20_000, b6_features=5, b6_max_iter=10,
+    b6_repeats=2, b7_rows=(20_000, 40_000, 80_000), b7_features=5, b7_repeats=1,
+)
+
+# Targets
+T_B1 = 1.10
+T_B2 = 3.0
+T_B3_SECONDS = 2.0
+T_B3_SHARE = 0.05
+T_B4 = 3.0
+T_B5 = 0.3
+T_B6 = 1.6
+T_B7 = 1.1
+
+
+# --------------------------------------------------------------------------- results
+@dataclass
+class Row:
+    """One line of the table."""
+
+    id: str
+    figure: str
+    baseline: str
+    measured: str
+    value: float
+    value_text: str
+    target: str
+    ok: bool
+    speed: bool = True  # speed targets are not enforced with --quick
+
+
+@dataclass
+class Report:
+    """All rows and notes of one run."""
+
+    quick: bool
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        print(f"  {row.id} {row.figure}: {row.value_text} (target {row.target}) "
+              f"{self.result(row)}", flush=True)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+        print(f"  note: {text}", flush=True)
+
+    def result(self, row: Row) -> str:
+        if row.ok:
+            return "PASS"
+        if self.quick and row.speed:
+            return "FAIL (not enforced: --quick)"
+        return "FAIL"
+
+    def failed(self) -> list[Row]:
+        return [r for r in self.rows if not r.ok and not (self.quick and r.speed)]
+
+    def table(self) -> str:
+        head = ("| ID | Figure | Baseline | Measured | Figure value | Target | Result |\n"
+                "|----|--------|----------|----------|-------------:|--------|--------|")
+        lines = [head]
+        for r in self.rows:
+            lines.append(f"| {r.id} | {r.figure} | {r.baseline} | {r.measured} | "
+                         f"{r.value_text} | {r.target} | {self.result(r)} |")
+        for e in self.errors:
+            lines.append(f"| {e.split(':', 1)[0]} | crashed | | | | | ERROR |")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- helpers
+def api(name: str) -> Callable[..., Any]:
+    """``oot.<name>``, or from its submodule while the top level does not export it."""
+    import oot
+
+    obj = getattr(oot, name, None)
+    if obj is not None:
+        return obj  # type: ignore[no-any-return]
+    import importlib
+
+    for mod in ("oot.evaluate", "oot.recommend", "oot.degradation"):
+        obj = getattr(importlib.import_module(mod), name, None)
+        if obj is not None:
+            return obj  # type: ignore[no-any-return]
+    raise AttributeError(f"oot has no {name}")
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def fmt_s(t: float) -> str:
+    return f"{t:.3f} s" if t < 10 else f"{t:.1f} s"
+
+
+def fmt_mb(b: float) -> str:
+    return f"{b / 2**20:.0f} MiB"
+
+
+def make_frame(n: int, p: int, seed: int = 0) -> pd.DataFrame:
+    """``n`` rows sorted by time over 2020-01-01..2023-06-01: ``ts``, ``x0..``, ``y``.
+
+    The logistic coefficients drift with time, so later windows score worse.
+    """
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.integers(START.value, END.value, n))
+    t[0] = START.value
+    X = rng.standard_normal((n, p))
+    frac = (t - START.value) / (END.value - START.value)
+    beta = np.linspace(1.0, -1.0, p) * (2.0 / math.sqrt(p))
+    logit = X @ beta + 1.5 * frac * X[:, 0] - 0.5
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-logit))).astype(np.int64)
+    df = pd.DataFrame(X, columns=[f"x{i}" for i in range(p)])
+    df.insert(0, "ts", pd.to_datetime(t))
+    df["y"] = y
+    return df
+
+
+def features(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if c not in ("ts", "y")]
+
+
+def run_engine(df: pd.DataFrame, estimator: Any, n_jobs: int | None = None,
+               ) -> tuple[float, Any]:
+    """Wall time of one ``evaluate_out_of_time`` call, and its result."""
+    evaluate = api("evaluate_out_of_time")
+    gc.collect()
+    with quiet():
+        t0 = time.perf_counter()
+        ev = evaluate(df, estimator, target="y", time="ts", metric="roc_auc",
+                      n_jobs=n_jobs, **PLAN)
+        dt = time.perf_counter() - t0
+    return dt, ev
+
+
+def fit_predict_seconds(ev: Any) -> float:
+    a = ev.anchors
+    return float(a["fit_time"].sum() + a["predict_time"].sum())
+
+
+def slope(x: list[float], y: list[float]) -> float:
+    """Least-squares slope of log(y) on log(x)."""
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def hanley_mcneil(auc: float, n1: int, n0: int) -> float:
+    q1 = auc / (2.0 - auc)
+    q2 = 2.0 * auc * auc / (1.0 + auc)
+    var = (auc * (1 - auc) + (n1 - 1) * (q1 - auc * auc) + (n0 - 1) * (q2 - auc * auc)
+           ) / (n1 * n0)
+    return math.sqrt(var)
+
+
+def best_of(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    """Min wall time of ``repeats`` calls and the last result."""
+    best = math.inf
+    out: Any = None
+    for _ in range(repeats):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+_PREFETCH: dict[str, Future[dict[str, Any]]] = {}
+
+
+def child(code: str, timeout: float = 900) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter (repo root as cwd); parse its last stdout line.
+
+    With ``--quick`` the children are started in the background at the beginning (their
+    timings are not enforced there), and this returns the prefetched result.
+    """
+    fut = _PREFETCH.pop(code, None)
+    if fut is not None:
+        return fut.result()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, timeout=timeout,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child process failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- B1
+def engine_and_bare(cfg: Config, report: Report) -> tuple[float, float, Any]:
+    """B1's measurement (cached: B3 and B7 reuse it)."""
+    if "b1" in report.cache:
+        return report.cache["b1"]  # type: ignore[no-any-return]
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+
+    df = make_frame(cfg.b1_rows, cfg.b1_features)
+    est = LogisticRegression()
+    # The bare work, on the same rows as the plan, pre-sliced outside the timed region.
+    split = api("OutOfTimeSplit")(time="ts", **PLAN)
+    X = np.ascontiguousarray(df[features(df)].to_numpy(dtype=float))
+    y = df["y"].to_numpy()
+    inputs = []
+    for train, tests in split.split_anchors(df):
+        ev_rows = np.concatenate(tests)
+        inputs.append((X[train], y[train], X[ev_rows]))
+    del X
+
+    def bare() -> None:
+        for X_tr, y_tr, X_ev in inputs:
+            clone(est).fit(X_tr, y_tr).predict_proba(X_ev)[:, 1]
+
+    t_eng, t_bare = math.inf, math.inf
+    ev: Any = None
+    for _ in range(cfg.b1_repeats):  # interleaved, min of each
+        dt, ev_r = run_engine(df, est)
+        if dt < t_eng:
+            t_eng, ev = dt, ev_r
+        t_bare = min(t_bare, best_of(bare, 1)[0])
+    n_eval = sum(len(i[2]) for i in inputs)
+    if int(ev.scores["n"].sum()) != n_eval:
+        raise RuntimeError(f"engine scored {int(ev.scores['n'].sum())} rows, the bare "
+                           f"baseline predicted {n_eval}")
+    report.cache["b1"] = (t_eng, t_bare, ev)
+    report.cache[f"engine_{cfg.b1_rows}_{cfg.b1_features}"] = (t_eng, ev)
+    return t_eng, t_bare, ev
+
+
+def bench_b1(cfg: Config, report: Report) -> None:
+    t_eng, t_bare, ev = engine_and_bare(cfg, report)
+    ratio = t_eng / t_bare
+    n_an = int(ev.anchors.shape[0])
+    n_win = int(ev.scores.shape[0])
+    report.add(Row(
+        "B1", f"engine overhead ({cfg.b1_rows:,} x {cfg.b1_features}, {n_an} anchors x "
+        f"{n_win // max(n_an, 1)} monthly windows, LogisticRegression)",
+        f"bare clone+fit+predict_proba {fmt_s(t_bare)}", f"evaluate_out_of_time "
+        f"{fmt_s(t_eng)}", ratio, f"{ratio:.3f}x", f"<= {T_B1:.2f}x", ratio <= T_B1))
+    fp = fit_predict_seconds(ev)
+    report.note(
+        f"B1: inside the engine, fit+predict took {fmt_s(fp)} (engine's own timers); the "
+        f"remaining {fmt_s(t_eng - fp)} is planning, DataFrame slicing/conversion and "
+        f"per-window scoring of {int(ev.scores['n'].sum()):,} evaluation rows "
+        f"(best of {cfg.b1_repeats} runs each, interleaved).")
+
+
+# --------------------------------------------------------------------------- B2
+def bench_b2(cfg: Config, report: Report) -> None:
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, roc_auc_score
+
+    score_windows = __import__("oot.metrics", fromlist=["score_windows"]).score_windows
+    n, w = cfg.b2_rows, cfg.b2_windows
+    rng = np.random.default_rng(1)
+    # uneven windows, like calendar months with a growing volume
+    sizes = rng.multinomial(n, np.linspace(1.0, 2.0, w) / np.linspace(1.0, 2.0, w).sum())
+    bounds = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+    starts, stops = bounds[:-1], bounds[1:]
+    wid = np.repeat(np.arange(w), sizes)
+    yb = (rng.random(n) < 0.3).astype(np.int64)
+    pb = 1.0 / (1.0 + np.exp(-(1.2 * yb + rng.standard_normal(n) - 1.0)))
+    yr = rng.standard_normal(n) * 3.0 + 10.0
+    pr = yr + rng.standard_normal(n) * (1.0 + wid / w)
+    frame = pd.DataFrame({"window": wid, "yb": yb, "pb": pb, "yr": yr, "pr": pr})
+
+    def loop_auc() -> np.ndarray:
+        out = []
+        for _, g in frame.groupby("window", sort=True):
+            yt, yp = g["yb"].to_numpy(), g["pb"].to_numpy()
+            auc = float(roc_auc_score(yt, yp))
+            n1 = int(yt.sum())
+            out.append((auc, hanley_mcneil(auc, n1, len(yt) - n1)))
+        return np.array(out)
+
+    def loop_rmse() -> np.ndarray:
+        out = []
+        for _, g in frame.groupby("window", sort=True):
+            yt, yp = g["yr"].to_numpy(), g["pr"].to_numpy()
+            rmse = math.sqrt(mean_squared_error(yt, yp))
+            sq = (yt - yp) ** 2
+            out.append((rmse, sq.std(ddof=1) / math.sqrt(len(sq)) / (2.0 * rmse)))
+        return np.array(out)
+
+    def loop_mae() -> np.ndarray:
+        out = []
+        for _, g in frame.groupby("window", sort=True):
+            yt, yp = g["yr"].to_numpy(), g["pr"].to_numpy()
+            ae = np.abs(yt - yp)
+            out.append((mean_absolute_error(yt, yp), ae.std(ddof=1) / math.sqrt(len(ae))))
+        return np.array(out)
+
+    cases: list[tuple[str, Callable[[], np.ndarray], Callable[[], Any], str]] = [
+        ("ROC AUC + SE", loop_auc,
+         lambda: score_windows("roc_auc", yb, pb, starts, stops, n_classes=2),
+         "roc_auc_score + Hanley-McNeil SE"),
+        ("RMSE + SE", loop_rmse, lambda: score_windows("rmse", yr, pr, starts, stops),
+         "sqrt(mean_squared_error) + delta-method SE"),
+        ("MAE + SE", loop_mae, lambda: score_windows("mae", yr, pr, starts, stops),
+         "mean_absolute_error + SE"),
+    ]
+    for name, loop, lib, desc in cases:
+        best_of(lib, 1)  # warm-up
+        t_loop, ref = best_of(loop, cfg.b2_repeats)
+        t_lib, ws = best_of(lib, cfg.b2_repeats)
+        diff = float(np.max(np.abs(np.asarray(ws.score) - ref[:, 0])))
+        if not diff <= 1e-9:
+            report.errors.append(f"B2: score_windows {name} differs from scikit-learn by "
+                                 f"{diff:.3g}")
+        speedup = t_loop / t_lib
+        report.add(Row(
+            "B2", f"score_windows {name} ({n:,} predictions, {w} windows)",
+            f"groupby + {desc} {fmt_s(t_loop)}", f"score_windows {fmt_s(t_lib)}",
+            speedup, f"{speedup:.2f}x faster", f">= {T_B2:.0f}x", speedup >= T_B2))
+        report.note(f"B2 {name}: max |score_windows - scikit-learn| = {diff:.2g} "
+                    f"(best of {cfg.b2_repeats}).")
+    t_hm, _ = best_of(lambda: score_windows("roc_auc", yb, pb, starts, stops, n_classes=2,
+                                            se_method="hanley_mcneil"), cfg.b2_repeats)
+    report.note(f"B2 ROC AUC: the row above uses the default DeLong SE; with "
+                f"se_method='hanley_mcneil' (the loop's SE) score_windows takes {fmt_s(t_hm)}.")
+
+
+# --------------------------------------------------------------------------- B3
+def degradation_evaluation(n_anchors: int, n_windows: int) -> Any:
+    """A ready evaluation of ``n_anchors`` x ``n_windows`` with calendar window starts."""
+    try:
+        from oot.datasets import make_degradation_scores
+    except ImportError:
+        make_degradation_scores = None
+    if make_degradation_scores is not None:
+        sim = make_degradation_scores(n_anchors=n_anchors, n_windows=n_windows,
+                                      random_state=0)
+        return sim.to_evaluation()
+    rng = np.random.default_rng(3)
+    rows = []
+    for a in range(n_anchors):
+        cut = START + pd.DateOffset(months=a)
+        for k in range(n_windows):
+            ws = cut + pd.DateOffset(months=k)
+            we = cut + pd.DateOffset(months=k + 1)
+            age = (ws + (we - ws) / 2) - cut
+            rows.append({"anchor": a + 1, "cutoff": cut, "window": k + 1,
+                         "window_start": ws, "window_end": we, "age": age, "n": 500,
+                         "score": 0.8 - 0.0003 * age.days + rng.normal(0, 0.01),
+                         "se": 0.01})
+    return api("OOTEvaluation").from_frame(pd.DataFrame(rows), metric="roc_auc")
+
+
+def bench_b3(cfg: Config, report: Report) -> None:
+    recommend = api("recommend_retrain_interval")
+    ev = degradation_evaluation(cfg.b3_anchors, cfg.b3_windows)
+    with quiet():
+        t_rec, rec = best_of(lambda: recommend(ev, n_bootstrap=cfg.b3_bootstrap,
+                                               random_state=0), cfg.b3_repeats)
+    report.add(Row(
+        "B3", f"recommend_retrain_interval ({cfg.b3_anchors} anchors x {cfg.b3_windows} "
+        f"windows, n_bootstrap={cfg.b3_bootstrap})", "-", fmt_s(t_rec), t_rec,
+        fmt_s(t_rec), f"<= {T_B3_SECONDS:.0f} s", t_rec <= T_B3_SECONDS))
+    t_eng = engine_and_bare(cfg, report)[0]
+    share = t_rec / (t_eng + t_rec)
+    report.add(Row(
+        "B3", "recommendation's share of a whole run (B1 engine + recommendation)",
+        f"B1 engine {fmt_s(t_eng)}", f"recommendation {fmt_s(t_rec)}", share,
+        f"{100 * share:.1f}%", f"<= {100 * T_B3_SHARE:.0f}%", share <= T_B3_SHARE))
+    report.note(f"B3: {str(rec).splitlines()[0]} (best of {cfg.b3_repeats}).")
+
+
+# --------------------------------------------------------------------------- B4
+def memory_child(n: int, p: int, use_tracemalloc: bool) -> None:
+    """Run in a fresh interpreter by B4: one full evaluation, peak memory as JSON."""
+    from sklearn.linear_model import LogisticRegression
+
+    est = LogisticRegression()
+    run_engine(make_frame(5_000, p, seed=9), est)  # import and warm every code path
+    df = make_frame(n, p)
+    df_bytes = int(df.memory_usage(deep=True).sum())
+    gc.collect()
+    out: dict[str, Any] = {"df_bytes": df_bytes}
+    if use_tracemalloc:
+        import tracemalloc
+
+        tracemalloc.start()
+        run_engine(df, est)
+        out["peak"] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        out["method"] = "tracemalloc"
+    else:
+        rss0 = _rss_bytes()
+        reset = _reset_peak()
+        run_engine(df, est)
+        peak = _hwm_bytes() if reset else resource.getrusage(
+            resource.RUSAGE_SELF).ru_maxrss * 1024
+        out.update(peak=peak - rss0, rss_before=rss0,
+                   method="VmHWM after clear_refs" if reset else "ru_maxrss")
+    print(json.dumps(out))
+
+
+def _status_kb(key: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise KeyError(key)
+
+
+def _rss_bytes() -> int:
+    return _status_kb("VmRSS") * 1024
+
+
+def _hwm_bytes() -> int:
+    return _status_kb("VmHWM") * 1024
+
+
+def _reset_peak() -> bool:
+    """Reset the peak-RSS counter (Linux ``clear_refs`` 5); False where unsupported."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return _hwm_bytes() <= _rss_bytes() + 4 * 2**20
+    except OSError:
+        return False
+
+
+def b4_code(cfg: Config) -> str:
+    return ("from bench.run import memory_child; "
+            f"memory_child({cfg.b4_rows}, {cfg.b4_features}, {{tm}})")
+
+
+def bench_b4(cfg: Config, report: Report) -> None:
+    code = b4_code(cfg)
+    rss = child(code.format(tm=False))
+    ratio = rss["peak"] / rss["df_bytes"]
+    report.add(Row(
+        "B4", f"peak memory of evaluate_out_of_time ({cfg.b4_rows:,} x {cfg.b4_features}) "
+        "over the input frame", f"df.memory_usage(deep=True) {fmt_mb(rss['df_bytes'])}",
+        f"peak RSS delta {fmt_mb(rss['peak'])}", ratio, f"{ratio:.2f}x", f"<= {T_B4:.0f}x",
+        ratio <= T_B4, speed=False))
+    msg = (f"B4: fresh subprocess; peak = {rss['method']} minus the RSS after building the "
+           f"frame ({fmt_mb(rss['rss_before'])}).")
+    if cfg.b4_tracemalloc:
+        tm = child(code.format(tm=True))
+        msg += (f" tracemalloc (numpy reports its buffers to it) in a second subprocess: "
+                f"peak {fmt_mb(tm['peak'])} = {tm['peak'] / tm['df_bytes']:.2f}x the frame.")
+    report.note(msg)
+
+
+# --------------------------------------------------------------------------- B5
+IMPORT_BASE = ("import json, sys, time; t = time.perf_counter(); import pandas, sklearn; "
+               "print(json.dumps({'t': time.perf_counter() - t}))")
+IMPORT_OOT = ("import json, sys, time; t = time.perf_counter(); import pandas, sklearn; "
+              "t1 = time.perf_counter(); import oot; t2 = time.perf_counter(); "
+              "print(json.dumps({'t': t2 - t, 'alone': t2 - t1, "
+              "'pyplot': 'matplotlib.pyplot' in sys.modules, "
+              "'matplotlib': 'matplotlib' in sys.modules}))")
+IMPORT_ONLY = ("import json, sys, time; t = time.perf_counter(); import oot; "
+               "print(json.dumps({'t': time.perf_counter() - t, "
+               "'mods': sorted(m for m in ('sklearn', 'scipy', 'matplotlib', 'joblib') "
+               "if m in sys.modules)}))")
+
+
+def bench_b5(cfg: Config, report: Report) -> None:
+    base, with_oot, alone = [], [], []
+    pyplot = False
+    for _ in range(cfg.b5_runs):  # interleaved
+        if not cfg.quick:
+            base.append(child(IMPORT_BASE)["t"])
+        r = child(IMPORT_OOT)
+        with_oot.append(r["t"])
+        alone.append(r["alone"])
+        pyplot = pyplot or bool(r["pyplot"])
+    extra = min(alone)
+    report.add(Row(
+        "B5", f"import oot after import pandas, sklearn (fresh interpreters, best of "
+        f"{cfg.b5_runs})", f"import pandas, sklearn {fmt_s(min(with_oot) - extra)}",
+        f"import oot {fmt_s(extra)}", extra, fmt_s(extra), f"<= {T_B5} s", extra <= T_B5))
+    report.add(Row(
+        "B5", "matplotlib.pyplot not in sys.modules after import oot", "-",
+        "imported" if pyplot else "not imported", float(pyplot),
+        "yes" if pyplot else "no", "no", not pyplot, speed=False))
+    if not cfg.quick:
+        only = child(IMPORT_ONLY)
+        report.note(
+            f"B5: figure = wall time of `import oot` in a fresh interpreter that has just "
+            f"imported pandas and sklearn (best of {cfg.b5_runs}). Across processes: "
+            f"best `import pandas, sklearn, oot` {fmt_s(min(with_oot))} minus best "
+            f"`import pandas, sklearn` {fmt_s(min(base))} = "
+            f"{fmt_s(min(with_oot) - min(base))} (noisier). `import oot` alone in a fresh "
+            f"interpreter: {fmt_s(only['t'])}; it loads "
+            f"{', '.join(only['mods']) or 'none'} of sklearn/scipy/matplotlib/joblib.")
+
+
+# --------------------------------------------------------------------------- B6
+def bench_b6(cfg: Config, report: Report) -> None:
+    from joblib import parallel_config
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    df = make_frame(cfg.b6_rows, cfg.b6_features, seed=6)
+    est = HistGradientBoostingClassifier(max_iter=cfg.b6_max_iter, early_stopping=False,
+                                         random_state=0)
+    t1, t2 = math.inf, math.inf
+    ev1: Any = None
+    for _ in range(cfg.b6_repeats):  # interleaved; the first n_jobs=2 run starts workers
+        with threadpool_limits(limits=1):
+            dt, ev = run_engine(df, est, n_jobs=1)
+        if dt < t1:
+            t1, ev1 = dt, ev
+        with parallel_config(backend="loky", inner_max_num_threads=1):
+            t2 = min(t2, run_engine(df, est, n_jobs=2)[0])
+    speedup = t1 / t2
+    report.add(Row(
+        "B6", f"n_jobs=2 vs n_jobs=1 ({cfg.b6_rows:,} x {cfg.b6_features}, "
+        f"{PLAN['anchors']} anchors, HistGradientBoosting max_iter={cfg.b6_max_iter}, "
+        "1 thread per worker)", f"n_jobs=1 {fmt_s(t1)}", f"n_jobs=2 {fmt_s(t2)}", speedup,
+        f"{speedup:.2f}x", f">= {T_B6}x on 2 cores", speedup >= T_B6))
+    fp = fit_predict_seconds(ev1)
+    report.note(f"B6: the n_jobs=1 run spent {100 * fp / t1:.0f}% of its time in fit+predict "
+                f"(best of {cfg.b6_repeats}; os.cpu_count()={os.cpu_count()}).")
+
+
+# --------------------------------------------------------------------------- B7
+def bench_b7(cfg: Config, report: Report) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    times, fps = [], []
+    for n in cfg.b7_rows:
+        key = f"engine_{n}_{cfg.b7_features}"
+        if key in report.cache:
+            dt, ev = report.cache[key]
+        else:
+            df = make_frame(n, cfg.b7_features, seed=7)
+            dt, ev = math.inf, None
+            for _ in range(cfg.b7_repeats):
+                d, e = run_engine(df, LogisticRegression())
+                if d < dt:
+                    dt, ev = d, e
+            del df
+            report.cache[key] = (dt, ev)
+        times.append(dt)
+        fps.append(fit_predict_seconds(ev))
+    rows = [float(n) for n in cfg.b7_rows]
+    k = slope(rows, times)
+    rest = [max(t - f, 1e-6) for t, f in zip(times, fps, strict=True)]
+    sizes = ", ".join(f"{n:,}: {fmt_s(t)}" for n, t in zip(cfg.b7_rows, times, strict=True))
+    report.add(Row(
+        "B7", f"growth of evaluate_out_of_time with rows (x {cfg.b7_features} features, "
+        "LogisticRegression)", f"{cfg.b7_rows[0]:,} rows {fmt_s(times[0])}",
+        f"{cfg.b7_rows[-1]:,} rows {fmt_s(times[-1])}", k, f"slope {k:.3f}",
+        f"<= {T_B7}", k <= T_B7))
+    report.note(f"B7: {sizes}; log-log slope of fit+predict alone {slope(rows, fps):.3f}, "
+                f"of the rest of the engine {slope(rows, rest):.3f} "
+                f"(rest: {', '.join(fmt_s(r) for r in rest)}).")
+
+
+BENCHES: dict[str, Callable[[Config, Report], None]] = {
+    "B1": bench_b1, "B2": bench_b2, "B3": bench_b3, "B4": bench_b4, "B5": bench_b5,
+    "B6": bench_b6, "B7": bench_b7,
+}
+
+
+# --------------------------------------------------------------------------- main
+def machine() -> str:
+    import numpy
+    import scipy
+    import sklearn
+
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        mem = float("nan")
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        commit = "?"
+    return (f"{os.cpu_count()} CPUs ({cpu}), {mem:.1f} GiB RAM, Python "
+            f"{platform.python_version()}, numpy {numpy.__version__}, pandas "
+            f"{pd.__version__}, scikit-learn {sklearn.__version__}, scipy {scipy.__version__}"
+            f", OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
+            f"commit {commit or '?'}, load average at the start {os.getloadavg()[0]:.1f}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help="small sizes (about a minute); speed targets are not enforced")
+    ap.add_argument("--only", default="", help="comma-separated subset, e.g. B1,B3")
+    ap.add_argument("--save", action="store_true", help="also write bench/results/latest.md")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    cfg = QUICK if args.quick else FULL
+    only = [s.strip().upper() for s in args.only.split(",") if s.strip()] or list(ALL)
+    unknown = [s for s in only if s not in BENCHES]
+    if unknown:
+        print(f"unknown benchmark(s) {unknown}; choose from {', '.join(ALL)}", file=sys.stderr)
+        return 2
+    command = "python -m bench" + (" --quick" if args.quick else "") + (
+        f" --only {args.only}" if args.only else "")
+    info = machine()
+    print(f"# oot benchmarks ({'quick' if cfg.quick else 'full'})\n\n{info}\n", flush=True)
+    report = Report(quick=cfg.quick)
+    t0 = time.perf_counter()
+    pool = None
+    if cfg.quick:  # start the subprocess benchmarks in the background
+        pool = ThreadPoolExecutor(max_workers=2)
+        codes = ([b4_code(cfg).format(tm=False)] if "B4" in only else []) + (
+            [IMPORT_OOT] if "B5" in only else [])
+        for code in codes:
+            _PREFETCH[code] = pool.submit(child, code)
+    for b in ALL:
+        if b not in only:
+            continue
+        print(f"[{b}] ...", flush=True)
+        tb = time.perf_counter()
+        try:
+            BENCHES[b](cfg, report)
+        except Exception as exc:
+            traceback.print_exc()
+            report.errors.append(f"{b}: {type(exc).__name__}: {exc}")
+        print(f"[{b}] done in {time.perf_counter() - tb:.1f} s", flush=True)
+    if pool is not None:
+        pool.shutdown(wait=True)
+    total = time.perf_counter() - t0
+    info += f", load average at the end {os.getloadavg()[0]:.1f}"
+    text = (f"Command: `{command}`  \nMachine: {info}  \nTotal time: {total:.0f} s\n\n"
+            f"{report.table()}\n\n" + "\n".join(f"- {n}" for n in report.notes))
+    if report.errors:
+        text += "\n\nErrors:\n" + "\n".join(f"- {e}" for e in report.errors)
+    failed = report.failed()
+    verdict = ("all targets met" if not failed and not report.errors else
+               f"{len(failed)} target(s) missed, {len(report.errors)} error(s)")
+    if cfg.quick:
+        verdict += " (quick mode: speed targets not enforced)"
+    text += f"\n\nVerdict: {verdict}\n"
+    print("\n" + text)
+    if args.save:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "latest.md").write_text(f"# oot benchmarks\n\n{text}")
+        print(f"saved {RESULTS / 'latest.md'}")
+    if report.errors:
+        return 2
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
