@@ -23,6 +23,7 @@ Input conventions (guaranteed by the evaluation engine):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
@@ -857,15 +858,32 @@ class _Segments:
         return out
 
 
+# Sort window by window when there are few windows or they are long on average.
+_PER_WINDOW_SORT_MAX = 64
+_PER_WINDOW_SORT_ROWS = 2048
+
+
 def _sort_within_windows(s: FloatArray, seg: _Segments) -> IntArray:
     """Order that sorts ``s`` within each window (windows stay in place).
 
-    One global sort of the scores, then a stable sort by window id (a radix sort for
-    16-bit ids): cheaper than ``np.lexsort((s, wid))``.
+    Windows are contiguous in ``s``, so each is sorted on its own (smaller sorts, no
+    pass over window ids). With many tiny windows the per-window call overhead would
+    dominate: then one global sort of the scores, followed by a stable sort by window
+    id (a radix sort for 16-bit ids), is cheaper than ``np.lexsort((s, wid))``. Either
+    way equal scores stay together within a window, which is all the tie groups of
+    :func:`_auc_fast` need.
     """
-    order = np.argsort(s)
     if seg.n_windows <= 1:
-        return order.astype(np.int64, copy=False)
+        return np.argsort(s).astype(np.int64, copy=False)
+    ne = np.flatnonzero(seg.nonempty)
+    if ne.size <= _PER_WINDOW_SORT_MAX or seg.total >= _PER_WINDOW_SORT_ROWS * ne.size:
+        out = np.empty(seg.total, dtype=np.int64)
+        for o, ln in zip(seg.offsets[ne].tolist(), seg.lengths[ne].tolist(), strict=True):
+            part = out[o:o + ln]
+            part[...] = np.argsort(s[o:o + ln])
+            part += o
+        return out
+    order = np.argsort(s)
     wdtype = np.int16 if seg.n_windows < 2**15 else np.int64
     by_window = np.argsort(seg.wid.astype(wdtype)[order], kind="stable")
     return order[by_window].astype(np.int64, copy=False)
@@ -1196,10 +1214,8 @@ def score_windows(
             f"an array of shape {yp.shape}"))
     numeric_pred = m.response != "predict" or m.task == "regression"
     if m.is_builtin and numeric_pred and yp.dtype.kind == "O":
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             yp = yp.astype(float)
-        except (TypeError, ValueError):
-            pass
     if m.is_builtin and numeric_pred and yp.dtype.kind not in "biuf":
         raise InvalidParameterError(param_message(
             "y_pred", fname, f"numbers (scores, probabilities or values) for metric {m.name!r}",
