@@ -133,6 +133,24 @@ def test_parse_length_kinds() -> None:
     assert parse_length("MS", "w", "f", "datetime").is_calendar
     assert parse_length(pd.Timedelta("3h"), "w", "f", "datetime").fixed == 3 * 3600e9
     assert parse_length(7, "w", "f", "numeric").fixed == 7.0
+    assert parse_length("W", "w", "f", "datetime").fixed == 7 * 86400e9
+    assert parse_length("90min", "w", "f", "datetime").fixed == 90 * 60e9
+    assert parse_length("12ms", "w", "f", "datetime").fixed == 12e6
+
+
+@pytest.mark.parametrize("text", ["12MS", "2QS", "YS", "ME", "W-MON"])
+def test_calendar_offsets_are_never_read_as_durations(text: str) -> None:
+    # pandas reads Timedelta("12MS") as 12 milliseconds: "MS" must mean month starts
+    length = parse_length(text, "w", "f", "datetime")
+    assert length is not None
+    assert length.is_calendar
+
+
+def test_twelve_calendar_months_of_training() -> None:
+    X = daily(500)
+    plan = OutOfTimeSplit(time="ts", train_window="12MS", eval_window="MS").plan(X)
+    assert plan["cutoff"].iloc[0] == pd.Timestamp("2025-01-01")
+    assert plan["window_start"].iloc[0] == pd.Timestamp("2025-01-01")
 
 
 # ------------------------------------------------------------------------ errors

@@ -503,10 +503,9 @@ def evaluate_out_of_time(
     tgt = _prepare_target(y_raw, str(target), m, pos_label, func)
     y_sorted = tgt.y if ax.is_sorted else tgt.y[order]
     tgt_sorted = _Target(y_sorted, tgt.classes, tgt.pos_label, tgt.task)
-    X_all = data[feats]
-    if not ax.is_sorted:
-        # only the rows some anchor uses, in time order: one take, no per-window copies
-        X_all = X_all.take(order)
+    X_all = _features_in_time_order(data, feats, order, ax.is_sorted)
+    # workers get the target's meaning, not its values: each task ships only its slices
+    tgt_meta = _Target(np.empty(0), tgt.classes, tgt.pos_label, tgt.task)
 
     est_seeds, score_seeds = _seeds(random_state, plan.n_anchors)
 
@@ -516,7 +515,7 @@ def evaluate_out_of_time(
         sel = plan.anchor_idx == a
         return (_fit_score_anchor, (
             estimator, X_all.iloc[lo:hi], y_sorted[lo:hi], X_all.iloc[elo:ehi],
-            y_sorted[elo:ehi], plan.lo[sel] - elo, plan.hi[sel] - elo, m, tgt_sorted,
+            y_sorted[elo:ehi], plan.lo[sel] - elo, plan.hi[sel] - elo, m, tgt_meta,
             int(min_window_size), est_seeds[a], score_seeds[a]), {})
 
     results = _run_anchors(task, plan.n_anchors, n_jobs, progress)
@@ -561,6 +560,27 @@ def evaluate_out_of_time(
                          params=params, data_info=_data_info(ax, data))
 
 
+def _features_in_time_order(data: pd.DataFrame, feats: list[Any], order: np.ndarray,
+                            is_sorted: bool) -> pd.DataFrame:
+    """The feature columns in time order, made once for all anchors.
+
+    When every feature has one float dtype, the frame is built on a C-contiguous array:
+    each anchor's rows are then a contiguous view that scikit-learn uses without copying
+    (a frame's own float block is column-major, so every fit and predict would convert
+    it). Other frames keep their dtypes (categorical or string features for a Pipeline).
+    """
+    X = data[feats]
+    dtypes = {X[c].dtype for c in feats} if X.columns.is_unique else set()
+    if len(dtypes) == 1 and next(iter(dtypes)).kind == "f" and isinstance(
+            next(iter(dtypes)), np.dtype):
+        values = X.to_numpy()
+        # np.take on the column-major block is ~4x faster than fancy indexing rows
+        arr = np.ascontiguousarray(values if is_sorted else np.take(values, order, axis=0))
+        return pd.DataFrame(arr, columns=X.columns, copy=False)
+    # one take in time order: no per-anchor or per-window copies of the whole frame
+    return X if is_sorted else X.take(order)
+
+
 def _jsonable(v: Any) -> Any:
     if isinstance(v, np.generic):
         return v.item()
@@ -603,7 +623,14 @@ def _run_anchors(
                                 dict[str, Any]]],
     n_anchors: int, n_jobs: int | None, progress: bool,
 ) -> list[dict[str, Any]]:
-    """Run one job per anchor, serially or with joblib, with an optional progress bar."""
+    """Run one job per anchor, serially or with joblib, with an optional progress bar.
+
+    Under joblib's dask backend each anchor is one task on a worker, and the estimator's
+    own joblib parallelism (a forest's trees) stays on that worker: joblib would otherwise
+    send every tree back to the cluster as a task of its own. An exception in the
+    consumer, KeyboardInterrupt included, closes the generator, which cancels the
+    pending anchors and terminates the workers (joblib's abort) before it propagates.
+    """
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -626,14 +653,38 @@ def _run_anchors(
             n_jobs = -1
         from joblib import Parallel, delayed
 
+        def anchor_on_worker(f: Callable[..., dict[str, Any]], *args: Any,
+                             **kw: Any) -> dict[str, Any]:
+            from joblib import parallel_config
+
+            with parallel_config(backend="threading"):
+                return f(*args, **kw)
+
+        def job(a: int) -> Any:
+            f, args, kw = task(a)
+            if on_cluster:
+                return delayed(anchor_on_worker)(f, *args, **kw)
+            return delayed(f)(*args, **kw)
+
         par = Parallel(n_jobs=n_jobs, return_as="generator")
-        gen = par(delayed(f)(*args, **kw) for f, args, kw in (task(a) for a in range(
-            n_anchors)))
+        gen = par(job(a) for a in range(n_anchors))
         out = []
-        for r in gen:
-            out.append(r)
-            if bar is not None:
-                bar.update(1)
+        try:
+            for r in gen:
+                out.append(r)
+                if bar is not None:
+                    bar.update(1)
+        except BaseException:
+            # an interrupt between two results: close the generator now (joblib aborts,
+            # cancelling pending anchors and terminating the workers), not at garbage
+            # collection, which a traceback kept alive in an interactive session delays
+            import warnings
+
+            with warnings.catch_warnings():
+                # joblib's "N tasks ... have been cancelled" is what was asked for here
+                warnings.simplefilter("ignore", UserWarning)
+                gen.close()
+            raise
         return out
     finally:
         if bar is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import numbers
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +41,13 @@ from oot._validation import (
 __all__ = ["OutOfTimeSplit", "TimeAxis", "WindowPlan", "make_plan", "parse_length"]
 
 _NS_PER_DAY = 86_400 * 10**9
-_BARE_UNITS = {"D", "W", "h", "min", "s", "ms", "us", "ns"}
+_LENGTH_RE = re.compile(r"([+-]?\d*\.?\d*)\s*([A-Za-z]+(?:-[A-Za-z]+)?)")
+# unit spellings read as fixed durations; anything else ("MS", "QS", "YS", "ME",
+# "W-MON") is a calendar offset. Case matters: "ms" is milliseconds, "MS" month starts.
+_TIMEDELTA_UNITS = {
+    "D", "d", "day", "days", "W", "w", "week", "weeks", "h", "hr", "hour", "hours",
+    "min", "minute", "minutes", "s", "sec", "second", "seconds", "ms", "us", "ns",
+}
 
 
 # --------------------------------------------------------------------------- lengths
@@ -114,13 +121,24 @@ def parse_length(
         off = value
     elif isinstance(value, str):
         text = value.strip()
-        if text in _BARE_UNITS:
-            text = "1" + text  # a bare unit: "D", "W", "h"
-        try:
-            td = pd.Timedelta(text)
-        except ValueError:
+        m = _LENGTH_RE.fullmatch(text)
+        if m is not None and m.group(2) not in _TIMEDELTA_UNITS:
+            # "MS", "12MS", "QS", "W-MON": calendar offsets (never milliseconds)
             try:
-                off = to_offset(value)
+                off = to_offset(text)
+            except ValueError as exc:
+                raise InvalidParameterError(
+                    param_message(param, func, expected, value)) from exc
+        else:
+            if m is not None and not m.group(1):
+                text = "1" + text  # a bare unit: "D", "W", "h"
+            try:
+                td = pd.Timedelta(text)
+            except ValueError:
+                td = None
+        if td is None and off is None:
+            try:
+                off = to_offset(text)
             except ValueError as exc:
                 raise InvalidParameterError(
                     param_message(param, func, expected, value)
