@@ -512,7 +512,7 @@ def csv_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _analyze(path: Path | str, out: Path, **overrides: str) -> list[str]:
-    opts = {"--time": "ts", "--target": "y", "--metric": "roc_auc",
+    opts = {"--time": "ts", "--target": "y", "--metric": "roc_auc", "--model": "logistic",
             "--train-window": "30D", "--eval-window": "30D"}
     opts.update(overrides)
     args = ["analyze", str(path)]
@@ -524,8 +524,9 @@ def _analyze(path: Path | str, out: Path, **overrides: str) -> list[str]:
 @needs_cli
 @pytest.mark.parametrize(("case", "expected"), [
     pytest.param("missing-file", ("no-such-file.csv",), id="cli-missing-file"),
-    pytest.param("bad-column", ("'tz'", "Did you mean 'ts'?"), id="cli-bad-time-column"),
-    pytest.param("bad-model-params", ("--model-params", "{C: 1"), id="cli-bad-model-params"),
+    pytest.param("bad-column", ("'tss'", "Did you mean 'ts'?"), id="cli-bad-time-column"),
+    pytest.param("bad-model-params", ("--model-params", "invalid JSON"),
+                 id="cli-bad-model-params"),
     pytest.param("bad-tolerance", ("tolerance", "1.5"), id="cli-bad-tolerance"),
 ])
 def test_cli_refuses_bad_input_with_one_line(
@@ -535,7 +536,7 @@ def test_cli_refuses_bad_input_with_one_line(
     if case == "missing-file":
         args = _analyze(tmp_path / "no-such-file.csv", out)
     elif case == "bad-column":
-        args = _analyze(csv_file, out, **{"--time": "tz"})
+        args = _analyze(csv_file, out, **{"--time": "tss"})
     elif case == "bad-model-params":
         args = _analyze(csv_file, out, **{"--model-params": "{C: 1"})
     else:
