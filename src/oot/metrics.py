@@ -911,27 +911,54 @@ def _auc_fast(y: NDArray[Any], s: FloatArray, seg: _Segments, *,
     new[0] = True
     np.not_equal(ss[1:], ss[:-1], out=new[1:])
     new[seg._ne_offsets] = True
-    gstart = np.flatnonzero(new)
-    gw = seg.wid[gstart]
-    gpos = np.add.reduceat(yy, gstart, dtype=np.int64).astype(float)
-    gsize = np.diff(gstart, append=total).astype(float)
-    gneg = gsize - gpos
-    n_pos = np.bincount(gw, weights=gpos, minlength=n_windows)
+    gpos: FloatArray
+    gstart: IntArray
+    if new.all():
+        # No tied scores within any window (the usual case for probabilities): every
+        # row is its own group.
+        gpos = yy.astype(float)
+        gneg = 1.0 - gpos
+        gcount = seg.lengths
+        gstart = np.arange(total, dtype=np.int64)
+    else:
+        gstart = np.flatnonzero(new)
+        gpos = np.add.reduceat(yy, gstart, dtype=np.int64).astype(float)
+        gneg = np.diff(gstart, append=total).astype(float) - gpos
+        gcount = seg.count(new)
+    # Groups are laid out window after window: per-window sums are segment sums over
+    # the groups, and per-window values are broadcast to groups with a repeat.
+    nonempty = seg.nonempty
+    goff = (np.cumsum(gcount) - gcount)[nonempty]
+
+    def wsum(x: FloatArray) -> FloatArray:
+        out = np.zeros(n_windows, dtype=float)
+        out[nonempty] = np.add.reduceat(x, goff)
+        return out
+
+    def rep(x: FloatArray) -> FloatArray:
+        return np.repeat(x, gcount)
+
+    n_pos = wsum(gpos)
     n_neg = seg.lengths.astype(float) - n_pos
-    # positives / negatives in earlier groups of the same window
-    pos_before = np.cumsum(gpos) - gpos - (np.cumsum(n_pos) - n_pos)[gw]
-    neg_before = np.cumsum(gneg) - gneg - (np.cumsum(n_neg) - n_neg)[gw]
+    # positives / negatives in earlier groups of the same window (integers, exact)
+    pos_before = np.cumsum(gpos)
+    pos_before -= gpos
+    pos_before -= rep(np.cumsum(n_pos) - n_pos)
+    neg_before = gstart - rep(seg.offsets.astype(float))
+    neg_before -= pos_before
     valid = (n_pos > 0) & (n_neg > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        v10 = (neg_before + gneg / 2.0) / n_neg[gw]
-        v01 = 1.0 - (pos_before + gpos / 2.0) / n_pos[gw]
-        auc = np.bincount(gw, weights=gpos * v10, minlength=n_windows) / n_pos
+        v10 = (neg_before + gneg / 2.0) / rep(n_neg)
+        auc = wsum(gpos * v10) / n_pos
         auc = np.where(valid, auc, np.nan)
         if se_method == "hanley_mcneil":
             return auc, np.asarray(hanley_mcneil_se(auc, n_pos, n_neg), dtype=float)
-        ss10 = np.bincount(gw, weights=gpos * (v10 - auc[gw]) ** 2, minlength=n_windows)
-        mean01 = np.bincount(gw, weights=gneg * v01, minlength=n_windows) / n_neg
-        ss01 = np.bincount(gw, weights=gneg * (v01 - mean01[gw]) ** 2, minlength=n_windows)
+        v01 = 1.0 - (pos_before + gpos / 2.0) / rep(n_pos)
+        d10 = v10 - rep(auc)
+        ss10 = wsum(gpos * d10 * d10)
+        mean01 = wsum(gneg * v01) / n_neg
+        d01 = v01 - rep(mean01)
+        ss01 = wsum(gneg * d01 * d01)
         var10 = ss10 / (n_pos - 1.0)
         var01 = ss01 / (n_neg - 1.0)
         se = np.sqrt(var10 / n_pos + var01 / n_neg)
