@@ -448,7 +448,41 @@ def evaluate_out_of_time(
     >>> bool(ev.scores["score"].notna().all())
     True
     """
-    func = "evaluate_out_of_time"
+    return _evaluate_out_of_time(
+        data, estimator, func="evaluate_out_of_time", target=target, time=time,
+        features=features, metric=metric, train_window=train_window,
+        eval_window=eval_window, gap=gap, horizon=horizon, anchors=anchors,
+        anchor_step=anchor_step, expanding=expanding, min_window_size=min_window_size,
+        pos_label=pos_label, on_error=on_error, n_jobs=n_jobs, random_state=random_state,
+        progress=progress)
+
+
+def _evaluate_out_of_time(
+    data: pd.DataFrame,
+    estimator: Any,
+    *,
+    func: str,
+    target: str,
+    time: str,
+    features: Sequence[str] | None,
+    metric: str | Metric,
+    train_window: Any,
+    eval_window: Any,
+    gap: Any,
+    horizon: Any,
+    anchors: int | Sequence[Any],
+    anchor_step: Any,
+    expanding: bool,
+    min_window_size: int,
+    pos_label: Any,
+    on_error: str,
+    n_jobs: int | None,
+    random_state: Any,
+    progress: bool,
+    stacklevel: int = 3,
+) -> OOTEvaluation:
+    """The engine behind :func:`evaluate_out_of_time`; ``func`` names the public caller
+    in error messages, ``stacklevel`` points warnings at the user's call."""
     _check_common(func, data, min_window_size, random_state)
     if isinstance(estimator, type):
         raise InvalidParameterError(param_message(
@@ -549,7 +583,7 @@ def evaluate_out_of_time(
             f"{anchor_rows[0]['message']}.")
         raise EstimatorFitError(msg) from first
     scores = _scores_frame(plan, results, tgt_sorted)
-    _warn_windows(scores, int(min_window_size), stacklevel=2)
+    _warn_windows(scores, int(min_window_size), stacklevel=stacklevel)
     anchors_df = pd.DataFrame(anchor_rows)
     params = _params(train_window, eval_window, gap, horizon, anchors, anchor_step,
                      expanding, min_window_size, m)

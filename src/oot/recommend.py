@@ -335,11 +335,13 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
     if given_ev is not None:
         ev = given_ev
     else:
-        from oot.evaluate import evaluate_out_of_time
+        from oot.evaluate import _evaluate_out_of_time
 
-        ev = evaluate_out_of_time(
-            frame, estimator, target=target, time=time,  # type: ignore[arg-type]
-            features=features,
+        assert frame is not None
+        assert target is not None
+        assert time is not None
+        ev = _evaluate_out_of_time(
+            frame, estimator, func=_FUNC, target=target, time=time, features=features,
             metric=m, train_window=train_window, eval_window=eval_window, gap=gap,
             horizon=horizon, anchors=anchors, anchor_step=anchor_step, expanding=expanding,
             min_window_size=min_window_size, pos_label=pos_label, on_error=on_error,

@@ -16,7 +16,7 @@ import pandas as pd
 
 from oot._serialize import frame_from_dict, frame_to_dict, value_from_json, value_to_json
 from oot._time import TimeKind, age_to_float, format_age
-from oot._validation import InvalidParameterError
+from oot._validation import InvalidParameterError, param_message
 
 if TYPE_CHECKING:
     from oot.metrics import Metric
@@ -266,17 +266,55 @@ class OOTEvaluation:
             )
         check_columns(["age", "score"], list(frame.columns), "frame", fname)
         m = get_metric(metric, func=fname)
+        if time_kind is not None and time_kind not in ("datetime", "numeric"):
+            msg = param_message("time_kind", fname, "one of {'datetime', 'numeric'} or None",
+                                time_kind)
+            raise InvalidParameterError(msg)
         df = frame.copy()
         age = df["age"]
         if time_kind is None:
             time_kind = "datetime" if pd.api.types.is_timedelta64_dtype(age) else "numeric"
-        if time_kind == "datetime":
-            df["age"] = pd.to_timedelta(age)
-        else:
-            df["age"] = pd.to_numeric(age).astype(float)
+        try:
+            if time_kind == "datetime":
+                df["age"] = pd.to_timedelta(age)
+            else:
+                df["age"] = pd.to_numeric(age).astype(float)
+        except (TypeError, ValueError) as exc:
+            msg = (f"The 'age' column of the frame given to {fname} must hold "
+                   + ("Timedeltas" if time_kind == "datetime" else "numbers")
+                   + f" (time_kind={time_kind!r}). Got dtype {age.dtype}, first value "
+                   f"{age.iloc[0]!r}. Convert it with pandas.to_timedelta or "
+                   "pandas.to_numeric.")
+            raise InvalidParameterError(msg) from exc
+        for col, allow_nan in (("score", True), ("se", True), ("n", False)):
+            if col in df:
+                try:
+                    vals = pd.to_numeric(df[col]).to_numpy(dtype=float)
+                except (TypeError, ValueError) as exc:
+                    msg = (f"The {col!r} column of the frame given to {fname} must hold "
+                           f"numbers. Got dtype {df[col].dtype}, first value "
+                           f"{df[col].iloc[0]!r}. Convert it with pandas.to_numeric.")
+                    raise InvalidParameterError(msg) from exc
+                bad = vals < 0 if col in ("se", "n") else np.zeros(len(vals), bool)
+                if not allow_nan:
+                    bad |= ~np.isfinite(vals)
+                if np.any(bad):
+                    msg = (f"The {col!r} column of the frame given to {fname} must be "
+                           f"non-negative{'' if allow_nan else ' and finite'}. Got "
+                           f"{vals[bad][:5].tolist()} (row positions "
+                           f"{np.flatnonzero(bad)[:5].tolist()}).")
+                    raise InvalidParameterError(msg)
         if "anchor" not in df:
             df["anchor"] = 1
-        df["anchor"] = df["anchor"].astype("int64")
+        anc = pd.to_numeric(df["anchor"], errors="coerce").to_numpy(dtype=float)
+        if not np.all(np.isfinite(anc)) or not np.all(anc == np.round(anc)):
+            bad_rows = np.flatnonzero(~np.isfinite(anc) | (anc != np.round(anc)))[:5]
+            msg = (f"The 'anchor' column of the frame given to {fname} must hold whole "
+                   f"numbers (an id per training cutoff). Got "
+                   f"{df['anchor'].iloc[bad_rows].tolist()} at row positions "
+                   f"{bad_rows.tolist()}.")
+            raise InvalidParameterError(msg)
+        df["anchor"] = anc.astype("int64")
         df = df.sort_values(["anchor", "age"], kind="stable").reset_index(drop=True)
         if "window" not in df:
             df["window"] = df.groupby("anchor").cumcount().astype("int64") + 1
