@@ -810,6 +810,11 @@ class WindowScores:
         return len(self.score)
 
 
+# Up to this many windows, per-window values are applied with a loop over slices rather
+# than a row-length broadcast.
+_SUBTRACT_LOOP_MAX = 256
+
+
 class _Segments:
     """Contiguous row ranges gathered into one array, in window order."""
 
@@ -819,7 +824,6 @@ class _Segments:
         self.lengths = stops - starts
         self.total = int(self.lengths.sum())
         self.offsets = np.cumsum(self.lengths) - self.lengths
-        self.wid = np.repeat(np.arange(self.n_windows, dtype=np.int64), self.lengths)
         self.nonempty = self.lengths > 0
         self._ne_offsets = self.offsets[self.nonempty]
         ne_starts = starts[self.nonempty]
@@ -827,6 +831,20 @@ class _Segments:
         self._view_from: int | None = None
         if ne_starts.size and np.all(ne_starts - self._ne_offsets == ne_starts[0]):
             self._view_from = int(ne_starts[0])
+
+    @functools.cached_property
+    def wid(self) -> IntArray:
+        """Window id of every gathered row (built on first use)."""
+        return np.repeat(np.arange(self.n_windows, dtype=np.int64), self.lengths)
+
+    def subtract_each(self, x: FloatArray, values: FloatArray) -> None:
+        """Subtract ``values[w]`` from the rows of window ``w`` of ``x``, in place."""
+        if self.n_windows <= _SUBTRACT_LOOP_MAX:
+            for w in np.flatnonzero(self.nonempty).tolist():
+                lo = int(self.offsets[w])
+                x[lo:lo + int(self.lengths[w])] -= values[w]
+        else:
+            x -= np.repeat(values, self.lengths)
 
     def take(self, x: NDArray[Any]) -> NDArray[Any]:
         """The rows of all windows, window after window."""
@@ -982,30 +1000,53 @@ def _fast_loss(name: str, seg: _Segments, yt: NDArray[Any], yp: NDArray[Any]
         return score, se, np.zeros(seg.n_windows, dtype=bool)
     y = np.asarray(yt, dtype=float)
     p = np.asarray(yp, dtype=float)
-    bad = ~(np.isfinite(y) & np.isfinite(p))
-    if name in ("log_loss", "brier"):
-        bad |= (p < 0) | (p > 1)
-    invalid = seg.count(bad) > 0
     if name == "r2":
-        return (*_fast_r2(seg, y, p), invalid)
+        return (*_fast_r2(seg, y, p), _invalid_rows(name, seg, y, p))
+    rows: FloatArray
     if name == "log_loss":
         rows = _log_loss_rows(y, p)
     elif name == "mape":
         rows = _mape_rows(y, p)
-    elif name == "mae":
-        rows = np.abs(y - p)
-    else:  # mse, rmse, brier
-        rows = (y - p) ** 2
+    else:
+        rows = np.subtract(y, p)
+        if name == "mae":
+            np.abs(rows, out=rows)
+        else:  # mse, rmse, brier
+            np.multiply(rows, rows, out=rows)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        score = seg.sum(rows) / n
-        dev = rows - score[seg.wid]
-        var = seg.sum(dev * dev) / (n - 1.0)
+        total = seg.sum(rows)
+        # The rows are >= 0 (or NaN) and a non-finite input gives a non-finite row, except
+        # for log loss, whose probabilities are clipped and whose labels only select a
+        # term: finite window sums (and, where it applies, probabilities within [0, 1]
+        # and finite labels) prove that no row is invalid without a pass per input.
+        clean = bool(np.isfinite(total).all())
+        if clean and name in ("log_loss", "brier") and p.size:
+            clean = bool(p.min() >= 0.0) and bool(p.max() <= 1.0)
+        if clean and name == "log_loss" and y.size:
+            clean = bool(np.isfinite(y.min())) and bool(np.isfinite(y.max()))
+        invalid = (np.zeros(seg.n_windows, dtype=bool) if clean
+                   else _invalid_rows(name, seg, y, p))
+        score = total / n
+        # Two-pass variance: centre each window's rows on its mean (in place: the rows
+        # are not needed any more), then a segment sum of squares.
+        seg.subtract_each(rows, score)
+        np.multiply(rows, rows, out=rows)
+        var = seg.sum(rows) / (n - 1.0)
         se = np.where(seg.lengths > 1, np.sqrt(var / n), np.nan)
         if name == "rmse":
             rmse = np.sqrt(score)
             se = np.where(rmse > 0, se / (2.0 * rmse), np.where(se == 0, 0.0, np.nan))
             score = rmse
     return score, se, invalid
+
+
+def _invalid_rows(name: str, seg: _Segments, y: FloatArray, p: FloatArray
+                  ) -> NDArray[np.bool_]:
+    """Windows holding a non-finite input (or a probability outside [0, 1])."""
+    bad = ~(np.isfinite(y) & np.isfinite(p))
+    if name in ("log_loss", "brier"):
+        bad |= (p < 0) | (p > 1)
+    return seg.count(bad) > 0
 
 
 def _fast_r2(seg: _Segments, y: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]:
