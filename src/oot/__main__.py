@@ -1,0 +1,5 @@
+"""``python -m oot``: the ``oot`` command line."""
+
+from oot.cli import main
+
+raise SystemExit(main())

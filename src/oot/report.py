@@ -1,0 +1,380 @@
+"""A self-contained report folder for a recommendation: HTML, JSON and the figures.
+
+:func:`save_report` writes ``index.html`` (figures embedded, so the one file can be
+mailed or attached to a ticket), ``recommendation.json`` (the exact, machine-readable
+result) and ``degradation.png`` / ``heatmap.png``. The folder is built next to its
+destination and renamed into place, so an interrupted run never leaves half-written
+files and a report written over an old one never mixes old and new files.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from oot._time import format_age
+from oot._validation import InvalidParameterError, param_message
+from oot.results import RetrainRecommendation
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["save_report", "REPORT_FILES"]
+
+#: The files a report folder holds.
+REPORT_FILES = ("index.html", "recommendation.json", "degradation.png", "heatmap.png")
+
+_FUNC = "save_report"
+_DPI = 110
+
+
+def save_report(
+    recommendation: RetrainRecommendation,
+    directory: str | os.PathLike[str],
+    *,
+    overwrite: bool = True,
+) -> Path:
+    """Write a report folder for a recommendation, atomically.
+
+    The folder holds ``index.html`` (self-contained: the sentence, the figures embedded
+    as base64 PNG, the summary, the method in plain words, the data's span and the
+    per-window table), ``recommendation.json`` (``recommendation.to_json(indent=2)``,
+    read back with :meth:`oot.RetrainRecommendation.from_json`), ``degradation.png`` and
+    ``heatmap.png``.
+
+    Everything is written into a temporary folder beside ``directory`` and then renamed
+    into place. An error midway leaves any existing report untouched; overwriting
+    replaces the old folder as a whole (files of the old report that the new one does
+    not write are gone too).
+
+    Parameters
+    ----------
+    recommendation : RetrainRecommendation
+        From :func:`oot.recommend_retrain_interval`.
+    directory : str or path-like
+        The report folder. Its parent folders are created if needed.
+    overwrite : bool, default=True
+        Replace an existing folder. With False, an existing ``directory`` is an error.
+
+    Returns
+    -------
+    pathlib.Path
+        The report folder (absolute).
+
+    Raises
+    ------
+    InvalidParameterError
+        ``directory`` exists and ``overwrite`` is False, or it is a file.
+
+    See Also
+    --------
+    oot.RetrainRecommendation.to_json, oot.plotting.DegradationDisplay
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from oot.datasets import make_degradation_scores
+    >>> from oot.recommend import recommend_retrain_interval
+    >>> from oot.report import save_report
+    >>> ev = make_degradation_scores(random_state=0).to_evaluation()
+    >>> rec = recommend_retrain_interval(ev, n_bootstrap=100, random_state=0)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = save_report(rec, pathlib.Path(tmp) / "report")
+    ...     sorted(p.name for p in out.iterdir())
+    ['degradation.png', 'heatmap.png', 'index.html', 'recommendation.json']
+    """
+    if not isinstance(recommendation, RetrainRecommendation):
+        raise InvalidParameterError(param_message(
+            "recommendation", _FUNC, "a RetrainRecommendation",
+            type(recommendation).__name__))
+    if not isinstance(directory, (str, os.PathLike)):
+        raise InvalidParameterError(param_message(
+            "directory", _FUNC, "a path (str or os.PathLike)", type(directory).__name__))
+    if not isinstance(overwrite, (bool, np.bool_)):
+        raise InvalidParameterError(param_message("overwrite", _FUNC, "a bool", overwrite))
+    target = Path(directory).expanduser().absolute()
+    if target.exists() and not target.is_dir():
+        raise InvalidParameterError(param_message(
+            "directory", _FUNC, "a folder path", str(target),
+            "A file of that name exists; choose another name."))
+    if target.exists() and not overwrite:
+        raise InvalidParameterError(param_message(
+            "directory", _FUNC, "a folder that does not exist yet when overwrite=False",
+            str(target), "Pass overwrite=True to replace it, or choose another folder."))
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    try:
+        _write_files(recommendation, staging)
+        _swap_into_place(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def _swap_into_place(staging: Path, target: Path) -> None:
+    """Rename ``staging`` to ``target``; an existing ``target`` is moved aside first and
+    restored if the final rename fails."""
+    if not target.exists():
+        staging.rename(target)
+        return
+    backup = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+    target.rename(backup)
+    try:
+        staging.rename(target)
+    except BaseException:
+        backup.rename(target)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- content
+def _write_files(rec: RetrainRecommendation, folder: Path) -> None:
+    figures = render_figures(rec)
+    for name, png in figures.items():
+        (folder / name).write_bytes(png)
+    (folder / "recommendation.json").write_text(rec.to_json(indent=2), encoding="utf-8")
+    (folder / "index.html").write_text(build_html(rec, figures), encoding="utf-8")
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=_DPI, facecolor="white")
+    return buf.getvalue()
+
+
+def render_figures(rec: RetrainRecommendation) -> dict[str, bytes]:
+    """The report's figures as PNG bytes: ``degradation.png`` and ``heatmap.png``.
+
+    Drawn on stand-alone :class:`matplotlib.figure.Figure` objects (no pyplot, no
+    global state), so this works in any backend and any thread.
+
+    Examples
+    --------
+    >>> from oot.datasets import make_degradation_scores
+    >>> from oot.recommend import recommend_retrain_interval
+    >>> from oot.report import render_figures
+    >>> ev = make_degradation_scores(random_state=0).to_evaluation()
+    >>> rec = recommend_retrain_interval(ev, n_bootstrap=100, random_state=0)
+    >>> pngs = render_figures(rec)
+    >>> sorted(pngs), pngs["heatmap.png"][:4] == b"\\x89PNG"
+    (['degradation.png', 'heatmap.png'], True)
+    """
+    from matplotlib.figure import Figure
+
+    from oot.plotting import AgingHeatmapDisplay, DegradationDisplay
+
+    fig = Figure(figsize=(10.0, 6.2), layout="constrained")
+    DegradationDisplay.from_recommendation(rec, ax=fig.add_subplot())
+    out = {"degradation.png": _png(fig)}
+    fig = Figure(figsize=(10.0, 4.8), layout="constrained")
+    AgingHeatmapDisplay.from_evaluation(rec.evaluation, ax=fig.add_subplot())
+    out["heatmap.png"] = _png(fig)
+    return out
+
+
+def _cell(v: Any, kind: str) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, pd.Timedelta):
+        return format_age(v, "datetime") if pd.notna(v) else ""
+    if isinstance(v, pd.Timestamp):
+        if pd.isna(v):
+            return ""
+        return v.strftime("%Y-%m-%d") if v == v.normalize() else str(v)
+    if isinstance(v, (float, np.floating)):
+        return "" if not np.isfinite(v) else f"{float(v):.4g}"
+    return str(v)
+
+
+def _table(frame: pd.DataFrame, kind: str, index: bool = False) -> str:
+    cols = list(frame.columns)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in ([""] if index else []) + cols)
+    rows = []
+    for idx, r in frame.iterrows():
+        cells = [f"<th>{html.escape(str(idx))}</th>"] if index else []
+        cells += [f"<td>{html.escape(_cell(r[c], kind))}</td>" for c in cols]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _plain(v: Any) -> str:
+    return "none" if v is None else html.escape(str(v))
+
+
+def _method(rec: RetrainRecommendation) -> str:
+    ev = rec.evaluation
+    p = ev.params
+    kind = rec.time_kind
+    name = rec.metric.display_name or rec.metric.name
+    way = "higher" if rec.metric.greater_is_better else "lower"
+    if rec.tolerance_type == "relative":
+        tol = (f"{100 * rec.tolerance:.4g}% of the baseline "
+               f"({'below' if rec.metric.greater_is_better else 'above'} it)")
+    else:
+        tol = f"{rec.tolerance:.4g} {name} units"
+    pct = f"{100 * rec.confidence_level:.0f}%"
+    items = []
+    if "train_window" in p:
+        train = ("all data before its cutoff (expanding window)" if p.get("expanding")
+                 else f"the {_plain(p.get('train_window'))} of data before its cutoff")
+        items.append(
+            f"<li><b>Anchors.</b> {ev.n_anchors} models were trained, each on {train}. "
+            f"The <i>cutoff</i> is where an anchor's training data ends; successive "
+            f"cutoffs are {_plain(p.get('anchor_step') or p.get('eval_window'))} apart. "
+            "Each model is then frozen, as a deployed model is.</li>")
+        items.append(
+            f"<li><b>Windows.</b> Each frozen model was scored on every later window of "
+            f"{_plain(p.get('eval_window'))} (gap after the cutoff: {_plain(p.get('gap'))}; "
+            f"horizon: {_plain(p.get('horizon') or 'to the end of the data')}). Windows "
+            f"with fewer than {_plain(p.get('min_window_size'))} rows are left out.</li>")
+    else:
+        items.append(f"<li><b>Anchors and windows.</b> {ev.n_anchors} anchor(s), "
+                     f"{len(ev.scores)} windows, scored outside oot.</li>")
+    items += [
+        "<li><b>Model age.</b> A window's age is its midpoint minus the anchor's cutoff: "
+        "how long the model has been in use when it meets that data. Pooling all anchors "
+        "by age separates aging from the calendar.</li>",
+        f"<li><b>Score.</b> {html.escape(name)} ({way} is better) on each window, with its "
+        "standard error from the window's own rows (the error bars).</li>",
+        f"<li><b>Curve.</b> A <i>{html.escape(str(rec.curve.family))}</i> curve of score "
+        "against age, shared by all anchors (each anchor keeps its own level), chosen "
+        "among several shapes by AICc and weighted by each window's noise. A trend test "
+        f"(Mann-Kendall) gives p = {rec.curve.trend_pvalue:.2g} for any degradation.</li>",
+        f"<li><b>Tolerance.</b> The <i>baseline</i> {rec.baseline:.4g} is the curve at "
+        f"age 0; the model counts as degraded when {html.escape(name)} moves {tol}, i.e. "
+        f"past the <i>threshold</i> {rec.threshold:.4g}. The recommended interval is the "
+        "age at which the fitted curve reaches the threshold.</li>",
+        f"<li><b>Confidence interval.</b> The {pct} CI of that age comes from "
+        f"{rec.n_bootstrap} bootstrap replicates that resample whole calendar periods "
+        "(shared by every anchor that scores them) and refit the curve. Its lower end "
+        "is the conservative cadence. An end shown as <i>beyond</i> means the data "
+        "are too short to bound it.</li>",
+    ]
+    if rec.cost_optimal_interval is not None:
+        items.append(
+            f"<li><b>Cost.</b> With a retraining cost of {rec.retrain_cost:g} and a "
+            f"shortfall cost of {rec.shortfall_cost:g} per unit of {html.escape(name)} "
+            f"per {'day' if kind == 'datetime' else 'time unit'}, the cadence with the "
+            "lowest long-run cost per unit time is every "
+            f"{html.escape(format_age(rec.cost_optimal_interval, kind))}.</li>")
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def _data_section(rec: RetrainRecommendation) -> str:
+    ev = rec.evaluation
+    info = ev.data_info
+    parts = []
+    if info:
+        col = info.get("time_column")
+        parts.append(
+            f"<p>{_plain(info.get('n_rows'))} rows"
+            + (f", time column <code>{html.escape(str(col))}</code>" if col else "")
+            + f", from {html.escape(_cell(info.get('time_min'), rec.time_kind))} to "
+            f"{html.escape(_cell(info.get('time_max'), rec.time_kind))}.</p>")
+    anchors = ev.anchors
+    if len(anchors) and "n_train" in anchors:
+        cols = [c for c in ("anchor", "train_start", "cutoff", "n_train", "status")
+                if c in anchors]
+        parts.append(_table(anchors[cols], rec.time_kind))
+    s = ev.scores
+    n_ok = ev.n_usable
+    parts.append(f"<p>{len(s)} anchor x window scores, {n_ok} usable "
+                 f"({len(s) - n_ok} left out: too few rows or metric undefined).</p>")
+    return "".join(parts)
+
+
+_CSS = """
+body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,
+sans-serif;color:#1d1d1f;max-width:1040px;margin:2em auto;padding:0 1.2em;line-height:1.5}
+h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.8em;
+border-bottom:1px solid #ddd;padding-bottom:.2em}
+.sentence{font-size:1.2em;background:#f4f7fb;border-left:5px solid #2b6cb0;
+padding:.8em 1em;margin:1em 0}
+.status{display:inline-block;font-size:.8em;padding:.1em .6em;border-radius:1em;
+color:white;background:#2b6cb0;vertical-align:middle}
+.status.crossed{background:#c0392b}.status.not_reached{background:#d68910}
+.status.no_degradation{background:#1e8449}
+img{max-width:100%;height:auto;border:1px solid #eee}
+table{border-collapse:collapse;font-size:.88em;margin:.6em 0}
+th,td{border-bottom:1px solid #e5e5e5;padding:.25em .7em;text-align:right}
+th{background:#fafafa}td:first-child,th:first-child{text-align:left}
+details summary{cursor:pointer;color:#2b6cb0}
+.muted{color:#777;font-size:.85em}
+"""
+
+
+def build_html(rec: RetrainRecommendation, figures: dict[str, bytes]) -> str:
+    """The report page, with ``figures`` (name -> PNG bytes) embedded as base64.
+
+    Examples
+    --------
+    >>> from oot.datasets import make_degradation_scores
+    >>> from oot.recommend import recommend_retrain_interval
+    >>> from oot.report import build_html
+    >>> ev = make_degradation_scores(random_state=0).to_evaluation()
+    >>> rec = recommend_retrain_interval(ev, n_bootstrap=100, random_state=0)
+    >>> page = build_html(rec, {})
+    >>> page.startswith("<!DOCTYPE html>") and "Retrain" in page
+    True
+    """
+    import oot
+
+    kind = rec.time_kind
+    sentence = html.escape(str(rec))
+    summary = rec.summary()
+    summary.index.name = None
+    imgs = []
+    captions = {
+        "degradation.png": "Window scores by model age (one colour per anchor, error bars "
+                           "± 1 SE), the fitted curve and its band, the baseline and "
+                           "threshold, and the recommended interval with its CI.",
+        "heatmap.png": "The same scores by anchor (rows) and calendar window (columns): a "
+                       "column bad for every model is a hard period, not aging.",
+    }
+    for name in ("degradation.png", "heatmap.png"):
+        if name in figures:
+            b64 = base64.b64encode(figures[name]).decode("ascii")
+            imgs.append(f'<figure><img alt="{name}" src="data:image/png;base64,{b64}">'
+                        f"<figcaption class='muted'>{captions[name]}</figcaption></figure>")
+    cols = [c for c in ("anchor", "cutoff", "window", "window_start", "window_end", "age",
+                        "n", "score", "se", "status") if c in rec.evaluation.scores]
+    windows = _table(rec.evaluation.scores[cols], kind)
+    status = html.escape(rec.status)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>oot report: {html.escape(rec.metric.display_name or rec.metric.name)}</title>
+<style>{_CSS}</style></head>
+<body>
+<h1>How often to retrain <span class="status {status}">{status.replace("_", " ")}</span></h1>
+<p class="sentence">{sentence}</p>
+{imgs[0] if imgs else ""}
+<h2>Summary</h2>
+{_table(summary, kind, index=True)}
+<h2>Method</h2>
+{_method(rec)}
+<h2>Data</h2>
+{_data_section(rec)}
+{imgs[1] if len(imgs) > 1 else ""}
+<h2>Per-window scores</h2>
+<details><summary>Show all {len(rec.evaluation.scores)} windows</summary>
+{windows}
+</details>
+<p class="muted">Written by oot {html.escape(oot.__version__)}. The exact result is in
+<code>recommendation.json</code> (read it back with
+<code>oot.RetrainRecommendation.from_json</code>).</p>
+</body></html>
+"""
