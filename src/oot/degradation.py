@@ -400,6 +400,23 @@ def _anchor_sums(w: FloatArray, v: FloatArray, onehot: FloatArray) -> FloatArray
     return np.asarray((w * v) @ onehot, dtype=float)
 
 
+def _anchor_basis_sums(w: FloatArray, basis: FloatArray, onehot: FloatArray) -> FloatArray:
+    """Per-anchor weighted sums of the basis columns: (R|1, n), (n, M) -> (R|1, J, M).
+
+    ``out[r, j, m] = sum of w[r, i] * basis[i, m] over the cells i of anchor j``, without
+    the (R, n, J) tensor ``w[:, :, None] * onehot``: one small product when the weights
+    are shared by all replicates, else one (R, n_j) @ (n_j, M) product per anchor.
+    """
+    if w.shape[0] == 1:
+        return np.asarray(((w[0][:, None] * onehot).T @ basis)[None], dtype=float)
+    anc = np.argmax(onehot, axis=1)
+    out = np.empty((w.shape[0], onehot.shape[1], basis.shape[1]))
+    for j in range(onehot.shape[1]):
+        idx = np.flatnonzero(anc == j)
+        out[:, j, :] = w[:, idx] @ basis[idx]
+    return out
+
+
 def _profile(
     w: FloatArray, y: FloatArray, basis: FloatArray, onehot: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
@@ -411,8 +428,7 @@ def _profile(
     safe = np.where(sw > 0, sw, 1.0)
     inv = np.where(sw > 0, 1.0 / safe, 0.0)
     swy = (w * y) @ onehot                                   # (R, J)
-    wa = w[:, :, None] * onehot[None, :, :]                  # (R|1, n, J)
-    swg = np.swapaxes(wa, 1, 2) @ basis                      # (R|1, J, M)
+    swg = _anchor_basis_sums(w, basis, onehot)               # (R|1, J, M)
     sxx = w @ (basis * basis) - np.einsum("rjm,rj->rm", swg * swg, inv)
     sxy = (w * y) @ basis - np.einsum("rjm,rj->rm", swg, swy * inv)
     syy = np.sum(w * y * y, axis=1) - np.sum(swy * swy * inv, axis=1)
@@ -453,8 +469,7 @@ def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
         else:
             sw = w @ onehot
             inv = np.where(sw > 0, 1.0 / np.where(sw > 0, sw, 1.0), 0.0)
-            wa = w[:, :, None] * onehot[None, :, :]
-            swg = np.swapaxes(wa, 1, 2) @ basis              # (R|1, J, 2)
+            swg = _anchor_basis_sums(w, basis, onehot)       # (R|1, J, 2)
             swy = (w * y) @ onehot
             xtx = np.einsum("rn,np,nq->rpq", w, basis, basis) - np.einsum(
                 "rjp,rjq,rj->rpq", swg, swg, inv)
@@ -501,7 +516,9 @@ def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
     phi = np.where(better, phi_new, grid[k])
     cf = np.where(better, c_new, np.broadcast_to(coef, (r, len(grid)))[rows, k])
     rs = np.where(better, rss_new, rss[rows, k])
-    fshape = cf[:, None] * _basis(family, a, phi[:, None], scale)
+    # the chosen basis column of every replicate: the refined one, or the grid's
+    b_pick = np.where(better[:, None], b_r, basis.T[k])
+    fshape = cf[:, None] * b_pick
     mu = _offsets(w, y, fshape, onehot)
     return _BatchFit(cf[:, None], phi, rs, mu)
 
