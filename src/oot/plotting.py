@@ -42,9 +42,9 @@ _BASELINE_COLOR = "#6b6b6b"
 def age_unit(max_age_days: float) -> tuple[str, float]:
     """The unit to show ages in, chosen from the span: ``(name, days per unit)``.
 
-    Days up to 120 days, months up to 3 years, then years: the same units the
-    recommendation's sentence uses (:func:`oot._time.format_age`), so that the axis and
-    the title agree. Pass ``unit="weeks"`` to :meth:`DegradationDisplay.plot` for weeks.
+    Days up to 120 days, months up to 6 years, then years: the units the
+    recommendation's sentence uses for short intervals, so that the axis and the title
+    agree. Pass ``unit="weeks"`` to :meth:`DegradationDisplay.plot` for weeks.
 
     Parameters
     ----------
@@ -68,7 +68,7 @@ def age_unit(max_age_days: float) -> tuple[str, float]:
     """
     if not np.isfinite(max_age_days) or max_age_days <= 120:
         name = "days"
-    elif max_age_days <= 3 * 365.25:
+    elif max_age_days <= 6 * 365.25:
         name = "months"
     else:
         name = "years"
@@ -598,6 +598,13 @@ class DegradationDisplay:
             self.interval_line_ = ax.axvline(x, color=_THRESHOLD_COLOR, lw=2.0, ls=ls,
                                              zorder=6, label=label)
             handles.append(self.interval_line_)
+            # Name the age on the line itself, just inside the top of the Axes.
+            ax.annotate(format_age(rec.interval, kind), xy=(x, 1.0),
+                        xycoords=("data", "axes fraction"), xytext=(4, -4),
+                        textcoords="offset points", ha="left", va="top", fontsize=9,
+                        color=_THRESHOLD_COLOR, fontweight="bold", zorder=7,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
+                              "alpha": 0.85})
         return handles
 
     def _title(self, title: bool | str) -> str:

@@ -1,0 +1,134 @@
+"""Tests of oot.report.save_report: content, round trip, atomic overwrite."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+
+import oot.report
+from oot import InvalidParameterError
+from oot.datasets import make_degradation_scores
+from oot.recommend import recommend_retrain_interval
+from oot.report import REPORT_FILES, save_report
+from oot.results import RetrainRecommendation
+
+
+@pytest.fixture(scope="module")
+def rec():
+    ev = make_degradation_scores(random_state=0).to_evaluation()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return recommend_retrain_interval(ev, tolerance=0.05, n_bootstrap=100,
+                                          random_state=0)
+
+
+def test_files_and_content(rec, tmp_path):
+    out = save_report(rec, tmp_path / "report")
+    assert out == (tmp_path / "report").absolute()
+    assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
+    for name in ("degradation.png", "heatmap.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    import html
+
+    assert html.escape(str(rec)) in page
+    assert page.count("data:image/png;base64,") == 2
+    assert "Method" in page
+    assert "Per-window scores" in page
+    assert "baseline" in page
+    assert "threshold" in page
+    # no temporary or backup folders left beside the report
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+def test_json_round_trips(rec, tmp_path):
+    out = save_report(rec, tmp_path / "r")
+    text = (out / "recommendation.json").read_text(encoding="utf-8")
+    back = RetrainRecommendation.from_json(text)
+    assert back.to_dict() == rec.to_dict()
+    assert json.loads(text)["sentence"] == str(rec)
+    assert text.startswith("{\n  ")  # indented
+
+
+def test_creates_parent_folders(rec, tmp_path):
+    out = save_report(rec, tmp_path / "a" / "b" / "report")
+    assert (out / "index.html").exists()
+
+
+def test_overwrite_replaces_old_files_entirely(rec, tmp_path):
+    target = tmp_path / "report"
+    save_report(rec, target)
+    (target / "old-notes.txt").write_text("stale")
+    (target / "index.html").write_text("old page")
+    save_report(rec, target)
+    assert not (target / "old-notes.txt").exists()
+    assert (target / "index.html").read_text(encoding="utf-8") != "old page"
+    assert sorted(p.name for p in target.iterdir()) == sorted(REPORT_FILES)
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+def test_overwrite_false_refuses(rec, tmp_path):
+    target = tmp_path / "report"
+    target.mkdir()
+    with pytest.raises(InvalidParameterError, match="overwrite=True"):
+        save_report(rec, target, overwrite=False)
+
+
+def test_file_in_the_way(rec, tmp_path):
+    (tmp_path / "report").write_text("x")
+    with pytest.raises(InvalidParameterError, match="A file of that name exists"):
+        save_report(rec, tmp_path / "report")
+
+
+def test_bad_arguments(rec, tmp_path):
+    with pytest.raises(InvalidParameterError, match="'recommendation' parameter"):
+        save_report(rec.evaluation, tmp_path / "r")
+    with pytest.raises(InvalidParameterError, match="'directory' parameter"):
+        save_report(rec, 3)
+    with pytest.raises(InvalidParameterError, match="'overwrite' parameter"):
+        save_report(rec, tmp_path / "r", overwrite="yes")
+
+
+def test_failure_midway_leaves_old_report_intact(rec, tmp_path, monkeypatch):
+    target = tmp_path / "report"
+    save_report(rec, target)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    # fail after the figures were written, while the page is built
+    monkeypatch.setattr(oot.report, "build_html", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        save_report(rec, target)
+    after = {p.name: p.read_bytes() for p in target.iterdir()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+def test_failure_in_the_swap_restores_old_report(rec, tmp_path, monkeypatch):
+    target = tmp_path / "report"
+    save_report(rec, target)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    real_rename = type(target).rename
+    calls = []
+
+    def flaky_rename(self, dest):
+        calls.append(self.name)
+        if self.name.startswith(".report.tmp-"):  # the new folder moving into place
+            raise OSError("rename failed")
+        return real_rename(self, dest)
+
+    monkeypatch.setattr(type(target), "rename", flaky_rename)
+    with pytest.raises(OSError, match="rename failed"):
+        save_report(rec, target)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+    assert len(calls) == 3  # old aside, new in (fails), old back
