@@ -776,8 +776,8 @@ def evaluate_predictions(
     >>> df["p"] = np.clip(0.3 * df["y"] + 0.7 * rng.random(len(df)), 0, 1)
     >>> ev = evaluate_predictions(df, y_true="y", y_pred="p", time="ts",
     ...                           cutoff="2024-01-15", eval_window="30D")
-    >>> ev.scores[["window", "n"]].values.tolist()
-    [[1, 180], [2, 180]]
+    >>> ev.scores[["window", "n", "partial"]].values.tolist()
+    [[1, 180, False], [2, 180, False], [3, 180, False], [4, 180, False], [5, 96, True]]
     """
     func = "evaluate_predictions"
     _check_common(func, data, min_window_size, random_state)
