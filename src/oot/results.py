@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -537,6 +539,22 @@ class RetrainRecommendation:
         from oot.plotting import DegradationDisplay
 
         return DegradationDisplay.from_recommendation(self, ax=ax, **kwargs)
+
+    def save_report(self, directory: str | os.PathLike[str], *, overwrite: bool = True,
+                    ) -> Path:
+        """Write the report folder: ``index.html``, ``recommendation.json``, PNG figures.
+
+        Delegates to :func:`oot.report.save_report`; the write is atomic (an interrupted
+        run leaves any earlier report intact, never a mix of old and new files).
+
+        Returns
+        -------
+        pathlib.Path
+            The report folder.
+        """
+        from oot.report import save_report
+
+        return save_report(self, directory, overwrite=overwrite)
 
     # ------------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
