@@ -214,6 +214,43 @@ def _plain(v: Any) -> str:
     return "none" if v is None else html.escape(str(v))
 
 
+_OFFSETS = {"D": "day", "W": "week", "MS": "calendar month", "M": "calendar month",
+            "ME": "calendar month", "QS": "calendar quarter", "Q": "calendar quarter",
+            "QE": "calendar quarter", "YS": "calendar year", "Y": "calendar year",
+            "YE": "calendar year", "AS": "calendar year", "A": "calendar year",
+            "H": "hour", "h": "hour"}
+
+
+def _one(words: str) -> str:
+    return words if words[:1].isdigit() else f"one {words}"
+
+
+def _length_words(v: Any, kind: str) -> str:
+    """A window length in words: '730D' -> '730 days', 'MS' -> 'calendar month'."""
+    if v is None:
+        return "none"
+    if kind == "numeric" or isinstance(v, (int, float)):
+        return f"{v:g} time units" if isinstance(v, (int, float)) else html.escape(str(v))
+    text = str(v).strip()
+    digits = ""
+    while text and (text[0].isdigit() or text[0] == "."):
+        digits, text = digits + text[0], text[1:]
+    unit = text.split("-")[0]
+    if unit in _OFFSETS:
+        name = _OFFSETS[unit]
+        if not digits or float(digits) == 1:
+            return name
+        n = float(digits)
+        words = f"{n:g} {name}s"
+        if unit == "D" and n >= 120:
+            words += f" ({format_age(pd.Timedelta(days=n), 'datetime')})"
+        return words
+    try:
+        return format_age(pd.Timedelta(str(v)), "datetime")
+    except ValueError:
+        return html.escape(str(v))
+
+
 def _method(rec: RetrainRecommendation) -> str:
     ev = rec.evaluation
     p = ev.params
@@ -229,17 +266,23 @@ def _method(rec: RetrainRecommendation) -> str:
     items = []
     if "train_window" in p:
         train = ("all data before its cutoff (expanding window)" if p.get("expanding")
-                 else f"the {_plain(p.get('train_window'))} of data before its cutoff")
+                 else f"the {_length_words(p.get('train_window'), kind)} of data before "
+                      "its cutoff")
         items.append(
             f"<li><b>Anchors.</b> {ev.n_anchors} models were trained, each on {train}. "
             f"The <i>cutoff</i> is where an anchor's training data ends; successive "
-            f"cutoffs are {_plain(p.get('anchor_step') or p.get('eval_window'))} apart. "
+            "cutoffs are "
+            f"{_one(_length_words(p.get('anchor_step') or p.get('eval_window'), kind))} "
+            "apart. "
             "Each model is then frozen, as a deployed model is.</li>")
         items.append(
-            f"<li><b>Windows.</b> Each frozen model was scored on every later window of "
-            f"{_plain(p.get('eval_window'))} (gap after the cutoff: {_plain(p.get('gap'))}; "
-            f"horizon: {_plain(p.get('horizon') or 'to the end of the data')}). Windows "
-            f"with fewer than {_plain(p.get('min_window_size'))} rows are left out.</li>")
+            "<li><b>Windows.</b> Each frozen model was scored on every later window of "
+            f"{_one(_length_words(p.get('eval_window'), kind))} (gap after the cutoff: "
+            f"{_length_words(p.get('gap'), kind)}; horizon: "
+            + (_length_words(p.get("horizon"), kind) if p.get("horizon") is not None
+               else "to the end of the data")
+            + f"). Windows with fewer than {_plain(p.get('min_window_size'))} rows are "
+            "left out.</li>")
     else:
         items.append(f"<li><b>Anchors and windows.</b> {ev.n_anchors} anchor(s), "
                      f"{len(ev.scores)} windows, scored outside oot.</li>")
