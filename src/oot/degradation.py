@@ -417,22 +417,40 @@ def _anchor_basis_sums(w: FloatArray, basis: FloatArray, onehot: FloatArray) -> 
     return out
 
 
-def _profile(
-    w: FloatArray, y: FloatArray, basis: FloatArray, onehot: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Within-anchor centred single-column regressions of y on each basis column.
+_ProfileFixed = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
 
-    w, y : (R|1, n); basis : (n, M). Returns rss (R, M), coef (R, M), Sxx, Sxy, Syy.
+
+def _profile_fixed(w: FloatArray, y: FloatArray, onehot: FloatArray) -> _ProfileFixed:
+    """The parts of :func:`_profile` that do not depend on the basis.
+
+    Returns ``(inv, swy, wy, syy)``: inverse anchor weight sums (0 for empty anchors),
+    per-anchor sums of w * y, w * y, and the within-anchor centred sum of w * y^2.
     """
     sw = w @ onehot                                          # (R|1, J)
     safe = np.where(sw > 0, sw, 1.0)
     inv = np.where(sw > 0, 1.0 / safe, 0.0)
-    swy = (w * y) @ onehot                                   # (R, J)
+    wy = w * y
+    swy = wy @ onehot                                        # (R, J)
+    syy = np.sum(wy * y, axis=1) - np.sum(swy * swy * inv, axis=1)
+    return inv, swy, wy, syy
+
+
+def _profile(
+    w: FloatArray, y: FloatArray, basis: FloatArray, onehot: FloatArray,
+    fixed: _ProfileFixed | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Within-anchor centred single-column regressions of y on each basis column.
+
+    w, y : (R|1, n); basis : (n, M). Returns rss (R, M), coef (R, M), Sxx, Sxy, Syy.
+    ``fixed`` is ``_profile_fixed(w, y, onehot)`` when the caller profiles the same
+    weights and values on several bases.
+    """
+    inv, swy, wy, syy = _profile_fixed(w, y, onehot) if fixed is None else fixed
     swg = _anchor_basis_sums(w, basis, onehot)               # (R|1, J, M)
-    sxx = w @ (basis * basis) - np.einsum("rjm,rj->rm", swg * swg, inv)
-    sxy = (w * y) @ basis - np.einsum("rjm,rj->rm", swg, swy * inv)
-    syy = np.sum(w * y * y, axis=1) - np.sum(swy * swy * inv, axis=1)
-    tiny = 1e-12 * np.maximum(np.abs(w @ (basis * basis)), 1e-300)
+    wgg = w @ (basis * basis)
+    sxx = wgg - np.einsum("rjm,rj->rm", swg * swg, inv)
+    sxy = wy @ basis - np.einsum("rjm,rj->rm", swg, swy * inv)
+    tiny = 1e-12 * np.maximum(np.abs(wgg), 1e-300)
     okx = sxx > tiny
     coef = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
     rss = syy[:, None] - coef * sxy
@@ -470,11 +488,12 @@ def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
             sw = w @ onehot
             inv = np.where(sw > 0, 1.0 / np.where(sw > 0, sw, 1.0), 0.0)
             swg = _anchor_basis_sums(w, basis, onehot)       # (R|1, J, 2)
-            swy = (w * y) @ onehot
+            wy = w * y
+            swy = wy @ onehot
             xtx = np.einsum("rn,np,nq->rpq", w, basis, basis) - np.einsum(
                 "rjp,rjq,rj->rpq", swg, swg, inv)
-            xty = (w * y) @ basis - np.einsum("rjp,rj->rp", swg, swy * inv)
-            syy = np.sum(w * y * y, axis=1) - np.sum(swy * swy * inv, axis=1)
+            xty = wy @ basis - np.einsum("rjp,rj->rp", swg, swy * inv)
+            syy = np.sum(wy * y, axis=1) - np.sum(swy * swy * inv, axis=1)
             xtx = np.broadcast_to(xtx, (r, 2, 2))
             ridge = 1e-12 * np.trace(xtx, axis1=1, axis2=2)[:, None, None] * np.eye(2)
             coef = np.linalg.solve(xtx + ridge, xty[..., None])[..., 0]
@@ -504,11 +523,13 @@ def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
     y_b = np.broadcast_to(y, (r, y.shape[1]))
     sw = w_b @ onehot
     inv = np.where(sw > 0, 1.0 / np.where(sw > 0, sw, 1.0), 0.0)
-    swg = (w_b * b_r) @ onehot
-    swy = (w_b * y_b) @ onehot
-    sxx = np.sum(w_b * b_r * b_r, axis=1) - np.sum(swg * swg * inv, axis=1)
-    sxy = np.sum(w_b * b_r * y_b, axis=1) - np.sum(swg * swy * inv, axis=1)
-    syy = np.sum(w_b * y_b * y_b, axis=1) - np.sum(swy * swy * inv, axis=1)
+    wb = w_b * b_r
+    wy = w_b * y_b
+    swg = wb @ onehot
+    swy = wy @ onehot
+    sxx = np.sum(wb * b_r, axis=1) - np.sum(swg * swg * inv, axis=1)
+    sxy = np.sum(wb * y_b, axis=1) - np.sum(swg * swy * inv, axis=1)
+    syy = np.sum(wy * y_b, axis=1) - np.sum(swy * swy * inv, axis=1)
     okx = sxx > 1e-300
     c_new = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
     rss_new = syy - c_new * sxy
@@ -517,7 +538,11 @@ def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
     cf = np.where(better, c_new, np.broadcast_to(coef, (r, len(grid)))[rows, k])
     rs = np.where(better, rss_new, rss[rows, k])
     # the chosen basis column of every replicate: the refined one, or the grid's
-    b_pick = np.where(better[:, None], b_r, basis.T[k])
+    b_pick = b_r
+    if not better.all():
+        kept = ~better
+        b_pick = b_r.copy()
+        b_pick[kept] = np.ascontiguousarray(basis.T)[k[kept]]
     fshape = cf[:, None] * b_pick
     mu = _offsets(w, y, fshape, onehot)
     return _BatchFit(cf[:, None], phi, rs, mu)
@@ -551,10 +576,13 @@ def _fit_weighted(family: str, d: _Data, w: FloatArray, scale: float,
     if family in _NONLINEAR:
         grid, logspaced = _grid(family, d.a, scale)
 
+        w1, y1 = w[None, :], d.y[None, :]
+        fixed = _profile_fixed(w1, y1, onehot)
+
         def rss_at(t: float) -> float:
             ph = math.exp(t) if logspaced else t
             basis = _basis(family, d.a, np.array([ph]), scale)
-            return float(_profile(w[None, :], d.y[None, :], basis, onehot)[0][0, 0])
+            return float(_profile(w1, y1, basis, onehot, fixed)[0][0, 0])
 
         t_all = np.log(grid) if logspaced else grid
         t0 = math.log(phi) if logspaced else phi
@@ -567,7 +595,7 @@ def _fit_weighted(family: str, d: _Data, w: FloatArray, scale: float,
             if float(res.fun) <= float(bf.rss[0]):
                 phi = math.exp(res.x) if logspaced else float(res.x)
         basis = _basis(family, d.a, np.array([phi]), scale)
-        _, cf, *_ = _profile(w[None, :], d.y[None, :], basis, onehot)
+        _, cf, *_ = _profile(w1, y1, basis, onehot, fixed)
         coef = np.array([cf[0, 0]])
     user = _to_user(family, coef, phi, scale)
     params = {k: float(v) for k, v in user.items()}
