@@ -291,11 +291,12 @@ def _parse_json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        msg = f"argument --model-params: invalid JSON: {exc}"
+        msg = (f"argument --model-params: invalid JSON {text!r}: {exc}. Write a JSON "
+               "object with double-quoted keys, e.g. '{\"alpha\": 0.5}'")
         raise CLIError(msg) from exc
     if not isinstance(value, dict):
         msg = (f"argument --model-params: expected a JSON object like "
-               f"'{{\"max_depth\": 3}}', got {type(value).__name__}")
+               f"'{{\"max_depth\": 3}}', got {type(value).__name__} {text!r}")
         raise CLIError(msg)
     return value
 
