@@ -15,6 +15,7 @@ Public objects: :func:`fit_degradation`, :class:`DegradationCurve`,
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import numbers
@@ -321,6 +322,25 @@ def _grid(family: str, a: FloatArray, scale: float) -> tuple[FloatArray, bool]:
     return np.linspace(0.0, max(float(hi), 0.0), _GRID_SIZE), False
 
 
+def _grid_basis(family: str, a: FloatArray, scale: float
+                ) -> tuple[FloatArray, bool, FloatArray]:
+    """:func:`_grid` and the basis on it, cached: the fit, its re-fits and every bootstrap
+    of one curve profile the same ages on the same grid. The arrays are read-only."""
+    a = np.ascontiguousarray(a, dtype=float)
+    return _grid_basis_cached(family, a.tobytes(), len(a), float(scale))
+
+
+@functools.lru_cache(maxsize=32)
+def _grid_basis_cached(family: str, a_bytes: bytes, n: int, scale: float
+                       ) -> tuple[FloatArray, bool, FloatArray]:
+    a = np.frombuffer(a_bytes, dtype=float, count=n)
+    grid, logspaced = _grid(family, a, scale)
+    basis = _basis(family, a, grid, scale)
+    grid.flags.writeable = False
+    basis.flags.writeable = False
+    return grid, logspaced, basis
+
+
 def _to_user(family: str, coef: FloatArray, phi: Any, scale: float) -> dict[str, Any]:
     """Internal coefficients (arrays allowed) to the user parametrisation."""
     b = coef[..., 0]
@@ -417,22 +437,24 @@ def _anchor_basis_sums(w: FloatArray, basis: FloatArray, onehot: FloatArray) -> 
     return out
 
 
-_ProfileFixed = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+_ProfileFixed = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
 
 
 def _profile_fixed(w: FloatArray, y: FloatArray, onehot: FloatArray) -> _ProfileFixed:
     """The parts of :func:`_profile` that do not depend on the basis.
 
-    Returns ``(inv, swy, wy, syy)``: inverse anchor weight sums (0 for empty anchors),
-    per-anchor sums of w * y, w * y, and the within-anchor centred sum of w * y^2.
+    Returns ``(inv, swy, wy, syy, swyy)``: inverse anchor weight sums (0 for empty
+    anchors), per-anchor sums of w * y, w * y, the within-anchor centred sum of w * y^2
+    and its uncentred sum ``swyy``.
     """
     sw = w @ onehot                                          # (R|1, J)
     safe = np.where(sw > 0, sw, 1.0)
     inv = np.where(sw > 0, 1.0 / safe, 0.0)
     wy = w * y
     swy = wy @ onehot                                        # (R, J)
-    syy = np.sum(wy * y, axis=1) - np.sum(swy * swy * inv, axis=1)
-    return inv, swy, wy, syy
+    swyy = np.sum(wy * y, axis=1)
+    syy = swyy - np.sum(swy * swy * inv, axis=1)
+    return inv, swy, wy, syy, swyy
 
 
 def _profile(
@@ -445,7 +467,7 @@ def _profile(
     ``fixed`` is ``_profile_fixed(w, y, onehot)`` when the caller profiles the same
     weights and values on several bases.
     """
-    inv, swy, wy, syy = _profile_fixed(w, y, onehot) if fixed is None else fixed
+    inv, swy, wy, syy, _ = _profile_fixed(w, y, onehot) if fixed is None else fixed
     swg = _anchor_basis_sums(w, basis, onehot)               # (R|1, J, M)
     wgg = w @ (basis * basis)
     sxx = wgg - np.einsum("rjm,rj->rm", swg * swg, inv)
@@ -501,9 +523,9 @@ def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
         fshape = coef @ basis.T                              # (R, n)
         mu = _offsets(w, y, fshape, onehot)
         return _BatchFit(coef, np.full(r, np.nan), rss, mu)
-    grid, logspaced = _grid(family, a, scale)
-    basis = _basis(family, a, grid, scale)                   # (n, M)
-    rss, coef, *_ = _profile(w, y, basis, onehot)
+    grid, logspaced, basis = _grid_basis(family, a, scale)  # basis (n, M)
+    fixed = _profile_fixed(w, y, onehot)
+    rss, coef, *_ = _profile(w, y, basis, onehot, fixed)
     rss = np.broadcast_to(rss, (r, len(grid)))
     k = np.argmin(rss, axis=1)
     # parabolic refinement in grid coordinates (log phi for log-spaced grids)
@@ -524,12 +546,13 @@ def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
     sw = w_b @ onehot
     inv = np.where(sw > 0, 1.0 / np.where(sw > 0, sw, 1.0), 0.0)
     wb = w_b * b_r
-    wy = w_b * y_b
     swg = wb @ onehot
-    swy = wy @ onehot
+    # w * y, its anchor sums and sum of w * y^2 are the profile's (same values)
+    swy = np.broadcast_to(fixed[1], (r, onehot.shape[1]))
+    swyy = np.broadcast_to(fixed[4], (r,))
     sxx = np.sum(wb * b_r, axis=1) - np.sum(swg * swg * inv, axis=1)
     sxy = np.sum(wb * y_b, axis=1) - np.sum(swg * swy * inv, axis=1)
-    syy = np.sum(wy * y_b, axis=1) - np.sum(swy * swy * inv, axis=1)
+    syy = swyy - np.sum(swy * swy * inv, axis=1)
     okx = sxx > 1e-300
     c_new = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
     rss_new = syy - c_new * sxy
