@@ -116,16 +116,13 @@ def test_inputs_are_never_modified(frame: pd.DataFrame) -> None:
     cutoff = frame["ts"].min() + pd.Timedelta("30D")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WindowWarning)
-        # the curve fits leak numpy RuntimeWarnings (overflow, invalid divide) on tiny
-        # tables (reported; not what this property is about)
-        warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"oot\.degradation")
         evaluate_predictions(frame, y_true="y", y_pred="p", time="ts", cutoff=cutoff,
                              eval_window="2W", min_window_size=5)
         pd.testing.assert_frame_equal(frame, before, check_exact=True)
-        # too little data for a fit on some draws: the frame must still be intact (plain
-        # ValueError: the tau^2 solver crash on tiny tables, see the xfail test below)
+        # too little data for a fit on some draws: refused with our errors, and the frame
+        # must still be intact
         with contextlib.suppress(NotEnoughWindowsError, InvalidParameterError,
-                                 EstimatorFitError, ValueError):
+                                 EstimatorFitError):
             recommend_retrain_interval(
                 frame, LogisticRegression(), target="y", time="ts", features=["x"],
                 metric="roc_auc", train_window="30D", eval_window="2W", anchors=2,
@@ -134,9 +131,6 @@ def test_inputs_are_never_modified(frame: pd.DataFrame) -> None:
     assert list(frame.index) == list(before.index)
 
 
-@pytest.mark.xfail(reason="fit_degradation crashes in _pm_tau2 (brentq: 'The function "
-                   "value at x=0.0 is NaN') on a tiny table; see the report", strict=True,
-                   raises=ValueError)
 def test_tiny_tables_fail_with_our_error_not_a_solver_crash() -> None:
     rng = np.random.default_rng(0)
     n = 200
@@ -193,9 +187,6 @@ def test_scaling_the_target_scales_the_scores_not_the_interval(seed: int, k: flo
                                np.array(a.interval_ci, dtype=float), rtol=1e-6)
 
 
-@pytest.mark.xfail(reason="the bootstrap CI of the interval is not scale-invariant for "
-                   "small score scales (k=0.001: 54-117 -> 58-108); see the report",
-                   strict=True)
 def test_scaling_the_target_down_leaves_the_interval_ci_unchanged() -> None:
     df = drifting(0, time_kind="numeric")
     kw = dict(REC, metric="mae", train_window=90, eval_window=30)

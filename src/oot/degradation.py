@@ -251,12 +251,14 @@ def _prepare(evaluation: OOTEvaluation, reference: str, func: str) -> _Data:
             float(a.min()), "Ages are window midpoints minus the training cutoff."))
     y = s["score"].to_numpy(float)
     se = s["se"].to_numpy(float)
-    fin = np.isfinite(se)
-    equal = not fin.any()
+    # a window's SE is known when it is finite and positive: an SE of 0 (a tiny window
+    # with AUC = 1, say) is not certainty, and would take an infinite weight
+    known = np.isfinite(se) & (se > 0)
+    equal = not known.any()
     if equal:
         se2 = np.zeros_like(y)
     else:
-        se = np.where(fin, se, np.median(se[fin]))
+        se = np.where(known, se, np.median(se[known]))
         se2 = se**2
     labels, anc = np.unique(s["anchor"].to_numpy(), return_inverse=True)
     order = np.lexsort((a, anc))
@@ -526,6 +528,8 @@ def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
     grid, logspaced, basis = _grid_basis(family, a, scale)  # basis (n, M)
     fixed = _profile_fixed(w, y, onehot)
     rss, coef, *_ = _profile(w, y, basis, onehot, fixed)
+    # a grid value whose basis overflows (a power or exponential far out) cannot win
+    rss = np.where(np.isfinite(rss), rss, np.inf)
     rss = np.broadcast_to(rss, (r, len(grid)))
     k = np.argmin(rss, axis=1)
     # parabolic refinement in grid coordinates (log phi for log-spaced grids)
@@ -660,7 +664,7 @@ def _pm_tau2(resid: FloatArray, se2: FloatArray, df: int) -> float:
     """Paule-Mandel (generalised Q) estimate: sum r^2 / (se^2 + tau2) = df."""
     from scipy import optimize
     r2 = resid * resid
-    if df <= 0:
+    if df <= 0 or not np.all(np.isfinite(r2)):
         return 0.0
     if np.all(se2 == 0):
         return float(np.sum(r2) / df)
@@ -669,7 +673,8 @@ def _pm_tau2(resid: FloatArray, se2: FloatArray, df: int) -> float:
     hi = float(np.sum(r2) / df)
 
     def q(t: float) -> float:
-        return float(np.sum(r2 / (se2 + t))) - df
+        # a window with se = 0 and a zero residual adds 0, not 0/0
+        return float(np.sum(r2 / np.maximum(se2 + t, 1e-300))) - df
 
     if q(hi) > 0:  # cannot happen mathematically; guard rounding
         return hi
@@ -1141,6 +1146,7 @@ def _baseline_value(mode: Any, level: FloatArray, y: FloatArray, first: np.ndarr
 
 
 # ======================================================================= public fit
+@np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 def fit_degradation(
     evaluation: OOTEvaluation,
     *,
@@ -1304,9 +1310,13 @@ def _param_cov(fit: _Fit, d: _Data, scale: float, onehot: FloatArray
     dof = max(d.n - k, 1)
     s2 = max(float(np.sum(w * resid * resid)) / dof, 1e-300) if d.equal else max(
         1.0, float(np.sum(w * resid * resid)) / dof)
-    info = jac.T @ (w[:, None] * jac)
+    # unit-norm columns: pinv's cut-off must not depend on the metric's units
+    norm = np.sqrt(np.einsum("ip,i,ip->p", jac, w, jac))
+    norm = np.where(norm > 0, norm, 1.0)
+    js = jac / norm
+    info = js.T @ (w[:, None] * js)
     try:
-        cov_full = np.linalg.pinv(info) * s2
+        cov_full = np.linalg.pinv(info) * s2 / np.outer(norm, norm)
     except np.linalg.LinAlgError:  # pragma: no cover
         return ()
     jn = d.n_anchors
@@ -1375,6 +1385,7 @@ _WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0,
                   math.sqrt(1.5)])
 
 
+@np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 def bootstrap_crossing(
     evaluation: OOTEvaluation,
     curve: DegradationCurve,
@@ -1526,6 +1537,10 @@ def _jackknife_residuals(curve: DegradationCurve, d: _Data, w: FloatArray,
     if curve.family == "isotonic":
         return None
     jac = _full_jacobian(curve.family, curve.params, d.a, onehot)
+    # H is unchanged by rescaling the columns; unit-norm columns keep pinv's cut-off from
+    # depending on the metric's units (an MAE in thousands or in units gives one H)
+    norm = np.sqrt(np.einsum("ip,i,ip->p", jac, w, jac))
+    jac = jac / np.where(norm > 0, norm, 1.0)
     info_inv = np.linalg.pinv(jac.T @ (w[:, None] * jac))
     out = np.empty_like(resid)
     for g in range(n_clusters):
