@@ -138,6 +138,13 @@ def test_parse_length_kinds() -> None:
     assert parse_length("12ms", "w", "f", "datetime").fixed == 12e6
 
 
+def test_zero_gap_needs_no_unit() -> None:
+    a = OutOfTimeSplit(time="ts", train_window="60D", eval_window="30D", gap=0).plan(daily())
+    b = OutOfTimeSplit(time="ts", train_window="60D", eval_window="30D",
+                       gap="0D").plan(daily())
+    pd.testing.assert_frame_equal(a, b)
+
+
 @pytest.mark.parametrize("text", ["12MS", "2QS", "YS", "ME", "W-MON"])
 def test_calendar_offsets_are_never_read_as_durations(text: str) -> None:
     # pandas reads Timedelta("12MS") as 12 milliseconds: "MS" must mean month starts

@@ -109,6 +109,9 @@ def parse_length(
     # datetime time
     expected = (f"a Timedelta or pandas offset {sign} for datetime time, like '30D', "
                 "'2W', 'MS' (calendar months) or 'QS'")
+    if allow_zero and isinstance(value, numbers.Real) and not isinstance(value, bool) and (
+            value == 0):
+        return Length(fixed=0.0, text="0D")  # no gap: zero needs no unit
     if isinstance(value, (bool, numbers.Real)):
         raise InvalidParameterError(param_message(
             param, func, expected, value,
@@ -423,7 +426,7 @@ def make_plan(
     func: str,
     train_window: Any,
     eval_window: Any,
-    gap: Any = 0,
+    gap: Any = None,
     horizon: Any = None,
     anchors: Any = 1,
     anchor_step: Any = None,
@@ -640,12 +643,9 @@ class OutOfTimeSplit:
                     "X", func, f"a pandas DataFrame holding the time column {self.time!r}",
                     type(X).__name__))
             X = pd.DataFrame(index=getattr(X, "index", None))
-        gap = self.gap
         ax = TimeAxis.from_column(X, self.time, func)
-        if ax.kind == "datetime" and isinstance(gap, numbers.Real) and gap == 0:
-            gap = "0D"
         return make_plan(ax, func=func, train_window=self.train_window,
-                         eval_window=self.eval_window, gap=gap, horizon=self.horizon,
+                         eval_window=self.eval_window, gap=self.gap, horizon=self.horizon,
                          anchors=self.anchors, anchor_step=self.anchor_step,
                          expanding=self.expanding)
 
