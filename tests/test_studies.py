@@ -1,0 +1,58 @@
+"""The calibration studies as tests (marked ``slow``: minutes, not seconds).
+
+Run them with ``bash scripts/test.sh -m slow``. They replay the studies in ``studies/``
+with the same seeds and assert their targets, so a change that breaks calibration fails
+here even though the default suite (which deselects ``slow``) stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+from joblib import Parallel, delayed
+
+STUDIES = Path(__file__).resolve().parents[1] / "studies"
+
+pytestmark = pytest.mark.slow
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"oot_study_{name}", STUDIES / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_crossing_age_interval_is_calibrated() -> None:
+    """Nominal 90% interval covers the true crossing age in 85-95% of 200 data sets per
+    shape (linear, exponential, hinge), and flat data is called "crossed" at most 10%."""
+    cov = _load("coverage")
+    jobs = [(s, 1000 * i + k) for i, s in enumerate(cov.SHAPES) for k in range(200)]
+    res = Parallel(n_jobs=2)(delayed(cov.one)(s, seed, 500) for s, seed in jobs)
+    for shape in ("linear", "exponential", "hinge"):
+        rows = [r for r in res if r["shape"] == shape]
+        for label in ("auto", "true"):
+            coverage = np.mean([r[label]["cover"] for r in rows])
+            assert 0.85 <= coverage <= 0.95, (shape, label, coverage)
+    flat = [r["auto"]["status"] for r in res if r["shape"] == "flat"]
+    assert flat.count("crossed") / len(flat) <= 0.10
+
+
+@pytest.mark.parametrize("case", range(7))
+def test_per_window_standard_errors_are_calibrated(case: int) -> None:
+    """Reported per-window SE (RMS) over the observed SD of the score: 0.9-1.1 at window
+    sizes 500 and 5,000 (2,000 windows each), for every metric and population."""
+    se = _load("se_calibration")
+    metric, population, _ = se.CASES[case]
+    rng = np.random.default_rng(case)
+    for n in (500, 5000):
+        r = se.run(metric, population, n, 2000, rng)
+        assert 0.9 <= r["ratio_rms"] <= 1.1, (metric, population, n, r["ratio_rms"])
+        assert math.isfinite(r["mean"])
