@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oot._time import TimeKind, float_to_age
+from oot._time import TimeKind, age_to_float, float_to_age
 from oot._validation import (
     InvalidParameterError,
     check_option,
@@ -357,7 +357,7 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
     boot = bootstrap_crossing(ev, fitted, tolerance=tolerance, tolerance_type=tolerance_type,
                               n_bootstrap=n_bootstrap, confidence_level=confidence_level,
                               random_state=random_state)
-    degrading = fitted.trend_pvalue < 0.05 and _degrades(fitted)
+    degrading = fitted.trend_pvalue < 0.05 and fitted.trend_direction == "degrading"
     extrapolated: float | None = None
     if cross_f is not None:
         status = "crossed"
@@ -424,14 +424,4 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
 
 
 def _age_float(age: Any, kind: TimeKind) -> float:
-    from oot._time import age_to_float
-
     return float(age_to_float(age, kind))
-
-
-def _degrades(curve: Any) -> bool:
-    """Whether the fitted curve moves in the degrading direction over the evaluated ages."""
-    a = np.array([float(curve.age_min), float(curve.age_max)])
-    p = np.asarray(curve.predict(a), dtype=float)
-    delta = p[1] - p[0]
-    return bool(delta < 0 if curve.greater_is_better else delta > 0)
