@@ -53,6 +53,14 @@ def _json_loads(text: str | bytes, cls: str) -> dict[str, Any]:
     return d
 
 
+def _check_schema(d: dict[str, Any], schema: str, cls: str) -> None:
+    if d.get("schema") != schema:
+        msg = (f"The 'text' parameter of {cls}.from_json must be a document written by "
+               f"{cls}.to_json (schema {schema!r}). Got schema {d.get('schema')!r} "
+               "instead.")
+        raise InvalidParameterError(msg)
+
+
 @dataclass(frozen=True, eq=False)
 class OOTEvaluation:
     """Scores of frozen models on successive later windows: one row per anchor x window.
@@ -189,13 +197,7 @@ class OOTEvaluation:
         """Rebuild an evaluation from :meth:`to_dict` output."""
         from oot.metrics import Metric
 
-        if d.get("schema") != _SCHEMA:
-            msg = ("The 'text' parameter of OOTEvaluation.from_json must be a document written "
-                f"by OOTEvaluation.to_json (schema {_SCHEMA!r}). Got schema "
-                f"{d.get('schema')!r} instead.")
-            raise InvalidParameterError(
-                msg
-            )
+        _check_schema(d, _SCHEMA, "OOTEvaluation")
         try:
             return cls(
                 scores=frame_from_dict(d["scores"]),
@@ -597,11 +599,7 @@ class RetrainRecommendation:
         from oot.degradation import DegradationCurve
         from oot.metrics import Metric
 
-        if d.get("schema") != _REC_SCHEMA:
-            msg = ("The 'text' parameter of RetrainRecommendation.from_json must be a document "
-                f"written by RetrainRecommendation.to_json (schema {_REC_SCHEMA!r}). Got "
-                f"schema {d.get('schema')!r} instead.")
-            raise InvalidParameterError(msg)
+        _check_schema(d, _REC_SCHEMA, "RetrainRecommendation")
         try:
             return cls(
                 status=d["status"],
