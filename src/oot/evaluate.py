@@ -239,7 +239,6 @@ def _decode_binary(y01: np.ndarray, target: _Target) -> np.ndarray:
 
 def _scores_frame(plan: WindowPlan, per_anchor: list[dict[str, Any]], target: _Target,
                   ) -> pd.DataFrame:
-    ax = plan.axis
     n_w = plan.n_windows
     score = np.full(n_w, np.nan)
     se = np.full(n_w, np.nan)
@@ -260,31 +259,10 @@ def _scores_frame(plan: WindowPlan, per_anchor: list[dict[str, Any]], target: _T
         if ws.n_pos is not None:
             n_pos[sel] = ws.n_pos
 
-    def stamps(v: np.ndarray) -> Any:
-        if ax.kind == "numeric":
-            return v.astype(float)
-        out = pd.to_datetime(v.astype("int64"), unit="ns")
-        if ax.tz is not None:
-            out = out.tz_localize("UTC").tz_convert(ax.tz)
-        return out
-
-    ai = plan.anchor_idx
-    age: Any = (pd.to_timedelta(plan.age.astype("int64"), unit="ns")
-                if ax.kind == "datetime" else plan.age.astype(float))
-    df = pd.DataFrame({
-        "anchor": (ai + 1).astype(np.int64),
-        "cutoff": stamps(plan.cutoff[ai]),
-        "train_start": stamps(plan.train_start[ai]),
-        "window": plan.window.astype(np.int64),
-        "window_start": stamps(plan.start),
-        "window_end": stamps(plan.end),
-        "age": age,
-        "n": n,
-        "score": score,
-        "se": se,
-        "status": pd.Series(status, dtype=object),
-        "partial": plan.partial.astype(bool),
-    })
+    df = plan.to_frame().drop(columns="n_train")
+    df["score"] = score
+    df["se"] = se
+    df["status"] = pd.Series(status, dtype=object)
     if target.task == "binary":
         df["n_pos"] = n_pos
         df["n_neg"] = n - n_pos

@@ -216,6 +216,15 @@ class TimeAxis:
             t = t.tz_convert(None)
         return float(t.value)
 
+    def to_stamps(self, v: np.ndarray) -> Any:
+        """Vectorised :meth:`to_stamp`: a DatetimeIndex (in the column's zone) or floats."""
+        if self.kind == "numeric":
+            return v.astype(float)
+        out = pd.to_datetime(v.astype("int64"), unit="ns")
+        if self.tz is not None:
+            out = out.tz_localize("UTC").tz_convert(self.tz)
+        return out
+
     def to_age(self, v: float) -> Any:
         if self.kind == "numeric":
             return float(v)
@@ -361,16 +370,9 @@ class WindowPlan:
         return int(self.lo[sel].min()), int(self.hi[sel].max())
 
     def to_frame(self) -> pd.DataFrame:
+        """The plan as a tidy table: one row per anchor x window."""
         ax = self.axis
-
-        def stamps(v: np.ndarray) -> Any:
-            if ax.kind == "numeric":
-                return v.astype(float)
-            out = pd.to_datetime(v.astype("int64"), unit="ns")
-            if ax.tz is not None:
-                out = out.tz_localize("UTC").tz_convert(ax.tz)
-            return out
-
+        stamps = ax.to_stamps
         ai = self.anchor_idx
         age: Any = (pd.to_timedelta(self.age.astype("int64"), unit="ns")
                     if ax.kind == "datetime" else self.age.astype(float))
