@@ -395,6 +395,73 @@ def test_score_windows_delong_and_hanley(binary_data: dict[str, Any]) -> None:
             hanley_mcneil_se(ws.score[w], ws.n_pos[w], ws.n_neg[w]), rel=1e-12)
 
 
+AUC_SCORES: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
+    "continuous": lambda y, rng: rng.normal(size=y.size) + y,
+    "rounded": lambda y, rng: np.round(rng.normal(size=y.size) + y, 1),
+    "five_levels": lambda y, rng: rng.integers(0, 5, y.size) + y,
+    "all_tied": lambda y, rng: np.zeros(y.size),
+    "separated": lambda y, rng: y * 10.0 + rng.normal(size=y.size),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(AUC_SCORES))
+@pytest.mark.parametrize("path", ["per_window", "grouped"])
+def test_roc_auc_both_paths_equal_sklearn_and_delong(
+        kind: str, path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Window by window (merge of per-class sorts) and all windows at once (tie groups
+    after one sort) give scikit-learn's AUC and the pairwise-kernel DeLong SE."""
+    import oot.metrics as om
+
+    if path == "per_window":
+        monkeypatch.setattr(om, "_PER_WINDOW_MAX", 10**9)
+    else:
+        monkeypatch.setattr(om, "_PER_WINDOW_MAX", -1)
+        monkeypatch.setattr(om, "_PER_WINDOW_ROWS", 10**12)
+    rng = np.random.default_rng(sorted(AUC_SCORES).index(kind))
+    n = 2500
+    y = (rng.random(n) < 0.3).astype(np.int64)
+    s = AUC_SCORES[kind](y, rng)
+    starts, stops = make_windows(n, rng)
+    i = int(np.argmax(stops - starts))
+    y[starts[i]:stops[i]] = 0  # a one-class window
+    ws = score_windows("roc_auc", y, s, starts, stops)
+    ref, status = sk_reference(skm.roc_auc_score, y, s, starts, stops, two_classes=True)
+    assert_scores(ws, ref, status)
+    checked = 0
+    for w in np.flatnonzero((ws.status == "ok") & (ws.n_pos > 1) & (ws.n_neg > 1)):
+        a, b = starts[w], stops[w]
+        assert ws.se[w] == pytest.approx(delong_pairwise(y[a:b], s[a:b]), rel=1e-9,
+                                         abs=1e-12)
+        checked += 1
+    assert checked >= 5
+    hm = score_windows("roc_auc", y, s, starts, stops, se_method="hanley_mcneil")
+    ok = ws.status == "ok"
+    np.testing.assert_allclose(hm.se[ok], hanley_mcneil_se(ws.score[ok], ws.n_pos[ok],
+                                                           ws.n_neg[ok]), rtol=1e-12)
+
+
+def test_roc_auc_paths_agree_on_non_finite_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    import oot.metrics as om
+
+    rng = np.random.default_rng(11)
+    y = (rng.random(400) < 0.4).astype(np.int64)
+    s = rng.normal(size=400) + y
+    s[[3, 150]] = np.nan
+    s[260] = np.inf
+    starts, stops = np.array([0, 100, 200, 300]), np.array([100, 200, 300, 400])
+    out = []
+    for max_w in (10**9, -1):
+        monkeypatch.setattr(om, "_PER_WINDOW_MAX", max_w)
+        monkeypatch.setattr(om, "_PER_WINDOW_ROWS", 10**12)
+        out.append(score_windows("roc_auc", y, s, starts, stops))
+    for ws in out:
+        # scikit-learn rejects NaN and infinite scores: those windows are undefined
+        assert ws.status.tolist() == ["undefined", "undefined", "undefined", "ok"]
+        assert ws.score[3] == pytest.approx(skm.roc_auc_score(y[300:], s[300:]), rel=1e-12)
+    np.testing.assert_allclose(out[0].score, out[1].score, rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(out[0].se, out[1].se, rtol=1e-10, equal_nan=True)
+
+
 def test_delong_se_undefined_with_one_positive() -> None:
     assert math.isnan(delong_se([0, 0, 1], [0.1, 0.3, 0.2]))
 

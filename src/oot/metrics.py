@@ -876,31 +876,75 @@ class _Segments:
         return out
 
 
-# Sort window by window when there are few windows or they are long on average.
-_PER_WINDOW_SORT_MAX = 64
-_PER_WINDOW_SORT_ROWS = 2048
+# Score window by window when there are few windows or they are long on average; with
+# many tiny windows the per-window call overhead would dominate.
+_PER_WINDOW_MAX = 64
+_PER_WINDOW_ROWS = 2048
+
+
+def _auc_window(pos_mask: NDArray[np.bool_], neg_mask: NDArray[np.bool_], s: FloatArray,
+                se_method: str) -> tuple[float, float]:
+    """ROC AUC and its SE for one window (the masks mark positives and negatives).
+
+    Each class is sorted on its own (a plain value sort, far cheaper than an argsort of
+    the window), then the two sorted runs are merged by a stable argsort of their
+    concatenation (one linear merge for timsort). In the merged order, negatives come
+    before equal positives, so the number of negatives preceding the i-th positive is
+    its count of negatives ``<=`` it, and the number of positives preceding the j-th
+    negative is its count of positives ``<`` it. Only when a score occurs in both
+    classes are the other-sided counts needed (``searchsorted``); the placement values
+    then count ties one half, as in the average-rank formula.
+    """
+    pos = np.sort(s[pos_mask])
+    neg = np.sort(s[neg_mask])
+    n1, n0 = pos.size, neg.size
+    if n1 == 0 or n0 == 0:
+        return math.nan, math.nan
+    merged = np.argsort(np.concatenate((neg, pos)), kind="stable")
+    is_pos = merged >= n0
+    le = np.flatnonzero(is_pos)  # negatives <= pos[i]: position minus i
+    le -= np.arange(n1)
+    has = le > 0
+    tied = bool(np.any(neg[le[has] - 1] == pos[has]))
+    # (#neg < p) + (#neg <= p)
+    c10 = le + (np.searchsorted(neg, pos, "left") if tied else le)
+    auc = float(c10.sum()) / (2.0 * n1 * n0)
+    if se_method == "hanley_mcneil":
+        return auc, float(hanley_mcneil_se(auc, n1, n0))
+    if n1 < 2 or n0 < 2:
+        return auc, math.nan
+    lt = np.flatnonzero(~is_pos)  # positives < neg[j]: position minus j
+    lt -= np.arange(n0)
+    c01 = lt + (np.searchsorted(pos, neg, "right") if tied else lt)
+    # V10 = c10 / (2 n0), V01 = 1 - c01 / (2 n1): variances of the integer counts, scaled
+    var10 = _count_var(c10, 2 * n0) / (4.0 * n0 * n0)
+    var01 = _count_var(c01, 2 * n1) / (4.0 * n1 * n1)
+    return auc, math.sqrt(var10 / n1 + var01 / n0)
+
+
+def _count_var(c: IntArray, c_max: int) -> float:
+    """Sample variance (ddof=1) of integer counts in ``[0, c_max]``.
+
+    Exact in integers (one pass for the sum of squares) while it cannot overflow int64;
+    ``np.var`` otherwise.
+    """
+    n = c.size
+    if n * c_max * c_max >= 2**62:
+        return float(np.var(c, ddof=1))
+    s1 = int(c.sum())
+    s2 = int(np.dot(c, c))
+    return (n * s2 - s1 * s1) / (n * (n - 1.0))
 
 
 def _sort_within_windows(s: FloatArray, seg: _Segments) -> IntArray:
     """Order that sorts ``s`` within each window (windows stay in place).
 
-    Windows are contiguous in ``s``, so each is sorted on its own (smaller sorts, no
-    pass over window ids). With many tiny windows the per-window call overhead would
-    dominate: then one global sort of the scores, followed by a stable sort by window
-    id (a radix sort for 16-bit ids), is cheaper than ``np.lexsort((s, wid))``. Either
-    way equal scores stay together within a window, which is all the tie groups of
-    :func:`_auc_fast` need.
+    One global sort of the scores followed by a stable sort by window id (a radix sort
+    for 16-bit ids) is cheaper than ``np.lexsort((s, wid))``. Equal scores stay together
+    within a window, which is all the tie groups of :func:`_auc_fast` need.
     """
     if seg.n_windows <= 1:
         return np.argsort(s).astype(np.int64, copy=False)
-    ne = np.flatnonzero(seg.nonempty)
-    if ne.size <= _PER_WINDOW_SORT_MAX or seg.total >= _PER_WINDOW_SORT_ROWS * ne.size:
-        out = np.empty(seg.total, dtype=np.int64)
-        for o, ln in zip(seg.offsets[ne].tolist(), seg.lengths[ne].tolist(), strict=True):
-            part = out[o:o + ln]
-            part[...] = np.argsort(s[o:o + ln])
-            part += o
-        return out
     order = np.argsort(s)
     wdtype = np.int16 if seg.n_windows < 2**15 else np.int64
     by_window = np.argsort(seg.wid.astype(wdtype)[order], kind="stable")
@@ -912,16 +956,29 @@ def _auc_fast(y: NDArray[Any], s: FloatArray, seg: _Segments, *,
     """Rank-based ROC AUC (Mann-Whitney U with average ranks) and its SE per window.
 
     ``y`` (1 = positive) and ``s`` hold the rows of all windows, window after window.
-    Works on tie groups (equal scores within a window): the DeLong placement value of
-    every positive of a group is ``(negatives below + half the tied negatives) / n_neg``
-    (the average-rank formula ``(rank_all - rank_pos) / n_neg``), and symmetrically
-    for negatives. Windows with a class missing get NaN.
+    The DeLong placement value of a positive is ``(negatives below + half the tied
+    negatives) / n_neg`` (the average-rank formula ``(rank_all - rank_pos) / n_neg``),
+    and symmetrically for negatives. Windows with a class missing get NaN.
+
+    Few or long windows are scored one by one (:func:`_auc_window`); many short ones
+    together, over tie groups after one sort of all windows.
     """
     n_windows = seg.n_windows
     total = len(s)
     if total == 0:
         nan = np.full(n_windows, np.nan)
         return nan, nan.copy()
+    ne = np.flatnonzero(seg.nonempty)
+    if ne.size <= _PER_WINDOW_MAX or total >= _PER_WINDOW_ROWS * ne.size:
+        auc_w = np.full(n_windows, np.nan)
+        se_w = np.full(n_windows, np.nan)
+        is_pos = y == 1
+        is_neg = ~is_pos
+        for w, o, ln in zip(ne.tolist(), seg.offsets[ne].tolist(), seg.lengths[ne].tolist(),
+                            strict=True):
+            auc_w[w], se_w[w] = _auc_window(is_pos[o:o + ln], is_neg[o:o + ln], s[o:o + ln],
+                                            se_method)
+        return auc_w, se_w
     order = _sort_within_windows(s, seg)
     ss = s[order]
     yy = y[order] == 1
@@ -1239,10 +1296,11 @@ def score_windows(
 
     Notes
     -----
-    Binary ROC AUC is the Mann-Whitney statistic from average ranks computed for all
-    windows with one sort; its SE is DeLong's from within-window placement values (or
-    Hanley-McNeil). MAE, MSE, RMSE, R², MAPE, log loss, Brier and accuracy are segment
-    sums of per-row values; their SE is ``sd(row loss)/sqrt(n)`` (binomial for
+    Binary ROC AUC is the Mann-Whitney statistic with ties counted one half, from the
+    two classes' scores sorted separately and merged (window by window; with many small
+    windows, from one sort of all windows); its SE is DeLong's from within-window
+    placement values (or Hanley-McNeil). MAE, MSE, RMSE, R², MAPE, log loss, Brier and
+    accuracy are segment sums of per-row values; their SE is ``sd(row loss)/sqrt(n)`` (binomial for
     accuracy, delta method for RMSE = SE(MSE)/(2 RMSE) and for R² by linearising
     ``1 - SSres/SStot`` in the window's rows). Other metrics are computed per window
     with ``metric.func``; a window where the function raises ``ValueError`` or returns
