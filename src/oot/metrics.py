@@ -904,8 +904,9 @@ def _auc_window(pos_mask: NDArray[np.bool_], neg_mask: NDArray[np.bool_], s: Flo
     is_pos = merged >= n0
     le = np.flatnonzero(is_pos)  # negatives <= pos[i]: position minus i
     le -= np.arange(n1)
-    has = le > 0
-    tied = bool(np.any(neg[le[has] - 1] == pos[has]))
+    # pos[i] ties a negative iff it equals the largest negative <= it, neg[le - 1] (for
+    # le = 0 that index is -1, the largest negative, which is then above pos[i])
+    tied = bool(np.any(neg[le - 1] == pos))
     # (#neg < p) + (#neg <= p)
     c10 = le + (np.searchsorted(neg, pos, "left") if tied else le)
     auc = float(c10.sum()) / (2.0 * n1 * n0)

@@ -184,13 +184,18 @@ class TimeAxis:
         self.tz = tz
         self.name = name
         self.values = values
-        self.order = np.argsort(values, kind="stable")
-        self.is_sorted = bool(np.all(self.order == np.arange(len(values))))
-        self.sorted = values[self.order]
+        # rows already in time order (common: logs, exports) need no sort and no copy
+        self.is_sorted = bool(np.all(values[1:] >= values[:-1]))
+        if self.is_sorted:
+            self.order = np.arange(len(values))
+            self.sorted = values
+        else:
+            self.order = np.argsort(values, kind="stable")
+            self.sorted = values[self.order]
         self.t_min = self.sorted[0]
         self.t_max = self.sorted[-1]
-        uniq = np.unique(self.sorted)
-        diffs = np.diff(uniq)
+        diffs = np.diff(self.sorted)
+        diffs = diffs[diffs > 0]  # steps between distinct stamps
         if len(diffs):
             self.resolution = float(np.min(diffs))
         else:
