@@ -395,28 +395,63 @@ def test_score_windows_delong_and_hanley(binary_data: dict[str, Any]) -> None:
             hanley_mcneil_se(ws.score[w], ws.n_pos[w], ws.n_neg[w]), rel=1e-12)
 
 
+def _signed_zeros(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    s = rng.choice([-0.0, 0.0, 0.5, -0.5], size=y.size)
+    s[y == 1] = rng.choice([-0.0, 0.0, 0.5, 1.0], size=int(y.sum()))
+    return s
+
+
 AUC_SCORES: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
     "continuous": lambda y, rng: rng.normal(size=y.size) + y,
     "rounded": lambda y, rng: np.round(rng.normal(size=y.size) + y, 1),
     "five_levels": lambda y, rng: rng.integers(0, 5, y.size) + y,
     "all_tied": lambda y, rng: np.zeros(y.size),
     "separated": lambda y, rng: y * 10.0 + rng.normal(size=y.size),
+    "probabilities": lambda y, rng: 1 / (1 + np.exp(-(rng.normal(size=y.size) + y))),
+    "probabilities_rounded": lambda y, rng: np.round(
+        1 / (1 + np.exp(-(rng.normal(size=y.size) + y))), 2),
+    "small_signed": lambda y, rng: np.clip(0.5 * rng.normal(size=y.size) + 0.3 * y,
+                                           -1.9, 1.9),
+    "signed_zeros": _signed_zeros,
+    "tiny_and_huge": lambda y, rng: rng.choice([1e-300, 5e-324, 1e300, 0.0], y.size) * (
+        1 + y),
+    # neighbouring floats: keys one apart that are not ties
+    "adjacent_ulps": lambda y, rng: _ulps(0.5, rng.integers(0, 4, y.size) + y),
+    "adjacent_ulps_signed": lambda y, rng: _ulps(-5e-324, rng.integers(0, 4, y.size) + y),
 }
 
 
+def _ulps(start: float, steps: np.ndarray) -> np.ndarray:
+    """``start`` moved up by ``steps`` units in the last place."""
+    values = [start]
+    for _ in range(int(steps.max())):
+        values.append(float(np.nextafter(values[-1], np.inf)))
+    return np.array(values)[steps]
+
+
 @pytest.mark.parametrize("kind", sorted(AUC_SCORES))
-@pytest.mark.parametrize("path", ["per_window", "grouped"])
+@pytest.mark.parametrize("path", ["per_window", "per_window_merged", "grouped"])
 def test_roc_auc_both_paths_equal_sklearn_and_delong(
         kind: str, path: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Window by window (merge of per-class sorts) and all windows at once (tie groups
-    after one sort) give scikit-learn's AUC and the pairwise-kernel DeLong SE."""
+    """Window by window (one sort of label-carrying integer keys, or a merge of
+    per-class sorts) and all windows at once (tie groups after one sort) give
+    scikit-learn's AUC and the pairwise-kernel DeLong SE."""
     import oot.metrics as om
 
-    if path == "per_window":
+    if path.startswith("per_window"):
         monkeypatch.setattr(om, "_PER_WINDOW_MAX", 10**9)
     else:
         monkeypatch.setattr(om, "_PER_WINDOW_MAX", -1)
         monkeypatch.setattr(om, "_PER_WINDOW_ROWS", 10**12)
+    keyed_calls: list[bool] = []
+    keyed = om._keyed_order
+
+    def spy(pos_mask: np.ndarray, s: np.ndarray) -> Any:
+        out = None if path == "per_window_merged" else keyed(pos_mask, s)
+        keyed_calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(om, "_keyed_order", spy)
     rng = np.random.default_rng(sorted(AUC_SCORES).index(kind))
     n = 2500
     y = (rng.random(n) < 0.3).astype(np.int64)
@@ -438,6 +473,13 @@ def test_roc_auc_both_paths_equal_sklearn_and_delong(
     ok = ws.status == "ok"
     np.testing.assert_allclose(hm.se[ok], hanley_mcneil_se(ws.score[ok], ws.n_pos[ok],
                                                            ws.n_neg[ok]), rtol=1e-12)
+    # the integer keys serve every window unless its scores take both signs beyond +-2
+    if path == "per_window":
+        wide = kind in ("continuous", "rounded", "separated")
+        assert keyed_calls
+        assert all(keyed_calls) != wide
+    else:
+        assert not any(keyed_calls)
 
 
 def test_roc_auc_paths_agree_on_non_finite_scores(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -882,44 +882,122 @@ _PER_WINDOW_MAX = 64
 _PER_WINDOW_ROWS = 2048
 
 
+_SIGN = np.uint64(1 << 63)
+_ONE = np.uint64(1)
+
+
+def _keyed_order(pos_mask: NDArray[np.bool_], s: FloatArray) -> NDArray[np.uint64] | None:
+    """The window's scores as sorted integer keys carrying the label, or None.
+
+    Each score is mapped to an unsigned integer in the same order and moved up one bit;
+    the label goes into the freed lowest bit, so one plain sort of the keys orders the
+    window by score with negatives before equal positives, and ``key >> 1`` orders like
+    the scores. For scores >= 0 (probabilities) the key is the IEEE-754 bit pattern
+    itself (shifting out the sign bit makes -0.0 equal to 0.0). Otherwise it is the
+    general sort key (sign bit set for positives, all bits flipped for negatives),
+    shifted to start at 0; None when those keys span 2**63 or more (scores of both
+    signs and large magnitudes, e.g. beyond +-2), where no bit is free.
+    """
+    with np.errstate(invalid="ignore"):
+        nonneg = bool(s.min() >= 0.0)  # False with NaN
+    if nonneg:
+        k = s.view(np.uint64) << _ONE
+    else:
+        k = (s + 0.0).view(np.uint64)  # a new array; -0.0 becomes 0.0
+        flip = k >> np.uint64(63)
+        np.negative(flip, out=flip)  # all ones for negative scores
+        flip |= _SIGN
+        k ^= flip
+        lo = int(k.min())
+        if int(k.max()) - lo >= 2**63:
+            return None
+        k -= np.uint64(lo)
+        k <<= _ONE
+    np.bitwise_or(k, pos_mask, out=k, casting="unsafe")
+    k.sort()
+    return k
+
+
+def _merged_order(pos_mask: NDArray[np.bool_], neg_mask: NDArray[np.bool_], s: FloatArray,
+                  ) -> tuple[NDArray[np.bool_], FloatArray]:
+    """Labels of the window in score order, negatives before equal positives.
+
+    Each class is sorted on its own, then the two sorted runs are merged by a stable
+    argsort of their concatenation (one linear merge for timsort). Returns the sorted
+    labels and the sorted scores.
+    """
+    both = np.concatenate((np.sort(s[neg_mask]), np.sort(s[pos_mask])))
+    merged = np.argsort(both, kind="stable")
+    return merged >= int(neg_mask.sum()), both[merged]
+
+
 def _auc_window(pos_mask: NDArray[np.bool_], neg_mask: NDArray[np.bool_], s: FloatArray,
                 se_method: str) -> tuple[float, float]:
     """ROC AUC and its SE for one window (the masks mark positives and negatives).
 
-    Each class is sorted on its own (a plain value sort, far cheaper than an argsort of
-    the window), then the two sorted runs are merged by a stable argsort of their
-    concatenation (one linear merge for timsort). In the merged order, negatives come
-    before equal positives, so the number of negatives preceding the i-th positive is
-    its count of negatives ``<=`` it, and the number of positives preceding the j-th
-    negative is its count of positives ``<`` it. Only when a score occurs in both
-    classes are the other-sided counts needed (``searchsorted``); the placement values
-    then count ties one half, as in the average-rank formula.
+    The window is put in score order with negatives before equal positives
+    (:func:`_keyed_order`, else :func:`_merged_order`). Then the number of negatives
+    preceding the i-th positive is its count of negatives ``<=`` it, and the number of
+    positives preceding the j-th negative is its count of positives ``<`` it. Only when
+    a score occurs in both classes are the other-sided counts needed
+    (``searchsorted``); the placement values then count ties one half, as in the
+    average-rank formula.
     """
-    pos = np.sort(s[pos_mask])
-    neg = np.sort(s[neg_mask])
-    n1, n0 = pos.size, neg.size
+    keys = _keyed_order(pos_mask, s)
+    vals: NDArray[Any] | None = None
+    if keys is not None:
+        is_pos = np.bitwise_and(keys, 1, dtype=np.uint8, casting="unsafe").view(bool)
+        # a cross-class tie is a negative's key 2v directly followed by a positive's 2v + 1
+        step1 = np.diff(keys) == 1
+        tied = bool(step1.any()) and bool(np.any(step1 & is_pos[1:]))
+    else:
+        is_pos, vals = _merged_order(pos_mask, neg_mask, s)
+        tied = bool(np.any((vals[1:] == vals[:-1]) & is_pos[1:] & ~is_pos[:-1]))
+    le = np.flatnonzero(is_pos)  # negatives <= the i-th positive: position minus i
+    n1 = le.size
+    n0 = is_pos.size - n1
     if n1 == 0 or n0 == 0:
         return math.nan, math.nan
-    merged = np.argsort(np.concatenate((neg, pos)), kind="stable")
-    is_pos = merged >= n0
-    le = np.flatnonzero(is_pos)  # negatives <= pos[i]: position minus i
-    le -= np.arange(n1)
-    # pos[i] ties a negative iff it equals the largest negative <= it, neg[le - 1] (for
-    # le = 0 that index is -1, the largest negative, which is then above pos[i])
-    tied = bool(np.any(neg[le - 1] == pos))
-    # (#neg < p) + (#neg <= p)
-    c10 = le + (np.searchsorted(neg, pos, "left") if tied else le)
-    auc = float(c10.sum()) / (2.0 * n1 * n0)
+    rank = np.arange(n1)
+    le -= rank
+    if not tied and n1 * n0 * max(n1, n0) < 2**62:
+        # Without ties the negatives' counts follow from the positives': with
+        # lt_j = #positives below the j-th negative, sum_j lt_j = n1 n0 - sum_i le_i and
+        # sum_j lt_j^2 = sum over pairs (i, i') of the negatives above both
+        # = sum_i (2i + 1)(n0 - le_i), the pairs whose larger index is i. Exact integers.
+        s1 = int(le.sum())
+        auc = s1 / (n1 * n0)
+        if se_method == "hanley_mcneil":
+            return auc, float(hanley_mcneil_se(auc, n1, n0))
+        if n1 < 2 or n0 < 2:
+            return auc, math.nan
+        s2 = int(np.dot(le, le))
+        t1 = n1 * n0 - s1
+        t2 = n0 * n1 * n1 - 2 * int(np.dot(rank, le)) - s1
+        var10 = (n1 * s2 - s1 * s1) / (n1 * (n1 - 1.0)) / float(n0) ** 2
+        var01 = (n0 * t2 - t1 * t1) / (n0 * (n0 - 1.0)) / float(n1) ** 2
+        return auc, math.sqrt(var10 / n1 + var01 / n0)
+    lt = np.flatnonzero(~is_pos)  # positives < the j-th negative: position minus j
+    lt -= np.arange(n0)
+    if tied:
+        if vals is None:
+            assert keys is not None
+            vals = keys >> _ONE
+        pos, neg = vals[is_pos], vals[~is_pos]
+        # twice the placement counts: (#neg < p) + (#neg <= p), (#pos < n) + (#pos <= n)
+        c10 = le + np.searchsorted(neg, pos, "left")
+        c01 = lt + np.searchsorted(pos, neg, "right")
+        twice = 2
+    else:
+        c10, c01, twice = le, lt, 1
+    # V10 = c10 / (twice n0), V01 = 1 - c01 / (twice n1)
+    auc = float(c10.sum()) / (twice * n1 * n0)
     if se_method == "hanley_mcneil":
         return auc, float(hanley_mcneil_se(auc, n1, n0))
     if n1 < 2 or n0 < 2:
         return auc, math.nan
-    lt = np.flatnonzero(~is_pos)  # positives < neg[j]: position minus j
-    lt -= np.arange(n0)
-    c01 = lt + (np.searchsorted(pos, neg, "right") if tied else lt)
-    # V10 = c10 / (2 n0), V01 = 1 - c01 / (2 n1): variances of the integer counts, scaled
-    var10 = _count_var(c10, 2 * n0) / (4.0 * n0 * n0)
-    var01 = _count_var(c01, 2 * n1) / (4.0 * n1 * n1)
+    var10 = _count_var(c10, twice * n0) / float(twice * n0) ** 2
+    var01 = _count_var(c01, twice * n1) / float(twice * n1) ** 2
     return auc, math.sqrt(var10 / n1 + var01 / n0)
 
 
