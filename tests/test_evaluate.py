@@ -120,6 +120,40 @@ def test_multiclass_roc_auc_and_accuracy() -> None:
     assert ev.scores["score"].between(0, 1).all()
 
 
+@pytest.mark.parametrize("classes", [2, 3])
+@pytest.mark.parametrize(("metric", "fn", "response"), [
+    ("roc_auc", roc_auc_score, "proba"),
+    ("log_loss", log_loss, "proba"),
+    ("accuracy", accuracy_score, "predict"),
+])
+def test_string_labels_equal_scikit_learn(classes, metric, fn, response) -> None:
+    """The models are fitted on the original labels (strings here), not on codes."""
+    df = make_frame(classes=classes)
+    names = np.array(["low", "mid", "high"]) if classes == 3 else np.array(["no", "yes"])
+    df["y"] = names[df["y"]]
+    est = LogisticRegression()
+    ev = evaluate_out_of_time(df, est, metric=metric, pos_label="yes" if classes == 2
+                              else None, **KW)
+    feats = ["a", "b", "c"]
+    for _, row in ev.scores.iterrows():
+        tr = (df["ts"] >= row["train_start"]) & (df["ts"] < row["cutoff"])
+        te = (df["ts"] >= row["window_start"]) & (df["ts"] < row["window_end"])
+        model = clone(est).fit(df.loc[tr, feats], df.loc[tr, "y"])
+        yt = df.loc[te, "y"]
+        if response == "predict":
+            ref = fn(yt, model.predict(df.loc[te, feats]))
+        else:
+            proba = model.predict_proba(df.loc[te, feats])
+            if classes == 2:  # the positive class's column
+                ref = fn(yt == "yes", proba[:, list(model.classes_).index("yes")])
+            elif metric == "roc_auc":
+                ref = fn(yt, proba, multi_class="ovr", labels=model.classes_)
+            else:
+                ref = fn(yt, proba, labels=model.classes_)
+        assert row["score"] == pytest.approx(ref, abs=1e-9)
+    assert (ev.scores["status"] == "ok").all()
+
+
 def test_decision_function_fallback_for_roc_auc() -> None:
     df = make_frame()
     ev = evaluate_out_of_time(df, LinearSVC(), metric="roc_auc", **KW)

@@ -217,8 +217,7 @@ def _fit_score_anchor(
         _set_seed(est, seed)
     out: dict[str, Any] = {"status": "ok", "message": ""}
     try:
-        est.fit(X_train, y_train if target.task != "binary" else _decode_binary(
-            y_train, target))
+        est.fit(X_train, y_train)
     except Exception as exc:  # reported with the anchor, re-raised by the caller
         out.update(status="failed", stage="fit", error=exc)
         return out
@@ -235,13 +234,6 @@ def _fit_score_anchor(
     out.update(scores=ws, fit_time=t1 - t0, predict_time=t2 - t1,
                score_time=_time.perf_counter() - t2)
     return out
-
-
-def _decode_binary(y01: np.ndarray, target: _Target) -> np.ndarray:
-    """Binary targets are fitted on their original labels (so classes_ match)."""
-    assert target.classes is not None
-    neg = target.classes[0] if target.classes[0] != target.pos_label else target.classes[1]
-    return np.asarray(np.where(y01 == 1, target.pos_label, neg))
 
 
 def _scores_frame(plan: WindowPlan, per_anchor: list[dict[str, Any]], target: _Target,
@@ -522,6 +514,11 @@ def _evaluate_out_of_time(
     tgt = _prepare_target(y_raw, str(target), m, pos_label, func)
     y_sorted = tgt.y if ax.is_sorted else tgt.y[order]
     tgt_sorted = _Target(y_sorted, tgt.classes, tgt.pos_label, tgt.task)
+    # classifiers are fitted on the original labels (their classes_ are then the
+    # target's classes); the metric reads the encoded target
+    y_fit = y_raw if tgt.task in ("binary", "multiclass") else tgt.y
+    if not ax.is_sorted:
+        y_fit = y_fit[order]
     X_all = _features_in_time_order(data, feats, order, ax.is_sorted)
     # workers get the target's meaning, not its values: each task ships only its slices
     tgt_meta = _Target(np.empty(0), tgt.classes, tgt.pos_label, tgt.task)
@@ -533,7 +530,7 @@ def _evaluate_out_of_time(
         elo, ehi = plan.eval_range(a)
         sel = plan.anchor_idx == a
         return (_fit_score_anchor, (
-            estimator, X_all.iloc[lo:hi], y_sorted[lo:hi], X_all.iloc[elo:ehi],
+            estimator, X_all.iloc[lo:hi], y_fit[lo:hi], X_all.iloc[elo:ehi],
             y_sorted[elo:ehi], plan.lo[sel] - elo, plan.hi[sel] - elo, m, tgt_meta,
             int(min_window_size), est_seeds[a], score_seeds[a]), {})
 
