@@ -918,7 +918,7 @@ def _keyed_order(pos_mask: NDArray[np.bool_], s: FloatArray) -> NDArray[np.uint6
     return k
 
 
-def _merged_order(pos_mask: NDArray[np.bool_], neg_mask: NDArray[np.bool_], s: FloatArray,
+def _merged_order(pos_mask: NDArray[np.bool_], s: FloatArray,
                   ) -> tuple[NDArray[np.bool_], FloatArray]:
     """Labels of the window in score order, negatives before equal positives.
 
@@ -926,14 +926,15 @@ def _merged_order(pos_mask: NDArray[np.bool_], neg_mask: NDArray[np.bool_], s: F
     argsort of their concatenation (one linear merge for timsort). Returns the sorted
     labels and the sorted scores.
     """
-    both = np.concatenate((np.sort(s[neg_mask]), np.sort(s[pos_mask])))
+    neg = np.sort(s[~pos_mask])
+    both = np.concatenate((neg, np.sort(s[pos_mask])))
     merged = np.argsort(both, kind="stable")
-    return merged >= int(neg_mask.sum()), both[merged]
+    return merged >= neg.size, both[merged]
 
 
-def _auc_window(pos_mask: NDArray[np.bool_], neg_mask: NDArray[np.bool_], s: FloatArray,
-                se_method: str) -> tuple[float, float]:
-    """ROC AUC and its SE for one window (the masks mark positives and negatives).
+def _auc_window(pos_mask: NDArray[np.bool_], s: FloatArray, se_method: str,
+                ) -> tuple[float, float]:
+    """ROC AUC and its SE for one window (``pos_mask`` marks the positives).
 
     The window is put in score order with negatives before equal positives
     (:func:`_keyed_order`, else :func:`_merged_order`). Then the number of negatives
@@ -951,7 +952,7 @@ def _auc_window(pos_mask: NDArray[np.bool_], neg_mask: NDArray[np.bool_], s: Flo
         step1 = np.diff(keys) == 1
         tied = bool(step1.any()) and bool(np.any(step1 & is_pos[1:]))
     else:
-        is_pos, vals = _merged_order(pos_mask, neg_mask, s)
+        is_pos, vals = _merged_order(pos_mask, s)
         tied = bool(np.any((vals[1:] == vals[:-1]) & is_pos[1:] & ~is_pos[:-1]))
     le = np.flatnonzero(is_pos)  # negatives <= the i-th positive: position minus i
     n1 = le.size
@@ -1034,7 +1035,8 @@ def _auc_fast(y: NDArray[Any], s: FloatArray, seg: _Segments, *,
               se_method: str) -> tuple[FloatArray, FloatArray]:
     """Rank-based ROC AUC (Mann-Whitney U with average ranks) and its SE per window.
 
-    ``y`` (1 = positive) and ``s`` hold the rows of all windows, window after window.
+    ``y`` (1 or True = positive) and ``s`` hold the rows of all windows, window after
+    window.
     The DeLong placement value of a positive is ``(negatives below + half the tied
     negatives) / n_neg`` (the average-rank formula ``(rank_all - rank_pos) / n_neg``),
     and symmetrically for negatives. Windows with a class missing get NaN.
@@ -1051,12 +1053,10 @@ def _auc_fast(y: NDArray[Any], s: FloatArray, seg: _Segments, *,
     if ne.size <= _PER_WINDOW_MAX or total >= _PER_WINDOW_ROWS * ne.size:
         auc_w = np.full(n_windows, np.nan)
         se_w = np.full(n_windows, np.nan)
-        is_pos = y == 1
-        is_neg = ~is_pos
+        is_pos = y if y.dtype == np.bool_ else y == 1
         for w, o, ln in zip(ne.tolist(), seg.offsets[ne].tolist(), seg.lengths[ne].tolist(),
                             strict=True):
-            auc_w[w], se_w[w] = _auc_window(is_pos[o:o + ln], is_neg[o:o + ln], s[o:o + ln],
-                                            se_method)
+            auc_w[w], se_w[w] = _auc_window(is_pos[o:o + ln], s[o:o + ln], se_method)
         return auc_w, se_w
     order = _sort_within_windows(s, seg)
     ss = s[order]
@@ -1469,7 +1469,8 @@ def score_windows(
     n_pos: IntArray | None = None
     n_neg: IntArray | None = None
     if binary:
-        n_pos = seg.count(g_true == 1)
+        pos_mask = g_true == 1
+        n_pos = seg.count(pos_mask)
         n_neg = n - n_pos
 
     eligible = n >= max(min_window_size, 1)
@@ -1492,10 +1493,12 @@ def score_windows(
     use = eligible & two
     if fast and m.name == "roc_auc" and binary:
         g_score = np.asarray(g_pred, dtype=float)
-        auc, auc_se = _auc_fast(g_true, g_score, seg, se_method=se_method)
-        finite = np.isfinite(g_score)
-        invalid = (np.zeros(n_w, dtype=bool) if finite.all()
-                   else seg.count(~finite) > 0)
+        auc, auc_se = _auc_fast(pos_mask, g_score, seg, se_method=se_method)
+        with np.errstate(over="ignore", invalid="ignore"):
+            # a finite sum (one pass) means every score is finite
+            all_finite = bool(np.isfinite(np.sum(g_score)))
+        invalid = (np.zeros(n_w, dtype=bool) if all_finite
+                   else seg.count(~np.isfinite(g_score)) > 0)
         score[use] = auc[use]
         se[use] = auc_se[use]
         score[use & invalid] = np.nan
