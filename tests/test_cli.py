@@ -96,6 +96,16 @@ def test_analyze_classification_with_model_params(clf_csv, tmp_path, capsys):
     assert rec.metric.name == "roc_auc"
 
 
+def test_analyze_explicit_cutoffs(reg_csv, tmp_path, capsys):
+    path, ds = reg_csv
+    args = _analyze_args(path, ds, tmp_path / "r", "--json")
+    args[args.index("--anchors") + 1] = "2020-07-01, 2020-05-01,2020-09-15"
+    assert main(args) == 0
+    rec = RetrainRecommendation.from_json(capsys.readouterr().out)
+    cutoffs = [str(c.date()) for c in rec.evaluation.anchors["cutoff"]]
+    assert cutoffs == ["2020-05-01", "2020-07-01", "2020-09-15"]
+
+
 @pytest.mark.parametrize(("change", "fragment"), [
     ({"file": "missing.csv"}, "file not found"),
     ({"--time": "tme"}, "'time' parameter"),
@@ -112,6 +122,10 @@ def test_analyze_classification_with_model_params(clf_csv, tmp_path, capsys):
     ({"--model": "logistic"}, "'logistic' is a classification model"),
     ({"file": "data.parquet"}, "Parquet"),
     ({"file": "data.pkl"}, "pickle files are not read"),
+    ({"--anchors": "2020-07-01,not-a-date"}, "'anchors' parameter"),
+    ({"--anchors": "2019-01-01"}, "'anchors' parameter"),
+    ({"--anchors": "0"}, "'anchors' parameter"),
+    ({"--anchors": ","}, "argument --anchors"),
 ])
 def test_bad_input_one_line_exit_2(reg_csv, tmp_path, capsys, change, fragment):
     path, ds = reg_csv

@@ -146,6 +146,21 @@ def _length(text: str) -> str | int | float:
         return text
 
 
+def _anchors(text: str) -> int | list[str]:
+    """``--anchors``: a whole number is how many anchors; anything else is a
+    comma-separated list of cutoffs (dates, or numbers for numeric time)."""
+    text = text.strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    cutoffs = [c.strip() for c in text.split(",") if c.strip()]
+    if not cutoffs:
+        msg = f"expected a number of anchors or comma-separated cutoffs, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return cutoffs
+
+
 def _fraction(text: str) -> float:
     try:
         return float(text)
@@ -211,7 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--eval-window", required=True, type=_length, metavar="W")
     an.add_argument("--gap", type=_length, metavar="G")
     an.add_argument("--horizon", type=_length, metavar="H")
-    an.add_argument("--anchors", type=int, default=1, metavar="N")
+    an.add_argument("--anchors", type=_anchors, default=1, metavar="N|CUTOFFS",
+                    help="how many anchors, or comma-separated training cutoffs, e.g. "
+                         "2021-01-01,2021-04-01 (a single whole-number cutoff for numeric "
+                         "time needs a trailing comma: 10,)")
     an.add_argument("--anchor-step", type=_length, metavar="S")
     an.add_argument("--expanding", action="store_true",
                     help="train on all data before each cutoff")
