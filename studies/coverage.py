@@ -33,6 +33,8 @@ TOL = 0.05
 DESIGN: dict[str, Any] = {"n_anchors": 8, "n_windows": 14, "window": 30.0,
                           "time_kind": "numeric", "se": 0.01, "period_sd": 0.01,
                           "anchor_sd": 0.005, "baseline": 0.8}
+# ages (days) at which the curve's pointwise bands are checked
+BAND_AGES = np.array([60.0, 180.0, 360.0])
 SHAPES: dict[str, dict[str, Any]] = {
     "linear": {"shape": "linear", "slope": -0.0003},                      # crosses at 133
     "exponential": {"shape": "exponential", "slope": -0.0005,
@@ -66,10 +68,19 @@ def one(shape: str, seed: int, n_bootstrap: int) -> dict[str, Any]:
             status = "no_degradation"
         else:
             status = "not_reached"
+        # pointwise bands of the mean curve at BAND_AGES; their target is the true curve
+        # plus the mean anchor offset (the anchors are fixed effects of the fit)
+        target = np.asarray(sim.true_score(BAND_AGES), dtype=float) + float(
+            np.mean(sim.anchor_effects))
+        blo = np.interp(BAND_AGES, b.band_age, b.band_low)
+        bhi = np.interp(BAND_AGES, b.band_age, b.band_high)
+        dlo, dhi = c.band(BAND_AGES, confidence_level=0.9)
         out[label] = {
             "family": c.family, "est": est if crossed else math.inf, "low": b.low,
             "high": b.high, "status": status, "p": c.trend_pvalue,
             "cover": bool(b.low <= truth <= b.high),
+            "band_cover": (blo <= target) & (target <= bhi),
+            "delta_cover": (dlo <= target) & (target <= dhi),
         }
     return out
 
@@ -112,6 +123,19 @@ def main() -> None:
             print(f"| {shape} | {label} | {truth:.0f} | {cover:.1%} | "
                   f"{np.median(rel):.1%} | {np.median(width):.0f} | "
                   f"{np.mean(~np.isfinite(width)):.1%} | {picked} |")
+    print("\nPointwise 90% bands of the mean curve (true curve + mean anchor offset) at "
+          f"ages {', '.join(f'{a:.0f}' for a in BAND_AGES)} days: coverage of the "
+          "bootstrap band (``band_low``/``band_high``) and of the delta-method "
+          "``DegradationCurve.band`` (NaN for isotonic, counted as not covering).\n")
+    print("| truth | curve | bootstrap band | delta-method band |")
+    print("|---|---|---|---|")
+    for shape in ("linear", "exponential", "hinge", "flat"):
+        rows = [r for r in res if r["shape"] == shape]
+        for label in ("auto", "true") if shape != "flat" else ("auto",):
+            bc = np.mean([r[label]["band_cover"] for r in rows], axis=0)
+            dc = np.mean([r[label]["delta_cover"] for r in rows], axis=0)
+            print(f"| {shape} | {label} | {' / '.join(f'{x:.1%}' for x in bc)} | "
+                  f"{' / '.join(f'{x:.1%}' for x in dc)} |")
     flat = [r["auto"] for r in res if r["shape"] == "flat"]
     st = [x["status"] for x in flat]
     print("\nFlat data (no degradation), curve=\"auto\": status rates "

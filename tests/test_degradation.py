@@ -389,6 +389,43 @@ def test_bootstrap_interval_brackets_estimate(method: str, family: str) -> None:
     assert np.all(b.samples[np.isfinite(b.samples)] <= c.age_max)
 
 
+@pytest.mark.parametrize("method", ["wild", "pairs"])
+@pytest.mark.parametrize("family", ["linear", "exponential", "hinge", "auto", "isotonic"])
+def test_bootstrap_band_brackets_the_fitted_curve(method: str, family: str) -> None:
+    ev = sim_eval(3)
+    c = fit_degradation(ev, curve=family)
+    b = bootstrap_crossing(ev, c, tolerance=0.05, n_bootstrap=100 if family == "isotonic"
+                           else 400, random_state=0, method=method)
+    assert b.band_age.shape == b.band_low.shape == b.band_high.shape == (61,)
+    assert b.band_age[0] == 0.0
+    assert b.band_age[-1] == pytest.approx(c.age_max)
+    assert np.all(np.isfinite(b.band_low))  # the isotonic family too
+    assert np.all(b.band_low <= b.band_high)
+    mid = np.asarray(c.predict(b.band_age), dtype=float)
+    inside = (b.band_low <= mid) & (mid <= b.band_high)
+    assert inside.mean() >= 0.95, inside.mean()
+    if family != "isotonic":
+        # shared calendar noise (17 calendar windows over 6 anchors): the cluster
+        # bootstrap band is wider than the delta-method band, which ignores it
+        lo, hi = c.band(b.band_age, confidence_level=b.confidence_level)
+        assert np.median(b.band_high - b.band_low) > np.median(hi - lo)
+
+
+def test_bootstrap_band_narrows_with_less_noise() -> None:
+    """With 10x smaller noise the band is about 10x narrower (it scales with the data)."""
+    from oot.datasets import make_degradation_scores
+
+    widths = []
+    for sd in (0.01, 0.001):
+        ev = make_degradation_scores(n_anchors=6, n_windows=12, random_state=5, se=sd,
+                                     period_sd=sd, anchor_sd=sd / 2, time_kind="numeric",
+                                     window=30.0).to_evaluation()
+        c = fit_degradation(ev, curve="linear")
+        b = bootstrap_crossing(ev, c, tolerance=0.05, n_bootstrap=400, random_state=0)
+        widths.append(float(np.median(b.band_high - b.band_low)))
+    assert 5 < widths[0] / widths[1] < 20
+
+
 def test_bootstrap_larger_tolerance_later() -> None:
     ev = sim_eval(2)
     c = fit_degradation(ev, curve="linear")

@@ -85,6 +85,30 @@ def test_from_recommendation_artists(rec_auc, tmp_path):
     assert (tmp_path / "deg.png").stat().st_size > 10_000
 
 
+def test_band_of_a_recommendation_is_its_bootstrap_band(rec_auc):
+    rec = rec_auc
+    assert len(rec.band_age) == len(rec.band_low) == len(rec.band_high) > 10
+    disp = DegradationDisplay.from_recommendation(rec)
+    assert "cluster bootstrap" in disp.band_.get_label()
+    per = {"days": 1.0, "months": 30.4375}[disp.unit_]
+    # the shaded polygon runs along the lower edge, then back along the upper one
+    verts = disp.band_.get_paths()[0].vertices
+    n = len(rec.band_age)
+    np.testing.assert_allclose(verts[1:n + 1, 0], np.asarray(rec.band_age) / per)
+    np.testing.assert_allclose(verts[1:n + 1, 1], rec.band_low)
+    np.testing.assert_allclose(verts[n + 2:2 * n + 2, 1], rec.band_high[::-1])
+    # without a stored band (a document from an older version) the curve's own band
+    from oot.results import RetrainRecommendation
+
+    d = rec.to_dict()
+    for key in ("band_age", "band_low", "band_high"):
+        d.pop(key)
+    old = RetrainRecommendation.from_dict(d)
+    assert old.band_age == ()
+    disp = DegradationDisplay.from_recommendation(old)
+    assert "cluster bootstrap" not in disp.band_.get_label()
+
+
 def test_plot_method_delegates(rec_auc):
     ax = Figure().add_subplot()
     disp = rec_auc.plot(ax=ax)

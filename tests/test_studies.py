@@ -32,7 +32,8 @@ def _load(name: str) -> ModuleType:
 
 def test_crossing_age_interval_is_calibrated() -> None:
     """Nominal 90% interval covers the true crossing age in 85-95% of 200 data sets per
-    shape (linear, exponential, hinge), and flat data is called "crossed" at most 10%."""
+    shape (linear, exponential, hinge), flat data is called "crossed" at most 10%, and
+    the bootstrap band of the curve covers the true mean curve in 82-97%."""
     cov = _load("coverage")
     jobs = [(s, 1000 * i + k) for i, s in enumerate(cov.SHAPES) for k in range(200)]
     res = Parallel(n_jobs=2)(delayed(cov.one)(s, seed, 500) for s, seed in jobs)
@@ -43,6 +44,15 @@ def test_crossing_age_interval_is_calibrated() -> None:
             assert 0.85 <= coverage <= 0.95, (shape, label, coverage)
     flat = [r["auto"]["status"] for r in res if r["shape"] == "flat"]
     assert flat.count("crossed") / len(flat) <= 0.10
+    # the bootstrap band of the mean curve is calibrated pointwise; the delta-method
+    # band, blind to shared calendar noise, under-covers
+    for shape in cov.SHAPES:
+        rows = [r for r in res if r["shape"] == shape]
+        for label in ("auto", "true") if shape != "flat" else ("auto",):
+            band = np.mean([r[label]["band_cover"] for r in rows], axis=0)
+            assert np.all((band >= 0.82) & (band <= 0.97)), (shape, label, band)
+            delta = np.mean([r[label]["delta_cover"] for r in rows], axis=0)
+            assert np.all(delta < band), (shape, label, delta, band)
 
 
 @pytest.mark.parametrize("case", range(7))

@@ -879,8 +879,9 @@ class DegradationCurve:
         """Pointwise confidence band of the mean curve (delta method on the weighted fit).
 
         The band treats windows as independent given ``tau2``; shared calendar noise
-        makes it optimistic. For the crossing age use :func:`bootstrap_crossing`.
-        NaN for the isotonic family.
+        makes it optimistic. :func:`bootstrap_crossing` gives a band that includes that
+        noise (``band_low``, ``band_high``; also on recommendations), and the crossing
+        age's interval. NaN for the isotonic family.
 
         Parameters
         ----------
@@ -1351,6 +1352,12 @@ class CrossingBootstrap:
     n_clusters : int
         Number of clusters resampled.
     time_kind : {"datetime", "numeric"}
+    band_age, band_low, band_high : ndarray
+        Pointwise percentile band of the mean curve (level + shape) over the replicates,
+        at the interval's percentile levels, on ``band_age`` (fit units, 0 to
+        ``age_max``). Unlike :meth:`DegradationCurve.band` it includes the calendar
+        noise the clusters share, and it exists for the isotonic family too. Empty when
+        not computed.
 
     Examples
     --------
@@ -1373,6 +1380,9 @@ class CrossingBootstrap:
     estimate: float = float("nan")
     n_clusters: int = 0
     time_kind: TimeKind = "numeric"
+    band_age: FloatArray = field(default_factory=lambda: np.empty(0))
+    band_low: FloatArray = field(default_factory=lambda: np.empty(0))
+    band_high: FloatArray = field(default_factory=lambda: np.empty(0))
 
     def interval(self) -> tuple[Any, Any]:
         """``(low, high)`` as ages (Timedeltas for datetime time; NaT for inf)."""
@@ -1380,6 +1390,9 @@ class CrossingBootstrap:
             return float_to_age(self.low, "datetime"), float_to_age(self.high, "datetime")
         return float(self.low), float(self.high)
 
+
+# ages at which bootstrap_crossing evaluates the replicate curves (the band)
+_BAND_POINTS = 61
 
 _WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0,
                   math.sqrt(1.5)])
@@ -1507,8 +1520,9 @@ def bootstrap_crossing(
         label = (f"pairs cluster bootstrap, clusters: {d.cluster_rule}; percentile "
                  "interval at t(G-1)-adjusted levels")
 
-    samples = _replicate_crossings(curve, d, w_rep, y_rep, onehot, tolerance,
-                                   tolerance_type, sgn)
+    band_age = np.linspace(0.0, float(curve.age_max), _BAND_POINTS)
+    samples, curves = _replicate_crossings(curve, d, w_rep, y_rep, onehot, tolerance,
+                                           tolerance_type, sgn, band_age)
     # small-sample (few clusters) widening: the percentile levels whose normal quantile
     # equals the t quantile with G - 1 degrees of freedom
     alpha = 1.0 - confidence_level
@@ -1517,13 +1531,19 @@ def bootstrap_crossing(
         q = alpha / 2  # re-selection already spreads the replicates
     low = float(np.quantile(samples, q, method="inverted_cdf"))
     high = float(np.quantile(samples, 1 - q, method="inverted_cdf"))
+    ok = np.all(np.isfinite(curves), axis=1)  # replicates whose fit failed are left out
+    if ok.any():
+        band_low, band_high = np.quantile(curves[ok], [q, 1 - q], axis=0)
+    else:
+        band_low = band_high = np.full(band_age.shape, np.nan)
     est = curve._crossing(thr0)
     return CrossingBootstrap(
         samples=samples, low=low, high=high,
         crossed_fraction=float(np.mean(np.isfinite(samples))), n_bootstrap=r,
         confidence_level=float(confidence_level), method=label,
         estimate=est if est <= curve.age_max else math.inf, n_clusters=n_clusters,
-        time_kind=curve.time_kind)
+        time_kind=curve.time_kind, band_age=band_age, band_low=band_low,
+        band_high=band_high)
 
 
 def _jackknife_residuals(curve: DegradationCurve, d: _Data, w: FloatArray,
@@ -1554,7 +1574,9 @@ def _jackknife_residuals(curve: DegradationCurve, d: _Data, w: FloatArray,
 
 def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
                          y_rep: FloatArray, onehot: FloatArray, tolerance: float,
-                         tolerance_type: str, sgn: float) -> FloatArray:
+                         tolerance_type: str, sgn: float, grid: FloatArray,
+                         ) -> tuple[FloatArray, FloatArray]:
+    """Each replicate's crossing age, and its mean curve on ``grid`` (r x len(grid))."""
     r = max(w_rep.shape[0], y_rep.shape[0])
     scale = curve.scale
     y_full = np.broadcast_to(y_rep, (r, d.n))
@@ -1581,18 +1603,21 @@ def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
             knots.append((kx, ky))
         thr = baseline_thr(levels)
         base = {f.name: getattr(curve, f.name) for f in fields(curve)}
+        curves = np.empty((r, grid.size))
         for i in range(r):
             tmp = DegradationCurve(**{**base, "level": float(levels[i]),
                                       "knots_x": tuple(knots[i][0]),
                                       "knots_y": tuple(knots[i][1])})
             out[i] = tmp._crossing(float(thr[i]))
-        return np.where(out <= curve.age_max, out, np.inf)
+            curves[i] = levels[i] + tmp._f(grid)
+        return np.where(out <= curve.age_max, out, np.inf), curves
 
     fams = [curve.family]
     if curve.selection == "auto":
         fams = [f for f in curve.aicc if np.isfinite(curve.aicc[f])] or [curve.family]
     cross = np.full((len(fams), r), np.inf)
     crit = np.full((len(fams), r), np.inf)
+    vals = np.full((len(fams), r, grid.size), np.nan)
     n_eff = np.sum(np.broadcast_to(w_rep, (r, d.n)) > 0, axis=1)
     for i, fam in enumerate(fams):
         bf = _batch_fit(fam, d.a, w_rep, y_rep, onehot, scale)
@@ -1601,10 +1626,13 @@ def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
         thr = baseline_thr(level)
         user = _to_user(fam, bf.coef, bf.phi, scale)
         cross[i] = _crossing_closed(fam, user, sgn * (thr - level), sgn)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            col = {k: np.asarray(v, dtype=float).reshape(-1, 1) for k, v in user.items()}
+            vals[i] = level[:, None] + _shape(fam, col, grid[None, :])
         k = d.n_anchors + _N_SHAPE[fam] + 1
         with np.errstate(divide="ignore", invalid="ignore"):
             crit[i] = (n_eff * np.log(np.maximum(bf.rss, 1e-300) / n_eff) + 2 * k
                        + 2 * k * (k + 1) / np.maximum(n_eff - k - 1, 1e-9))
     pick = np.argmin(crit, axis=0)
     out = cross[pick, np.arange(r)]
-    return np.where(out <= curve.age_max, out, np.inf)
+    return np.where(out <= curve.age_max, out, np.inf), vals[pick, np.arange(r)]

@@ -394,8 +394,11 @@ class DegradationDisplay:
             Sequential colormap telling anchors apart (oldest lightest... most recent
             last).
         band : bool, default=True
-            Shade the curve's pointwise confidence band (at the recommendation's
-            ``confidence_level``, else 90%).
+            Shade the curve's pointwise confidence band: a recommendation's bootstrap
+            band (``band_low`` / ``band_high``, the same calendar-cluster bootstrap as
+            its interval CI, at its ``confidence_level``), else the curve's
+            delta-method :meth:`~oot.degradation.DegradationCurve.band` at 90% (none for
+            the isotonic family).
         title : bool or str, default=True
             True: the recommendation sentence (wrapped), or a description; a string: that
             title; False: none.
@@ -469,11 +472,20 @@ class DegradationDisplay:
                         label="curve, extrapolated")
                 handles.append(ax.lines[-1])
             if band:
-                lo, hi = curve.band(grid, confidence_level=level)
+                if rec is not None and len(rec.band_age):
+                    # the recommendation's bootstrap band: calendar noise included
+                    bx = np.asarray(rec.band_age, dtype=float)
+                    lo = np.asarray(rec.band_low, dtype=float)
+                    hi = np.asarray(rec.band_high, dtype=float)
+                    what = "band of the curve (cluster bootstrap)"
+                else:
+                    bx = grid
+                    lo, hi = curve.band(grid, confidence_level=level)
+                    what = "band of the curve"
                 if np.isfinite(lo).any():
                     self.band_ = ax.fill_between(
-                        grid / per, lo, hi, color=_CURVE_COLOR, alpha=0.13, lw=0,
-                        label=f"{100 * level:.0f}% band of the curve", zorder=3)
+                        bx / per, lo, hi, color=_CURVE_COLOR, alpha=0.13, lw=0,
+                        label=f"{100 * level:.0f}% {what}", zorder=3)
                     handles.append(self.band_)
             base = float(rec.baseline if rec is not None else curve.baseline)
             self.baseline_line_ = ax.axhline(

@@ -420,6 +420,9 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
         shortfall_cost=None if shortfall_cost is None else float(shortfall_cost),
         round_to=None if round_to is None else str(round_to),
         time_kind=kind,
+        band_age=tuple(float(x) for x in boot.band_age),
+        band_low=tuple(float(x) for x in boot.band_low),
+        band_high=tuple(float(x) for x in boot.band_high),
     )
 
 

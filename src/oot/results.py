@@ -417,6 +417,11 @@ class RetrainRecommendation:
         The age-replacement optimum when ``retrain_cost`` and ``shortfall_cost`` were given.
     cost_rate : float or None
         Long-run cost per unit time at the optimum.
+    band_age, band_low, band_high : tuple of float
+        Pointwise ``confidence_level`` band of the fitted mean curve from the same
+        calendar-cluster bootstrap as ``interval_ci`` (so it includes the noise windows
+        of one calendar period share), at the ages ``band_age`` in fit units (days for
+        datetime time). Empty when not computed.
     """
 
     status: str
@@ -442,6 +447,9 @@ class RetrainRecommendation:
     shortfall_cost: float | None = None
     round_to: str | None = None
     time_kind: TimeKind = "datetime"
+    band_age: tuple[float, ...] = ()
+    band_low: tuple[float, ...] = ()
+    band_high: tuple[float, ...] = ()
 
     # ------------------------------------------------------------------ text
     def _age(self, age: Any) -> str:
@@ -586,6 +594,9 @@ class RetrainRecommendation:
             "shortfall_cost": self.shortfall_cost,
             "round_to": self.round_to,
             "time_kind": self.time_kind,
+            "band_age": value_to_json(list(self.band_age)),
+            "band_low": value_to_json(list(self.band_low)),
+            "band_high": value_to_json(list(self.band_high)),
             "sentence": str(self),
         }
 
@@ -625,6 +636,10 @@ class RetrainRecommendation:
                 shortfall_cost=d["shortfall_cost"],
                 round_to=d["round_to"],
                 time_kind=d["time_kind"],
+                # documents from before the band was stored have none
+                band_age=tuple(value_from_json(d.get("band_age", []))),
+                band_low=tuple(value_from_json(d.get("band_low", []))),
+                band_high=tuple(value_from_json(d.get("band_high", []))),
             )
         except (KeyError, TypeError, ValueError) as exc:
             msg = ("The 'text' parameter of RetrainRecommendation.from_json is not a valid "
