@@ -129,6 +129,30 @@ def test_isotonic_monotone_and_offsets() -> None:
     assert c.predict(age) == pytest.approx(thr, abs=1e-9)
 
 
+@pytest.mark.parametrize("sgn", [1.0, -1.0])
+@pytest.mark.parametrize("seed", range(5))
+def test_isotonic_shape_equals_scikit_learn(sgn: float, seed: int) -> None:
+    """Our pooled PAVA equals sklearn's IsotonicRegression (ties in x, zero weights)."""
+    from sklearn.isotonic import IsotonicRegression
+
+    from oot.degradation import _isotonic_shape
+
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 15, 120).astype(float) * 30.0 + 15.0  # repeated ages
+    t = sgn * 0.01 * np.sqrt(a) + rng.normal(0, 0.05, a.size)
+    w = rng.gamma(2.0, 1.0, a.size)
+    w[rng.random(a.size) < 0.2] = 0.0  # pairs-bootstrap weights can be zero
+    w[a == a.max()] = 0.0  # an age with no weight at all: interpolated (clipped) values
+    ages, inv = np.unique(a, return_inverse=True)
+    fit, kx, ky = _isotonic_shape(ages, inv.reshape(-1), a, t, w, sgn)
+    ref = IsotonicRegression(increasing=sgn > 0, out_of_bounds="clip").fit(
+        a, t, sample_weight=w)
+    np.testing.assert_allclose(fit, ref.predict(a), rtol=0, atol=1e-12)
+    grid = np.linspace(0, 500, 101)
+    np.testing.assert_allclose(np.interp(grid, kx, ky), ref.predict(grid), rtol=0,
+                               atol=1e-12)
+
+
 # ------------------------------------------------------------------ trend test
 def test_mann_kendall_reference_values() -> None:
     r = mann_kendall(np.arange(10), np.arange(10, 0, -1))

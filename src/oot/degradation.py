@@ -633,25 +633,63 @@ def _fit_weighted(family: str, d: _Data, w: FloatArray, scale: float,
     return params, mu, fshape, rss, phi
 
 
+def _pava(y: FloatArray, w: FloatArray) -> FloatArray:
+    """Weighted least-squares non-decreasing fit to ``y`` (pool adjacent violators).
+
+    ``y`` is ordered by x, weights are > 0. Blocks are merged while the last two
+    violate the order; each block's value is the weighted mean of its points.
+    """
+    vals: list[float] = []
+    wts: list[float] = []
+    counts: list[int] = []
+    for yi, wi in zip(y.tolist(), w.tolist(), strict=True):
+        v, wt, c = yi, wi, 1
+        while vals and vals[-1] >= v:
+            pw = wts.pop()
+            v = (vals.pop() * pw + v * wt) / (pw + wt)
+            wt += pw
+            c += counts.pop()
+        vals.append(v)
+        wts.append(wt)
+        counts.append(c)
+    return np.repeat(np.asarray(vals), counts)
+
+
+def _isotonic_shape(ages: FloatArray, inv: np.ndarray[Any, np.dtype[np.intp]],
+                    a: FloatArray, t: FloatArray, w: FloatArray, sgn: float,
+                    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Weighted isotonic regression of ``t`` on ``a`` (monotone in direction ``sgn``).
+
+    Windows of one age are pooled (weighted mean, summed weight) and ages without
+    weight dropped, as scikit-learn's ``IsotonicRegression`` does; the fit is linear
+    between the remaining ages and flat beyond them. Returns the fit at ``a`` and the
+    knots (ages, values).
+    """
+    wsum = np.bincount(inv, weights=w, minlength=ages.size)
+    keep = wsum > 0
+    tbar = np.bincount(inv, weights=w * t, minlength=ages.size)[keep] / wsum[keep]
+    kx = ages[keep]
+    ky = sgn * _pava(sgn * tbar, wsum[keep])  # non-increasing fits use -t
+    return np.interp(a, kx, ky), kx, ky
+
+
 def _isotonic_fit(d: _Data, w: FloatArray, sgn: float, onehot: FloatArray
                   ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, float]:
     """Monotone shape with anchor offsets, by alternating offsets and isotonic regression."""
-    from sklearn.isotonic import IsotonicRegression
-
-    iso = IsotonicRegression(increasing=sgn > 0, out_of_bounds="clip")
+    ages, inv = np.unique(d.a, return_inverse=True)
+    inv = inv.reshape(-1)
     fshape = np.zeros(d.n)
     mu = _offsets(w[None, :], d.y[None, :], fshape[None, :], onehot)[0]
+    kx = ky = np.zeros(0)
     for _ in range(100):
-        iso.fit(d.a, d.y - np.nan_to_num(mu)[d.anc], sample_weight=w)
-        fshape_new = np.asarray(iso.predict(d.a), dtype=float)
+        fshape_new, kx, ky = _isotonic_shape(ages, inv, d.a, d.y - np.nan_to_num(mu)[d.anc],
+                                             w, sgn)
         mu_new = _offsets(w[None, :], d.y[None, :], fshape_new[None, :], onehot)[0]
         delta = float(np.nanmax(np.abs(mu_new - mu))) + float(
             np.max(np.abs(fshape_new - fshape)))
         mu, fshape = mu_new, fshape_new
         if delta < 1e-12 * (1.0 + float(np.max(np.abs(d.y)))):
             break
-    kx = np.asarray(iso.X_thresholds_, dtype=float)
-    ky = np.asarray(iso.y_thresholds_, dtype=float)
     shift = float(ky[0])
     ky = ky - shift
     fshape = fshape - shift
