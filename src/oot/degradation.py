@@ -665,7 +665,7 @@ def _isotonic_shape(ages: FloatArray, inv: np.ndarray[Any, np.dtype[np.intp]],
     between the remaining ages and flat beyond them. Returns the fit at ``a`` and the
     knots (ages, values).
     """
-    wsum = np.bincount(inv, weights=w, minlength=ages.size)
+    wsum = np.bincount(inv, weights=w, minlength=ages.size).astype(float)
     keep = wsum > 0
     tbar = np.bincount(inv, weights=w * t, minlength=ages.size)[keep] / wsum[keep]
     kx = ages[keep]
