@@ -499,34 +499,41 @@ class _BatchFit:
 
 
 def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
-               onehot: FloatArray, scale: float) -> _BatchFit:
-    """Fit one parametric family to R replicates at once (weights and/or values vary)."""
+               onehot: FloatArray, scale: float, fixed: _ProfileFixed | None = None,
+               ) -> _BatchFit:
+    """Fit one parametric family to R replicates at once (weights and/or values vary).
+
+    ``fixed`` is ``_profile_fixed(w, y, onehot)`` when the caller fits several families
+    to the same replicates.
+    """
     r = max(w.shape[0], y.shape[0])
     if family in ("linear", "quadratic"):
         basis = _basis(family, a, None, scale)               # (n, p)
+        if fixed is None:
+            fixed = _profile_fixed(w, y, onehot)
+        inv, swy, wy = fixed[0], fixed[1], fixed[2]
+        swg = _anchor_basis_sums(w, basis, onehot)           # (R|1, J, p)
         if family == "linear":
-            rss, coef, *_ = _profile(w, y, basis, onehot)
+            rss, coef, *_ = _profile(w, y, basis, onehot, fixed)
             coef = np.broadcast_to(coef, (r, 1)).copy()
             rss = np.broadcast_to(rss, (r, 1))[:, 0].copy()
         else:
-            sw = w @ onehot
-            inv = np.where(sw > 0, 1.0 / np.where(sw > 0, sw, 1.0), 0.0)
-            swg = _anchor_basis_sums(w, basis, onehot)       # (R|1, J, 2)
-            wy = w * y
-            swy = wy @ onehot
             xtx = np.einsum("rn,np,nq->rpq", w, basis, basis) - np.einsum(
                 "rjp,rjq,rj->rpq", swg, swg, inv)
             xty = wy @ basis - np.einsum("rjp,rj->rp", swg, swy * inv)
-            syy = np.sum(wy * y, axis=1) - np.sum(swy * swy * inv, axis=1)
+            syy = fixed[3]
             xtx = np.broadcast_to(xtx, (r, 2, 2))
             ridge = 1e-12 * np.trace(xtx, axis1=1, axis2=2)[:, None, None] * np.eye(2)
             coef = np.linalg.solve(xtx + ridge, xty[..., None])[..., 0]
             rss = syy - np.sum(coef * xty, axis=1)
-        fshape = coef @ basis.T                              # (R, n)
-        mu = _offsets(w, y, fshape, onehot)
+        # anchor offsets: weighted means of y - basis @ coef = (swy - swg @ coef) / sw
+        with np.errstate(invalid="ignore"):
+            mu = np.where(inv > 0, (swy - np.sum(swg * coef[:, None, :], axis=2)) * inv,
+                          np.nan)
         return _BatchFit(coef, np.full(r, np.nan), rss, mu)
     grid, logspaced, basis = _grid_basis(family, a, scale)  # basis (n, M)
-    fixed = _profile_fixed(w, y, onehot)
+    if fixed is None:
+        fixed = _profile_fixed(w, y, onehot)
     rss, coef, *_ = _profile(w, y, basis, onehot, fixed)
     # a grid value whose basis overflows (a power or exponential far out) cannot win
     rss = np.where(np.isfinite(rss), rss, np.inf)
@@ -544,7 +551,10 @@ def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
     off = np.clip(off, -1.0, 1.0)
     t_new = np.where((k == km), t[km] + off * step, t[k])
     phi_new = np.exp(t_new) if logspaced else t_new
-    b_r = _basis(family, a, phi_new[:, None], scale)         # (R, n)
+    # the basis at each replicate's parameter, on the distinct ages only (windows of
+    # equal age share a value), then spread to the cells
+    ages, at = np.unique(a, return_inverse=True)
+    b_r = _basis(family, ages, phi_new[:, None], scale)[:, at.reshape(-1)]  # (R, n)
     w_b = np.broadcast_to(w, (r, w.shape[1]))
     y_b = np.broadcast_to(y, (r, y.shape[1]))
     sw = w_b @ onehot
@@ -564,14 +574,14 @@ def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
     phi = np.where(better, phi_new, grid[k])
     cf = np.where(better, c_new, np.broadcast_to(coef, (r, len(grid)))[rows, k])
     rs = np.where(better, rss_new, rss[rows, k])
-    # the chosen basis column of every replicate: the refined one, or the grid's
-    b_pick = b_r
+    # anchor offsets: per-anchor weighted means of y - cf * b = (swy - cf * swg) / sw,
+    # with swg from the chosen basis column (the refined one, or the grid's)
     if not better.all():
         kept = ~better
-        b_pick = b_r.copy()
-        b_pick[kept] = np.ascontiguousarray(basis.T)[k[kept]]
-    fshape = cf[:, None] * b_pick
-    mu = _offsets(w, y, fshape, onehot)
+        swg = swg.copy()
+        swg[kept] = (w_b[kept] * np.ascontiguousarray(basis.T)[k[kept]]) @ onehot
+    with np.errstate(invalid="ignore"):
+        mu = np.where(sw > 0, (swy - cf[:, None] * swg) * inv, np.nan)
     return _BatchFit(cf[:, None], phi, rs, mu)
 
 
@@ -1657,8 +1667,9 @@ def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
     crit = np.full((len(fams), r), np.inf)
     vals = np.full((len(fams), r, grid.size), np.nan)
     n_eff = np.sum(np.broadcast_to(w_rep, (r, d.n)) > 0, axis=1)
+    fixed = _profile_fixed(w_rep, y_rep, onehot)  # shared by every family's fit
     for i, fam in enumerate(fams):
-        bf = _batch_fit(fam, d.a, w_rep, y_rep, onehot, scale)
+        bf = _batch_fit(fam, d.a, w_rep, y_rep, onehot, scale, fixed)
         with np.errstate(invalid="ignore"):
             level = np.nanmean(bf.mu, axis=1)
         thr = baseline_thr(level)
