@@ -129,6 +129,26 @@ def test_isotonic_monotone_and_offsets() -> None:
     assert c.predict(age) == pytest.approx(thr, abs=1e-9)
 
 
+def test_hinge_on_data_degrading_from_the_start_is_deterministic() -> None:
+    """A breakpoint below the youngest age is not identified (same fit, other level at
+    age 0); the fit puts it at the youngest age, so rounding cannot move the baseline."""
+    ev = family_eval("linear", noise=0.002, seed=4)
+    ref = fit_degradation(ev, curve="hinge")
+    assert ref.params["h"] == pytest.approx(AGES[0], abs=1e-6)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        scores = ev.scores.copy()
+        scores["score"] = scores["score"] * (1 + rng.normal(0, 1e-13, len(scores)))
+        c = fit_degradation(OOTEvaluation.from_frame(scores, metric="roc_auc"),
+                            curve="hinge")
+        assert c.params["h"] == pytest.approx(ref.params["h"], abs=1e-6)
+        assert c.baseline == pytest.approx(ref.baseline, abs=1e-9)
+    # the curve is flat until the youngest age, then the linear fit
+    lin = fit_degradation(ev, curve="linear")
+    assert ref.predict(AGES[0]) == pytest.approx(ref.level)
+    np.testing.assert_allclose(ref.predict(AGES), lin.predict(AGES), atol=1e-9)
+
+
 @pytest.mark.parametrize("sgn", [1.0, -1.0])
 @pytest.mark.parametrize("seed", range(5))
 def test_isotonic_shape_equals_scikit_learn(sgn: float, seed: int) -> None:

@@ -319,9 +319,14 @@ def _grid(family: str, a: FloatArray, scale: float) -> tuple[FloatArray, bool]:
         return np.geomspace(0.1, 8.0, _GRID_SIZE), True
     if family == "logarithmic":
         return np.geomspace(0.002, 50.0, _GRID_SIZE), True
+    # hinge breakpoints from the youngest age on: every breakpoint below it gives the
+    # same fit (the shape shifts by a constant the offsets absorb) but a different
+    # level at age 0, so the youngest age stands for them all (flat until the first
+    # observed age; no improvement is extrapolated before it)
     ua = np.unique(a) / scale
+    lo = max(float(ua[0]), 0.0)
     hi = ua[-3] if len(ua) >= 3 else ua[0]
-    return np.linspace(0.0, max(float(hi), 0.0), _GRID_SIZE), False
+    return np.linspace(lo, max(float(hi), lo), _GRID_SIZE), False
 
 
 def _grid_basis(family: str, a: FloatArray, scale: float
