@@ -69,8 +69,13 @@ def test_unsorted_rows_give_the_sorted_result() -> None:
     check_recommendation(a)
     assert a.status == "crossed"
     pd.testing.assert_frame_equal(a.evaluation.scores, b.evaluation.scores, rtol=1e-9)
-    assert a.interval == b.interval
-    assert a.interval_ci == b.interval_ci
+    # rows with equal stamps are summed in another order, so the scores agree to 1e-9,
+    # not bit for bit; the curve's optimiser and the rounding of the interval to whole
+    # seconds may then move it by a second
+    one_second = pd.Timedelta("1s")
+    assert abs(a.interval - b.interval) <= one_second
+    for x, y in zip(a.interval_ci, b.interval_ci, strict=True):
+        assert abs(x - y) <= one_second
 
 
 def test_repeated_timestamps_fall_in_one_window() -> None:

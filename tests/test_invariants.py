@@ -66,8 +66,14 @@ def same_recommendation(a: RetrainRecommendation, b: RetrainRecommendation,
         pd.testing.assert_frame_equal(a.evaluation.anchors[cols], b.evaluation.anchors[cols])
         return
     pd.testing.assert_frame_equal(a.evaluation.scores, b.evaluation.scores, rtol=rtol)
-    assert a.interval == b.interval
-    assert a.interval_ci == b.interval_ci
+    # scores equal to rtol, not bit for bit: the curve's optimiser and the rounding of
+    # ages to whole seconds may move an interval by one second
+    for x, y in [(a.interval, b.interval), *zip(a.interval_ci, b.interval_ci, strict=True)]:
+        assert (x is None) == (y is None)
+        if isinstance(x, pd.Timedelta):
+            assert abs(x - y) <= pd.Timedelta("1s"), (x, y)
+        elif x is not None:
+            assert math.isclose(x, y, rel_tol=1e-6), (x, y)
     assert math.isclose(a.baseline, b.baseline, rel_tol=rtol)
 
 
