@@ -40,6 +40,7 @@ from oot import (
 from oot.datasets import make_degradation_scores, make_drifting_regression
 from oot.metrics import score_windows
 
+from ._helpers import assert_same_intervals
 from .strategies import time_frames
 
 FAST = settings(max_examples=8, deadline=None,
@@ -66,14 +67,7 @@ def same_recommendation(a: RetrainRecommendation, b: RetrainRecommendation,
         pd.testing.assert_frame_equal(a.evaluation.anchors[cols], b.evaluation.anchors[cols])
         return
     pd.testing.assert_frame_equal(a.evaluation.scores, b.evaluation.scores, rtol=rtol)
-    # scores equal to rtol, not bit for bit: the curve's optimiser and the rounding of
-    # ages to whole seconds may move an interval by one second
-    for x, y in [(a.interval, b.interval), *zip(a.interval_ci, b.interval_ci, strict=True)]:
-        assert (x is None) == (y is None)
-        if isinstance(x, pd.Timedelta):
-            assert abs(x - y) <= pd.Timedelta("1s"), (x, y)
-        elif x is not None:
-            assert math.isclose(x, y, rel_tol=1e-6), (x, y)
+    assert_same_intervals(a, b)  # scores equal to rtol, not bit for bit
     assert math.isclose(a.baseline, b.baseline, rel_tol=rtol)
 
 

@@ -495,6 +495,16 @@ def _offsets(w: FloatArray, y: FloatArray, fitted_shape: FloatArray,
         return np.asarray(np.where(sw > 0, num / np.where(sw > 0, sw, 1.0), np.nan))
 
 
+def _offsets_from_sums(swy: FloatArray, swf: FloatArray, inv: FloatArray) -> FloatArray:
+    """:func:`_offsets` from per-anchor sums a fit already has: ``(swy - swf) / sw``.
+
+    ``swy`` and ``swf`` are the anchors' weighted sums of y and of the fitted shape,
+    ``inv`` is ``1 / sw`` (0 for anchors without weight, which get NaN).
+    """
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.where(inv > 0, (swy - swf) * inv, np.nan))
+
+
 @dataclass
 class _BatchFit:
     coef: FloatArray    # (R, p) internal coefficients
@@ -531,10 +541,7 @@ def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
             ridge = 1e-12 * np.trace(xtx, axis1=1, axis2=2)[:, None, None] * np.eye(2)
             coef = np.linalg.solve(xtx + ridge, xty[..., None])[..., 0]
             rss = syy - np.sum(coef * xty, axis=1)
-        # anchor offsets: weighted means of y - basis @ coef = (swy - swg @ coef) / sw
-        with np.errstate(invalid="ignore"):
-            mu = np.where(inv > 0, (swy - np.sum(swg * coef[:, None, :], axis=2)) * inv,
-                          np.nan)
+        mu = _offsets_from_sums(swy, np.sum(swg * coef[:, None, :], axis=2), inv)
         return _BatchFit(coef, np.full(r, np.nan), rss, mu)
     grid, logspaced, basis = _grid_basis(family, a, scale)  # basis (n, M)
     if fixed is None:
@@ -562,11 +569,10 @@ def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
     b_r = _basis(family, ages, phi_new[:, None], scale)[:, at.reshape(-1)]  # (R, n)
     w_b = np.broadcast_to(w, (r, w.shape[1]))
     y_b = np.broadcast_to(y, (r, y.shape[1]))
-    sw = w_b @ onehot
-    inv = np.where(sw > 0, 1.0 / np.where(sw > 0, sw, 1.0), 0.0)
     wb = w_b * b_r
     swg = wb @ onehot
-    # w * y, its anchor sums and sum of w * y^2 are the profile's (same values)
+    # 1 / sw, w * y, its anchor sums and sum of w * y^2 are the profile's (same values)
+    inv = np.broadcast_to(fixed[0], (r, onehot.shape[1]))
     swy = np.broadcast_to(fixed[1], (r, onehot.shape[1]))
     swyy = np.broadcast_to(fixed[4], (r,))
     sxx = np.sum(wb * b_r, axis=1) - np.sum(swg * swg * inv, axis=1)
@@ -579,14 +585,12 @@ def _batch_fit(family: str, a: FloatArray, w: FloatArray, y: FloatArray,
     phi = np.where(better, phi_new, grid[k])
     cf = np.where(better, c_new, np.broadcast_to(coef, (r, len(grid)))[rows, k])
     rs = np.where(better, rss_new, rss[rows, k])
-    # anchor offsets: per-anchor weighted means of y - cf * b = (swy - cf * swg) / sw,
-    # with swg from the chosen basis column (the refined one, or the grid's)
+    # anchor offsets from swg of the chosen basis column (the refined one, or the grid's)
     if not better.all():
         kept = ~better
         swg = swg.copy()
         swg[kept] = (w_b[kept] * np.ascontiguousarray(basis.T)[k[kept]]) @ onehot
-    with np.errstate(invalid="ignore"):
-        mu = np.where(sw > 0, (swy - cf[:, None] * swg) * inv, np.nan)
+    mu = _offsets_from_sums(swy, cf[:, None] * swg, inv)
     return _BatchFit(cf[:, None], phi, rs, mu)
 
 

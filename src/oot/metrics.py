@@ -961,45 +961,44 @@ def _auc_window(pos_mask: NDArray[np.bool_], s: FloatArray, se_method: str,
         return math.nan, math.nan
     rank = np.arange(n1)
     le -= rank
-    if not tied and n1 * n0 * max(n1, n0) < 2**62:
-        # Without ties the negatives' counts follow from the positives': with
-        # lt_j = #positives below the j-th negative, sum_j lt_j = n1 n0 - sum_i le_i and
-        # sum_j lt_j^2 = sum over pairs (i, i') of the negatives above both
-        # = sum_i (2i + 1)(n0 - le_i), the pairs whose larger index is i. Exact integers.
-        s1 = int(le.sum())
-        auc = s1 / (n1 * n0)
-        if se_method == "hanley_mcneil":
-            return auc, float(hanley_mcneil_se(auc, n1, n0))
-        if n1 < 2 or n0 < 2:
-            return auc, math.nan
-        s2 = int(np.dot(le, le))
-        t1 = n1 * n0 - s1
-        t2 = n0 * n1 * n1 - 2 * int(np.dot(rank, le)) - s1
-        var10 = (n1 * s2 - s1 * s1) / (n1 * (n1 - 1.0)) / float(n0) ** 2
-        var01 = (n0 * t2 - t1 * t1) / (n0 * (n0 - 1.0)) / float(n1) ** 2
-        return auc, math.sqrt(var10 / n1 + var01 / n0)
-    lt = np.flatnonzero(~is_pos)  # positives < the j-th negative: position minus j
-    lt -= np.arange(n0)
     if tied:
         if vals is None:
             assert keys is not None
             vals = keys >> _ONE
         pos, neg = vals[is_pos], vals[~is_pos]
         # twice the placement counts: (#neg < p) + (#neg <= p), (#pos < n) + (#pos <= n)
-        c10 = le + np.searchsorted(neg, pos, "left")
-        c01 = lt + np.searchsorted(pos, neg, "right")
-        twice = 2
+        c10, twice = le + np.searchsorted(neg, pos, "left"), 2
     else:
-        c10, c01, twice = le, lt, 1
+        c10, twice = le, 1
     # V10 = c10 / (twice n0), V01 = 1 - c01 / (twice n1)
-    auc = float(c10.sum()) / (twice * n1 * n0)
+    s1 = int(c10.sum())
+    auc = s1 / (twice * n1 * n0)
     if se_method == "hanley_mcneil":
         return auc, float(hanley_mcneil_se(auc, n1, n0))
     if n1 < 2 or n0 < 2:
         return auc, math.nan
+    if not tied and n1 * n0 * max(n1, n0) < 2**62:
+        # Without ties the negatives' counts follow from the positives': with
+        # lt_j = #positives below the j-th negative, sum_j lt_j = n1 n0 - sum_i le_i and
+        # sum_j lt_j^2 = sum over pairs (i, i') of the negatives above both
+        # = sum_i (2i + 1)(n0 - le_i), the pairs whose larger index is i. Exact integers.
+        t1 = n1 * n0 - s1
+        t2 = n0 * n1 * n1 - 2 * int(np.dot(rank, le)) - s1
+        var10 = _var_from_sums(n1, s1, int(np.dot(le, le))) / float(n0) ** 2
+        var01 = _var_from_sums(n0, t1, t2) / float(n1) ** 2
+        return auc, math.sqrt(var10 / n1 + var01 / n0)
+    lt = np.flatnonzero(~is_pos)  # positives < the j-th negative: position minus j
+    lt -= np.arange(n0)
+    c01 = lt + np.searchsorted(pos, neg, "right") if tied else lt
     var10 = _count_var(c10, twice * n0) / float(twice * n0) ** 2
     var01 = _count_var(c01, twice * n1) / float(twice * n1) ** 2
     return auc, math.sqrt(var10 / n1 + var01 / n0)
+
+
+def _var_from_sums(n: int, s1: int, s2: int) -> float:
+    """Sample variance (ddof=1) of ``n`` integers with sum ``s1`` and sum of squares
+    ``s2`` (exact until the final division)."""
+    return (n * s2 - s1 * s1) / (n * (n - 1.0))
 
 
 def _count_var(c: IntArray, c_max: int) -> float:
@@ -1011,9 +1010,7 @@ def _count_var(c: IntArray, c_max: int) -> float:
     n = c.size
     if n * c_max * c_max >= 2**62:
         return float(np.var(c, ddof=1))
-    s1 = int(c.sum())
-    s2 = int(np.dot(c, c))
-    return (n * s2 - s1 * s1) / (n * (n - 1.0))
+    return _var_from_sums(n, int(c.sum()), int(np.dot(c, c)))
 
 
 def _sort_within_windows(s: FloatArray, seg: _Segments) -> IntArray:
