@@ -379,3 +379,80 @@ def test_shuffle_invariance_and_no_mutation(frame: pd.DataFrame) -> None:
                                  **kw)
     pd.testing.assert_frame_equal(frame, before)
     pd.testing.assert_frame_equal(a.scores, b.scores, check_exact=False, rtol=1e-9)
+
+
+# ------------------------------------------------- helper thread (copy and scoring)
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("metric", ["roc_auc", "log_loss", "f1"])
+def test_helper_thread_changes_nothing(monkeypatch, shuffle, metric) -> None:
+    """The features copied in small steps on the helper thread and the windows scored
+    there while the next anchor fits give the same frame as copying at once and scoring
+    inline (f1 is always scored inline: it calls a metric function)."""
+    import oot.evaluate as engine
+
+    df = make_frame(n=3000)
+    if shuffle:
+        df = df.sample(frac=1.0, random_state=1)
+    kw = dict(KW, anchors=4, anchor_step="20D")
+    monkeypatch.setattr(engine, "_FILL_CHUNK", 7)  # hundreds of steps, ends mid-anchor
+    threaded = evaluate_out_of_time(df, LogisticRegression(), metric=metric, **kw)
+    monkeypatch.setattr(engine, "_FILL_CHUNK", 1 << 40)
+    monkeypatch.setattr(engine, "_thread_safe_scoring", lambda *a: False)
+    inline = evaluate_out_of_time(df, LogisticRegression(), metric=metric, **kw)
+    pd.testing.assert_frame_equal(threaded.scores, inline.scores)
+    # and both equal scikit-learn on slices made from the original frame
+    fn = {"roc_auc": roc_auc_score, "log_loss": log_loss}.get(metric)
+    if fn is not None:
+        ref = independent_scores(df, LogisticRegression(), fn, "proba", inline)
+        np.testing.assert_allclose(inline.scores["score"], ref, rtol=1e-9)
+
+
+def test_row_fill_copies_in_steps_and_reports_errors() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from oot.evaluate import _RowFill
+
+    rng = np.random.default_rng(0)
+    src = np.asfortranarray(rng.normal(size=(1000, 4)))
+    order = rng.permutation(1000)
+    with ThreadPoolExecutor(1) as pool:
+        for perm in (None, order):
+            dst = np.empty_like(src, order="C")
+            fill = _RowFill(src, perm, dst, pool)
+            fill.wait(10)
+            fill.wait(1000)
+            np.testing.assert_array_equal(dst, src if perm is None else src[order])
+            assert dst.flags.c_contiguous
+        # a failing copy: the waiter gets its error instead of waiting forever
+        bad = _RowFill(src[:10], None, np.empty((1000, 4)), pool)
+        with pytest.raises(ValueError, match="broadcast"):
+            bad.wait(1000)
+
+
+def test_fit_warnings_reach_the_caller_while_windows_are_scored() -> None:
+    """The scoring thread leaves the warning filters alone: a fit's ConvergenceWarning
+    for every anchor gets through."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    df = make_frame(n=3000)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        evaluate_out_of_time(df, LogisticRegression(max_iter=1), metric="roc_auc",
+                             **dict(KW, anchors=4, anchor_step="20D"))
+    assert sum(issubclass(w.category, ConvergenceWarning) for w in rec) == 4
+
+
+def test_error_in_threaded_scoring_propagates(monkeypatch) -> None:
+    import oot.evaluate as engine
+
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise FloatingPointError("scoring broke")
+
+    monkeypatch.setattr(engine, "score_windows", broken)
+    with pytest.raises(FloatingPointError, match="scoring broke"):
+        evaluate_out_of_time(make_frame(n=3000), LogisticRegression(), metric="roc_auc",
+                             **KW)
+    assert len(calls) in (1, 2)  # stops at the first failed anchor's scoring (+1 queued)

@@ -1,4 +1,4 @@
-"""Ctrl-C during a parallel evaluation stops at once and leaves no worker processes."""
+"""Ctrl-C during an evaluation stops at once and leaves no worker processes or threads."""
 
 from __future__ import annotations
 
@@ -111,3 +111,33 @@ def test_sigint_stops_parallel_evaluation_without_stray_workers(tmp_path: Path) 
         for k in kids:  # only on failure: the processes this test's script started
             if _alive(k):
                 k.kill()
+
+
+def test_sigint_stops_serial_evaluation(tmp_path: Path) -> None:
+    """Serially, the engine's helper thread (feature copy, scoring) does not hold the
+    process after Ctrl-C lands in a fit."""
+    out_path, err_path = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out_path.open("w") as out_f, err_path.open("w") as err_f:
+        proc = subprocess.Popen([sys.executable, "-c", SCRIPT.replace("n_jobs=2", "n_jobs=1")],
+                                stdout=out_f, stderr=err_f, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while "start" not in out_path.read_text():
+            assert proc.poll() is None, err_path.read_text()[-1500:]
+            assert time.monotonic() < deadline, "the script did not start within 120 s"
+            time.sleep(0.1)
+        time.sleep(1.5)  # inside the first anchor's fit (the forest takes far longer)
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the script did not stop within {_STOP_SECONDS} s of SIGINT; its "
+                        f"stderr ends: {err_path.read_text()[-1500:]}")
+        out, err = out_path.read_text(), err_path.read_text()
+        assert proc.returncode != 0, out
+        assert "KeyboardInterrupt" in err, err[-2000:]
+        assert "finished" not in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -8,9 +8,12 @@ each evaluation window over a contiguous slice of those predictions.
 
 from __future__ import annotations
 
+import functools
 import numbers
+import threading
 import time as _time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +32,7 @@ from oot._validation import (
     param_message,
     warn,
 )
-from oot.metrics import Metric, get_metric, score_windows
+from oot.metrics import Metric, _thread_safe_scoring, get_metric, score_windows
 from oot.results import SCORE_COLUMNS, OOTEvaluation
 from oot.windows import TimeAxis, WindowPlan, make_plan
 
@@ -203,12 +206,12 @@ def _set_seed(est: Any, seed: int) -> Any:
     return est
 
 
-def _fit_score_anchor(
-    estimator: Any, X_train: Any, y_train: np.ndarray, X_eval: Any, y_eval: np.ndarray,
-    starts: np.ndarray, stops: np.ndarray, metric: Metric, target: _Target,
-    min_window_size: int, seed: int | None, score_seed: int,
+def _fit_predict_anchor(
+    estimator: Any, X_train: Any, y_train: np.ndarray, X_eval: Any, metric: Metric,
+    target: _Target, seed: int | None, *, eval_ready: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """One anchor: clone, fit once, predict once, score every window. Runs in workers."""
+    """One anchor's model: clone, fit once, predict once on all its evaluation rows
+    (after ``eval_ready()``, which waits for them when they are still being copied)."""
     from sklearn.base import clone
 
     t0 = _time.perf_counter()
@@ -222,18 +225,53 @@ def _fit_score_anchor(
         out.update(status="failed", stage="fit", error=exc)
         return out
     t1 = _time.perf_counter()
+    if eval_ready is not None:
+        eval_ready()
+    t2 = _time.perf_counter()
     try:
-        pred = _response(est, X_eval, metric, target)
+        out["pred"] = _response(est, X_eval, metric, target)
     except Exception as exc:
         out.update(status="failed", stage="predict", error=exc)
         return out
-    t2 = _time.perf_counter()
-    ws = score_windows(metric, y_eval, pred, starts, stops, min_window_size=min_window_size,
-                       n_classes=target.n_classes if target.task == "multiclass" else None,
-                       random_state=score_seed)
-    out.update(scores=ws, fit_time=t1 - t0, predict_time=t2 - t1,
-               score_time=_time.perf_counter() - t2)
+    out.update(fit_time=t1 - t0, predict_time=_time.perf_counter() - t2)
     return out
+
+
+def _score_anchor(
+    out: dict[str, Any], y_eval: np.ndarray, starts: np.ndarray, stops: np.ndarray,
+    metric: Metric, target: _Target, min_window_size: int, score_seed: int,
+) -> dict[str, Any]:
+    """Score every window of one anchor from its predictions (``out["pred"]``)."""
+    if out["status"] != "ok":
+        return out
+    t0 = _time.perf_counter()
+    ws = score_windows(metric, y_eval, out.pop("pred"), starts, stops,
+                       min_window_size=min_window_size, n_classes=_n_classes(target),
+                       random_state=score_seed)
+    out.update(scores=ws, score_time=_time.perf_counter() - t0)
+    return out
+
+
+def _n_classes(target: _Target) -> int | None:
+    """``n_classes`` for :func:`score_windows`: K for multiclass targets, else None."""
+    return target.n_classes if target.task == "multiclass" else None
+
+
+@dataclass(frozen=True)
+class _AnchorTask:
+    """The arguments of one anchor's two steps (both run in the same worker, or the
+    scoring overlaps the next anchor's fit on a thread; see :func:`_run_anchors`)."""
+
+    fit_args: tuple[Any, ...]    # for _fit_predict_anchor
+    score_args: tuple[Any, ...]  # for _score_anchor, after the fit's output
+    # blocks until the evaluation rows of the features are copied (None: they are)
+    eval_ready: Callable[[], None] | None = None
+
+
+def _fit_score_anchor(fit_args: tuple[Any, ...], score_args: tuple[Any, ...],
+                      ) -> dict[str, Any]:
+    """One anchor: clone, fit once, predict once, score every window. Runs in workers."""
+    return _score_anchor(_fit_predict_anchor(*fit_args), *score_args)
 
 
 def _scores_frame(plan: WindowPlan, per_anchor: list[dict[str, Any]], target: _Target,
@@ -382,7 +420,11 @@ def evaluate_out_of_time(
         failure in :attr:`OOTEvaluation.anchors` and go on with the other anchors.
     n_jobs : int, default=None
         Anchors run in parallel with joblib (``-1``: all cores). Within
-        ``joblib.parallel_config(backend="dask")`` they run on a Dask cluster.
+        ``joblib.parallel_config(backend="dask")`` they run on a Dask cluster. Run
+        serially (the default), the engine uses one helper thread: it puts float
+        features in time order while the first anchor fits, and scores each anchor's
+        windows while the next anchor fits (metrics with a vectorised path: roc_auc and
+        the loss and accuracy metrics; the others are scored in the calling thread).
     random_state : int, Generator or None, default=None
         Seeds the estimator's ``random_state`` parameters (a different seed per anchor,
         the same whatever ``n_jobs``) and any bootstrap standard errors.
@@ -519,22 +561,38 @@ def _evaluate_out_of_time(
     y_fit = y_raw if tgt.task in ("binary", "multiclass") else tgt.y
     if not ax.is_sorted:
         y_fit = y_fit[order]
-    X_all = _features_in_time_order(data, feats, order, ax.is_sorted)
     # workers get the target's meaning, not its values: each task ships only its slices
     tgt_meta = _Target(np.empty(0), tgt.classes, tgt.pos_label, tgt.task)
-
     est_seeds, score_seeds = _seeds(random_state, plan.n_anchors)
+    # one helper thread: it copies the features while the first anchor fits, then
+    # scores each anchor while the next one fits
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oot-engine")
+    fill: _RowFill | None = None
+    try:
+        X_all, fill = _features_in_time_order(data, feats, order, ax.is_sorted, pool)
 
-    def task(a: int) -> tuple[Callable[..., dict[str, Any]], tuple[Any, ...], dict[str, Any]]:
-        lo, hi = int(plan.train_lo[a]), int(plan.train_hi[a])
-        elo, ehi = plan.eval_range(a)
-        sel = plan.anchor_idx == a
-        return (_fit_score_anchor, (
-            estimator, X_all.iloc[lo:hi], y_fit[lo:hi], X_all.iloc[elo:ehi],
-            y_sorted[elo:ehi], plan.lo[sel] - elo, plan.hi[sel] - elo, m, tgt_meta,
-            int(min_window_size), est_seeds[a], score_seeds[a]), {})
+        def task(a: int) -> _AnchorTask:
+            lo, hi = int(plan.train_lo[a]), int(plan.train_hi[a])
+            elo, ehi = plan.eval_range(a)
+            sel = plan.anchor_idx == a
+            eval_ready = None
+            if fill is not None:
+                fill.wait(hi)
+                eval_ready = functools.partial(fill.wait, ehi)
+            return _AnchorTask(
+                (estimator, X_all.iloc[lo:hi], y_fit[lo:hi], X_all.iloc[elo:ehi], m,
+                 tgt_meta, est_seeds[a]),
+                (y_sorted[elo:ehi], plan.lo[sel] - elo, plan.hi[sel] - elo, m, tgt_meta,
+                 int(min_window_size), score_seeds[a]), eval_ready)
 
-    results = _run_anchors(task, plan.n_anchors, n_jobs, progress)
+        results = _run_anchors(
+            task, plan.n_anchors, n_jobs, progress,
+            scoring_pool=pool if _thread_safe_scoring(m, _n_classes(tgt)) else None)
+    finally:
+        if fill is not None:
+            fill.stop()
+        # on an interrupt, the helper's step in progress (a few ms) finishes first
+        pool.shutdown(wait=True, cancel_futures=True)
 
     anchor_rows = []
     for a, res in enumerate(results):
@@ -576,25 +634,80 @@ def _evaluate_out_of_time(
                          params=params, data_info=_data_info(ax, data))
 
 
+# rows per step of the background copy of the features (a few MB)
+_FILL_CHUNK = 1 << 15
+
+
+class _RowFill:
+    """Copies the rows of ``src`` (in ``order``, if given) into the C-ordered ``dst`` on
+    a worker thread, in time order: the first anchor fits on its rows while the later
+    rows are still being copied. :meth:`wait` blocks until a prefix of rows is there.
+    """
+
+    def __init__(self, src: np.ndarray, order: np.ndarray | None, dst: np.ndarray,
+                 pool: Executor) -> None:
+        self._src, self._order, self._dst = src, order, dst
+        self._done = 0
+        self._finished = False
+        self._stopped = False
+        self._cond = threading.Condition()
+        self._future = pool.submit(self._run)
+
+    def _run(self) -> None:
+        n = len(self._dst)
+        try:
+            for c0 in range(0, n, _FILL_CHUNK):
+                if self._stopped:
+                    return
+                c1 = min(n, c0 + _FILL_CHUNK)
+                if self._order is None:
+                    self._dst[c0:c1] = self._src[c0:c1]
+                else:  # np.take on the column-major block: ~4x faster than a[rows]
+                    np.take(self._src, self._order[c0:c1], axis=0, out=self._dst[c0:c1],
+                            mode="clip")
+                with self._cond:
+                    self._done = c1
+                    self._cond.notify_all()
+        finally:
+            with self._cond:
+                self._finished = True
+                self._cond.notify_all()
+
+    def wait(self, stop: int) -> None:
+        """Return once rows ``[0, stop)`` are copied (re-raises the copy's error)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._done >= stop or self._finished)
+        if self._done < stop:
+            self._future.result()
+            msg = "the copy of the features was stopped"
+            raise RuntimeError(msg)
+
+    def stop(self) -> None:
+        """Let the copy end after its current step (the engine is being left)."""
+        self._stopped = True
+
+
 def _features_in_time_order(data: pd.DataFrame, feats: list[Any], order: np.ndarray,
-                            is_sorted: bool) -> pd.DataFrame:
+                            is_sorted: bool, pool: Executor,
+                            ) -> tuple[pd.DataFrame, _RowFill | None]:
     """The feature columns in time order, made once for all anchors.
 
     When every feature has one float dtype, the frame is built on a C-contiguous array:
     each anchor's rows are then a contiguous view that scikit-learn uses without copying
     (a frame's own float block is column-major, so every fit and predict would convert
-    it). Other frames keep their dtypes (categorical or string features for a Pipeline).
+    it). That array is filled on ``pool`` (see :class:`_RowFill`, returned too). Other
+    frames keep their dtypes (categorical or string features for a Pipeline).
     """
     X = data[feats]
     dtypes = {X[c].dtype for c in feats} if X.columns.is_unique else set()
     if len(dtypes) == 1 and next(iter(dtypes)).kind == "f" and isinstance(
             next(iter(dtypes)), np.dtype):
         values = X.to_numpy()
-        # np.take on the column-major block is ~4x faster than fancy indexing rows
-        arr = np.ascontiguousarray(values if is_sorted else np.take(values, order, axis=0))
-        return pd.DataFrame(arr, columns=X.columns, copy=False)
+        arr = np.empty(values.shape, dtype=values.dtype)
+        fill = _RowFill(values, None if is_sorted else order, arr, pool)
+        return pd.DataFrame(arr, columns=X.columns, copy=False), fill
     # one take in time order: no per-anchor or per-window copies of the whole frame
-    return X if is_sorted else X.take(order)
+    return (X if is_sorted else X.take(order)), None
 
 
 def _jsonable(v: Any) -> Any:
@@ -635,12 +748,14 @@ def _data_info(ax: TimeAxis, data: pd.DataFrame) -> dict[str, Any]:
 
 
 def _run_anchors(
-    task: Callable[[int], tuple[Callable[..., dict[str, Any]], tuple[Any, ...],
-                                dict[str, Any]]],
-    n_anchors: int, n_jobs: int | None, progress: bool,
+    task: Callable[[int], _AnchorTask], n_anchors: int, n_jobs: int | None, progress: bool,
+    *, scoring_pool: Executor | None,
 ) -> list[dict[str, Any]]:
     """Run one job per anchor, serially or with joblib, with an optional progress bar.
 
+    Serially, given a ``scoring_pool`` (a metric scored on a vectorised path), each
+    anchor's windows are scored on its thread while the next anchor's model fits: fits
+    spend much of their time in single-threaded code, so the scoring is mostly hidden.
     Under joblib's dask backend each anchor is one task on a worker, and the estimator's
     own joblib parallelism (a forest's trees) stays on that worker: joblib would otherwise
     send every tree back to the cluster as a task of its own. An exception in the
@@ -658,29 +773,24 @@ def _run_anchors(
         backend, config_jobs = get_active_backend()
         on_cluster = "Dask" in type(backend).__name__
         if n_jobs == 1 or (n_jobs is None and config_jobs in (None, 1) and not on_cluster):
-            out = []
-            for a in range(n_anchors):
-                f, args, kw = task(a)
-                out.append(f(*args, **kw))
-                if bar is not None:
-                    bar.update(1)
-            return out
+            return _run_serial(task, n_anchors, bar, scoring_pool)
         if n_jobs is None and on_cluster:
             n_jobs = -1
         from joblib import Parallel, delayed
 
-        def anchor_on_worker(f: Callable[..., dict[str, Any]], *args: Any,
-                             **kw: Any) -> dict[str, Any]:
+        def anchor_on_worker(fit_args: tuple[Any, ...], score_args: tuple[Any, ...],
+                             ) -> dict[str, Any]:
             from joblib import parallel_config
 
             with parallel_config(backend="threading"):
-                return f(*args, **kw)
+                return _fit_score_anchor(fit_args, score_args)
 
         def job(a: int) -> Any:
-            f, args, kw = task(a)
-            if on_cluster:
-                return delayed(anchor_on_worker)(f, *args, **kw)
-            return delayed(f)(*args, **kw)
+            t = task(a)
+            if t.eval_ready is not None:
+                t.eval_ready()  # the slices are sent to the worker as they are now
+            return delayed(anchor_on_worker if on_cluster else _fit_score_anchor)(
+                t.fit_args, t.score_args)
 
         par = Parallel(n_jobs=n_jobs, return_as="generator")
         gen = par(job(a) for a in range(n_anchors))
@@ -705,6 +815,29 @@ def _run_anchors(
     finally:
         if bar is not None:
             bar.close()
+
+
+def _run_serial(task: Callable[[int], _AnchorTask], n_anchors: int, bar: Any,
+                scoring_pool: Executor | None) -> list[dict[str, Any]]:
+    """The anchors one after the other; with a ``scoring_pool`` (one thread), anchor
+    ``a``'s scoring runs there while anchor ``a + 1`` fits and predicts (at most one
+    scoring in flight, so at most two anchors' predictions are held)."""
+    out: list[dict[str, Any]] = []
+    pending: Future[dict[str, Any]] | None = None
+    for a in range(n_anchors):
+        t = task(a)
+        fitted = _fit_predict_anchor(*t.fit_args, eval_ready=t.eval_ready)
+        if scoring_pool is None:
+            out.append(_score_anchor(fitted, *t.score_args))
+        else:
+            if pending is not None:
+                out.append(pending.result())  # scored while this anchor fitted
+            pending = scoring_pool.submit(_score_anchor, fitted, *t.score_args)
+        if bar is not None:
+            bar.update(1)
+    if pending is not None:
+        out.append(pending.result())
+    return out
 
 
 def evaluate_predictions(
@@ -834,7 +967,7 @@ def evaluate_predictions(
         sel = plan.anchor_idx == a
         ws = score_windows(m, y_sorted[elo:ehi], p, plan.lo[sel] - elo, plan.hi[sel] - elo,
                            min_window_size=int(min_window_size),
-                           n_classes=tgt.n_classes if tgt.task == "multiclass" else None,
+                           n_classes=_n_classes(tgt),
                            random_state=score_seeds[a])
         results.append({"status": "ok", "scores": ws})
     scores = _scores_frame(plan, results, tgt_sorted)

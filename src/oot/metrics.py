@@ -1438,7 +1438,7 @@ def score_windows(
             "starts", fname, f"ranges with 0 <= start <= stop <= {n_rows} (len(y_true))",
             f"start={int(st[i])}, stop={int(sp[i])} for window {i}"))
 
-    multiclass = n_classes is not None and n_classes > 2
+    multiclass, binary = _task_flags(m, n_classes)
     if m.task == "regression" and n_classes is not None:
         raise InvalidParameterError(param_message(
             "n_classes", fname, f"None for the regression metric {m.name!r}", n_classes))
@@ -1447,7 +1447,6 @@ def score_windows(
             "n_classes", fname, f"2 or None for the binary-only metric {m.name!r}",
             n_classes, "Choose a metric that supports multiclass, e.g. 'roc_auc' or "
             "'log_loss'."))
-    binary = not multiclass and (n_classes == 2 or m.task in ("binary", "classification"))
     if multiclass and m.response != "predict" and yp.ndim != 2:
         raise InvalidParameterError(param_message(
             "y_pred", fname, f"an (n, {n_classes}) matrix for the multiclass "
@@ -1486,9 +1485,9 @@ def score_windows(
     else:
         two = np.ones(n_w, dtype=bool)
 
-    fast = m.is_builtin and not multiclass and yp.ndim == 1
+    fast = _vectorised_path(m, multiclass, binary, yp.ndim)
     use = eligible & two
-    if fast and m.name == "roc_auc" and binary:
+    if fast == "auc":
         g_score = np.asarray(g_pred, dtype=float)
         auc, auc_se = _auc_fast(pos_mask, g_score, seg, se_method=se_method)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -1500,7 +1499,7 @@ def score_windows(
         se[use] = auc_se[use]
         score[use & invalid] = np.nan
         se[use & invalid] = np.nan
-    elif fast and m.name in _LOSS_FAST:
+    elif fast == "loss":
         s_all, se_all, invalid = _fast_loss(m.name, seg, g_true, g_pred)
         score[use] = s_all[use]
         se[use] = se_all[use]
@@ -1517,6 +1516,34 @@ def score_windows(
     score[status != "ok"] = np.nan
     se[status != "ok"] = np.nan
     return WindowScores(score=score, se=se, n=n, n_pos=n_pos, n_neg=n_neg, status=status)
+
+
+def _task_flags(m: Metric, n_classes: int | None) -> tuple[bool, bool]:
+    """``(multiclass, binary)`` for metric ``m`` and ``n_classes`` of :func:`score_windows`."""
+    multiclass = n_classes is not None and n_classes > 2
+    binary = not multiclass and (n_classes == 2 or m.task in ("binary", "classification"))
+    return multiclass, binary
+
+
+def _vectorised_path(m: Metric, multiclass: bool, binary: bool, pred_ndim: int,
+                     ) -> str | None:
+    """The vectorised path :func:`score_windows` takes for ``m`` (``"auc"`` or
+    ``"loss"``), or None when it calls ``m.func`` window by window."""
+    if not (m.is_builtin and not multiclass and pred_ndim == 1):
+        return None
+    if m.name == "roc_auc" and binary:
+        return "auc"
+    return "loss" if m.name in _LOSS_FAST else None
+
+
+def _thread_safe_scoring(metric: Metric, n_classes: int | None) -> bool:
+    """Whether :func:`score_windows` may run in a worker thread for 1-D predictions.
+
+    True on the vectorised paths, which touch no process-wide state. The others call the
+    metric function under ``warnings.catch_warnings``, which changes the interpreter's
+    warning filters for every thread while it runs.
+    """
+    return _vectorised_path(metric, *_task_flags(metric, n_classes), 1) is not None
 
 
 def _loop_windows(m: Metric, yt: np.ndarray, yp: np.ndarray, st: IntArray, sp: IntArray,
