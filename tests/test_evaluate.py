@@ -383,22 +383,25 @@ def test_shuffle_invariance_and_no_mutation(frame: pd.DataFrame) -> None:
 
 # ------------------------------------------------- helper thread (copy and scoring)
 @pytest.mark.parametrize("shuffle", [False, True])
-@pytest.mark.parametrize("metric", ["roc_auc", "log_loss", "f1"])
+@pytest.mark.parametrize("metric", ["roc_auc", "log_loss", "f1", "rmse"])
 def test_helper_thread_changes_nothing(monkeypatch, shuffle, metric) -> None:
-    """The features copied in small steps on the helper thread and the windows scored
-    there while the next anchor fits give the same frame as copying at once and scoring
-    inline (f1 is always scored inline: it calls a metric function)."""
+    """The features copied in small steps on the helper thread, the windows scored there
+    while the next anchor fits and the last anchor's split between both threads give
+    the same frame as copying at once and scoring inline (f1 is always scored inline: it
+    calls a metric function)."""
     import oot.evaluate as engine
 
     df = make_frame(n=3000)
     if shuffle:
         df = df.sample(frac=1.0, random_state=1)
+    est = LinearRegression() if metric == "rmse" else LogisticRegression()
     kw = dict(KW, anchors=4, anchor_step="20D")
     monkeypatch.setattr(engine, "_FILL_CHUNK", 7)  # hundreds of steps, ends mid-anchor
-    threaded = evaluate_out_of_time(df, LogisticRegression(), metric=metric, **kw)
+    threaded = evaluate_out_of_time(df, est, metric=metric, **kw)
+    assert threaded.scores["anchor"].value_counts()[4] >= 3  # the split has two halves
     monkeypatch.setattr(engine, "_FILL_CHUNK", 1 << 40)
     monkeypatch.setattr(engine, "_thread_safe_scoring", lambda *a: False)
-    inline = evaluate_out_of_time(df, LogisticRegression(), metric=metric, **kw)
+    inline = evaluate_out_of_time(df, est, metric=metric, **kw)
     pd.testing.assert_frame_equal(threaded.scores, inline.scores)
     # and both equal scikit-learn on slices made from the original frame
     fn = {"roc_auc": roc_auc_score, "log_loss": log_loss}.get(metric)

@@ -32,7 +32,13 @@ from oot._validation import (
     param_message,
     warn,
 )
-from oot.metrics import Metric, _thread_safe_scoring, get_metric, score_windows
+from oot.metrics import (
+    Metric,
+    WindowScores,
+    _thread_safe_scoring,
+    get_metric,
+    score_windows,
+)
 from oot.results import SCORE_COLUMNS, OOTEvaluation
 from oot.windows import TimeAxis, WindowPlan, make_plan
 
@@ -73,8 +79,7 @@ def _prepare_target(values: np.ndarray, name: str, metric: Metric, pos_label: An
                     func: str) -> _Target:
     task = metric.task
     if task in ("binary", "classification"):
-        ser = pd.Series(values)
-        na = ser.isna().to_numpy()
+        na = np.zeros(0, dtype=bool) if values.dtype.kind in "biu" else pd.isna(values)
         if na.any():
             msg = (f"The target column {name!r} has {int(na.sum())} missing value(s) (row "
                 f"positions {np.flatnonzero(na)[:5].tolist()}). Drop those rows before "
@@ -239,17 +244,38 @@ def _fit_predict_anchor(
 
 def _score_anchor(
     out: dict[str, Any], y_eval: np.ndarray, starts: np.ndarray, stops: np.ndarray,
-    metric: Metric, target: _Target, min_window_size: int, score_seed: int,
+    metric: Metric, target: _Target, min_window_size: int, score_seed: int, *,
+    helper: Executor | None = None,
 ) -> dict[str, Any]:
-    """Score every window of one anchor from its predictions (``out["pred"]``)."""
+    """Score every window of one anchor from its predictions (``out["pred"]``); with a
+    ``helper`` thread, the later half of the windows is scored there meanwhile."""
     if out["status"] != "ok":
         return out
     t0 = _time.perf_counter()
-    ws = score_windows(metric, y_eval, out.pop("pred"), starts, stops,
-                       min_window_size=min_window_size, n_classes=_n_classes(target),
-                       random_state=score_seed)
+    pred = out.pop("pred")
+
+    def score(sl: slice) -> WindowScores:
+        return score_windows(metric, y_eval, pred, starts[sl], stops[sl],
+                             min_window_size=min_window_size,
+                             n_classes=_n_classes(target), random_state=score_seed)
+
+    if helper is None or len(starts) < 2:
+        ws = score(slice(None))
+    else:  # each window's score depends on its own rows only (seeds included)
+        half = len(starts) // 2
+        later = helper.submit(score, slice(half, None))
+        ws = _concat_scores(score(slice(None, half)), later.result())
     out.update(scores=ws, score_time=_time.perf_counter() - t0)
     return out
+
+
+def _concat_scores(a: WindowScores, b: WindowScores) -> WindowScores:
+    def cat(x: np.ndarray | None, y: np.ndarray | None) -> Any:
+        return None if x is None or y is None else np.concatenate((x, y))
+
+    return WindowScores(score=cat(a.score, b.score), se=cat(a.se, b.se), n=cat(a.n, b.n),
+                        n_pos=cat(a.n_pos, b.n_pos), n_neg=cat(a.n_neg, b.n_neg),
+                        status=cat(a.status, b.status))
 
 
 def _n_classes(target: _Target) -> int | None:
@@ -552,24 +578,24 @@ def _evaluate_out_of_time(
                      gap=gap, horizon=horizon, anchors=anchors, anchor_step=anchor_step,
                      expanding=expanding)
     order = ax.order
-    y_raw = data[target].to_numpy()
-    tgt = _prepare_target(y_raw, str(target), m, pos_label, func)
-    y_sorted = tgt.y if ax.is_sorted else tgt.y[order]
-    tgt_sorted = _Target(y_sorted, tgt.classes, tgt.pos_label, tgt.task)
-    # classifiers are fitted on the original labels (their classes_ are then the
-    # target's classes); the metric reads the encoded target
-    y_fit = y_raw if tgt.task in ("binary", "multiclass") else tgt.y
-    if not ax.is_sorted:
-        y_fit = y_fit[order]
-    # workers get the target's meaning, not its values: each task ships only its slices
-    tgt_meta = _Target(np.empty(0), tgt.classes, tgt.pos_label, tgt.task)
-    est_seeds, score_seeds = _seeds(random_state, plan.n_anchors)
-    # one helper thread: it copies the features while the first anchor fits, then
-    # scores each anchor while the next one fits
+    # one helper thread: it copies the features while the target is prepared and the
+    # first anchor fits, then scores each anchor while the next one fits
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oot-engine")
     fill: _RowFill | None = None
     try:
         X_all, fill = _features_in_time_order(data, feats, order, ax.is_sorted, pool)
+        y_raw = data[target].to_numpy()
+        tgt = _prepare_target(y_raw, str(target), m, pos_label, func)
+        y_sorted = tgt.y if ax.is_sorted else tgt.y[order]
+        tgt_sorted = _Target(y_sorted, tgt.classes, tgt.pos_label, tgt.task)
+        # classifiers are fitted on the original labels (their classes_ are then the
+        # target's classes); the metric reads the encoded target
+        y_fit = y_raw if tgt.task in ("binary", "multiclass") else tgt.y
+        if not ax.is_sorted:
+            y_fit = y_fit[order]
+        # workers get the target's meaning, not its values: each task ships its slices
+        tgt_meta = _Target(np.empty(0), tgt.classes, tgt.pos_label, tgt.task)
+        est_seeds, score_seeds = _seeds(random_state, plan.n_anchors)
 
         def task(a: int) -> _AnchorTask:
             lo, hi = int(plan.train_lo[a]), int(plan.train_hi[a])
@@ -819,24 +845,26 @@ def _run_anchors(
 
 def _run_serial(task: Callable[[int], _AnchorTask], n_anchors: int, bar: Any,
                 scoring_pool: Executor | None) -> list[dict[str, Any]]:
-    """The anchors one after the other; with a ``scoring_pool`` (one thread), anchor
+    """The anchors one after the other. With a ``scoring_pool`` (one thread), anchor
     ``a``'s scoring runs there while anchor ``a + 1`` fits and predicts (at most one
-    scoring in flight, so at most two anchors' predictions are held)."""
+    scoring in flight, so at most two anchors' predictions are held), and the last
+    anchor's windows are scored half there, half here."""
     out: list[dict[str, Any]] = []
     pending: Future[dict[str, Any]] | None = None
     for a in range(n_anchors):
         t = task(a)
         fitted = _fit_predict_anchor(*t.fit_args, eval_ready=t.eval_ready)
+        if pending is not None:
+            out.append(pending.result())  # scored while this anchor fitted
+            pending = None
         if scoring_pool is None:
             out.append(_score_anchor(fitted, *t.score_args))
+        elif a == n_anchors - 1:
+            out.append(_score_anchor(fitted, *t.score_args, helper=scoring_pool))
         else:
-            if pending is not None:
-                out.append(pending.result())  # scored while this anchor fitted
             pending = scoring_pool.submit(_score_anchor, fitted, *t.score_args)
         if bar is not None:
             bar.update(1)
-    if pending is not None:
-        out.append(pending.result())
     return out
 
 
