@@ -459,3 +459,25 @@ def test_error_in_threaded_scoring_propagates(monkeypatch) -> None:
         evaluate_out_of_time(make_frame(n=3000), LogisticRegression(), metric="roc_auc",
                              **KW)
     assert len(calls) in (1, 2)  # stops at the first failed anchor's scoring (+1 queued)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_in_place_transformer_changes_neither_the_data_nor_later_anchors(shuffle) -> None:
+    """scikit-learn lets copy=False transformers write into a DataFrame's memory (it
+    makes pandas 3's read-only views writeable again). Anchors share rows, so a scaler
+    that wrote into the engine's feature array would scale the rows of later anchors
+    twice; the engine's array cannot be made writeable, so scikit-learn copies."""
+    from sklearn.preprocessing import StandardScaler
+
+    df = make_frame(n=3000)
+    if shuffle:
+        df = df.sample(frac=1.0, random_state=2)
+    before = df.copy()
+    kw = dict(KW, anchors=4, anchor_step="10D")  # 90-day windows 10 days apart
+    in_place = evaluate_out_of_time(df, make_pipeline(StandardScaler(copy=False),
+                                                      LogisticRegression()),
+                                    metric="log_loss", **kw)
+    pd.testing.assert_frame_equal(df, before)
+    copying = evaluate_out_of_time(df, make_pipeline(StandardScaler(), LogisticRegression()),
+                                   metric="log_loss", **kw)
+    pd.testing.assert_frame_equal(in_place.scores, copying.scores)

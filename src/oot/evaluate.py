@@ -713,16 +713,29 @@ class _RowFill:
         self._stopped = True
 
 
+def _read_only(arr: np.ndarray) -> np.ndarray:
+    """A view of the C-contiguous ``arr`` that nobody can make writeable.
+
+    Anchors share rows, so an estimator writing into its input would change the data of
+    later anchors. scikit-learn's ``copy=False`` transformers do write into a
+    DataFrame's memory: they set a read-only view writeable again when the memory's
+    owner allows it. Here the owner is a read-only buffer, so they copy instead.
+    """
+    out = np.frombuffer(memoryview(arr).toreadonly(), dtype=arr.dtype)
+    return out.reshape(arr.shape)
+
+
 def _features_in_time_order(data: pd.DataFrame, feats: list[Any], order: np.ndarray,
                             is_sorted: bool, pool: Executor,
                             ) -> tuple[pd.DataFrame, _RowFill | None]:
     """The feature columns in time order, made once for all anchors.
 
-    When every feature has one float dtype, the frame is built on a C-contiguous array:
-    each anchor's rows are then a contiguous view that scikit-learn uses without copying
-    (a frame's own float block is column-major, so every fit and predict would convert
-    it). That array is filled on ``pool`` (see :class:`_RowFill`, returned too). Other
-    frames keep their dtypes (categorical or string features for a Pipeline).
+    When every feature has one float dtype, the frame is built on a C-contiguous,
+    read-only array (:func:`_read_only`): each anchor's rows are then a contiguous view
+    that scikit-learn uses without copying (a frame's own float block is column-major,
+    so every fit and predict would convert it). That array is filled on ``pool`` (see
+    :class:`_RowFill`, returned too). Other frames keep their dtypes (categorical or
+    string features for a Pipeline).
     """
     X = data[feats]
     dtypes = {X[c].dtype for c in feats} if X.columns.is_unique else set()
@@ -731,7 +744,7 @@ def _features_in_time_order(data: pd.DataFrame, feats: list[Any], order: np.ndar
         values = X.to_numpy()
         arr = np.empty(values.shape, dtype=values.dtype)
         fill = _RowFill(values, None if is_sorted else order, arr, pool)
-        return pd.DataFrame(arr, columns=X.columns, copy=False), fill
+        return pd.DataFrame(_read_only(arr), columns=X.columns, copy=False), fill
     # one take in time order: no per-anchor or per-window copies of the whole frame
     return (X if is_sorted else X.take(order)), None
 
