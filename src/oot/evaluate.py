@@ -721,7 +721,7 @@ def _read_only(arr: np.ndarray) -> np.ndarray:
     DataFrame's memory: they set a read-only view writeable again when the memory's
     owner allows it. Here the owner is a read-only buffer, so they copy instead.
     """
-    out = np.frombuffer(memoryview(arr).toreadonly(), dtype=arr.dtype)
+    out = np.frombuffer(arr.data.toreadonly(), dtype=arr.dtype)
     return out.reshape(arr.shape)
 
 
