@@ -624,11 +624,20 @@ def _fit_weighted(family: str, d: _Data, w: FloatArray, scale: float,
 
         w1, y1 = w[None, :], d.y[None, :]
         fixed = _profile_fixed(w1, y1, onehot)
+        # _profile's residual sum of squares for one column, without its batch shapes
+        inv, swy, wy, syy = fixed[0][0], fixed[1][0], fixed[2][0], float(fixed[3][0])
+        swy_inv = swy * inv
 
         def rss_at(t: float) -> float:
             ph = math.exp(t) if logspaced else t
-            basis = _basis(family, d.a, np.array([ph]), scale)
-            return float(_profile(w1, y1, basis, onehot, fixed)[0][0, 0])
+            g = _basis(family, d.a, np.array([ph]), scale)[:, 0]
+            wg = w * g
+            swg = wg @ onehot
+            wgg = float(wg @ g)
+            sxx = wgg - float((swg * swg) @ inv)
+            sxy = float(wy @ g) - float(swg @ swy_inv)
+            coef = sxy / sxx if sxx > 1e-12 * max(abs(wgg), 1e-300) else 0.0
+            return syy - coef * sxy
 
         t_all = np.log(grid) if logspaced else grid
         t0 = math.log(phi) if logspaced else phi
