@@ -75,6 +75,24 @@ def _wait_for_workers(proc: subprocess.Popen[str], n: int, timeout: float,
     pytest.fail(f"no {n} busy worker processes after {timeout} s")
 
 
+def _interrupt(proc: subprocess.Popen[str], out_path: Path, err_path: Path) -> float:
+    """Send SIGINT; check the script stopped with KeyboardInterrupt before finishing.
+    Returns the seconds it took to stop."""
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the script did not stop within {_STOP_SECONDS} s of SIGINT; its "
+                    f"stderr ends: {err_path.read_text()[-1500:]}")
+    stopped = time.monotonic() - t0
+    out, err = out_path.read_text(), err_path.read_text()
+    assert proc.returncode != 0, out
+    assert "KeyboardInterrupt" in err, err[-2000:]
+    assert "finished" not in out
+    return stopped
+
+
 def test_sigint_stops_parallel_evaluation_without_stray_workers(tmp_path: Path) -> None:
     # output to files, not pipes: a surviving worker would hold a pipe open and make
     # communicate() wait for it, hiding which of the two checks failed
@@ -85,18 +103,7 @@ def test_sigint_stops_parallel_evaluation_without_stray_workers(tmp_path: Path) 
     kids: list[psutil.Process] = []
     try:
         kids = _wait_for_workers(proc, 2, timeout=120)
-        t0 = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"the script did not stop within {_STOP_SECONDS} s of SIGINT; its "
-                        f"stderr ends: {err_path.read_text()[-1500:]}")
-        stopped = time.monotonic() - t0
-        out, err = out_path.read_text(), err_path.read_text()
-        assert proc.returncode != 0, out
-        assert "KeyboardInterrupt" in err, err[-2000:]
-        assert "finished" not in out
+        stopped = _interrupt(proc, out_path, err_path)
         # the workers (and the resource trackers) go with it, within a few seconds
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(_alive(k) for k in kids):
@@ -127,16 +134,7 @@ def test_sigint_stops_serial_evaluation(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "the script did not start within 120 s"
             time.sleep(0.1)
         time.sleep(1.5)  # inside the first anchor's fit (the forest takes far longer)
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"the script did not stop within {_STOP_SECONDS} s of SIGINT; its "
-                        f"stderr ends: {err_path.read_text()[-1500:]}")
-        out, err = out_path.read_text(), err_path.read_text()
-        assert proc.returncode != 0, out
-        assert "KeyboardInterrupt" in err, err[-2000:]
-        assert "finished" not in out
+        _interrupt(proc, out_path, err_path)
     finally:
         if proc.poll() is None:
             proc.kill()
