@@ -481,3 +481,13 @@ def test_in_place_transformer_changes_neither_the_data_nor_later_anchors(shuffle
     copying = evaluate_out_of_time(df, make_pipeline(StandardScaler(), LogisticRegression()),
                                    metric="log_loss", **kw)
     pd.testing.assert_frame_equal(in_place.scores, copying.scores)
+
+
+def test_parallel_workers_get_the_read_only_features_through_memmaps() -> None:
+    """Slices over 1 MB reach loky workers as memory maps of the engine's read-only
+    feature array; the scores equal the serial run's."""
+    df = make_frame(n=60_000, days=365)  # training slices of ~2 MB
+    kw = dict(KW, anchors=3)
+    serial = evaluate_out_of_time(df, LogisticRegression(), metric="roc_auc", n_jobs=1, **kw)
+    par = evaluate_out_of_time(df, LogisticRegression(), metric="roc_auc", n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(serial.scores, par.scores, check_exact=False, rtol=1e-12)
