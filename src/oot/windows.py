@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import numbers
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -299,7 +300,11 @@ class TimeAxis:
         else:
             # strings or objects: try to parse as datetimes
             try:
-                ser = pd.to_datetime(col, format="ISO8601")
+                with warnings.catch_warnings():
+                    # pandas 2 parses mixed offsets to objects with a FutureWarning (pandas
+                    # 3 raises); either way the user gets the error below
+                    warnings.filterwarnings("ignore", ".*mixed time zones", FutureWarning)
+                    ser = pd.to_datetime(col, format="ISO8601")
             except (ValueError, TypeError) as exc:
                 low = str(exc).lower()
                 if "timezone" in low or "time zone" in low or "tz-aware" in low:
