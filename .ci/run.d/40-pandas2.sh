@@ -6,7 +6,7 @@ set -euo pipefail
 venv="$(mktemp -d)/venv"
 "${PYTHON:-python3}" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet -e ".[dev]" "pandas>=2.2,<3"
+"$venv/bin/python" -m pip install --quiet -e ".[dev]" "pandas~=2.2.0"
 "$venv/bin/python" -c "import pandas; print('pandas', pandas.__version__)"
 MPLBACKEND=Agg "$venv/bin/python" -m pytest -q -p no:cacheprovider
 rm -rf "$(dirname "$venv")"
