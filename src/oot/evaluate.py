@@ -251,7 +251,6 @@ def _score_anchor(
     ``helper`` thread, the later half of the windows is scored there meanwhile."""
     if out["status"] != "ok":
         return out
-    t0 = _time.perf_counter()
     pred = out.pop("pred")
 
     def score(sl: slice) -> WindowScores:
@@ -265,7 +264,7 @@ def _score_anchor(
         half = len(starts) // 2
         later = helper.submit(score, slice(half, None))
         ws = _concat_scores(score(slice(None, half)), later.result())
-    out.update(scores=ws, score_time=_time.perf_counter() - t0)
+    out["scores"] = ws
     return out
 
 
@@ -793,8 +792,9 @@ def _run_anchors(
     """Run one job per anchor, serially or with joblib, with an optional progress bar.
 
     Serially, given a ``scoring_pool`` (a metric scored on a vectorised path), each
-    anchor's windows are scored on its thread while the next anchor's model fits: fits
-    spend much of their time in single-threaded code, so the scoring is mostly hidden.
+    anchor's windows are scored on its thread while the next anchor's model fits: free
+    on a spare core; where the estimator keeps every core busy (multi-threaded BLAS),
+    the two compete and the gain is small.
     Under joblib's dask backend each anchor is one task on a worker, and the estimator's
     own joblib parallelism (a forest's trees) stays on that worker: joblib would otherwise
     send every tree back to the cluster as a task of its own. An exception in the

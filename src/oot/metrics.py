@@ -1372,11 +1372,12 @@ def score_windows(
 
     Notes
     -----
-    Binary ROC AUC is the Mann-Whitney statistic with ties counted one half, from the
-    two classes' scores sorted separately and merged (window by window; with many small
-    windows, from one sort of all windows); its SE is DeLong's from within-window
-    placement values (or Hanley-McNeil). MAE, MSE, RMSE, R², MAPE, log loss, Brier and
-    accuracy are segment sums of per-row values; their SE is ``sd(row loss)/sqrt(n)`` (binomial for
+    Binary ROC AUC is the Mann-Whitney statistic with ties counted one half, from one
+    sort per window of integer keys that carry the label (the two classes sorted
+    separately and merged when no key fits; with many small windows, one sort of all
+    windows); its SE is DeLong's from within-window placement values (or
+    Hanley-McNeil). MAE, MSE, RMSE, R², MAPE, log loss, Brier and accuracy are segment
+    sums of per-row values; their SE is ``sd(row loss)/sqrt(n)`` (binomial for
     accuracy, delta method for RMSE = SE(MSE)/(2 RMSE) and for R² by linearising
     ``1 - SSres/SStot`` in the window's rows). Other metrics are computed per window
     with ``metric.func``; a window where the function raises ``ValueError`` or returns
