@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from oot import datasets, metrics
+from oot._common import ConfidenceInterval
 from oot._validation import (
     EstimatorFitError,
     ExtrapolationWarning,
@@ -52,6 +53,7 @@ __all__ = [
     "RetrainRecommendation",
     "OOTEvaluation",
     "DegradationCurve",
+    "ConfidenceInterval",
     # plots (matplotlib is imported on first use)
     "DegradationDisplay",
     "AgingHeatmapDisplay",

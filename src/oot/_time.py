@@ -14,8 +14,10 @@ import pandas as pd
 TimeKind = Literal["datetime", "numeric"]
 
 DAY = pd.Timedelta(days=1)
+#: Nanoseconds per day: the one conversion between datetime time and fit units (days).
+NS_PER_DAY = 86_400 * 10**9
 
-__all__ = ["TimeKind", "DAY", "age_to_float", "float_to_age", "format_age"]
+__all__ = ["TimeKind", "DAY", "NS_PER_DAY", "age_to_float", "float_to_age", "format_age"]
 
 
 def age_to_float(age: Any, time_kind: TimeKind) -> Any:
@@ -27,7 +29,7 @@ def age_to_float(age: Any, time_kind: TimeKind) -> Any:
             return float(age)
         return np.asarray(age, dtype=float)
     if isinstance(age, pd.Series):
-        return np.asarray(pd.to_timedelta(age).dt.total_seconds(), dtype=float) / 86400.0
+        return np.asarray(pd.to_timedelta(age).dt.total_seconds(), dtype=float) / 86_400.0
     if isinstance(age, (pd.TimedeltaIndex, pd.Index)):
         return np.asarray(pd.to_timedelta(age) / DAY, dtype=float)
     if isinstance(age, (pd.Timedelta, np.timedelta64)):

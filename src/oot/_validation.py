@@ -11,11 +11,14 @@ followed, where the fix is obvious, by a sentence that says how to fix it.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
+import functools
 import numbers
 import warnings
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -32,8 +35,15 @@ __all__ = [
     "check_option",
     "check_columns",
     "check_random_state_param",
+    "as_generator",
+    "as_seed",
+    "caller",
+    "calling",
+    "entry_point",
     "warn",
 ]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -82,10 +92,78 @@ def _fmt(value: Any) -> str:
     return text
 
 
+# ----------------------------------------------------------------- the caller's name
+# Error messages name the public function the user called ("The 'tolerance' parameter
+# of recommend_retrain_interval ..."), also when the check runs deep inside a helper.
+# Public entry points declare their name once (``@entry_point`` or ``calling``); helpers
+# read it with ``caller()`` instead of taking a ``func`` argument. The outermost entry
+# point wins, so recommend_retrain_interval's evaluation reports itself as
+# recommend_retrain_interval, not evaluate_out_of_time.
+_CALLER: contextvars.ContextVar[str | None] = contextvars.ContextVar("oot_caller",
+                                                                     default=None)
+
+
+def caller() -> str:
+    """The name of the public function being run (``"oot"`` outside of any).
+
+    Examples
+    --------
+    >>> from oot._validation import caller, calling
+    >>> with calling("fit_degradation"):
+    ...     caller()
+    'fit_degradation'
+    >>> caller()
+    'oot'
+    """
+    return _CALLER.get() or "oot"
+
+
+@contextmanager
+def calling(name: str) -> Iterator[None]:
+    """Run a block as the public function ``name`` (unless an outer one is running).
+
+    Examples
+    --------
+    >>> from oot._validation import caller, calling
+    >>> with calling("recommend_retrain_interval"), calling("evaluate_out_of_time"):
+    ...     caller()
+    'recommend_retrain_interval'
+    """
+    token = _CALLER.set(name) if _CALLER.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _CALLER.reset(token)
+
+
+def entry_point(name: str) -> Callable[[_F], _F]:
+    """Decorator: the function is the public entry ``name`` for error messages.
+
+    Examples
+    --------
+    >>> from oot._validation import caller, entry_point
+    >>> @entry_point("my_function")
+    ... def f():
+    ...     return caller()
+    >>> f()
+    'my_function'
+    """
+    def deco(fn: _F) -> _F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with calling(name):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return deco
+
+
 def param_message(
-    param: str, func: str, expected: str, got: Any, fix: str | None = None
+    param: str, func: str | None, expected: str, got: Any, fix: str | None = None
 ) -> str:
-    """Build the standard error message.
+    """Build the standard error message (``func=None``: the running entry point).
 
     Examples
     --------
@@ -94,6 +172,7 @@ def param_message(
     The 'tolerance' parameter of recommend_retrain_interval must be a float in the range
     (0, 1). Got 1.5 instead.
     """
+    func = caller() if func is None else func
     msg = f"The {param!r} parameter of {func} must be {expected}. Got {_fmt(got)} instead."
     if fix:
         msg += " " + fix
@@ -185,7 +264,12 @@ def check_columns(
             )
 
 
-def check_random_state_param(value: Any, func: str) -> Any:
+def check_random_state_param(value: Any, func: str | None = None) -> Any:
+    """Check ``random_state`` is None, an int >= 0, a numpy Generator or RandomState."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value < 0:
+        raise InvalidParameterError(param_message(
+            "random_state", func, "an int >= 0, a numpy Generator/RandomState or None", value,
+            "Seeds are non-negative; use e.g. random_state=0."))
     if value is None or isinstance(value, (numbers.Integral, np.random.RandomState,
                                             np.random.Generator)):
         if isinstance(value, bool):
@@ -194,6 +278,50 @@ def check_random_state_param(value: Any, func: str) -> Any:
         return value
     raise InvalidParameterError(param_message(
         "random_state", func, "an int, a numpy Generator/RandomState or None", value))
+
+
+def as_seed(random_state: Any) -> int | None:
+    """One integer seed drawn from ``random_state`` (None stays None).
+
+    An int is returned as is; a Generator or RandomState gives one draw in
+    ``[0, 2**31 - 1)`` (so passing the same seeded generator twice gives two seeds).
+    This is the one place where oot turns a ``random_state`` into numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oot._validation import as_seed
+    >>> as_seed(7), as_seed(None)
+    (7, None)
+    >>> as_seed(np.random.default_rng(0)) == as_seed(np.random.default_rng(0))
+    True
+    """
+    check_random_state_param(random_state)
+    if random_state is None:
+        return None
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**31 - 1))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**31 - 1))
+    return int(random_state)
+
+
+def as_generator(random_state: Any) -> np.random.Generator:
+    """A numpy Generator from ``random_state`` (a Generator is used as is).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oot._validation import as_generator
+    >>> g = np.random.default_rng(0)
+    >>> as_generator(g) is g
+    True
+    >>> float(as_generator(3).random()) == float(np.random.default_rng(3).random())
+    True
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    return np.random.default_rng(as_seed(random_state))
 
 
 def warn(message: str, category: type[Warning] = OOTWarning, stacklevel: int = 2) -> None:
