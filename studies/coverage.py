@@ -11,7 +11,7 @@ the rate of a wrong "crossed" status.
 
 Usage::
 
-    /work/venv/bin/python studies/coverage.py [--n-sims 200] [--n-bootstrap 1000] [--quick]
+    python studies/coverage.py [--n-sims 200] [--n-bootstrap 1000] [--quick]
 """
 
 from __future__ import annotations

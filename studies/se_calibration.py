@@ -22,7 +22,7 @@ observed SD, hence the ratio, is uncertain by about ``1.96 / sqrt(2 (R - 1))`` r
 
 Usage::
 
-    /work/venv/bin/python studies/se_calibration.py [--windows 2000] [--seed 0]
+    python studies/se_calibration.py [--windows 2000] [--seed 0]
 """
 
 from __future__ import annotations
