@@ -389,7 +389,7 @@ def test_helper_thread_changes_nothing(monkeypatch, shuffle, metric) -> None:
     while the next anchor fits and the last anchor's split between both threads give
     the same frame as copying at once and scoring inline (f1 is always scored inline: it
     calls a metric function)."""
-    import oot.evaluate as engine
+    import oot.evaluate._engine as engine
 
     df = make_frame(n=3000)
     if shuffle:
@@ -413,7 +413,7 @@ def test_helper_thread_changes_nothing(monkeypatch, shuffle, metric) -> None:
 def test_row_fill_copies_in_steps_and_reports_errors() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from oot.evaluate import _RowFill
+    from oot.evaluate._engine import _RowFill
 
     rng = np.random.default_rng(0)
     src = np.asfortranarray(rng.normal(size=(1000, 4)))
@@ -446,7 +446,7 @@ def test_fit_warnings_reach_the_caller_while_windows_are_scored() -> None:
 
 
 def test_error_in_threaded_scoring_propagates(monkeypatch) -> None:
-    import oot.evaluate as engine
+    import oot.evaluate._engine as engine
 
     calls = []
 

@@ -98,7 +98,7 @@ def test_band_of_a_recommendation_is_its_bootstrap_band(rec_auc):
     np.testing.assert_allclose(verts[1:n + 1, 1], rec.band_low)
     np.testing.assert_allclose(verts[n + 2:2 * n + 2, 1], rec.band_high[::-1])
     # without a stored band (a document from an older version) the curve's own band
-    from oot.results import RetrainRecommendation
+    from oot.recommend import RetrainRecommendation
 
     d = rec.to_dict()
     for key in ("band_age", "band_low", "band_high"):

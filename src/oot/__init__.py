@@ -26,10 +26,9 @@ from oot._validation import (
     WindowWarning,
 )
 from oot.degradation import DegradationCurve, fit_degradation
-from oot.evaluate import evaluate_out_of_time, evaluate_predictions
+from oot.evaluate import OOTEvaluation, evaluate_out_of_time, evaluate_predictions
 from oot.metrics import Metric
-from oot.recommend import recommend_retrain_interval
-from oot.results import OOTEvaluation, RetrainRecommendation
+from oot.recommend import RetrainRecommendation, recommend_retrain_interval
 from oot.windows import OutOfTimeSplit
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -2,17 +2,23 @@
 
 No NaN tokens (NaN -> null), datetimes as ISO 8601 with their offset, timedeltas as
 integer nanoseconds, floats through ``repr`` (json's own), so a round trip is exact.
+The results' ``from_json`` read their document with :func:`load_document` and
+:func:`check_schema`, which say what is wrong with a document in the one style.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["frame_to_dict", "frame_from_dict", "value_to_json", "value_from_json"]
+from oot._validation import InvalidParameterError
+
+__all__ = ["frame_to_dict", "frame_from_dict", "value_to_json", "value_from_json",
+           "load_document", "check_schema"]
 
 
 def _col_kind(s: pd.Series) -> tuple[str, str | None]:
@@ -162,3 +168,38 @@ def value_from_json(v: Any) -> Any:
         return pd.tseries.frequencies.to_offset(v["__offset__"])
     msg = f"Unrecognised tagged JSON value: {v!r}"
     raise ValueError(msg)
+
+
+# ------------------------------------------------------------- result documents
+def load_document(text: str | bytes, cls: str) -> dict[str, Any]:
+    """The JSON object in ``text``, which ``cls.from_json`` was given.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``text`` is not JSON, or not a JSON object.
+    """
+    try:
+        d = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        msg = (f"The 'text' parameter of {cls}.from_json must be a JSON document written by "
+            f"{cls}.to_json. It could not be parsed: {exc}.")
+        raise InvalidParameterError(
+            msg
+        ) from exc
+    if not isinstance(d, dict):
+        msg = (f"The 'text' parameter of {cls}.from_json must be a JSON object written by "
+            f"{cls}.to_json. Got a JSON {type(d).__name__} instead.")
+        raise InvalidParameterError(
+            msg
+        )
+    return d
+
+
+def check_schema(d: dict[str, Any], schema: str, cls: str) -> None:
+    """Refuse a document whose ``schema`` field is not ``schema`` (``cls.to_json``'s)."""
+    if d.get("schema") != schema:
+        msg = (f"The 'text' parameter of {cls}.from_json must be a document written by "
+               f"{cls}.to_json (schema {schema!r}). Got schema {d.get('schema')!r} "
+               "instead.")
+        raise InvalidParameterError(msg)

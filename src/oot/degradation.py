@@ -37,7 +37,7 @@ from oot._validation import (
     param_message,
     warn,
 )
-from oot.results import OOTEvaluation
+from oot.evaluate import OOTEvaluation
 
 __all__ = [
     "FAMILIES",

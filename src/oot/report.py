@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from oot import __version__
 from oot._time import format_age
 from oot._validation import InvalidParameterError, param_message
-from oot.results import RetrainRecommendation
+from oot.plotting import AgingHeatmapDisplay, DegradationDisplay
+from oot.recommend import RetrainRecommendation
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -173,8 +175,6 @@ def render_figures(rec: RetrainRecommendation) -> dict[str, bytes]:
     (['degradation.png', 'heatmap.png'], True)
     """
     from matplotlib.figure import Figure
-
-    from oot.plotting import AgingHeatmapDisplay, DegradationDisplay
 
     fig = Figure(figsize=(10.0, 6.2), layout="constrained")
     DegradationDisplay.from_recommendation(rec, ax=fig.add_subplot())
@@ -373,8 +373,6 @@ def build_html(rec: RetrainRecommendation, figures: dict[str, bytes]) -> str:
     >>> page.startswith("<!DOCTYPE html>") and "Retrain" in page
     True
     """
-    import oot
-
     kind = rec.time_kind
     sentence = html.escape(str(rec))
     summary = rec.summary()
@@ -416,7 +414,7 @@ def build_html(rec: RetrainRecommendation, figures: dict[str, bytes]) -> str:
 <details><summary>Show all {len(rec.evaluation.scores)} windows</summary>
 {windows}
 </details>
-<p class="muted">Written by oot {html.escape(oot.__version__)}. The exact result is in
+<p class="muted">Written by oot {html.escape(__version__)}. The exact result is in
 <code>recommendation.json</code> (read it back with
 <code>oot.RetrainRecommendation.from_json</code>).</p>
 </body></html>

@@ -22,7 +22,7 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from ..results import OOTEvaluation
+    from ..evaluate import OOTEvaluation
 
 __all__ = ["DegradationScores", "make_degradation_scores"]
 
@@ -229,7 +229,7 @@ class DegradationScores:
         >>> ev.n_usable, ev.n_anchors
         (6, 2)
         """
-        from ..results import OOTEvaluation
+        from ..evaluate import OOTEvaluation
 
         if metric is None:
             metric = "roc_auc" if self.greater_is_better else "rmse"

@@ -3,13 +3,11 @@
 :func:`evaluate_out_of_time` trains a clone of the estimator once per anchor on the
 anchor's training window, predicts once on all of that anchor's later rows, and scores
 each evaluation window over a contiguous slice of those predictions.
-:func:`evaluate_predictions` does the scoring part for predictions made elsewhere.
 """
 
 from __future__ import annotations
 
 import functools
-import numbers
 import threading
 import time as _time
 from collections.abc import Callable, Sequence
@@ -20,186 +18,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oot._time import TimeKind
 from oot._validation import (
     EstimatorFitError,
     InvalidParameterError,
-    WindowWarning,
     check_columns,
     check_option,
-    check_random_state_param,
     check_scalar,
     param_message,
-    warn,
 )
-from oot.metrics import (
-    Metric,
-    WindowScores,
-    _thread_safe_scoring,
-    get_metric,
-    score_windows,
+from oot.evaluate._result import OOTEvaluation
+from oot.evaluate._shared import (
+    _check_common,
+    _data_info,
+    _jsonable,
+    _params,
+    _scores_frame,
+    _seeds,
+    _warn_windows,
 )
-from oot.results import SCORE_COLUMNS, OOTEvaluation
-from oot.windows import TimeAxis, WindowPlan, make_plan
+from oot.evaluate._target import (
+    _check_response_method,
+    _n_classes,
+    _prepare_target,
+    _response,
+    _Target,
+)
+from oot.metrics import Metric, WindowScores, _thread_safe_scoring, get_metric, score_windows
+from oot.windows import TimeAxis, make_plan
 
-__all__ = ["evaluate_out_of_time", "evaluate_predictions"]
-
-_STATUS_TEXT = {
-    "empty": "empty (no rows)",
-    "too_small": "too small (fewer than min_window_size={mws} rows)",
-    "one_class": "one class only (the metric needs both)",
-    "undefined": "metric undefined",
-    "anchor_failed": "their anchor's model failed (on_error='skip')",
-}
-
-
-# ----------------------------------------------------------------- target handling
-@dataclass(frozen=True)
-class _Target:
-    """The target, sorted by time and encoded for the metric."""
-
-    y: np.ndarray               # encoded: 0/1 binary, codes multiclass, floats regression
-    classes: np.ndarray | None  # original labels (classification)
-    pos_label: Any
-    task: str                   # "binary" | "multiclass" | "regression" | "raw"
-
-    @property
-    def n_classes(self) -> int | None:
-        return None if self.classes is None else len(self.classes)
-
-
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    """``np.unique(values)``; by hashing for integers and objects (5-20x faster there)."""
-    if values.dtype.kind in "fc":
-        return np.unique(values)
-    return np.sort(pd.unique(values))
-
-
-def _prepare_target(values: np.ndarray, name: str, metric: Metric, pos_label: Any,
-                    func: str) -> _Target:
-    task = metric.task
-    if task in ("binary", "classification"):
-        na = np.zeros(0, dtype=bool) if values.dtype.kind in "biu" else pd.isna(values)
-        if na.any():
-            msg = (f"The target column {name!r} has {int(na.sum())} missing value(s) (row "
-                f"positions {np.flatnonzero(na)[:5].tolist()}). Drop those rows before "
-                f"calling {func}.")
-            raise InvalidParameterError(msg)
-        classes = _sorted_unique(values)
-        if len(classes) < 2:
-            msg = (f"The target column {name!r} has a single class ({classes.tolist()}), so "
-                f"metric {metric.name!r} cannot be computed. Check the target column.")
-            raise InvalidParameterError(msg)
-        if len(classes) > 2 and task == "binary":
-            msg = (f"Metric {metric.name!r} needs a binary target, but column {name!r} has "
-                f"{len(classes)} classes ({classes[:10].tolist()}). Use a multiclass metric "
-                "such as 'accuracy', 'balanced_accuracy', 'log_loss' or 'roc_auc'.")
-            raise InvalidParameterError(msg)
-        if values.dtype.kind == "f" and len(classes) > 20 and not np.all(
-                classes == np.round(classes)):
-            msg = (f"Metric {metric.name!r} is a classification metric, but the target column "
-                f"{name!r} looks continuous ({len(classes)} distinct float values). Use a "
-                "regression metric such as 'rmse' or 'mae'.")
-            raise InvalidParameterError(msg)
-        if len(classes) == 2:
-            if pos_label is None:
-                pos_label = classes[-1]
-            elif pos_label not in set(classes.tolist()):
-                raise InvalidParameterError(param_message(
-                    "pos_label", func, f"one of the target's classes {classes.tolist()}",
-                    pos_label))
-            return _Target((values == pos_label).astype(np.int64), classes, pos_label,
-                           "binary")
-        codes = np.searchsorted(classes, values).astype(np.int64)
-        return _Target(codes, classes, None, "multiclass")
-    # regression or custom
-    if task == "regression":
-        try:
-            y = np.asarray(values, dtype=float)
-        except (TypeError, ValueError) as exc:
-            msg = (f"Metric {metric.name!r} is a regression metric, but the target column "
-                f"{name!r} is not numeric (dtype {pd.Series(values).dtype}). Use a "
-                "classification metric such as 'roc_auc' or 'accuracy'.")
-            raise InvalidParameterError(msg) from exc
-        bad = ~np.isfinite(y)
-        if bad.any():
-            msg = (f"The target column {name!r} has {int(bad.sum())} missing or infinite "
-                f"value(s) (row positions {np.flatnonzero(bad)[:5].tolist()}). Drop or fix "
-                f"those rows before calling {func}.")
-            raise InvalidParameterError(msg)
-        return _Target(y, None, None, "regression")
-    na = pd.isna(values)
-    if np.any(na):
-        msg = (f"The target column {name!r} has {int(np.sum(na))} missing value(s). Drop "
-            f"those rows before calling {func}.")
-        raise InvalidParameterError(msg)
-    return _Target(np.asarray(values), None, pos_label, "raw")
-
-
-def _response(estimator: Any, X: Any, metric: Metric, target: _Target) -> np.ndarray:
-    """The predictions the metric needs, encoded like the target."""
-    resp = metric.response
-    if resp in ("predict_proba", "decision_function"):
-        has_proba = hasattr(estimator, "predict_proba")
-        has_dec = hasattr(estimator, "decision_function")
-        if resp == "predict_proba" and has_proba:
-            proba = np.asarray(estimator.predict_proba(X), dtype=float)
-            est_classes = list(getattr(estimator, "classes_", range(proba.shape[1])))
-            if target.task == "binary":
-                if target.pos_label not in est_classes:
-                    msg = (f"the fitted estimator never saw the positive class "
-                        f"{target.pos_label!r} (its classes: {est_classes})")
-                    raise ValueError(msg)
-                return proba[:, est_classes.index(target.pos_label)]
-            if target.task == "multiclass":
-                assert target.classes is not None
-                out = np.zeros((proba.shape[0], len(target.classes)))
-                for i, c in enumerate(est_classes):
-                    out[:, int(np.searchsorted(target.classes, c))] = proba[:, i]
-                return out
-            return proba[:, -1] if proba.ndim == 2 and proba.shape[1] == 2 else proba
-        if has_dec and (resp == "decision_function" or metric.requires_two_classes) and (
-                target.task in ("binary", "raw")):
-            dec = np.asarray(estimator.decision_function(X), dtype=float)
-            est_classes = list(getattr(estimator, "classes_", [0, 1]))
-            if dec.ndim == 1 and target.task == "binary" and est_classes and (
-                    est_classes[-1] != target.pos_label):
-                dec = -dec
-            return dec
-        raise AttributeError(
-            f"the estimator {type(estimator).__name__} has no predict_proba"
-            + (" or decision_function" if metric.requires_two_classes else "")
-            + f", which metric {metric.name!r} needs")
-    pred = np.asarray(estimator.predict(X))
-    if target.task == "binary":
-        return np.asarray(pred == target.pos_label, dtype=np.int64)
-    if target.task == "multiclass":
-        assert target.classes is not None
-        return np.searchsorted(target.classes, pred).astype(np.int64)
-    if target.task == "regression":
-        return pred.astype(float)
-    return pred
-
-
-def _check_response_method(estimator: Any, metric: Metric, func: str) -> None:
-    resp = metric.response
-    if resp == "predict":
-        ok = hasattr(estimator, "predict")
-        need = "predict"
-    elif resp == "decision_function":
-        ok = hasattr(estimator, "decision_function") or hasattr(estimator, "predict_proba")
-        need = "decision_function or predict_proba"
-    else:
-        ok = hasattr(estimator, "predict_proba") or (
-            metric.requires_two_classes and hasattr(estimator, "decision_function"))
-        need = "predict_proba" + (" or decision_function" if metric.requires_two_classes
-                                  else "")
-    if not ok:
-        raise InvalidParameterError(param_message(
-            "estimator", func, f"an estimator with {need}, which metric {metric.name!r} "
-            "needs", estimator,
-            "Use a probabilistic classifier, or wrap it in "
-            "sklearn.calibration.CalibratedClassifierCV." if "proba" in need else None))
+__all__ = ["evaluate_out_of_time"]
 
 
 # --------------------------------------------------------------------- the engine
@@ -209,6 +56,7 @@ def _set_seed(est: Any, seed: int) -> Any:
     if keys:
         est.set_params(**dict.fromkeys(keys, seed))
     return est
+
 
 
 def _fit_predict_anchor(
@@ -242,6 +90,7 @@ def _fit_predict_anchor(
     return out
 
 
+
 def _score_anchor(
     out: dict[str, Any], y_eval: np.ndarray, starts: np.ndarray, stops: np.ndarray,
     metric: Metric, target: _Target, min_window_size: int, score_seed: int, *,
@@ -268,6 +117,7 @@ def _score_anchor(
     return out
 
 
+
 def _concat_scores(a: WindowScores, b: WindowScores) -> WindowScores:
     def cat(x: np.ndarray | None, y: np.ndarray | None) -> Any:
         return None if x is None or y is None else np.concatenate((x, y))
@@ -276,10 +126,6 @@ def _concat_scores(a: WindowScores, b: WindowScores) -> WindowScores:
                         n_pos=cat(a.n_pos, b.n_pos), n_neg=cat(a.n_neg, b.n_neg),
                         status=cat(a.status, b.status))
 
-
-def _n_classes(target: _Target) -> int | None:
-    """``n_classes`` for :func:`score_windows`: K for multiclass targets, else None."""
-    return target.n_classes if target.task == "multiclass" else None
 
 
 @dataclass(frozen=True)
@@ -293,87 +139,12 @@ class _AnchorTask:
     eval_ready: Callable[[], None] | None = None
 
 
+
 def _fit_score_anchor(fit_args: tuple[Any, ...], score_args: tuple[Any, ...],
                       ) -> dict[str, Any]:
     """One anchor: clone, fit once, predict once, score every window. Runs in workers."""
     return _score_anchor(_fit_predict_anchor(*fit_args), *score_args)
 
-
-def _scores_frame(plan: WindowPlan, per_anchor: list[dict[str, Any]], target: _Target,
-                  ) -> pd.DataFrame:
-    n_w = plan.n_windows
-    score = np.full(n_w, np.nan)
-    se = np.full(n_w, np.nan)
-    n = (plan.hi - plan.lo).astype(np.int64)
-    status = np.empty(n_w, dtype=object)
-    n_pos = np.zeros(n_w, dtype=np.int64)
-    for a, res in enumerate(per_anchor):
-        sel = np.flatnonzero(plan.anchor_idx == a)
-        if res["status"] != "ok":
-            status[sel] = "anchor_failed"
-            if target.task == "binary":
-                n_pos[sel] = [int(target.y[plan.lo[i]:plan.hi[i]].sum()) for i in sel]
-            continue
-        ws = res["scores"]
-        score[sel] = ws.score
-        se[sel] = ws.se
-        status[sel] = ws.status
-        if ws.n_pos is not None:
-            n_pos[sel] = ws.n_pos
-
-    df = plan.to_frame().drop(columns="n_train")
-    df["score"] = score
-    df["se"] = se
-    df["status"] = pd.Series(status, dtype=object)
-    if target.task == "binary":
-        df["n_pos"] = n_pos
-        df["n_neg"] = n - n_pos
-    return df[SCORE_COLUMNS + (["n_pos", "n_neg"] if target.task == "binary" else [])]
-
-
-def _warn_windows(scores: pd.DataFrame, min_window_size: int, stacklevel: int) -> None:
-    bad = scores[scores["status"] != "ok"]
-    if len(bad) == 0:
-        return
-    counts = bad["status"].value_counts()
-    parts = [f"{int(c)} {_STATUS_TEXT.get(str(s), str(s)).format(mws=min_window_size)}"
-             for s, c in counts.items()]
-    warn(
-        f"{len(bad)} of {len(scores)} evaluation windows could not be scored and are left "
-        f"out of every fit: {'; '.join(parts)}. See the 'status' column of "
-        "OOTEvaluation.scores.",
-        WindowWarning, stacklevel=stacklevel + 1,
-    )
-
-
-def _check_common(func: str, data: Any, min_window_size: Any, random_state: Any) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise InvalidParameterError(param_message(
-            "data", func, "a pandas DataFrame", type(data).__name__,
-            "Build one with pandas.DataFrame(...) with a time and a target column."))
-    check_scalar(min_window_size, "min_window_size", func, kind="int", low=1)
-    check_random_state_param(random_state, func)
-
-
-def _seeds(random_state: Any, n: int) -> tuple[list[int | None], list[int]]:
-    """Per-anchor seeds for the estimator and for bootstrap SEs, independent of n_jobs."""
-    if random_state is None:
-        ss = np.random.SeedSequence(0)
-        est_seeds: list[int | None] = [None] * n
-    else:
-        if isinstance(random_state, np.random.RandomState):
-            base = int(random_state.randint(0, 2**31 - 1))
-        elif isinstance(random_state, np.random.Generator):
-            base = int(random_state.integers(0, 2**31 - 1))
-        else:
-            base = int(random_state)
-        ss = np.random.SeedSequence(base)
-        est_seeds = []
-    children = ss.spawn(2 * n)
-    if random_state is not None:
-        est_seeds = [int(c.generate_state(1)[0] % (2**31 - 1)) for c in children[:n]]
-    score_seeds = [int(c.generate_state(1)[0]) for c in children[n:]]
-    return est_seeds, score_seeds
 
 
 def evaluate_out_of_time(
@@ -499,6 +270,7 @@ def evaluate_out_of_time(
         anchor_step=anchor_step, expanding=expanding, min_window_size=min_window_size,
         pos_label=pos_label, on_error=on_error, n_jobs=n_jobs, random_state=random_state,
         progress=progress)
+
 
 
 def _evaluate_out_of_time(
@@ -659,8 +431,10 @@ def _evaluate_out_of_time(
                          params=params, data_info=_data_info(ax, data))
 
 
+
 # rows per step of the background copy of the features (a few MB)
 _FILL_CHUNK = 1 << 15
+
 
 
 class _RowFill:
@@ -712,6 +486,7 @@ class _RowFill:
         self._stopped = True
 
 
+
 def _read_only(arr: np.ndarray) -> np.ndarray:
     """A view of the C-contiguous ``arr`` that nobody can make writeable.
 
@@ -722,6 +497,7 @@ def _read_only(arr: np.ndarray) -> np.ndarray:
     """
     out = np.frombuffer(arr.data.toreadonly(), dtype=arr.dtype)
     return out.reshape(arr.shape)
+
 
 
 def _features_in_time_order(data: pd.DataFrame, feats: list[Any], order: np.ndarray,
@@ -747,42 +523,6 @@ def _features_in_time_order(data: pd.DataFrame, feats: list[Any], order: np.ndar
     # one take in time order: no per-anchor or per-window copies of the whole frame
     return (X if is_sorted else X.take(order)), None
 
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
-def _params(train_window: Any, eval_window: Any, gap: Any, horizon: Any, anchors: Any,
-            anchor_step: Any, expanding: Any, min_window_size: Any, m: Metric,
-            ) -> dict[str, Any]:
-    def txt(v: Any) -> Any:
-        if v is None or isinstance(v, (int, float, str, bool)):
-            return v
-        return str(v)
-
-    return {
-        "metric": m.name,
-        "train_window": txt(train_window),
-        "eval_window": txt(eval_window),
-        "gap": txt(gap),
-        "horizon": txt(horizon),
-        "anchors": anchors if isinstance(anchors, numbers.Integral) else [
-            str(a) for a in anchors],
-        "anchor_step": txt(anchor_step),
-        "expanding": bool(expanding),
-        "min_window_size": int(min_window_size),
-    }
-
-
-def _data_info(ax: TimeAxis, data: pd.DataFrame) -> dict[str, Any]:
-    return {
-        "n_rows": len(data),
-        "time_min": ax.to_stamp(ax.t_min),
-        "time_max": ax.to_stamp(ax.t_max),
-        "time_column": ax.name,
-    }
 
 
 def _run_anchors(
@@ -856,6 +596,7 @@ def _run_anchors(
             bar.close()
 
 
+
 def _run_serial(task: Callable[[int], _AnchorTask], n_anchors: int, bar: Any,
                 scoring_pool: Executor | None) -> list[dict[str, Any]]:
     """The anchors one after the other. With a ``scoring_pool`` (one thread), anchor
@@ -879,154 +620,3 @@ def _run_serial(task: Callable[[int], _AnchorTask], n_anchors: int, bar: Any,
         if bar is not None:
             bar.update(1)
     return out
-
-
-def evaluate_predictions(
-    data: pd.DataFrame,
-    *,
-    y_true: str,
-    y_pred: str | Sequence[str],
-    time: str,
-    cutoff: Any,
-    metric: str | Metric = "roc_auc",
-    eval_window: Any = "30D",
-    gap: Any = None,
-    horizon: Any = None,
-    min_window_size: int = 30,
-    pos_label: Any = None,
-    random_state: Any = None,
-) -> OOTEvaluation:
-    """Score predictions made by a model trained elsewhere, window by window.
-
-    Parameters
-    ----------
-    data : DataFrame
-        Rows with the time, the true target and the model's predictions.
-    y_true : str
-        Column of true values.
-    y_pred : str or list of str
-        Column(s) of predictions: scores or probabilities of the positive class for
-        ``roc_auc``/``average_precision``/``log_loss``/``brier``, labels for label
-        metrics, values for regression. A list gives one anchor per column, each with
-        its cutoff in ``cutoff`` (several models trained elsewhere).
-    time : str
-        Time column.
-    cutoff : timestamp, number, or list of them
-        End of each model's training data (one per ``y_pred`` column). Rows before
-        ``cutoff + gap`` are not scored.
-    metric : str or Metric, default="roc_auc"
-    eval_window, gap, horizon, min_window_size, pos_label, random_state
-        As in :func:`evaluate_out_of_time`.
-
-    Returns
-    -------
-    OOTEvaluation
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> from oot import evaluate_predictions
-    >>> rng = np.random.default_rng(0)
-    >>> df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=900, freq="4h")})
-    >>> df["y"] = rng.integers(0, 2, len(df))
-    >>> df["p"] = np.clip(0.3 * df["y"] + 0.7 * rng.random(len(df)), 0, 1)
-    >>> ev = evaluate_predictions(df, y_true="y", y_pred="p", time="ts",
-    ...                           cutoff="2024-01-15", eval_window="30D")
-    >>> ev.scores[["window", "n", "partial"]].values.tolist()
-    [[1, 180, False], [2, 180, False], [3, 180, False], [4, 180, False], [5, 96, True]]
-    """
-    func = "evaluate_predictions"
-    _check_common(func, data, min_window_size, random_state)
-    m = get_metric(metric, func=func)
-    cols = list(data.columns)
-    preds = [y_pred] if isinstance(y_pred, str) else list(y_pred)
-    check_columns([y_true], cols, "y_true", func)
-    check_columns(preds, cols, "y_pred", func)
-    check_columns([time], cols, "time", func)
-    cuts = list(cutoff) if (isinstance(cutoff, Sequence) and not isinstance(cutoff, str)) \
-        else [cutoff]
-    if len(cuts) != len(preds):
-        raise InvalidParameterError(param_message(
-            "cutoff", func, f"one cutoff per y_pred column ({len(preds)})", cutoff))
-    ax = TimeAxis.from_column(data, time, func)
-    kind: TimeKind = ax.kind
-    for c in cuts:
-        try:
-            v = ax.from_stamp(c) if kind == "datetime" else float(c)
-        except (TypeError, ValueError) as exc:
-            raise InvalidParameterError(param_message(
-                "cutoff", func, "a timestamp" if kind == "datetime" else "a number", c)
-            ) from exc
-        if not (float(ax.t_min) <= v < ax.data_end):
-            raise InvalidParameterError(param_message(
-                "cutoff", func, f"inside the data's time span {ax.span_text()}", c))
-    # the plan: one anchor per prediction column; training window irrelevant
-    tw = "1ns" if kind == "datetime" else 1e-9
-    plan = make_plan(ax, func=func, train_window=tw, eval_window=eval_window, gap=gap,
-                     horizon=horizon, anchors=cuts, expanding=True)
-    order = ax.order
-    tgt = _prepare_target(data[y_true].to_numpy(), str(y_true), m, pos_label, func)
-    y_sorted = tgt.y[order]
-    tgt_sorted = _Target(y_sorted, tgt.classes, tgt.pos_label, tgt.task)
-    _, score_seeds = _seeds(random_state, plan.n_anchors)
-    results: list[dict[str, Any]] = []
-    # cutoffs are sorted by make_plan; keep the column that goes with each
-    pairs = sorted(zip((ax.from_stamp(c) if kind == "datetime" else float(c) for c in cuts),
-                       preds, strict=True))
-    for a, (_, col) in enumerate(pairs):
-        elo, ehi = plan.eval_range(a)
-        raw = data[col].to_numpy()[order[elo:ehi]]
-        if tgt.task == "binary" and m.response == "predict":
-            p = (raw == tgt.pos_label).astype(np.int64)
-        elif tgt.task == "multiclass":
-            assert tgt.classes is not None
-            if m.response != "predict":
-                raise InvalidParameterError(param_message(
-                    "metric", func, "a label metric for a multiclass target with one "
-                    "prediction column", m.name))
-            p = np.searchsorted(tgt.classes, raw).astype(np.int64)
-        else:
-            try:
-                p = np.asarray(raw, dtype=float) if tgt.task != "raw" else raw
-            except (TypeError, ValueError) as exc:
-                msg = (f"The prediction column {col!r} must hold numbers for metric "
-                       f"{m.name!r} (dtype {data[col].dtype}, first value {raw[0]!r}). "
-                       "Pass scores or probabilities, or choose a label metric such as "
-                       "'accuracy'.")
-                raise InvalidParameterError(msg) from exc
-            if p.dtype.kind == "f" and not np.all(np.isfinite(p)):
-                msg = (f"The prediction column {col!r} has {int((~np.isfinite(p)).sum())} "
-                    f"missing or infinite value(s) after the cutoff. Fill or drop them.")
-                raise InvalidParameterError(msg)
-            if m.name in ("log_loss", "brier") and p.ndim == 1 and (
-                    np.any(p < 0) or np.any(p > 1)):
-                msg = (f"The prediction column {col!r} must hold probabilities in [0, 1] "
-                       f"for metric {m.name!r}. Got values from {float(np.min(p)):g} to "
-                       f"{float(np.max(p)):g} after the cutoff. Pass the predicted "
-                       "probability of the positive class.")
-                raise InvalidParameterError(msg)
-        sel = plan.anchor_idx == a
-        ws = score_windows(m, y_sorted[elo:ehi], p, plan.lo[sel] - elo, plan.hi[sel] - elo,
-                           min_window_size=int(min_window_size),
-                           n_classes=_n_classes(tgt),
-                           random_state=score_seeds[a])
-        results.append({"status": "ok", "scores": ws})
-    scores = _scores_frame(plan, results, tgt_sorted)
-    # a model trained elsewhere: its training start is unknown
-    scores["train_start"] = pd.NaT if kind == "datetime" else np.nan
-    if kind == "datetime" and ax.tz is not None:
-        scores["train_start"] = scores["train_start"].dt.tz_localize(ax.tz)
-    _warn_windows(scores, int(min_window_size), stacklevel=2)
-    anchors_df = pd.DataFrame({
-        "anchor": np.arange(1, plan.n_anchors + 1),
-        "cutoff": [ax.to_stamp(c) for c in plan.cutoff],
-        "prediction_column": [c for _, c in pairs],
-        "status": "ok",
-        "message": "",
-    })
-    params = _params(None, eval_window, gap, horizon, [str(c) for c in cuts], None, False,
-                     min_window_size, m)
-    params.update(y_true=str(y_true), y_pred=[str(p) for p in preds], time=str(time),
-                  pos_label=_jsonable(tgt.pos_label))
-    return OOTEvaluation(scores=scores, metric=m, time_kind=kind, anchors=anchors_df,
-                         params=params, data_info=_data_info(ax, data))

@@ -1,0 +1,350 @@
+"""The result of the out-of-time evaluation: :class:`OOTEvaluation`.
+
+It is the input of the degradation fit (:mod:`oot.degradation`). Like every result it
+is a frozen dataclass with a tidy ``to_frame()``, ``to_dict()`` / ``to_json()`` and an
+exact ``from_json()`` round trip, a ``summary()`` DataFrame and ``_repr_html_``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from oot._serialize import (
+    check_schema,
+    frame_from_dict,
+    frame_to_dict,
+    load_document,
+    value_from_json,
+    value_to_json,
+)
+from oot._time import TimeKind, age_to_float, format_age
+from oot._validation import InvalidParameterError, check_columns, param_message
+from oot.metrics import Metric, get_metric
+
+__all__ = ["OOTEvaluation", "SCORE_COLUMNS"]
+
+#: Columns of :attr:`OOTEvaluation.scores`, in order (``n_pos``/``n_neg`` only for
+#: binary classification metrics).
+SCORE_COLUMNS = [
+    "anchor", "cutoff", "train_start", "window", "window_start", "window_end", "age",
+    "n", "score", "se", "status", "partial",
+]
+
+_SCHEMA = "oot.OOTEvaluation/1"
+
+
+@dataclass(frozen=True, eq=False)
+class OOTEvaluation:
+    """Scores of frozen models on successive later windows: one row per anchor x window.
+
+    Built by :func:`oot.evaluate_out_of_time` or :func:`oot.evaluate_predictions`, or
+    directly from a DataFrame of scores (:meth:`from_frame`) when the scores come from
+    your own monitoring.
+
+    Attributes
+    ----------
+    scores : pandas.DataFrame
+        One row per (anchor, window): ``anchor`` (int, 1-based), ``cutoff`` (end of the
+        training data), ``train_start``, ``window`` (1-based index within the anchor),
+        ``window_start``, ``window_end``, ``age`` (window midpoint minus cutoff: a
+        Timedelta, or a number for numeric time), ``n`` (rows), ``score``, ``se``
+        (standard error of the score from the window's own rows), ``status`` ("ok",
+        "empty", "too_small", "one_class", "undefined") and ``partial`` (the last window,
+        cut short by the end of the data or the horizon). Binary classification adds
+        ``n_pos`` and ``n_neg``.
+    metric : Metric
+        The metric scored (direction, name).
+    time_kind : {"datetime", "numeric"}
+        Whether ages are Timedeltas or numbers.
+    anchors : pandas.DataFrame
+        One row per anchor: ``anchor``, ``cutoff``, ``train_start``, ``n_train``,
+        ``status`` ("ok" or "failed") and ``message``.
+    params : dict
+        The window plan and settings used (for the report and for reproducibility).
+    data_info : dict
+        ``n_rows``, ``time_min``, ``time_max`` of the data.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from oot import OOTEvaluation
+    >>> frame = pd.DataFrame({"anchor": [1, 1, 1], "age": [15.0, 45.0, 75.0],
+    ...                       "score": [0.80, 0.78, 0.75], "se": [0.01, 0.01, 0.01]})
+    >>> ev = OOTEvaluation.from_frame(frame, metric="roc_auc")
+    >>> ev.n_usable
+    3
+    >>> ev.scores["window"].tolist()
+    [1, 2, 3]
+    """
+
+    scores: pd.DataFrame
+    metric: Metric
+    time_kind: TimeKind = "datetime"
+    anchors: pd.DataFrame = field(default_factory=pd.DataFrame)
+    params: dict[str, Any] = field(default_factory=dict)
+    data_info: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ access
+    @property
+    def usable(self) -> pd.DataFrame:
+        """Rows with a finite score (status "ok"): the rows every fit uses."""
+        s = self.scores
+        keep = (s["status"] == "ok").to_numpy() & np.isfinite(s["score"].to_numpy(float))
+        out: pd.DataFrame = s.loc[keep]
+        return out
+
+    @property
+    def n_usable(self) -> int:
+        """Number of windows with a usable score."""
+        return len(self.usable)
+
+    @property
+    def n_anchors(self) -> int:
+        """Number of anchors."""
+        return int(self.scores["anchor"].nunique())
+
+    @property
+    def greater_is_better(self) -> bool:
+        """The metric's direction."""
+        return bool(self.metric.greater_is_better)
+
+    def ages(self, usable_only: bool = True) -> np.ndarray:
+        """Ages as floats (days for datetime time), for fitting."""
+        s = self.usable if usable_only else self.scores
+        return np.asarray(age_to_float(s["age"], self.time_kind), dtype=float)
+
+    # ------------------------------------------------------------- conversion
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of the tidy per-window table (one row per anchor x window)."""
+        return self.scores.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """Per-anchor summary: windows, usable windows, first and last score, age span.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from oot import OOTEvaluation
+        >>> ev = OOTEvaluation.from_frame(
+        ...     pd.DataFrame({"anchor": [1, 1, 2, 2], "age": [1.0, 2.0, 1.0, 2.0],
+        ...                   "score": [0.9, 0.8, 0.85, 0.8], "se": [0.01] * 4}),
+        ...     metric="roc_auc", time_kind="numeric")
+        >>> ev.summary()["n_windows"].tolist()
+        [2, 2]
+        """
+        rows = []
+        for anchor, g in self.scores.groupby("anchor", sort=True):
+            ok = g[(g["status"] == "ok") & np.isfinite(g["score"].to_numpy(float))]
+            rows.append({
+                "anchor": anchor,
+                "cutoff": g["cutoff"].iloc[0],
+                "n_windows": len(g),
+                "n_usable": len(ok),
+                "n_rows": int(g["n"].sum()),
+                "first_score": float(ok["score"].iloc[0]) if len(ok) else np.nan,
+                "last_score": float(ok["score"].iloc[-1]) if len(ok) else np.nan,
+                "min_age": g["age"].min(),
+                "max_age": g["age"].max(),
+            })
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; :meth:`from_dict` inverts it exactly."""
+        return {
+            "schema": _SCHEMA,
+            "metric": self.metric.to_dict(),
+            "time_kind": self.time_kind,
+            "scores": frame_to_dict(self.scores),
+            "anchors": frame_to_dict(self.anchors),
+            "params": value_to_json(self.params),
+            "data_info": value_to_json(self.data_info),
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        """Standard JSON (no NaN tokens); :meth:`from_json` round-trips it exactly."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> OOTEvaluation:
+        """Rebuild an evaluation from :meth:`to_dict` output."""
+        check_schema(d, _SCHEMA, "OOTEvaluation")
+        try:
+            return cls(
+                scores=frame_from_dict(d["scores"]),
+                metric=Metric.from_dict(d["metric"]),
+                time_kind=d["time_kind"],
+                anchors=frame_from_dict(d["anchors"]),
+                params=value_from_json(d["params"]),
+                data_info=value_from_json(d["data_info"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            msg = ("The 'text' parameter of OOTEvaluation.from_json is not a valid document "
+                f"written by OOTEvaluation.to_json: {type(exc).__name__}: {exc}.")
+            raise InvalidParameterError(
+                msg
+            ) from exc
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> OOTEvaluation:
+        """Rebuild an evaluation from :meth:`to_json` output (exact round trip).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from oot import OOTEvaluation
+        >>> ev = OOTEvaluation.from_frame(
+        ...     pd.DataFrame({"anchor": [1, 1, 1], "age": [1.0, 2.0, 3.0],
+        ...                   "score": [3.0, 3.5, 4.1], "se": [0.1, 0.1, 0.1]}),
+        ...     metric="rmse", time_kind="numeric")
+        >>> back = OOTEvaluation.from_json(ev.to_json())
+        >>> back.scores.equals(ev.scores)
+        True
+        """
+        return cls.from_dict(load_document(text, "OOTEvaluation"))
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        metric: str | Metric,
+        time_kind: TimeKind | None = None,
+    ) -> OOTEvaluation:
+        """Build an evaluation from your own per-window scores.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Needs ``age`` and ``score`` columns; ``anchor`` (default 1), ``se``
+            (default NaN: the fits then weight windows by their scatter alone), ``n``,
+            ``window``, ``cutoff``, ``window_start``, ``window_end`` and ``status`` are
+            optional. ``age`` is a Timedelta column for datetime time, or numbers.
+        metric : str or Metric
+            The metric the scores are of (it gives the direction).
+        time_kind : {"datetime", "numeric"}, default=None
+            Inferred from the ``age`` column's dtype when None.
+
+        Returns
+        -------
+        OOTEvaluation
+        """
+        fname = "OOTEvaluation.from_frame"
+        if not isinstance(frame, pd.DataFrame):
+            msg = (f"The 'frame' parameter of {fname} must be a pandas DataFrame. "
+                f"Got {type(frame).__name__} instead.")
+            raise InvalidParameterError(
+                msg
+            )
+        check_columns(["age", "score"], list(frame.columns), "frame", fname)
+        m = get_metric(metric, func=fname)
+        if time_kind is not None and time_kind not in ("datetime", "numeric"):
+            msg = param_message("time_kind", fname, "one of {'datetime', 'numeric'} or None",
+                                time_kind)
+            raise InvalidParameterError(msg)
+        df = frame.copy()
+        age = df["age"]
+        if time_kind is None:
+            time_kind = "datetime" if pd.api.types.is_timedelta64_dtype(age) else "numeric"
+        try:
+            if time_kind == "datetime":
+                df["age"] = pd.to_timedelta(age)
+            else:
+                df["age"] = pd.to_numeric(age).astype(float)
+        except (TypeError, ValueError) as exc:
+            msg = (f"The 'age' column of the frame given to {fname} must hold "
+                   + ("Timedeltas" if time_kind == "datetime" else "numbers")
+                   + f" (time_kind={time_kind!r}). Got dtype {age.dtype}, first value "
+                   f"{age.iloc[0]!r}. Convert it with pandas.to_timedelta or "
+                   "pandas.to_numeric.")
+            raise InvalidParameterError(msg) from exc
+        for col, allow_nan in (("score", True), ("se", True), ("n", False)):
+            if col in df:
+                try:
+                    vals = pd.to_numeric(df[col]).to_numpy(dtype=float)
+                except (TypeError, ValueError) as exc:
+                    msg = (f"The {col!r} column of the frame given to {fname} must hold "
+                           f"numbers. Got dtype {df[col].dtype}, first value "
+                           f"{df[col].iloc[0]!r}. Convert it with pandas.to_numeric.")
+                    raise InvalidParameterError(msg) from exc
+                bad = vals < 0 if col in ("se", "n") else np.zeros(len(vals), bool)
+                if not allow_nan:
+                    bad |= ~np.isfinite(vals)
+                if np.any(bad):
+                    msg = (f"The {col!r} column of the frame given to {fname} must be "
+                           f"non-negative{'' if allow_nan else ' and finite'}. Got "
+                           f"{vals[bad][:5].tolist()} (row positions "
+                           f"{np.flatnonzero(bad)[:5].tolist()}).")
+                    raise InvalidParameterError(msg)
+        if "anchor" not in df:
+            df["anchor"] = 1
+        anc = pd.to_numeric(df["anchor"], errors="coerce").to_numpy(dtype=float)
+        if not np.all(np.isfinite(anc)) or not np.all(anc == np.round(anc)):
+            bad_rows = np.flatnonzero(~np.isfinite(anc) | (anc != np.round(anc)))[:5]
+            msg = (f"The 'anchor' column of the frame given to {fname} must hold whole "
+                   f"numbers (an id per training cutoff). Got "
+                   f"{df['anchor'].iloc[bad_rows].tolist()} at row positions "
+                   f"{bad_rows.tolist()}.")
+            raise InvalidParameterError(msg)
+        df["anchor"] = anc.astype("int64")
+        df = df.sort_values(["anchor", "age"], kind="stable").reset_index(drop=True)
+        if "window" not in df:
+            df["window"] = df.groupby("anchor").cumcount().astype("int64") + 1
+        if "se" not in df:
+            df["se"] = np.nan
+        if "n" not in df:
+            df["n"] = 0
+        if "status" not in df:
+            fin = np.isfinite(df["score"].to_numpy(float))
+            df["status"] = np.where(fin, "ok", "undefined")
+        if "partial" not in df:
+            df["partial"] = False
+        nat: Any = pd.NaT if time_kind == "datetime" else np.nan
+        for col in ("cutoff", "train_start", "window_start", "window_end"):
+            if col not in df:
+                df[col] = nat
+        df["score"] = df["score"].astype(float)
+        df["se"] = df["se"].astype(float)
+        df["n"] = df["n"].astype("int64")
+        df["window"] = df["window"].astype("int64")
+        df["status"] = df["status"].astype(object)
+        df["partial"] = df["partial"].astype(bool)
+        extra = [c for c in df.columns if c not in SCORE_COLUMNS]
+        df = df[SCORE_COLUMNS + extra]
+        anchors = pd.DataFrame({
+            "anchor": sorted(df["anchor"].unique()),
+        })
+        anchors["status"] = "ok"
+        anchors["message"] = ""
+        return cls(scores=df, metric=m, time_kind=time_kind, anchors=anchors,
+                   params={"source": "frame"}, data_info={})
+
+    # ----------------------------------------------------------------- display
+    def __repr__(self) -> str:
+        return (
+            f"OOTEvaluation(metric={self.metric.name!r}, anchors={self.n_anchors}, "
+            f"windows={len(self.scores)}, usable={self.n_usable})"
+        )
+
+    def __str__(self) -> str:
+        u = self.usable
+        if len(u) == 0:
+            return repr(self) + ": no usable window."
+        a0, a1 = u["age"].min(), u["age"].max()
+        return (
+            f"Out-of-time evaluation of {self.metric.display_name or self.metric.name} over "
+            f"{self.n_anchors} anchor(s) "
+            f"and {len(self.scores)} windows ({self.n_usable} usable), model ages "
+            f"{format_age(a0, self.time_kind)} to {format_age(a1, self.time_kind)}."
+        )
+
+    def _repr_html_(self) -> str:
+        head = html.escape(str(self))
+        table = self.summary().to_html(index=False, float_format=lambda v: f"{v:.4g}",
+                                       border=0)
+        return f"<div class='oot-evaluation'><p><b>{head}</b></p>{table}</div>"

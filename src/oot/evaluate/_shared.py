@@ -1,0 +1,153 @@
+"""What both entry points share: the common checks, the per-anchor seeds, the frame of
+window scores with its warning, and the settings recorded in the result.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from oot._validation import (
+    InvalidParameterError,
+    WindowWarning,
+    check_random_state_param,
+    check_scalar,
+    param_message,
+    warn,
+)
+from oot.evaluate._result import SCORE_COLUMNS
+from oot.evaluate._target import _Target
+from oot.metrics import Metric
+from oot.windows import TimeAxis, WindowPlan
+
+_STATUS_TEXT = {
+    "empty": "empty (no rows)",
+    "too_small": "too small (fewer than min_window_size={mws} rows)",
+    "one_class": "one class only (the metric needs both)",
+    "undefined": "metric undefined",
+    "anchor_failed": "their anchor's model failed (on_error='skip')",
+}
+
+
+
+def _check_common(func: str, data: Any, min_window_size: Any, random_state: Any) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise InvalidParameterError(param_message(
+            "data", func, "a pandas DataFrame", type(data).__name__,
+            "Build one with pandas.DataFrame(...) with a time and a target column."))
+    check_scalar(min_window_size, "min_window_size", func, kind="int", low=1)
+    check_random_state_param(random_state, func)
+
+
+
+def _seeds(random_state: Any, n: int) -> tuple[list[int | None], list[int]]:
+    """Per-anchor seeds for the estimator and for bootstrap SEs, independent of n_jobs."""
+    if random_state is None:
+        ss = np.random.SeedSequence(0)
+        est_seeds: list[int | None] = [None] * n
+    else:
+        if isinstance(random_state, np.random.RandomState):
+            base = int(random_state.randint(0, 2**31 - 1))
+        elif isinstance(random_state, np.random.Generator):
+            base = int(random_state.integers(0, 2**31 - 1))
+        else:
+            base = int(random_state)
+        ss = np.random.SeedSequence(base)
+        est_seeds = []
+    children = ss.spawn(2 * n)
+    if random_state is not None:
+        est_seeds = [int(c.generate_state(1)[0] % (2**31 - 1)) for c in children[:n]]
+    score_seeds = [int(c.generate_state(1)[0]) for c in children[n:]]
+    return est_seeds, score_seeds
+
+
+
+def _scores_frame(plan: WindowPlan, per_anchor: list[dict[str, Any]], target: _Target,
+                  ) -> pd.DataFrame:
+    n_w = plan.n_windows
+    score = np.full(n_w, np.nan)
+    se = np.full(n_w, np.nan)
+    n = (plan.hi - plan.lo).astype(np.int64)
+    status = np.empty(n_w, dtype=object)
+    n_pos = np.zeros(n_w, dtype=np.int64)
+    for a, res in enumerate(per_anchor):
+        sel = np.flatnonzero(plan.anchor_idx == a)
+        if res["status"] != "ok":
+            status[sel] = "anchor_failed"
+            if target.task == "binary":
+                n_pos[sel] = [int(target.y[plan.lo[i]:plan.hi[i]].sum()) for i in sel]
+            continue
+        ws = res["scores"]
+        score[sel] = ws.score
+        se[sel] = ws.se
+        status[sel] = ws.status
+        if ws.n_pos is not None:
+            n_pos[sel] = ws.n_pos
+
+    df = plan.to_frame().drop(columns="n_train")
+    df["score"] = score
+    df["se"] = se
+    df["status"] = pd.Series(status, dtype=object)
+    if target.task == "binary":
+        df["n_pos"] = n_pos
+        df["n_neg"] = n - n_pos
+    return df[SCORE_COLUMNS + (["n_pos", "n_neg"] if target.task == "binary" else [])]
+
+
+
+def _warn_windows(scores: pd.DataFrame, min_window_size: int, stacklevel: int) -> None:
+    bad = scores[scores["status"] != "ok"]
+    if len(bad) == 0:
+        return
+    counts = bad["status"].value_counts()
+    parts = [f"{int(c)} {_STATUS_TEXT.get(str(s), str(s)).format(mws=min_window_size)}"
+             for s, c in counts.items()]
+    warn(
+        f"{len(bad)} of {len(scores)} evaluation windows could not be scored and are left "
+        f"out of every fit: {'; '.join(parts)}. See the 'status' column of "
+        "OOTEvaluation.scores.",
+        WindowWarning, stacklevel=stacklevel + 1,
+    )
+
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+
+def _params(train_window: Any, eval_window: Any, gap: Any, horizon: Any, anchors: Any,
+            anchor_step: Any, expanding: Any, min_window_size: Any, m: Metric,
+            ) -> dict[str, Any]:
+    def txt(v: Any) -> Any:
+        if v is None or isinstance(v, (int, float, str, bool)):
+            return v
+        return str(v)
+
+    return {
+        "metric": m.name,
+        "train_window": txt(train_window),
+        "eval_window": txt(eval_window),
+        "gap": txt(gap),
+        "horizon": txt(horizon),
+        "anchors": anchors if isinstance(anchors, numbers.Integral) else [
+            str(a) for a in anchors],
+        "anchor_step": txt(anchor_step),
+        "expanding": bool(expanding),
+        "min_window_size": int(min_window_size),
+    }
+
+
+
+def _data_info(ax: TimeAxis, data: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "n_rows": len(data),
+        "time_min": ax.to_stamp(ax.t_min),
+        "time_max": ax.to_stamp(ax.t_max),
+        "time_column": ax.name,
+    }

@@ -1,0 +1,14 @@
+"""Displays: the degradation plot and the aging heatmap, in scikit-learn's Display style.
+
+A Display's ``__init__`` stores the data, its ``from_*`` classmethods compute what is
+needed and call :meth:`plot`, and ``plot(ax=None, **kwargs)`` draws on ``ax`` (or on a
+new figure when none is given), stores ``ax_`` and ``figure_`` and returns the display.
+Matplotlib's pyplot is imported only inside ``plot`` and only when no Axes is given, so
+``import oot`` stays light; nothing here calls ``plt.show()`` or changes rcParams.
+"""
+
+from oot.plotting._common import age_unit
+from oot.plotting._degradation import DegradationDisplay
+from oot.plotting._heatmap import AgingHeatmapDisplay
+
+__all__ = ["DegradationDisplay", "AgingHeatmapDisplay", "age_unit"]

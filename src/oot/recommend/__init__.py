@@ -1,0 +1,17 @@
+"""The recommendation: how often to retrain, with its confidence interval.
+
+:func:`recommend_retrain_interval` runs the whole analysis and returns a
+:class:`RetrainRecommendation`; :func:`cost_optimal_interval` is the age-replacement
+cost optimum it uses when costs are given.
+
+Modules: ``_recommend`` (:func:`recommend_retrain_interval`), ``_cost``
+(:func:`cost_optimal_interval`, :class:`CostOptimum`) and ``_result``
+(:class:`RetrainRecommendation`).
+"""
+
+from oot.recommend._cost import CostOptimum, cost_optimal_interval
+from oot.recommend._recommend import recommend_retrain_interval
+from oot.recommend._result import RetrainRecommendation
+
+__all__ = ["recommend_retrain_interval", "RetrainRecommendation", "cost_optimal_interval",
+           "CostOptimum"]

@@ -1,0 +1,297 @@
+"""The result of the analysis: :class:`RetrainRecommendation`.
+
+Made by :func:`oot.recommend_retrain_interval`. Its presentation (the plot and the
+report folder) is imported on first use, as scikit-learn's results import their
+Displays, so the result itself stays light.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from oot._serialize import check_schema, load_document, value_from_json, value_to_json
+from oot._time import TimeKind, format_age
+from oot._validation import InvalidParameterError
+from oot.degradation import DegradationCurve
+from oot.evaluate import OOTEvaluation
+from oot.metrics import Metric
+
+__all__ = ["RetrainRecommendation"]
+
+_REC_SCHEMA = "oot.RetrainRecommendation/1"
+
+
+def _fmt_num(v: float) -> str:
+    return f"{v:.4g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.3e}"
+
+
+@dataclass(frozen=True, eq=False)
+class RetrainRecommendation:
+    """How often to retrain, with its confidence interval: the result of
+    :func:`oot.recommend_retrain_interval`.
+
+    Attributes
+    ----------
+    status : {"crossed", "not_reached", "no_degradation"}
+        "crossed": the fitted curve reaches the threshold within the evaluated ages;
+        "not_reached": the metric degrades but stays within tolerance up to the oldest
+        evaluated age (``interval`` is then that age, a lower bound); "no_degradation":
+        no significant trend and no crossing.
+    interval : Timedelta, float or None
+        The smallest model age at which the fitted curve reaches the threshold (a number
+        for numeric time); None for "no_degradation".
+    interval_ci : tuple
+        ``(low, high)`` bootstrap confidence interval of the crossing age at
+        ``confidence_level``; an end is None when the bootstrap puts it beyond the
+        evaluated ages.
+    safe_interval : Timedelta, float or None
+        The CI's lower end: the conservative cadence.
+    baseline, threshold : float
+        The reference level and the level the metric may reach.
+    tolerance : float
+    tolerance_type : {"relative", "absolute"}
+    metric : Metric
+    curve : DegradationCurve
+    evaluation : OOTEvaluation
+    cost_optimal_interval : Timedelta, float or None
+        The age-replacement optimum when ``retrain_cost`` and ``shortfall_cost`` were given.
+    cost_rate : float or None
+        Long-run cost per unit time at the optimum.
+    band_age, band_low, band_high : tuple of float
+        Pointwise ``confidence_level`` band of the fitted mean curve from the same
+        calendar-cluster bootstrap as ``interval_ci`` (so it includes the noise windows
+        of one calendar period share), at the ages ``band_age`` in fit units (days for
+        datetime time). Empty when not computed.
+    """
+
+    status: str
+    interval: Any
+    interval_ci: tuple[Any, Any]
+    safe_interval: Any
+    baseline: float
+    threshold: float
+    tolerance: float
+    tolerance_type: str
+    metric: Metric
+    curve: Any
+    evaluation: OOTEvaluation
+    confidence_level: float = 0.9
+    n_bootstrap: int = 0
+    crossed_fraction: float = float("nan")
+    max_age: Any = None
+    extrapolated_interval: Any = None
+    cost_optimal_interval: Any = None
+    cost_rate: float | None = None
+    cost_message: str = ""
+    retrain_cost: float | None = None
+    shortfall_cost: float | None = None
+    round_to: str | None = None
+    time_kind: TimeKind = "datetime"
+    band_age: tuple[float, ...] = ()
+    band_low: tuple[float, ...] = ()
+    band_high: tuple[float, ...] = ()
+
+    # ------------------------------------------------------------------ text
+    def _age(self, age: Any) -> str:
+        return format_age(age, self.time_kind)
+
+    def _ci_text(self) -> str:
+        lo, hi = self.interval_ci
+        pct = f"{100 * self.confidence_level:.0f}%"
+        if lo is None and hi is None:
+            return f"{pct} CI beyond the evaluated ages"
+        if hi is None:
+            return f"{pct} CI {self._age(lo)} to beyond {self._age(self.max_age)}"
+        if lo is None:
+            return f"{pct} CI up to {self._age(hi)}"
+        return f"{pct} CI {self._age(lo)} to {self._age(hi)}"
+
+    def _drop_text(self) -> str:
+        name = self.metric.display_name or self.metric.name
+        verb = "falls" if self.metric.greater_is_better else "rises"
+        where = "below" if self.metric.greater_is_better else "above"
+        if self.tolerance_type == "relative":
+            amount = f"{100 * self.tolerance:.4g}%"
+        else:
+            amount = _fmt_num(self.tolerance)
+        return f"{name} {verb} {amount} {where} its baseline {_fmt_num(self.baseline)}"
+
+    def __str__(self) -> str:
+        name = self.metric.display_name or self.metric.name
+        if self.status == "crossed":
+            text = (f"Retrain every {self._age(self.interval)} ({self._ci_text()}): "
+                    f"{self._drop_text()} at age {self._age(self.interval)}.")
+        elif self.status == "not_reached":
+            where = "below" if self.metric.greater_is_better else "above"
+            text = (f"Retrain at least every {self._age(self.interval)}: {name} is degrading "
+                    f"but stays within {self._tol_text()} {where} its baseline "
+                    f"{_fmt_num(self.baseline)} up to the oldest evaluated age "
+                    f"({self._age(self.max_age)}).")
+            if self.extrapolated_interval is not None:
+                text += (f" Extrapolating the fitted curve, it would cross at about "
+                         f"{self._age(self.extrapolated_interval)}.")
+        else:
+            text = (f"No degradation detected: {name} shows no significant trend with model "
+                    f"age (p = {self.curve.trend_pvalue:.2g}) up to age "
+                    f"{self._age(self.max_age)}; drift alone does not call for retraining.")
+        if self.cost_optimal_interval is not None:
+            text += f" Cost-optimal cadence: every {self._age(self.cost_optimal_interval)}."
+        return text
+
+    def _tol_text(self) -> str:
+        if self.tolerance_type == "relative":
+            return f"{100 * self.tolerance:.4g}%"
+        return _fmt_num(self.tolerance)
+
+    def __repr__(self) -> str:
+        return (f"RetrainRecommendation(status={self.status!r}, interval={self.interval!r}, "
+                f"interval_ci={self.interval_ci!r}, metric={self.metric.name!r})")
+
+    def summary(self) -> pd.DataFrame:
+        """The recommendation's figures as a one-column DataFrame (``value``)."""
+        rows: dict[str, Any] = {
+            "status": self.status,
+            "interval": self.interval,
+            f"ci_low ({100 * self.confidence_level:.0f}%)": self.interval_ci[0],
+            f"ci_high ({100 * self.confidence_level:.0f}%)": self.interval_ci[1],
+            "safe_interval": self.safe_interval,
+            "metric": self.metric.name,
+            "baseline": self.baseline,
+            "threshold": self.threshold,
+            "tolerance": self.tolerance,
+            "tolerance_type": self.tolerance_type,
+            "curve": self.curve.family,
+            "trend_pvalue": self.curve.trend_pvalue,
+            "oldest_age": self.max_age,
+            "anchors": self.evaluation.n_anchors,
+            "usable_windows": self.evaluation.n_usable,
+            "n_bootstrap": self.n_bootstrap,
+        }
+        if self.extrapolated_interval is not None:
+            rows["extrapolated_interval"] = self.extrapolated_interval
+        if self.retrain_cost is not None:
+            rows["cost_optimal_interval"] = self.cost_optimal_interval
+            rows["cost_rate"] = self.cost_rate
+        return pd.DataFrame({"value": pd.Series(rows, dtype=object)})
+
+    def _repr_html_(self) -> str:
+        head = html.escape(str(self))
+        table = self.summary().to_html(border=0)
+        return (f"<div class='oot-recommendation'><p><b>{head}</b></p>{table}</div>")
+
+    # ------------------------------------------------------------- plotting/report
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Plot the degradation: scores, fitted curve and band, threshold, crossing.
+
+        Delegates to :meth:`oot.plotting.DegradationDisplay.from_recommendation` and
+        returns the display (``.ax_``, ``.figure_``).
+        """
+        from oot.plotting import DegradationDisplay
+
+        return DegradationDisplay.from_recommendation(self, ax=ax, **kwargs)
+
+    def save_report(self, directory: str | os.PathLike[str], *, overwrite: bool = True,
+                    ) -> Path:
+        """Write the report folder: ``index.html``, ``recommendation.json``, PNG figures.
+
+        Delegates to :func:`oot.report.save_report`; the write is atomic (an interrupted
+        run leaves any earlier report intact, never a mix of old and new files).
+
+        Returns
+        -------
+        pathlib.Path
+            The report folder.
+        """
+        from oot.report import save_report
+
+        return save_report(self, directory, overwrite=overwrite)
+
+    # ------------------------------------------------------------- serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; :meth:`from_dict` inverts it exactly."""
+        return {
+            "schema": _REC_SCHEMA,
+            "status": self.status,
+            "interval": value_to_json(self.interval),
+            "interval_ci": value_to_json(tuple(self.interval_ci)),
+            "safe_interval": value_to_json(self.safe_interval),
+            "baseline": value_to_json(self.baseline),
+            "threshold": value_to_json(self.threshold),
+            "tolerance": self.tolerance,
+            "tolerance_type": self.tolerance_type,
+            "metric": self.metric.to_dict(),
+            "curve": self.curve.to_dict(),
+            "evaluation": self.evaluation.to_dict(),
+            "confidence_level": self.confidence_level,
+            "n_bootstrap": self.n_bootstrap,
+            "crossed_fraction": value_to_json(self.crossed_fraction),
+            "max_age": value_to_json(self.max_age),
+            "extrapolated_interval": value_to_json(self.extrapolated_interval),
+            "cost_optimal_interval": value_to_json(self.cost_optimal_interval),
+            "cost_rate": value_to_json(self.cost_rate),
+            "cost_message": self.cost_message,
+            "retrain_cost": self.retrain_cost,
+            "shortfall_cost": self.shortfall_cost,
+            "round_to": self.round_to,
+            "time_kind": self.time_kind,
+            "band_age": value_to_json(list(self.band_age)),
+            "band_low": value_to_json(list(self.band_low)),
+            "band_high": value_to_json(list(self.band_high)),
+            "sentence": str(self),
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        """Standard JSON (no NaN tokens); :meth:`from_json` round-trips it exactly."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RetrainRecommendation:
+        """Rebuild a recommendation from :meth:`to_dict` output."""
+        check_schema(d, _REC_SCHEMA, "RetrainRecommendation")
+        try:
+            return cls(
+                status=d["status"],
+                interval=value_from_json(d["interval"]),
+                interval_ci=tuple(value_from_json(d["interval_ci"])),
+                safe_interval=value_from_json(d["safe_interval"]),
+                baseline=value_from_json(d["baseline"]),
+                threshold=value_from_json(d["threshold"]),
+                tolerance=d["tolerance"],
+                tolerance_type=d["tolerance_type"],
+                metric=Metric.from_dict(d["metric"]),
+                curve=DegradationCurve.from_dict(d["curve"]),
+                evaluation=OOTEvaluation.from_dict(d["evaluation"]),
+                confidence_level=d["confidence_level"],
+                n_bootstrap=d["n_bootstrap"],
+                crossed_fraction=value_from_json(d["crossed_fraction"]),
+                max_age=value_from_json(d["max_age"]),
+                extrapolated_interval=value_from_json(d["extrapolated_interval"]),
+                cost_optimal_interval=value_from_json(d["cost_optimal_interval"]),
+                cost_rate=value_from_json(d["cost_rate"]),
+                cost_message=d["cost_message"],
+                retrain_cost=d["retrain_cost"],
+                shortfall_cost=d["shortfall_cost"],
+                round_to=d["round_to"],
+                time_kind=d["time_kind"],
+                # documents from before the band was stored have none
+                band_age=tuple(value_from_json(d.get("band_age", []))),
+                band_low=tuple(value_from_json(d.get("band_low", []))),
+                band_high=tuple(value_from_json(d.get("band_high", []))),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            msg = ("The 'text' parameter of RetrainRecommendation.from_json is not a valid "
+                f"document written by RetrainRecommendation.to_json: "
+                f"{type(exc).__name__}: {exc}.")
+            raise InvalidParameterError(msg) from exc
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> RetrainRecommendation:
+        """Rebuild a recommendation from :meth:`to_json` output (exact round trip)."""
+        return cls.from_dict(load_document(text, "RetrainRecommendation"))
