@@ -12,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
 from oot import InvalidParameterError, MissingColumnError, OutOfTimeSplit
+from oot._validation import calling
 from oot.windows import TimeAxis, make_plan, parse_length
 
 from .strategies import numeric_frames, time_frames, window_settings
@@ -128,14 +129,38 @@ def test_split_works_with_scikit_learn_cross_validation() -> None:
 
 
 def test_parse_length_kinds() -> None:
-    assert parse_length("30D", "w", "f", "datetime").fixed == 30 * 86400e9
-    assert parse_length("2W", "w", "f", "datetime").fixed == 14 * 86400e9
-    assert parse_length("MS", "w", "f", "datetime").is_calendar
-    assert parse_length(pd.Timedelta("3h"), "w", "f", "datetime").fixed == 3 * 3600e9
-    assert parse_length(7, "w", "f", "numeric").fixed == 7.0
-    assert parse_length("W", "w", "f", "datetime").fixed == 7 * 86400e9
-    assert parse_length("90min", "w", "f", "datetime").fixed == 90 * 60e9
-    assert parse_length("12ms", "w", "f", "datetime").fixed == 12e6
+    assert parse_length("30D", "w", "datetime").fixed == 30 * 86400e9
+    assert parse_length("2W", "w", "datetime").fixed == 14 * 86400e9
+    assert parse_length("MS", "w", "datetime").is_calendar
+    assert parse_length(pd.Timedelta("3h"), "w", "datetime").fixed == 3 * 3600e9
+    assert parse_length(7, "w", "numeric").fixed == 7.0
+    assert parse_length("W", "w", "datetime").fixed == 7 * 86400e9
+    assert parse_length("90min", "w", "datetime").fixed == 90 * 60e9
+    assert parse_length("12ms", "w", "datetime").fixed == 12e6
+
+
+def test_messages_name_the_running_public_function() -> None:
+    # helpers read the caller's name; an explicit func (the older calls) still wins
+    with calling("evaluate_out_of_time"), pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'eval_window' parameter of evaluate_out_of_time must be a Timedelta")):
+        parse_length("banana", "eval_window", "datetime")
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'gap' parameter of my_func must be a number >= 0 for numeric time")):
+        parse_length(-1, "gap", "my_func", "numeric", allow_zero=True)
+    X = pd.DataFrame({"t": [1.0, np.inf, 3.0]})
+    with calling("fit_something"), pytest.raises(InvalidParameterError, match=re.escape(
+            "value(s) (row positions [1]). Drop or fill them before calling fit_something.")):
+        TimeAxis.from_column(X, "t")
+    ax = TimeAxis.from_column(daily(), "ts")
+    with calling("recommend_retrain_interval"), pytest.raises(
+            InvalidParameterError, match=re.escape(
+                "The 'anchors' parameter of recommend_retrain_interval must be an int")):
+        make_plan(ax, train_window="30D", eval_window="10D", anchors=0)
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The window plan of g leaves no evaluation window")):
+        make_plan(ax, func="g", train_window="119D", eval_window="10D")
+    with pytest.raises(TypeError, match="positional"):
+        parse_length("30D", "w")  # type: ignore[call-overload]
 
 
 def test_zero_gap_needs_no_unit() -> None:
@@ -148,7 +173,7 @@ def test_zero_gap_needs_no_unit() -> None:
 @pytest.mark.parametrize("text", ["12MS", "2QS", "YS", "ME", "W-MON"])
 def test_calendar_offsets_are_never_read_as_durations(text: str) -> None:
     # pandas reads Timedelta("12MS") as 12 milliseconds: "MS" must mean month starts
-    length = parse_length(text, "w", "f", "datetime")
+    length = parse_length(text, "w", "datetime")
     assert length is not None
     assert length.is_calendar
 

@@ -15,6 +15,10 @@ Definitions (see the user guide, "Concepts"):
   the data; the last window is kept, flagged partial, when the data covers at least half
   of it;
 * the age of a window is its midpoint minus the cutoff.
+
+Error messages name the public function being run (``oot._validation.caller``); the
+helpers here take an optional ``func`` only so that callers which still pass one keep
+working.
 """
 
 from __future__ import annotations
@@ -24,16 +28,19 @@ import numbers
 import re
 import warnings
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from oot._time import TimeKind
+from oot._time import NS_PER_DAY, TimeKind
 from oot._validation import (
     InvalidParameterError,
+    caller,
+    calling,
     check_columns,
     check_scalar,
     param_message,
@@ -41,7 +48,6 @@ from oot._validation import (
 
 __all__ = ["OutOfTimeSplit", "TimeAxis", "WindowPlan", "make_plan", "parse_length"]
 
-_NS_PER_DAY = 86_400 * 10**9
 _LENGTH_RE = re.compile(r"([+-]?\d*\.?\d*)\s*([A-Za-z]+(?:-[A-Za-z]+)?)")
 # unit spellings read as fixed durations; anything else ("MS", "QS", "YS", "ME",
 # "W-MON") is a calendar offset. Case matters: "ms" is milliseconds, "MS" month starts.
@@ -49,6 +55,11 @@ _TIMEDELTA_UNITS = {
     "D", "d", "day", "days", "W", "w", "week", "weeks", "h", "hr", "hour", "hours",
     "min", "minute", "minutes", "s", "sec", "second", "seconds", "ms", "us", "ns",
 }
+
+
+def _named(func: str | None) -> AbstractContextManager[None]:
+    """Run as ``func`` when a caller still names itself (else keep the running one)."""
+    return nullcontext() if func is None else calling(func)
 
 
 # --------------------------------------------------------------------------- lengths
@@ -78,36 +89,65 @@ def _relative_offset(off: pd.DateOffset) -> pd.DateOffset:
     return off
 
 
+@overload
+def parse_length(value: Any, param: str, time_kind: TimeKind, /, *,
+                 func: str | None = None, allow_zero: bool = False,
+                 allow_none: bool = False) -> Length | None: ...
+
+
+@overload
+def parse_length(value: Any, param: str, func: str, time_kind: TimeKind, /, *,
+                 allow_zero: bool = False, allow_none: bool = False) -> Length | None: ...
+
+
 def parse_length(
     value: Any,
     param: str,
-    func: str,
-    time_kind: TimeKind,
-    *,
+    *where: Any,
+    func: str | None = None,
     allow_zero: bool = False,
     allow_none: bool = False,
 ) -> Length | None:
-    """Parse a window length for the given time kind, or raise the standard error."""
+    """Parse a window length for the given time kind, or raise the standard error.
+
+    Called as ``parse_length(value, param, time_kind)``; the older form
+    ``parse_length(value, param, func, time_kind)`` is still accepted. Messages name
+    ``func``, else the running public function.
+
+    Examples
+    --------
+    >>> from oot.windows import parse_length
+    >>> parse_length("30D", "eval_window", "datetime").fixed / 86_400e9
+    30.0
+    >>> parse_length("MS", "eval_window", "datetime").is_calendar
+    True
+    >>> parse_length(7, "eval_window", "numeric").fixed
+    7.0
+    """
+    if len(where) == 2:
+        func, time_kind = where
+    elif len(where) == 1:
+        (time_kind,) = where
+    else:
+        msg = (f"parse_length() takes the time kind as its third (or, after func, fourth) "
+               f"positional argument; got {len(where) + 2} positional arguments.")
+        raise TypeError(msg)
+    with _named(func):
+        return _parse_length(value, param, time_kind, allow_zero, allow_none)
+
+
+def _parse_length(value: Any, param: str, time_kind: TimeKind, allow_zero: bool,
+                  allow_none: bool) -> Length | None:
     if value is None:
         if allow_none:
             return None
         raise InvalidParameterError(param_message(
-            param, func, "a window length" + (" like '30D', '2W' or 'MS'"
+            param, None, "a window length" + (" like '30D', '2W' or 'MS'"
                                               if time_kind == "datetime" else " (a number)"),
             value))
     sign = ">= 0" if allow_zero else "> 0"
     if time_kind == "numeric":
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        if not ok or not np.isfinite(float(value)) or float(value) < 0 or (
-            float(value) == 0 and not allow_zero
-        ):
-            raise InvalidParameterError(param_message(
-                param, func, f"a number {sign} for numeric time (in the time column's units)",
-                value,
-                "Window lengths such as '30D' apply only to a datetime time column."
-                if isinstance(value, str) else None))
-        return Length(fixed=float(value), text=f"{float(value):g}")
-    # datetime time
+        return _numeric_length(value, param, sign, allow_zero)
     expected = (f"a Timedelta or pandas offset {sign} for datetime time, like '30D', "
                 "'2W', 'MS' (calendar months) or 'QS'")
     if allow_zero and isinstance(value, numbers.Real) and not isinstance(value, bool) and (
@@ -115,50 +155,60 @@ def parse_length(
         return Length(fixed=0.0, text="0D")  # no gap: zero needs no unit
     if isinstance(value, (bool, numbers.Real)):
         raise InvalidParameterError(param_message(
-            param, func, expected, value,
+            param, None, expected, value,
             f"Write the unit, e.g. {param}='{value}D' for {value} days."))
-    td: pd.Timedelta | None = None
-    off: Any = None
-    if isinstance(value, (pd.Timedelta, np.timedelta64, _dt.timedelta)):
-        td = pd.Timedelta(value)
-    elif isinstance(value, pd.DateOffset):
-        off = value
-    elif isinstance(value, str):
-        text = value.strip()
-        m = _LENGTH_RE.fullmatch(text)
-        if m is not None and m.group(2) not in _TIMEDELTA_UNITS:
-            # "MS", "12MS", "QS", "W-MON": calendar offsets (never milliseconds)
-            try:
-                off = to_offset(text)
-            except ValueError as exc:
-                raise InvalidParameterError(
-                    param_message(param, func, expected, value)) from exc
-        else:
-            if m is not None and not m.group(1):
-                text = "1" + text  # a bare unit: "D", "W", "h"
-            try:
-                td = pd.Timedelta(text)
-            except ValueError:
-                td = None
-        if td is None and off is None:
-            try:
-                off = to_offset(text)
-            except ValueError as exc:
-                raise InvalidParameterError(
-                    param_message(param, func, expected, value)
-                ) from exc
-    else:
-        raise InvalidParameterError(param_message(param, func, expected, value))
+    td, off = _duration_or_offset(value, param, expected)
     if off is not None and isinstance(off, pd.offsets.Tick):
         td, off = pd.Timedelta(off), None
     if td is not None:
         if pd.isna(td) or td < pd.Timedelta(0) or (td == pd.Timedelta(0) and not allow_zero):
-            raise InvalidParameterError(param_message(param, func, expected, value))
+            raise InvalidParameterError(param_message(param, None, expected, value))
         return Length(fixed=float(td.value), text=str(value))
     assert off is not None
     if int(getattr(off, "n", 1)) <= 0:
-        raise InvalidParameterError(param_message(param, func, expected, value))
+        raise InvalidParameterError(param_message(param, None, expected, value))
     return Length(offset=off, text=str(value))
+
+
+def _numeric_length(value: Any, param: str, sign: str, allow_zero: bool) -> Length:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not ok or not np.isfinite(float(value)) or float(value) < 0 or (
+        float(value) == 0 and not allow_zero
+    ):
+        raise InvalidParameterError(param_message(
+            param, None, f"a number {sign} for numeric time (in the time column's units)",
+            value,
+            "Window lengths such as '30D' apply only to a datetime time column."
+            if isinstance(value, str) else None))
+    return Length(fixed=float(value), text=f"{float(value):g}")
+
+
+def _duration_or_offset(value: Any, param: str, expected: str) -> tuple[Any, Any]:
+    """A datetime length as ``(Timedelta, None)`` or ``(None, calendar offset)``."""
+    if isinstance(value, (pd.Timedelta, np.timedelta64, _dt.timedelta)):
+        return pd.Timedelta(value), None
+    if isinstance(value, pd.DateOffset):
+        return None, value
+    if not isinstance(value, str):
+        raise InvalidParameterError(param_message(param, None, expected, value))
+    text = value.strip()
+    m = _LENGTH_RE.fullmatch(text)
+    if m is not None and m.group(2) not in _TIMEDELTA_UNITS:
+        # "MS", "12MS", "QS", "W-MON": calendar offsets (never milliseconds)
+        try:
+            return None, to_offset(text)
+        except ValueError as exc:
+            raise InvalidParameterError(param_message(param, None, expected, value)) from exc
+    if m is not None and not m.group(1):
+        text = "1" + text  # a bare unit: "D", "W", "h"
+    try:
+        return pd.Timedelta(text), None
+    except ValueError:
+        pass
+    try:
+        return None, to_offset(text)
+    except ValueError as exc:
+        raise InvalidParameterError(param_message(param, None, expected, value)) from exc
 
 
 # ------------------------------------------------------------------------ time axis
@@ -170,6 +220,82 @@ def _first_unparsed(col: pd.Series) -> Any:
         return col.iloc[0]
     bad = np.flatnonzero(parsed.isna().to_numpy() & col.notna().to_numpy())
     return col.iloc[int(bad[0])] if len(bad) else col.iloc[0]
+
+
+def _is_datetime(dtype: Any) -> bool:
+    return isinstance(dtype, pd.DatetimeTZDtype) or dtype.kind == "M"
+
+
+def _time_column(data: pd.DataFrame | None, time: Any, values: Any) -> tuple[pd.Series, str]:
+    """The raw time values and their name: ``values``, the column ``time``, or the index."""
+    if values is not None:
+        return pd.Series(values), str(time)
+    assert data is not None
+    if time is None:
+        return pd.Series(data.index, index=data.index), "index"
+    check_columns([time], list(data.columns), "time", caller())
+    return data[time], str(time)
+
+
+def _numeric_times(col: pd.Series, name: str) -> np.ndarray:
+    """A numeric time column as float64, refusing missing and infinite values."""
+    arr = col.to_numpy(dtype=float)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        rows = np.flatnonzero(bad)[:5].tolist()
+        msg = (f"The time column {name!r} has {int(bad.sum())} missing or infinite "
+               f"value(s) (row positions {rows}). Drop or fill them before calling "
+               f"{caller()}.")
+        raise InvalidParameterError(msg)
+    return arr
+
+
+def _parse_datetimes(col: pd.Series, name: str) -> pd.Series:
+    """Strings or objects parsed as datetimes (ISO 8601 first, then any format)."""
+    try:
+        with warnings.catch_warnings():
+            # pandas 2 parses mixed offsets to objects with a FutureWarning (pandas 3
+            # raises); either way the user gets the error below
+            warnings.filterwarnings("ignore", ".*mixed time zones", FutureWarning)
+            ser = pd.to_datetime(col, format="ISO8601")
+    except (ValueError, TypeError) as exc:
+        low = str(exc).lower()
+        if "timezone" in low or "time zone" in low or "tz-aware" in low:
+            msg = (f"The time column {name!r} mixes time zones or kinds of value. "
+                   "Convert every value to one time zone, e.g. with "
+                   "pandas.to_datetime(..., utc=True).")
+            raise InvalidParameterError(msg) from exc
+        try:
+            ser = pd.to_datetime(col, format="mixed")
+        except (ValueError, TypeError):
+            first = _first_unparsed(col)
+            reason = str(exc).splitlines()[0].split(" You might want")[0].rstrip(".")
+            msg = (f"The time column {name!r} could not be parsed as datetimes "
+                   f"(dtype {col.dtype}, first bad value {first!r}): {reason}. Convert it "
+                   "with pandas.to_datetime, or pass numbers.")
+            raise InvalidParameterError(msg) from exc
+    if not _is_datetime(ser.dtype):
+        msg = (f"The time column {name!r} mixes time zones or kinds of value (parsed "
+               f"dtype {ser.dtype}). Convert every value to one time zone, e.g. with "
+               "pandas.to_datetime(..., utc=True).")
+        raise InvalidParameterError(msg)
+    return ser
+
+
+def _datetime_ns(ser: pd.Series, name: str) -> tuple[np.ndarray, Any]:
+    """Datetimes as float nanoseconds since the epoch (UTC) and their time zone."""
+    tz = ser.dt.tz if isinstance(ser.dtype, pd.DatetimeTZDtype) else None
+    na = ser.isna().to_numpy()
+    if na.any():
+        rows = np.flatnonzero(na)[:5].tolist()
+        msg = (f"The time column {name!r} has {int(na.sum())} missing value(s) (NaT; row "
+               f"positions {rows}). Drop or fill them before calling {caller()}.")
+        raise InvalidParameterError(msg)
+    if tz is not None:
+        ns = ser.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+    else:
+        ns = ser.astype("datetime64[ns]")
+    return ns.to_numpy().view("int64").astype(float), tz
 
 
 class TimeAxis:
@@ -200,7 +326,7 @@ class TimeAxis:
         if len(diffs):
             self.resolution = float(np.min(diffs))
         else:
-            self.resolution = float(_NS_PER_DAY) if kind == "datetime" else 1.0
+            self.resolution = float(NS_PER_DAY) if kind == "datetime" else 1.0
         # the data cover [t_min, t_max + resolution): a daily series ends a day after its
         # last stamp, so a 30-day window holding 30 daily rows is complete.
         self.data_end = float(self.t_max) + self.resolution
@@ -231,11 +357,6 @@ class TimeAxis:
             out = out.tz_localize("UTC").tz_convert(self.tz)
         return out
 
-    def to_age(self, v: float) -> Any:
-        if self.kind == "numeric":
-            return float(v)
-        return pd.Timedelta(round(v), unit="ns")
-
     def shift(self, v: float, length: Length, k: float = 1.0, *, relative: bool = True) -> float:
         """``v + k * length`` (k may be negative)."""
         if length.fixed is not None:
@@ -252,93 +373,47 @@ class TimeAxis:
     def span_text(self) -> str:
         if self.kind == "numeric":
             return f"{self.t_min:g} to {self.t_max:g} (span {self.data_end - self.t_min:g})"
-        days = (self.data_end - self.t_min) / _NS_PER_DAY
+        days = (self.data_end - self.t_min) / NS_PER_DAY
         return (f"{self.to_stamp(self.t_min)} to {self.to_stamp(self.t_max)} "
                 f"({days:.4g} days)")
 
-    def length_text(self, length_value: float) -> str:
-        if self.kind == "numeric":
-            return f"{length_value:g}"
-        return f"{length_value / _NS_PER_DAY:.4g} days"
-
     # construction --------------------------------------------------------------
     @classmethod
-    def from_column(cls, data: pd.DataFrame | None, time: Any, func: str,
+    def from_column(cls, data: pd.DataFrame | None, time: Any, func: str | None = None,
                     values: Any = None) -> TimeAxis:
-        """Parse the ``time`` column (or ``values``) with clear errors."""
-        if values is None:
-            assert data is not None
-            if time is None:
-                col = pd.Series(data.index, index=data.index)
-                name = "index"
+        """Parse the ``time`` column of ``data`` (its index for None, or ``values``).
+
+        Datetime columns (naive or tz-aware) and numbers are taken as they are; strings
+        are parsed as datetimes. Every failure raises a message that names the column and
+        ``func`` (default: the running public function).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from oot.windows import TimeAxis
+        >>> df = pd.DataFrame({"ts": ["2024-01-03", "2024-01-01", "2024-01-02"]})
+        >>> ax = TimeAxis.from_column(df, "ts")
+        >>> ax.kind, ax.order.tolist(), ax.to_stamp(ax.t_min)
+        ('datetime', [1, 2, 0], Timestamp('2024-01-01 00:00:00'))
+        """
+        with _named(func):
+            col, name = _time_column(data, time, values)
+            if len(col) == 0:
+                msg = (f"The 'data' parameter of {caller()} must have at least one row. "
+                       "Got an empty DataFrame instead.")
+                raise InvalidParameterError(msg)
+            dtype = col.dtype
+            if _is_datetime(dtype):
+                ser = col
+            elif dtype.kind in "iuf":
+                return cls(_numeric_times(col, name), "numeric", None, name)
+            elif dtype.kind == "b":
+                raise InvalidParameterError(param_message(
+                    "time", None, "a column of datetimes or numbers", f"{name} (dtype bool)"))
             else:
-                check_columns([time], list(data.columns), "time", func)
-                col = data[time]
-                name = str(time)
-        else:
-            col = pd.Series(values)
-            name = str(time)
-        if len(col) == 0:
-            msg = (f"The 'data' parameter of {func} must have at least one row. Got an empty "
-                "DataFrame instead.")
-            raise InvalidParameterError(msg)
-        dtype = col.dtype
-        if isinstance(dtype, pd.DatetimeTZDtype) or dtype.kind == "M":
-            ser = col
-        elif dtype.kind in "iuf":
-            arr = col.to_numpy(dtype=float)
-            bad = ~np.isfinite(arr)
-            if bad.any():
-                rows = np.flatnonzero(bad)[:5].tolist()
-                msg = (f"The time column {name!r} has {int(bad.sum())} missing or infinite "
-                    f"value(s) (row positions {rows}). Drop or fill them before calling {func}.")
-                raise InvalidParameterError(msg)
-            return cls(arr, "numeric", None, name)
-        elif dtype.kind == "b":
-            raise InvalidParameterError(param_message(
-                "time", func, "a column of datetimes or numbers", f"{name} (dtype bool)"))
-        else:
-            # strings or objects: try to parse as datetimes
-            try:
-                with warnings.catch_warnings():
-                    # pandas 2 parses mixed offsets to objects with a FutureWarning (pandas
-                    # 3 raises); either way the user gets the error below
-                    warnings.filterwarnings("ignore", ".*mixed time zones", FutureWarning)
-                    ser = pd.to_datetime(col, format="ISO8601")
-            except (ValueError, TypeError) as exc:
-                low = str(exc).lower()
-                if "timezone" in low or "time zone" in low or "tz-aware" in low:
-                    msg = (f"The time column {name!r} mixes time zones or kinds of value. "
-                        "Convert every value to one time zone, e.g. with "
-                        "pandas.to_datetime(..., utc=True).")
-                    raise InvalidParameterError(msg) from exc
-                try:
-                    ser = pd.to_datetime(col, format="mixed")
-                except (ValueError, TypeError):
-                    first = _first_unparsed(col)
-                    reason = str(exc).splitlines()[0].split(" You might want")[0].rstrip(".")
-                    msg = (f"The time column {name!r} could not be parsed as datetimes "
-                        f"(dtype {dtype}, first bad value {first!r}): {reason}. Convert it "
-                        "with pandas.to_datetime, or pass numbers.")
-                    raise InvalidParameterError(msg) from exc
-            if not (isinstance(ser.dtype, pd.DatetimeTZDtype) or ser.dtype.kind == "M"):
-                msg = (f"The time column {name!r} mixes time zones or kinds of value (parsed "
-                    f"dtype {ser.dtype}). Convert every value to one time zone, e.g. with "
-                    "pandas.to_datetime(..., utc=True).")
-                raise InvalidParameterError(msg)
-        tz = ser.dt.tz if isinstance(ser.dtype, pd.DatetimeTZDtype) else None
-        na = ser.isna().to_numpy()
-        if na.any():
-            rows = np.flatnonzero(na)[:5].tolist()
-            msg = (f"The time column {name!r} has {int(na.sum())} missing value(s) (NaT; row "
-                f"positions {rows}). Drop or fill them before calling {func}.")
-            raise InvalidParameterError(msg)
-        if tz is not None:
-            ns = ser.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
-        else:
-            ns = ser.astype("datetime64[ns]")
-        arr = ns.to_numpy().view("int64").astype(float)
-        return cls(arr, "datetime", tz, name)
+                ser = _parse_datetimes(col, name)
+            arr, tz = _datetime_ns(ser, name)
+            return cls(arr, "datetime", tz, name)
 
 
 # ---------------------------------------------------------------------------- plan
@@ -400,6 +475,26 @@ class WindowPlan:
         })
 
 
+class _Lengths(NamedTuple):
+    """The parsed window lengths of a plan."""
+
+    train: Length
+    eval: Length
+    gap: Length
+    horizon: Length | None
+    step: Length
+
+
+class _Anchor(NamedTuple):
+    """One anchor of a plan: its cutoff, training rows and windows ``(start, end, partial)``."""
+
+    cutoff: float
+    train_start: float
+    train_lo: int
+    train_hi: int
+    windows: list[tuple[float, float, bool]]
+
+
 def _window_bounds(ax: TimeAxis, first: float, limit: float, eval_window: Length,
                    ) -> list[tuple[float, float, bool]]:
     """Consecutive windows from ``first`` (or the next calendar boundary) up to ``limit``."""
@@ -435,7 +530,7 @@ def _window_bounds(ax: TimeAxis, first: float, limit: float, eval_window: Length
 def make_plan(
     ax: TimeAxis,
     *,
-    func: str,
+    func: str | None = None,
     train_window: Any,
     eval_window: Any,
     gap: Any = None,
@@ -444,120 +539,146 @@ def make_plan(
     anchor_step: Any = None,
     expanding: bool = False,
 ) -> WindowPlan:
-    """Compute the window plan for a parsed time axis; check every argument."""
-    kind = ax.kind
-    tw = parse_length(train_window, "train_window", func, kind)
-    ew = parse_length(eval_window, "eval_window", func, kind)
+    """Compute the window plan for a parsed time axis; check every argument.
+
+    Three steps: parse the lengths, place the cutoffs, then lay out each anchor's
+    training rows and evaluation windows. Messages name ``func`` (default: the running
+    public function).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from oot.windows import TimeAxis, make_plan
+    >>> df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=120, freq="D")})
+    >>> plan = make_plan(TimeAxis.from_column(df, "ts"), train_window="60D",
+    ...                  eval_window="30D", anchors=2)
+    >>> plan.n_anchors, plan.n_windows, plan.hi.tolist()
+    (2, 3, [90, 120, 120])
+    """
+    with _named(func):
+        lengths = _parse_lengths(ax.kind, train_window, eval_window, gap, horizon,
+                                 anchor_step, expanding)
+        cutoffs, explicit = _cutoffs(ax, anchors, lengths)
+        plans = [_plan_anchor(ax, j, c, lengths, explicit=explicit, expanding=expanding)
+                 for j, c in enumerate(cutoffs)]
+        return _assemble(ax, plans)
+
+
+def _parse_lengths(kind: TimeKind, train_window: Any, eval_window: Any, gap: Any,
+                   horizon: Any, anchor_step: Any, expanding: Any) -> _Lengths:
+    tw = parse_length(train_window, "train_window", kind)
+    ew = parse_length(eval_window, "eval_window", kind)
     if gap is None:
         gap = 0 if kind == "numeric" else "0D"
-    gp = parse_length(gap, "gap", func, kind, allow_zero=True)
-    hz = parse_length(horizon, "horizon", func, kind, allow_none=True)
+    gp = parse_length(gap, "gap", kind, allow_zero=True)
+    hz = parse_length(horizon, "horizon", kind, allow_none=True)
     if not isinstance(expanding, (bool, np.bool_)):
-        raise InvalidParameterError(param_message("expanding", func, "a bool", expanding))
+        raise InvalidParameterError(param_message("expanding", None, "a bool", expanding))
+    st = ew if anchor_step is None else parse_length(anchor_step, "anchor_step", kind)
     assert tw is not None
     assert ew is not None
     assert gp is not None
-    st = ew if anchor_step is None else parse_length(anchor_step, "anchor_step", func, kind)
     assert st is not None
+    return _Lengths(tw, ew, gp, hz, st)
 
-    # cutoffs
+
+def _cutoffs(ax: TimeAxis, anchors: Any, lengths: _Lengths) -> tuple[list[float], bool]:
+    """The sorted cutoffs, and whether the user listed them (``anchors=[...]``)."""
     if isinstance(anchors, (bool, np.bool_)) or not (
         isinstance(anchors, numbers.Integral)
         or (isinstance(anchors, Sequence) and not isinstance(anchors, str))
         or isinstance(anchors, (np.ndarray, pd.Index, pd.Series))
     ):
         raise InvalidParameterError(param_message(
-            "anchors", func, "a positive int (how many anchors) or a list of cutoffs",
+            "anchors", None, "a positive int (how many anchors) or a list of cutoffs",
             anchors))
-    explicit = not isinstance(anchors, numbers.Integral)
     if isinstance(anchors, numbers.Integral):
-        check_scalar(anchors, "anchors", func, kind="int", low=1,
+        check_scalar(anchors, "anchors", caller(), kind="int", low=1,
                      fix="Use anchors=1 for a single training cutoff.")
-        c1 = ax.shift(float(ax.t_min), tw, 1)
-        cutoffs = [ax.shift(c1, st, j) for j in range(int(anchors))]
-    else:
-        vals = list(anchors)
-        if len(vals) == 0:
+        c1 = ax.shift(float(ax.t_min), lengths.train, 1)
+        return [ax.shift(c1, lengths.step, j) for j in range(int(anchors))], False
+    vals = list(anchors)
+    if len(vals) == 0:
+        raise InvalidParameterError(param_message(
+            "anchors", None, "a positive int or a non-empty list of cutoffs", anchors))
+    cutoffs: list[float] = []
+    for v in vals:
+        try:
+            cutoffs.append(ax.from_stamp(v) if ax.kind == "datetime" else float(v))
+        except (TypeError, ValueError) as exc:
             raise InvalidParameterError(param_message(
-                "anchors", func, "a positive int or a non-empty list of cutoffs", anchors))
-        cutoffs = []
-        for v in vals:
-            try:
-                cutoffs.append(ax.from_stamp(v) if kind == "datetime" else float(v))
-            except (TypeError, ValueError) as exc:
-                raise InvalidParameterError(param_message(
-                    "anchors", func,
-                    "a list of cutoffs of the time column's kind ("
-                    + ("timestamps" if kind == "datetime" else "numbers") + ")", v)) from exc
-        cutoffs = sorted(cutoffs)
-        if len(set(cutoffs)) != len(cutoffs):
-            raise InvalidParameterError(param_message(
-                "anchors", func, "a list of distinct cutoffs", anchors))
+                "anchors", None,
+                "a list of cutoffs of the time column's kind ("
+                + ("timestamps" if ax.kind == "datetime" else "numbers") + ")", v)) from exc
+    cutoffs = sorted(cutoffs)
+    if len(set(cutoffs)) != len(cutoffs):
+        raise InvalidParameterError(param_message(
+            "anchors", None, "a list of distinct cutoffs", anchors))
+    return cutoffs, True
 
-    span = ax.span_text()
-    t_sorted = ax.sorted
-    rows: list[tuple[int, int, float, float, bool]] = []
-    cut_arr, ts_arr, tlo, thi = [], [], [], []
-    for j, c in enumerate(cutoffs):
-        train_start = float(ax.t_min) if expanding else ax.shift(c, tw, -1)
-        first = c + (gp.fixed if gp.fixed is not None else 0.0)
-        if gp.is_calendar:
-            first = ax.shift(c, gp, 1)
-        limit = ax.data_end
-        if hz is not None:
-            limit = min(limit, ax.shift(c, hz, 1))
-        if explicit and (c <= float(ax.t_min) or c >= ax.data_end):
-            raise InvalidParameterError(param_message(
-                "anchors", func, f"cutoffs inside the data's time span {span}",
-                ax.to_stamp(c), "Choose cutoffs after the first and before the last timestamp."))
-        lo_tr = int(np.searchsorted(t_sorted, train_start, side="left"))
-        hi_tr = int(np.searchsorted(t_sorted, c, side="left"))
-        bounds = _window_bounds(ax, first, limit, ew)
-        if not bounds:
-            if j == 0 and not explicit:
-                need = ax.shift(first, ew, 1)
-                msg = (f"The window plan of {func} leaves no evaluation window: the data span "
-                    f"{span}; training on train_window={tw.text!r} from the first timestamp "
-                    f"ends at {ax.to_stamp(c)}, and the first evaluation window "
-                    f"(eval_window={ew.text!r}, gap={gp.text!r}) would end at "
-                    f"{ax.to_stamp(need)}. Reduce train_window or eval_window, or add data.")
-                raise InvalidParameterError(msg)
-            last_ok = j
-            msg = (f"The 'anchors' parameter of {func} asks for more anchors than the data hold: "
-                f"anchor {j + 1} (cutoff {ax.to_stamp(c)}) has no evaluation window before "
-                f"the data end ({ax.to_stamp(ax.t_max)}). Use anchors={last_ok} or fewer, a "
-                "smaller anchor_step, a shorter eval_window or gap, or add data.")
-            raise InvalidParameterError(msg)
-        if hi_tr - lo_tr < 1:
-            msg = (f"Anchor {j + 1} of {func} (cutoff {ax.to_stamp(c)}) has no training rows "
-                f"between {ax.to_stamp(train_start)} and its cutoff. Choose a longer "
-                "train_window or other cutoffs.")
-            raise InvalidParameterError(msg)
-        cut_arr.append(c)
-        ts_arr.append(train_start)
-        tlo.append(lo_tr)
-        thi.append(hi_tr)
-        for k, (s, e, part) in enumerate(bounds, start=1):
-            rows.append((j, k, s, e, part))
 
+def _plan_anchor(ax: TimeAxis, j: int, c: float, lengths: _Lengths, *, explicit: bool,
+                 expanding: bool) -> _Anchor:
+    """Anchor ``j`` (0-based) with cutoff ``c``: training rows and evaluation windows."""
+    tw, ew, gp = lengths.train, lengths.eval, lengths.gap
+    train_start = float(ax.t_min) if expanding else ax.shift(c, tw, -1)
+    first = ax.shift(c, gp, 1) if gp.is_calendar else c + (gp.fixed or 0.0)
+    limit = ax.data_end
+    if lengths.horizon is not None:
+        limit = min(limit, ax.shift(c, lengths.horizon, 1))
+    if explicit and (c <= float(ax.t_min) or c >= ax.data_end):
+        raise InvalidParameterError(param_message(
+            "anchors", None, f"cutoffs inside the data's time span {ax.span_text()}",
+            ax.to_stamp(c), "Choose cutoffs after the first and before the last timestamp."))
+    lo_tr = int(np.searchsorted(ax.sorted, train_start, side="left"))
+    hi_tr = int(np.searchsorted(ax.sorted, c, side="left"))
+    bounds = _window_bounds(ax, first, limit, ew)
+    func = caller()
+    if not bounds:
+        if j == 0 and not explicit:
+            need = ax.shift(first, ew, 1)
+            msg = (f"The window plan of {func} leaves no evaluation window: the data span "
+                   f"{ax.span_text()}; training on train_window={tw.text!r} from the first "
+                   f"timestamp ends at {ax.to_stamp(c)}, and the first evaluation window "
+                   f"(eval_window={ew.text!r}, gap={gp.text!r}) would end at "
+                   f"{ax.to_stamp(need)}. Reduce train_window or eval_window, or add data.")
+            raise InvalidParameterError(msg)
+        msg = (f"The 'anchors' parameter of {func} asks for more anchors than the data "
+               f"hold: anchor {j + 1} (cutoff {ax.to_stamp(c)}) has no evaluation window "
+               f"before the data end ({ax.to_stamp(ax.t_max)}). Use anchors={j} or fewer, "
+               "a smaller anchor_step, a shorter eval_window or gap, or add data.")
+        raise InvalidParameterError(msg)
+    if hi_tr - lo_tr < 1:
+        msg = (f"Anchor {j + 1} of {func} (cutoff {ax.to_stamp(c)}) has no training rows "
+               f"between {ax.to_stamp(train_start)} and its cutoff. Choose a longer "
+               "train_window or other cutoffs.")
+        raise InvalidParameterError(msg)
+    return _Anchor(c, train_start, lo_tr, hi_tr, bounds)
+
+
+def _assemble(ax: TimeAxis, anchors: list[_Anchor]) -> WindowPlan:
+    """The per-window arrays of the plan: row ranges by ``searchsorted`` and ages."""
+    rows = [(j, k, s, e, part) for j, a in enumerate(anchors)
+            for k, (s, e, part) in enumerate(a.windows, start=1)]
     anchor_idx = np.array([r[0] for r in rows], dtype=np.int64)
-    window = np.array([r[1] for r in rows], dtype=np.int64)
     start = np.array([r[2] for r in rows], dtype=float)
     end = np.array([r[3] for r in rows], dtype=float)
     partial = np.array([r[4] for r in rows], dtype=bool)
+    t_sorted = ax.sorted
     lo = np.searchsorted(t_sorted, start, side="left").astype(np.int64)
     hi = np.searchsorted(t_sorted, end, side="left").astype(np.int64)
     # a partial window ends at the data end: include the last stamps
     hi = np.where(partial & (end >= ax.data_end), len(t_sorted), hi)
-    cut = np.array(cut_arr, dtype=float)
+    cut = np.array([a.cutoff for a in anchors], dtype=float)
     age = (start + end) / 2.0 - cut[anchor_idx]
-    if kind == "datetime":
+    if ax.kind == "datetime":
         age = np.round(age)
     return WindowPlan(
-        axis=ax, cutoff=cut, train_start=np.array(ts_arr, dtype=float),
-        train_lo=np.array(tlo, dtype=np.int64), train_hi=np.array(thi, dtype=np.int64),
-        anchor_idx=anchor_idx, window=window, start=start, end=end, lo=lo, hi=hi,
-        partial=partial, age=age,
+        axis=ax, cutoff=cut, train_start=np.array([a.train_start for a in anchors], dtype=float),
+        train_lo=np.array([a.train_lo for a in anchors], dtype=np.int64),
+        train_hi=np.array([a.train_hi for a in anchors], dtype=np.int64),
+        anchor_idx=anchor_idx, window=np.array([r[1] for r in rows], dtype=np.int64),
+        start=start, end=end, lo=lo, hi=hi, partial=partial, age=age,
     )
 
 
