@@ -43,6 +43,8 @@ from oot._validation import (
     calling,
     check_columns,
     check_scalar,
+    closest,
+    entry_point,
     param_message,
 )
 
@@ -683,18 +685,111 @@ def _assemble(ax: TimeAxis, anchors: list[_Anchor]) -> WindowPlan:
 
 
 # ------------------------------------------------------------------- the splitter
+# array-likes taken as the timestamps themselves; any other ``time`` names a column of X
+_TIME_ARRAYS = (pd.Series, pd.Index, np.ndarray, list, pd.api.extensions.ExtensionArray)
+_SPLIT_PARAMS = ("anchor_step", "anchors", "eval_window", "expanding", "gap", "horizon",
+                 "time", "train_window")
+
+
+def _n_rows(X: Any) -> int:
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return int(shape[0])
+    try:
+        return len(X)
+    except TypeError as exc:
+        raise InvalidParameterError(param_message(
+            "X", None, "an array-like of samples (a DataFrame, an array or a list)",
+            type(X).__name__)) from exc
+
+
+def _param_text(value: Any) -> str:
+    """A parameter's text in ``repr``, as scikit-learn's splitters print it."""
+    return str(value) if isinstance(value, float) else repr(value)
+
+
+def _short_repr(time: Any) -> str:
+    """The ``time`` parameter's text: arrays of timestamps are summarised."""
+    if isinstance(time, _TIME_ARRAYS):
+        label = getattr(time, "name", None)
+        named = "" if label is None else f" {label!r}"
+        return f"<{type(time).__name__}{named} of {len(time)} values>"
+    return _param_text(time)
+
+
+def _aligned_times(values: Any, X: Any, param: str, *, by_label: bool) -> Any:
+    """``values`` (timestamps) with one value per row of ``X``, checked.
+
+    A Series is aligned on ``X``'s index labels when ``by_label`` and ``X`` has an index
+    (so a subset of the rows, as in nested cross-validation, finds its own times); any
+    other array is taken by position.
+    """
+    if X is None:
+        return values
+    n = _n_rows(X)
+    index = getattr(X, "index", None)
+    if by_label and isinstance(values, pd.Series) and isinstance(index, pd.Index):
+        if values.index.equals(index):
+            return values
+        missing = ~index.isin(values.index)
+        if not values.index.is_unique or missing.any():
+            got = ("a Series with repeated index labels" if not values.index.is_unique else
+                   f"a Series without {int(missing.sum())} of X's {n} index labels, e.g. "
+                   f"{index[missing][0]!r}")
+            raise InvalidParameterError(param_message(
+                param, None, "a Series with a timestamp for every index label of X", got,
+                f"Align the Series with X, or pass {param}=series.to_numpy() to match "
+                "the rows by position."))
+        return values.loc[index]
+    if len(values) != n:
+        raise InvalidParameterError(param_message(
+            param, None, f"an array of length {n} (one timestamp per row of X)",
+            f"an array of shape {np.shape(values)}"))
+    return values
+
+
+def _window_splits(p: WindowPlan) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    order = p.axis.order
+    for i in range(p.n_windows):
+        a = int(p.anchor_idx[i])
+        yield np.sort(order[p.train_lo[a]:p.train_hi[a]]), np.sort(order[p.lo[i]:p.hi[i]])
+
+
+def _anchor_splits(p: WindowPlan) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
+    order = p.axis.order
+    for a in range(p.n_anchors):
+        train = np.sort(order[p.train_lo[a]:p.train_hi[a]])
+        sel = np.flatnonzero(p.anchor_idx == a)
+        yield train, [np.sort(order[p.lo[i]:p.hi[i]]) for i in sel]
+
+
 class OutOfTimeSplit:
     """Out-of-time splitter over calendar time, with scikit-learn's splitter protocol.
 
     Unlike :class:`sklearn.model_selection.TimeSeriesSplit`, which counts samples, the
-    windows here are spans of time over a time column, so unsorted rows and repeated
-    timestamps are fine.
+    windows here are spans of time, so unsorted rows and repeated timestamps are fine.
+    It works wherever scikit-learn takes a ``cv`` (``cross_validate``,
+    ``cross_val_score``, ``GridSearchCV``, ``RandomizedSearchCV``), and ``clone`` copies
+    it (:meth:`get_params` / :meth:`set_params`).
 
     Parameters
     ----------
-    time : str or None, default=None
-        Column of ``X`` holding the time (datetime, naive or tz-aware, or numbers). None
-        uses ``X``'s index.
+    time : array-like, str or None, default=None
+        Where the time of each row of ``X`` comes from (datetimes, naive or tz-aware, or
+        numbers):
+
+        - an array-like (Series, Index, ndarray, list): the timestamps themselves, one
+          per row of ``X``, bound at construction. A Series is matched to ``X``'s rows
+          by index label when ``X`` has an index (nested cross-validation passes a
+          subset of the rows and each finds its time), other arrays by position. This is
+          the way to cross-validate: ``X`` then holds the features only;
+        - None: the ``groups`` passed to :meth:`split` if any (scikit-learn routes
+          ``cross_validate(..., groups=...)`` and ``GridSearchCV.fit(..., groups=...)``
+          to the splitter), else ``X``'s index (a DatetimeIndex or a numeric index; a
+          default RangeIndex counts rows, not time, and is refused);
+        - a column name: that column of a DataFrame ``X``, for :meth:`plan` and
+          :meth:`split_anchors` on a whole frame. Do not cross-validate on such an ``X``:
+          the time column would reach the model as a feature.
     train_window : str, Timedelta, offset or number
         Length of each anchor's training window (``"365D"``, ``"12MS"``; a number for
         numeric time).
@@ -712,29 +807,74 @@ class OutOfTimeSplit:
     expanding : bool, default=False
         Train on everything before the cutoff instead of a sliding ``train_window``.
 
+    See Also
+    --------
+    oot.evaluate_out_of_time : Fits each anchor once and scores all its windows, with
+        standard errors; what the retraining recommendation is built on.
+    sklearn.model_selection.TimeSeriesSplit : Splits by counts of samples.
+
     Notes
     -----
     :meth:`split` yields one ``(train, test)`` pair per anchor x evaluation window, in
     anchor order then window order: ``train`` are the positions (into ``X``) of the
-    anchor's training rows and ``test`` those of one evaluation window. So
-    ``cross_validate(est, X, y, cv=OutOfTimeSplit(...))`` gives one score per window (it
-    refits the anchor's model for each of its windows; :func:`oot.evaluate_out_of_time`
-    fits each anchor once). :meth:`split_anchors` yields one ``(train, [test, ...])`` per
-    anchor, and :meth:`plan` returns the whole plan as a tidy table.
+    anchor's training rows and ``test`` those of one evaluation window, so
+    ``cross_validate`` gives one score per window, in the order of the rows of
+    :meth:`plan` (which holds each window's model age). ``cross_validate`` refits the
+    anchor's model for each of its windows; :func:`oot.evaluate_out_of_time` fits each
+    anchor once. :meth:`split_anchors` yields one ``(train, [test, ...])`` per anchor.
+
+    The number of splits depends on the data's time span: :meth:`get_n_splits` needs
+    ``X`` (or ``groups``) unless the times are bound with ``time=``. Passing both a bound
+    ``time`` and ``groups`` is refused rather than letting one silently win.
 
     Examples
     --------
-    >>> import pandas as pd
+    Cross-validation with the times bound at construction (``X`` holds only features):
+
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import cross_validate
     >>> from oot import OutOfTimeSplit
-    >>> X = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=120, freq="D"),
-    ...                   "x": range(120)})
-    >>> cv = OutOfTimeSplit(time="ts", train_window="60D", eval_window="30D")
-    >>> cv.get_n_splits(X)
-    2
-    >>> train, test = next(cv.split(X))
+    >>> from oot.datasets import make_drifting_classification
+    >>> ds = make_drifting_classification(3000, random_state=0)
+    >>> X, y = ds.frame[ds.features], ds.frame[ds.target]
+    >>> cv = OutOfTimeSplit(time=ds.frame["time"], train_window="365D",
+    ...                     eval_window="90D", anchors=2, anchor_step="180D")
+    >>> cv
+    OutOfTimeSplit(anchor_step='180D', anchors=2, eval_window='90D', expanding=False,
+            gap=0, horizon=None, time=<Series 'time' of 3000 values>,
+            train_window='365D')
+    >>> cv.get_n_splits()
+    6
+    >>> res = cross_validate(LogisticRegression(), X, y, cv=cv, scoring="roc_auc")
+    >>> scores = cv.plan(X)[["anchor", "window", "age", "n"]]
+    >>> scores["roc_auc"] = res["test_score"].round(3)
+    >>> scores   # one score per window: the older the model, the lower its AUC
+       anchor  window      age    n  roc_auc
+    0       1       1  45 days  389    0.797
+    1       1       2 135 days  359    0.792
+    2       1       3 225 days  397    0.747
+    3       1       4 315 days  380    0.693
+    4       2       1  45 days  397    0.795
+    5       2       2 135 days  380    0.765
+
+    The same splits from a time index, or from ``groups``:
+
+    >>> X_indexed = X.set_axis(ds.frame["time"])
+    >>> cv_index = OutOfTimeSplit(train_window="365D", eval_window="90D", anchors=2,
+    ...                           anchor_step="180D")
+    >>> cv_index.get_n_splits(X_indexed), cv_index.get_n_splits(X, groups=ds.frame["time"])
+    (6, 6)
+
+    On a frame holding its time column, :meth:`plan` previews the windows:
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=120, freq="D"),
+    ...                       "x": range(120)})
+    >>> split = OutOfTimeSplit(time="ts", train_window="60D", eval_window="30D")
+    >>> train, test = next(split.split(frame))
     >>> len(train), len(test), int(test.min())
     (60, 30, 60)
-    >>> cv.plan(X)[["anchor", "window", "n", "age"]]
+    >>> split.plan(frame)[["anchor", "window", "n", "age"]]
        anchor  window   n     age
     0       1       1  30 15 days
     1       1       2  30 45 days
@@ -743,7 +883,7 @@ class OutOfTimeSplit:
     def __init__(
         self,
         *,
-        time: str | None = None,
+        time: Any = None,
         train_window: Any,
         eval_window: Any,
         gap: Any = 0,
@@ -752,6 +892,7 @@ class OutOfTimeSplit:
         anchor_step: Any = None,
         expanding: bool = False,
     ) -> None:
+        # stored as given (checked when splitting), as scikit-learn's clone() requires
         self.time = time
         self.train_window = train_window
         self.eval_window = eval_window
@@ -761,60 +902,162 @@ class OutOfTimeSplit:
         self.anchor_step = anchor_step
         self.expanding = expanding
 
-    def __repr__(self) -> str:
-        args = ", ".join(
-            f"{k}={getattr(self, k)!r}" for k in (
-                "time", "train_window", "eval_window", "gap", "horizon", "anchors",
-                "anchor_step", "expanding"))
-        return f"OutOfTimeSplit({args})"
+    # scikit-learn's parameter protocol -------------------------------------------
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's parameters, by name (``deep`` is accepted and ignored).
 
-    def _plan(self, X: Any) -> WindowPlan:
-        func = "OutOfTimeSplit.split"
-        if not isinstance(X, pd.DataFrame):
-            if self.time is not None:
+        Examples
+        --------
+        >>> from oot import OutOfTimeSplit
+        >>> OutOfTimeSplit(train_window="60D", eval_window="30D").get_params()["gap"]
+        0
+        """
+        return {name: getattr(self, name) for name in _SPLIT_PARAMS}
+
+    @entry_point("OutOfTimeSplit.set_params")
+    def set_params(self, **params: Any) -> OutOfTimeSplit:
+        """Set constructor parameters by name; returns the splitter.
+
+        Examples
+        --------
+        >>> from oot import OutOfTimeSplit
+        >>> OutOfTimeSplit(train_window="60D", eval_window="30D").set_params(gap="7D")
+        OutOfTimeSplit(anchor_step=None, anchors=1, eval_window='30D', expanding=False,
+                gap='7D', horizon=None, time=None, train_window='60D')
+        """
+        for name, value in params.items():
+            if name not in _SPLIT_PARAMS:
+                hint = closest(name, _SPLIT_PARAMS)
+                listed = ", ".join(repr(p) for p in _SPLIT_PARAMS)
                 raise InvalidParameterError(param_message(
-                    "X", func, f"a pandas DataFrame holding the time column {self.time!r}",
+                    "params", None, f"names of OutOfTimeSplit's parameters ({listed})",
+                    name, f"Did you mean {hint!r}?" if hint else None))
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        # laid out as scikit-learn's splitters print (sorted names, lines under 75)
+        name = type(self).__name__
+        sep = ",\n" + " " * (1 + len(name) // 2)
+        text, width = "", len(name)
+        for i, (key, value) in enumerate(sorted(self.get_params().items())):
+            item = f"{key}={_short_repr(value) if key == 'time' else _param_text(value)}"
+            if i > 0:
+                if width + len(item) >= 75:
+                    text, width = text + sep, len(sep)
+                else:
+                    text, width = text + ", ", width + 2
+            text, width = text + item, width + len(item)
+        return f"{name}({text})"
+
+    def get_metadata_routing(self) -> Any:
+        """scikit-learn's metadata routing: :meth:`split` takes ``groups`` (as the time).
+
+        Only read when ``sklearn.set_config(enable_metadata_routing=True)``; then pass
+        the times as ``params={"groups": times}``.
+        """
+        from sklearn.utils.metadata_routing import MetadataRequest  # lazy: keep import light
+
+        request = MetadataRequest(owner=type(self).__name__)
+        request.split.add_request(param="groups", alias=True)
+        return request
+
+    # the windows --------------------------------------------------------------------
+    def _time_axis(self, X: Any, groups: Any) -> TimeAxis:
+        """The time of the rows of ``X``, from ``time``, ``groups`` or ``X``'s index."""
+        time = self.time
+        if groups is not None and time is not None:
+            raise InvalidParameterError(param_message(
+                "groups", None,
+                f"None when the splitter has its own time (time={_short_repr(time)})",
+                f"an array of shape {np.shape(groups)}",
+                "Pass the times either as OutOfTimeSplit(time=...) or as groups, not both."))
+        if X is not None and _n_rows(X) == 0:
+            raise InvalidParameterError(param_message(
+                "X", None, "data with at least one row", f"an empty {type(X).__name__}"))
+        if isinstance(time, _TIME_ARRAYS):
+            name = getattr(time, "name", None)
+            return TimeAxis.from_column(None, "time" if name is None else name,
+                                        values=_aligned_times(time, X, "time", by_label=True))
+        if groups is not None:
+            return TimeAxis.from_column(
+                None, "groups", values=_aligned_times(groups, X, "groups", by_label=False))
+        if X is None:
+            raise InvalidParameterError(param_message(
+                "X", None, "the data (the number of windows depends on its time span)", X,
+                "Pass X, or bind the times with OutOfTimeSplit(time=...)."))
+        if time is not None:  # a column of X
+            if not isinstance(X, pd.DataFrame):
+                raise InvalidParameterError(param_message(
+                    "X", None, f"a pandas DataFrame holding the time column {time!r}",
                     type(X).__name__))
-            X = pd.DataFrame(index=getattr(X, "index", None))
-        ax = TimeAxis.from_column(X, self.time, func)
-        return make_plan(ax, func=func, train_window=self.train_window,
+            return TimeAxis.from_column(X, time)
+        index = getattr(X, "index", None)
+        if not isinstance(index, pd.Index) or isinstance(index, pd.RangeIndex):
+            found = ("X's index is a RangeIndex (row numbers, not times)"
+                     if isinstance(index, pd.Index) else
+                     f"X has no index (it is a {type(X).__name__})")
+            raise InvalidParameterError(param_message(
+                "time", None, "a column of X, an array of timestamps aligned with X, or "
+                "None with the times in X's index or in groups", None,
+                f"{found}: pass the times as OutOfTimeSplit(time=...), as "
+                "split(X, y, groups=...), or as X's index."))
+        return TimeAxis.from_column(pd.DataFrame(index=index), None)
+
+    def _plan(self, X: Any, groups: Any = None) -> WindowPlan:
+        return make_plan(self._time_axis(X, groups), train_window=self.train_window,
                          eval_window=self.eval_window, gap=self.gap, horizon=self.horizon,
                          anchors=self.anchors, anchor_step=self.anchor_step,
                          expanding=self.expanding)
 
-    def plan(self, X: Any) -> pd.DataFrame:
-        """The plan as a tidy table: one row per anchor x window.
+    @entry_point("OutOfTimeSplit.split")
+    def plan(self, X: Any = None, y: Any = None, groups: Any = None) -> pd.DataFrame:
+        """The plan as a tidy table: one row per anchor x window, in :meth:`split`'s order.
 
         Columns: ``anchor``, ``cutoff``, ``train_start``, ``n_train``, ``window``,
         ``window_start``, ``window_end``, ``age`` (window midpoint minus cutoff), ``n``
-        (rows in the window) and ``partial``.
+        (rows in the window) and ``partial``. ``X`` and ``groups`` as in :meth:`split`
+        (``X`` may be omitted when the times are bound with ``time=``); ``y`` is ignored.
         """
-        return self._plan(X).to_frame()
+        return self._plan(X, groups).to_frame()
 
+    @entry_point("OutOfTimeSplit.split")
     def split(self, X: Any, y: Any = None, groups: Any = None) -> Iterator[
             tuple[np.ndarray, np.ndarray]]:
-        """Yield ``(train, test)`` positions, one pair per anchor x window."""
-        p = self._plan(X)
-        order = p.axis.order
-        for i in range(p.n_windows):
-            a = int(p.anchor_idx[i])
-            train = np.sort(order[p.train_lo[a]:p.train_hi[a]])
-            test = np.sort(order[p.lo[i]:p.hi[i]])
-            yield train, test
+        """Yield ``(train, test)`` positions into ``X``, one pair per anchor x window.
 
-    def split_anchors(self, X: Any) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data; its index is the time when ``time`` is None and no ``groups`` are
+            given.
+        y : array-like, default=None
+            Ignored; exists for compatibility.
+        groups : array-like of shape (n_samples,), default=None
+            The time of each row, when ``time`` is None.
+
+        Yields
+        ------
+        train : ndarray of int
+            Positions of the anchor's training rows.
+        test : ndarray of int
+            Positions of the rows of one evaluation window.
+
+        The plan is checked when ``split`` is called, before the first pair is drawn.
+        """
+        return _window_splits(self._plan(X, groups))
+
+    @entry_point("OutOfTimeSplit.split")
+    def split_anchors(self, X: Any, y: Any = None, groups: Any = None) -> Iterator[
+            tuple[np.ndarray, list[np.ndarray]]]:
         """Yield ``(train, [test_1, test_2, ...])`` positions, one item per anchor."""
-        p = self._plan(X)
-        order = p.axis.order
-        for a in range(p.n_anchors):
-            train = np.sort(order[p.train_lo[a]:p.train_hi[a]])
-            sel = np.flatnonzero(p.anchor_idx == a)
-            yield train, [np.sort(order[p.lo[i]:p.hi[i]]) for i in sel]
+        return _anchor_splits(self._plan(X, groups))
 
+    @entry_point("OutOfTimeSplit.get_n_splits")
     def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
-        """Number of (anchor, window) splits; needs ``X`` (the windows depend on it)."""
-        if X is None:
-            raise InvalidParameterError(param_message(
-                "X", "OutOfTimeSplit.get_n_splits",
-                "the data (the number of windows depends on its time span)", X))
-        return self._plan(X).n_windows
+        """Number of (anchor, window) splits that :meth:`split` yields for this data.
+
+        ``X`` (or ``groups``) is needed unless the times are bound with ``time=``: the
+        windows depend on the data's time span.
+        """
+        return self._plan(X, groups).n_windows
