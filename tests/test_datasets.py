@@ -240,6 +240,21 @@ def test_seeding_is_reproducible(maker):
     assert not np.allclose(a.frame["x0"], c.frame["x0"])
     d = maker(500, random_state=np.random.default_rng(42))
     pd.testing.assert_frame_equal(a.frame, d.frame)
+    # a legacy RandomState seeds a Generator with one draw, as oot does everywhere
+    legacy = maker(500, random_state=np.random.RandomState(7))
+    seed = np.random.RandomState(7).randint(0, 2**31 - 1)
+    pd.testing.assert_frame_equal(legacy.frame, maker(500, random_state=seed).frame)
+
+
+def test_score_tables_follow_the_same_random_state_rules():
+    a = make_degradation_scores(random_state=np.random.RandomState(5))
+    seed = np.random.RandomState(5).randint(0, 2**31 - 1)
+    b = make_degradation_scores(random_state=np.random.default_rng(seed))
+    pd.testing.assert_frame_equal(a.scores, b.scores)
+    # one Generator shared by two calls goes on with its stream
+    g = np.random.default_rng(1)
+    first, second = (make_degradation_scores(random_state=g) for _ in range(2))
+    assert not np.allclose(first.scores["score"], second.scores["score"])
 
 
 def test_regression_rows_follow_the_stated_model():
@@ -438,6 +453,16 @@ def test_load_chicago_ridership():
     (lambda: make_drifting_regression(10, random_state="seed"),
      "The 'random_state' parameter of make_drifting_regression must be an int, a numpy "
      "Generator/RandomState or None. Got 'seed' instead."),
+    (lambda: make_degradation_scores(random_state=-1),
+     "The 'random_state' parameter of make_degradation_scores must be an int >= 0, a numpy "
+     "Generator/RandomState or None. Got -1 instead. Seeds are non-negative; use e.g. "
+     "random_state=0."),
+    (lambda: make_drifting_classification(10, random_state=True),
+     "The 'random_state' parameter of make_drifting_classification must be an int, a "
+     "numpy Generator/RandomState or None. Got True instead."),
+    (lambda: make_degradation_scores(random_state=0).true_score(["0D", "x"]),
+     "The 'age' parameter of DegradationScores.true_score must be a model age or array of "
+     "ages"),
     (lambda: make_drifting_regression(10, random_state=0).true_crossing_age(1.5),
      "The 'tolerance' parameter of DriftingDataset.true_crossing_age must be a float in the "
      "range (0, 1) for tolerance_type='relative'. Got 1.5 instead."),

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._validation import InvalidParameterError, param_message
+from .._validation import InvalidParameterError, entry_point, param_message
 
 __all__ = ["load_chicago_ridership"]
 
@@ -26,6 +26,7 @@ def load_chicago_ridership(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.datetime64]]: ...
 
 
+@entry_point("load_chicago_ridership")
 def load_chicago_ridership(
     *, as_frame: bool = True
 ) -> (
@@ -95,7 +96,7 @@ def load_chicago_ridership(
     """
     if not isinstance(as_frame, (bool, np.bool_)):
         raise InvalidParameterError(
-            param_message("as_frame", "load_chicago_ridership", "a bool", as_frame)
+            param_message("as_frame", None, "a bool", as_frame)
         )
     ref = resources.files("oot.datasets").joinpath("data", _FILE)
     with ref.open("rb") as fh:

@@ -1,4 +1,8 @@
-"""Helpers shared by the generators: argument checks, time conversion, root finding."""
+"""Helpers shared by the generators: argument checks, time conversion, root finding.
+
+The checks name the public function being run (``oot._validation.caller``): each
+generator and truth method is declared with ``entry_point``.
+"""
 
 from __future__ import annotations
 
@@ -11,35 +15,20 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._time import DAY, TimeKind, age_to_float, float_to_age
-from .._validation import (
-    InvalidParameterError,
-    check_option,
-    check_random_state_param,
-    param_message,
-)
+from .._time import DAY, TimeKind, age_to_float
+from .._validation import InvalidParameterError, caller, check_option, param_message
 
 FloatArray = npt.NDArray[np.float64]
 
 _TIME_LIKE = (str, pd.Timedelta, np.timedelta64, _dt.timedelta)
 
 
-def as_rng(random_state: Any, func: str) -> np.random.Generator:
-    """A numpy Generator from an int, None, Generator or RandomState (checked)."""
-    check_random_state_param(random_state, func)
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
-    return np.random.default_rng(random_state)
-
-
-def check_time_kind(time_kind: Any, func: str) -> TimeKind:
-    check_option(time_kind, "time_kind", func, ["datetime", "numeric"])
+def check_time_kind(time_kind: Any) -> TimeKind:
+    check_option(time_kind, "time_kind", caller(), ["datetime", "numeric"])
     return "numeric" if time_kind == "numeric" else "datetime"
 
 
-def check_start(start: Any, time_kind: TimeKind, func: str) -> pd.Timestamp | float:
+def check_start(start: Any, time_kind: TimeKind) -> pd.Timestamp | float:
     """The origin of the time axis: a Timestamp for datetime time, a float for numeric."""
     if time_kind == "numeric":
         if start is None:
@@ -49,7 +38,7 @@ def check_start(start: Any, time_kind: TimeKind, func: str) -> pd.Timestamp | fl
         ):
             return float(start)
         raise InvalidParameterError(
-            param_message("start", func, "a finite number or None for time_kind='numeric'",
+            param_message("start", None, "a finite number or None for time_kind='numeric'",
                           start)
         )
     if start is None:
@@ -59,16 +48,15 @@ def check_start(start: Any, time_kind: TimeKind, func: str) -> pd.Timestamp | fl
         try:
             ts = pd.Timestamp(start)
         except (ValueError, TypeError) as exc:
-            raise InvalidParameterError(param_message("start", func, expected, start)) from exc
+            raise InvalidParameterError(param_message("start", None, expected, start)) from exc
         if not pd.isna(ts):
             return ts
-    raise InvalidParameterError(param_message("start", func, expected, start))
+    raise InvalidParameterError(param_message("start", None, expected, start))
 
 
 def to_days(
     value: Any,
     param: str,
-    func: str,
     time_kind: TimeKind,
     *,
     allow_zero: bool = False,
@@ -99,19 +87,19 @@ def to_days(
             td = pd.Timedelta(value)
         except (ValueError, TypeError) as exc:
             raise InvalidParameterError(
-                param_message(param, func, expected, value,
+                param_message(param, None, expected, value,
                               "Calendar offsets such as 'MS' have no fixed length here.")
             ) from exc
         if not pd.isna(td):
             days = float(td / DAY)
     if days is None or not np.isfinite(days):
-        raise InvalidParameterError(param_message(param, func, expected, value))
+        raise InvalidParameterError(param_message(param, None, expected, value))
     if (days < 0 and not allow_negative) or (days == 0 and not (allow_zero or allow_negative)):
-        raise InvalidParameterError(param_message(param, func, expected, value))
+        raise InvalidParameterError(param_message(param, None, expected, value))
     return days
 
 
-def ages_to_days(age: Any, time_kind: TimeKind, func: str) -> tuple[Any, bool]:
+def ages_to_days(age: Any, time_kind: TimeKind) -> tuple[Any, bool]:
     """Ages (scalar or array-like) as float days; also whether the input was a scalar."""
     try:
         if (time_kind == "datetime" and isinstance(age, (list, tuple, np.ndarray))
@@ -122,23 +110,18 @@ def ages_to_days(age: Any, time_kind: TimeKind, func: str) -> tuple[Any, bool]:
         arr = np.asarray(days, dtype=float)
     except (ValueError, TypeError) as exc:
         raise InvalidParameterError(
-            param_message("age", func,
+            param_message("age", None,
                           "a model age or array of ages (Timedelta, string such as '30D', "
                           "or number of days)" if time_kind == "datetime"
                           else "a number or array of numbers", age)
         ) from exc
     if not np.all(np.isfinite(arr)):
-        raise InvalidParameterError(param_message("age", func, "finite ages", age))
+        raise InvalidParameterError(param_message("age", None, "finite ages", age))
     return arr, arr.ndim == 0
 
 
-def days_to_age(days: float, time_kind: TimeKind) -> pd.Timedelta | float:
-    out: pd.Timedelta | float = float_to_age(days, time_kind)
-    return out
-
-
-def check_tolerance(tolerance: Any, tolerance_type: Any, func: str) -> None:
-    check_option(tolerance_type, "tolerance_type", func, ["relative", "absolute"])
+def check_tolerance(tolerance: Any, tolerance_type: Any) -> None:
+    check_option(tolerance_type, "tolerance_type", caller(), ["relative", "absolute"])
     ok = isinstance(tolerance, numbers.Real) and not isinstance(tolerance, bool)
     if tolerance_type == "relative":
         ok = ok and 0 < float(tolerance) < 1
@@ -147,7 +130,7 @@ def check_tolerance(tolerance: Any, tolerance_type: Any, func: str) -> None:
         ok = ok and 0 < float(tolerance) < np.inf
         expected = "a positive float for tolerance_type='absolute'"
     if not ok:
-        raise InvalidParameterError(param_message("tolerance", func, expected, tolerance))
+        raise InvalidParameterError(param_message("tolerance", None, expected, tolerance))
 
 
 def threshold(

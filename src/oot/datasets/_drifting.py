@@ -22,11 +22,18 @@ import numpy as np
 import pandas as pd
 
 from .._time import TimeKind
-from .._validation import InvalidParameterError, check_option, check_scalar, param_message
+from .._validation import (
+    InvalidParameterError,
+    as_generator,
+    caller,
+    check_option,
+    check_scalar,
+    entry_point,
+    param_message,
+)
 from ._common import (
     FloatArray,
     ages_to_days,
-    as_rng,
     check_start,
     check_time_kind,
     check_tolerance,
@@ -173,15 +180,15 @@ class DriftingDataset:
 
     # -- truths -----------------------------------------------------------------------
     def _resolve(
-        self, func: str, metric: Any, train_window: Any, eval_window: Any
+        self, metric: Any, train_window: Any, eval_window: Any
     ) -> tuple[str, float, float]:
         if metric is None:
             metric = self.metrics[0]
-        check_option(metric, "metric", func, list(self.metrics))
+        check_option(metric, "metric", caller(), list(self.metrics))
         tw = self.train_window if train_window is None else train_window
         ew = self.eval_window if eval_window is None else eval_window
-        L = to_days(tw, "train_window", func, self.time_kind)
-        w = to_days(ew, "eval_window", func, self.time_kind, allow_zero=True)
+        L = to_days(tw, "train_window", self.time_kind)
+        w = to_days(ew, "eval_window", self.time_kind, allow_zero=True)
         return str(metric), L, w
 
     def _curve(self, metric: str, L: float, w: float) -> Any:
@@ -242,6 +249,7 @@ class DriftingDataset:
 
         return clf
 
+    @entry_point("DriftingDataset.true_score")
     def true_score(
         self,
         age: Any,
@@ -319,13 +327,13 @@ class DriftingDataset:
         >>> ds.true_score("150D", eval_window="60D")   # 1 + 0.002^2 (200^2 + 60^2/12)
         1.1612
         """
-        func = "DriftingDataset.true_score"
-        name, L, w = self._resolve(func, metric, train_window, eval_window)
-        days, scalar = ages_to_days(age, self.time_kind, func)
+        name, L, w = self._resolve(metric, train_window, eval_window)
+        days, scalar = ages_to_days(age, self.time_kind)
         vals = self._curve(name, L, w)(np.atleast_1d(days).astype(float))
         vals = np.asarray(vals, dtype=float).reshape(np.shape(days))
         return float(vals) if scalar else vals
 
+    @entry_point("DriftingDataset.true_crossing_age")
     def true_crossing_age(
         self,
         tolerance: float,
@@ -374,9 +382,8 @@ class DriftingDataset:
         >>> round(ds.true_score(age, eval_window=0) / ds.true_score(0, eval_window=0), 12)
         1.05
         """
-        func = "DriftingDataset.true_crossing_age"
-        check_tolerance(tolerance, tolerance_type, func)
-        name, L, w = self._resolve(func, metric, train_window, eval_window)
+        check_tolerance(tolerance, tolerance_type)
+        name, L, w = self._resolve(metric, train_window, eval_window)
         if not (
             baseline == "age0"
             if isinstance(baseline, str)
@@ -385,7 +392,7 @@ class DriftingDataset:
             and np.isfinite(float(baseline))
         ):
             raise InvalidParameterError(
-                param_message("baseline", func, "'age0' or a finite number", baseline)
+                param_message("baseline", None, "'age0' or a finite number", baseline)
             )
         curve = self._curve(name, L, w)
         base = float(curve(np.zeros(1))[0]) if isinstance(baseline, str) else float(baseline)
@@ -428,7 +435,6 @@ class DriftingDataset:
 
 # -- generators -------------------------------------------------------------------------
 def _check_common(
-    func: str,
     n_samples: Any,
     n_features: Any,
     periods: Any,
@@ -441,18 +447,19 @@ def _check_common(
     random_state: Any,
     min_features: int = 1,
 ) -> tuple[TimeKind, pd.Timestamp | float, float, float, np.random.Generator]:
+    func = caller()
     check_scalar(n_samples, "n_samples", func, kind="int", low=1)
     check_scalar(n_features, "n_features", func, kind="int", low=min_features)
     check_scalar(periods, "periods", func, low=0, low_inclusive=False)
     check_scalar(drift_rate, "drift_rate", func, low=0)
     check_scalar(duplicate_fraction, "duplicate_fraction", func, low=0, high=1,
                  high_inclusive=False)
-    kind = check_time_kind(time_kind, func)
-    origin = check_start(start, kind, func)
-    L = 365.0 if train_window is None else to_days(train_window, "train_window", func, kind)
+    kind = check_time_kind(time_kind)
+    origin = check_start(start, kind)
+    L = 365.0 if train_window is None else to_days(train_window, "train_window", kind)
     w = (30.0 if eval_window is None
-         else to_days(eval_window, "eval_window", func, kind, allow_zero=True))
-    rng = as_rng(random_state, func)
+         else to_days(eval_window, "eval_window", kind, allow_zero=True))
+    rng = as_generator(random_state)
     return kind, origin, L, w, rng
 
 
@@ -485,18 +492,18 @@ def _frame(
     return pd.DataFrame(cols), features
 
 
-def _unit_vector(value: Any, param: str, func: str, p: int) -> FloatArray | None:
+def _unit_vector(value: Any, param: str, p: int) -> FloatArray | None:
     if value is None:
         return None
     try:
         arr = np.asarray(value, dtype=float)
     except (ValueError, TypeError) as exc:
         raise InvalidParameterError(
-            param_message(param, func, f"an array-like of {p} finite floats or None", value)
+            param_message(param, None, f"an array-like of {p} finite floats or None", value)
         ) from exc
     if arr.shape != (p,) or not np.all(np.isfinite(arr)):
         raise InvalidParameterError(
-            param_message(param, func, f"an array-like of {p} finite floats or None", value,
+            param_message(param, None, f"an array-like of {p} finite floats or None", value,
                           "Give one value per feature (n_features).")
         )
     return arr
@@ -506,6 +513,7 @@ def _window_value(days: float, kind: TimeKind) -> pd.Timedelta | float:
     return float(days) if kind == "numeric" else pd.Timedelta(days=days)
 
 
+@entry_point("make_drifting_regression")
 def make_drifting_regression(
     n_samples: int = 20000,
     *,
@@ -592,18 +600,17 @@ def make_drifting_regression(
     >>> ds.true_crossing_age(0.05, eval_window=0).round("s")   # MSE 5% above 1.0333
     Timedelta('108 days 23:58:18')
     """
-    func = "make_drifting_regression"
     kind, origin, L, w, rng = _check_common(
-        func, n_samples, n_features, periods, drift_rate, duplicate_fraction, time_kind,
+        n_samples, n_features, periods, drift_rate, duplicate_fraction, time_kind,
         start, train_window, eval_window, random_state,
     )
-    check_scalar(noise, "noise", func, low=0, low_inclusive=False)
+    check_scalar(noise, "noise", caller(), low=0, low_inclusive=False)
     p = int(n_features)
-    beta0 = _unit_vector(coef, "coef", func, p)
-    u = _unit_vector(drift_direction, "drift_direction", func, p)
+    beta0 = _unit_vector(coef, "coef", p)
+    u = _unit_vector(drift_direction, "drift_direction", p)
     if u is not None and not np.linalg.norm(u) > 0:
         raise InvalidParameterError(
-            param_message("drift_direction", func, "a non-zero vector or None", drift_direction)
+            param_message("drift_direction", None, "a non-zero vector or None", drift_direction)
         )
     if beta0 is None:
         beta0 = rng.standard_normal(p)
@@ -625,6 +632,7 @@ def make_drifting_regression(
     )
 
 
+@entry_point("make_drifting_classification")
 def make_drifting_classification(
     n_samples: int = 20000,
     *,
@@ -706,12 +714,11 @@ def make_drifting_classification(
     >>> ds.true_crossing_age(0.05).round("h")   # AUC 5% below its age-0 value
     Timedelta('122 days 07:00:00')
     """
-    func = "make_drifting_classification"
     kind, origin, L, w, rng = _check_common(
-        func, n_samples, n_features, periods, drift_rate, duplicate_fraction, time_kind,
+        n_samples, n_features, periods, drift_rate, duplicate_fraction, time_kind,
         start, train_window, eval_window, random_state, min_features=2,
     )
-    check_scalar(signal, "signal", func, low=0, low_inclusive=False)
+    check_scalar(signal, "signal", caller(), low=0, low_inclusive=False)
     p = int(n_features)
     q, _ = np.linalg.qr(rng.standard_normal((p, 2)))
     e1, e2 = q[:, 0], q[:, 1]

@@ -9,11 +9,18 @@ import numpy as np
 import pandas as pd
 
 from .._time import TimeKind
-from .._validation import InvalidParameterError, check_option, check_scalar, param_message
+from .._validation import (
+    InvalidParameterError,
+    as_generator,
+    caller,
+    check_option,
+    check_scalar,
+    entry_point,
+    param_message,
+)
 from ._common import (
     FloatArray,
     ages_to_days,
-    as_rng,
     check_start,
     check_time_kind,
     check_tolerance,
@@ -106,6 +113,7 @@ class DegradationScores:
             out = np.full_like(a, b)
         return out
 
+    @entry_point("DegradationScores.true_score")
     def true_score(self, age: Any) -> Any:
         """The true (expected) score at ``age``: the curve the scores scatter around.
 
@@ -126,10 +134,11 @@ class DegradationScores:
         >>> sim.true_score("100D")
         0.7
         """
-        days, scalar = ages_to_days(age, self.time_kind, "DegradationScores.true_score")
+        days, scalar = ages_to_days(age, self.time_kind)
         vals = self._curve(np.atleast_1d(days).astype(float)).reshape(np.shape(days))
         return float(vals) if scalar else vals
 
+    @entry_point("DegradationScores.true_threshold")
     def true_threshold(self, tolerance: float, *, tolerance_type: str = "relative") -> float:
         """The score at which a model is retrained, from the true baseline (score at age 0).
 
@@ -142,7 +151,7 @@ class DegradationScores:
         >>> make_degradation_scores(baseline=0.8, random_state=0).true_threshold(0.05)
         0.76
         """
-        check_tolerance(tolerance, tolerance_type, "DegradationScores.true_threshold")
+        check_tolerance(tolerance, tolerance_type)
         return threshold(self.baseline, float(tolerance), str(tolerance_type),
                          self.greater_is_better)
 
@@ -243,6 +252,7 @@ class DegradationScores:
         )
 
 
+@entry_point("make_degradation_scores")
 def make_degradation_scores(
     *,
     n_anchors: int = 6,
@@ -359,27 +369,27 @@ def make_degradation_scores(
     >>> sim.true_crossing_age(0.05)   # 0.04 / 0.0003 days
     Timedelta('133 days 08:00:00')
     """
-    func = "make_degradation_scores"
+    func = caller()
     check_scalar(n_anchors, "n_anchors", func, kind="int", low=1)
     check_scalar(n_windows, "n_windows", func, kind="int", low=1)
-    kind = check_time_kind(time_kind, func)
-    width = 30.0 if window is None else to_days(window, "window", func, kind)
+    kind = check_time_kind(time_kind)
+    width = 30.0 if window is None else to_days(window, "window", kind)
     check_option(shape, "shape", func, list(_SHAPES))
     check_scalar(baseline, "baseline", func)
     check_scalar(slope, "slope", func)
     check_scalar(curvature, "curvature", func)
-    tau = to_days(timescale, "timescale", func, kind)
-    brk = to_days(breakpoint, "breakpoint", func, kind, allow_zero=True)
+    tau = to_days(timescale, "timescale", kind)
+    brk = to_days(breakpoint, "breakpoint", kind, allow_zero=True)
     if not isinstance(greater_is_better, (bool, np.bool_)):
         raise InvalidParameterError(
-            param_message("greater_is_better", func, "a bool", greater_is_better)
+            param_message("greater_is_better", None, "a bool", greater_is_better)
         )
     check_scalar(n_per_window, "n_per_window", func, kind="int", low=2)
     check_scalar(se, "se", func, low=0)
     check_scalar(anchor_sd, "anchor_sd", func, low=0)
     check_scalar(period_sd, "period_sd", func, low=0)
-    origin = check_start(start, kind, func)
-    rng = as_rng(random_state, func)
+    origin = check_start(start, kind)
+    rng = as_generator(random_state)
 
     A, K = int(n_anchors), int(n_windows)
     anchor_effects = anchor_sd * rng.standard_normal(A)
