@@ -57,3 +57,47 @@ def window_settings(draw: st.DrawFn) -> dict[str, object]:
         "anchors": draw(st.integers(1, 3)),
         "expanding": draw(st.booleans()),
     }
+
+
+@st.composite
+def score_matrices(draw: st.DrawFn) -> dict[str, object]:
+    """Small anchor x period score tables with the backtest's structure.
+
+    ``n_anchors`` anchors ``step`` periods apart, every anchor scored from its first
+    period to the last one, numeric periods of one length or calendar months (of 28-31
+    days); some cells may be unusable (``status`` "too_small", score NaN). Returns the
+    ``frame`` for :meth:`OOTEvaluation.from_frame` and its description.
+    """
+    n_anchors = draw(st.integers(3, 6))
+    step = draw(st.integers(1, 2))
+    extra = draw(st.integers(0, 2))
+    calendar = draw(st.booleans())
+    greater = draw(st.booleans())
+    holes = draw(st.booleans())
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    n_periods = (n_anchors - 1) * step + 1 + extra
+    length = draw(st.sampled_from([1.0, 2.5]))
+    if calendar:
+        starts = list(pd.date_range("2021-01-01", periods=n_periods + 1, freq="MS"))
+    else:
+        starts = [length * i for i in range(n_periods + 1)]
+    rows = []
+    for j in range(n_anchors):
+        first = j * step
+        cutoff = starts[first]
+        for w in range(first, n_periods):
+            usable = not (holes and rng.random() < 0.1)
+            mid = starts[w] + (starts[w + 1] - starts[w]) / 2
+            rows.append({
+                "anchor": j + 1, "cutoff": cutoff, "window": w - first + 1,
+                "window_start": starts[w], "window_end": starts[w + 1],
+                "age": mid - cutoff, "n": int(rng.integers(50, 500)),
+                "score": float(rng.uniform(0.5, 0.9)) if usable else np.nan,
+                "se": 0.01, "status": "ok" if usable else "too_small",
+            })
+    return {"frame": pd.DataFrame(rows), "n_anchors": n_anchors, "step": step,
+            "n_periods": n_periods, "greater_is_better": greater,
+            "metric": "roc_auc" if greater else "mae",
+            "retrain_cost": draw(st.sampled_from([0.0, 0.01, 0.05, 0.2, 1.0])),
+            "shortfall_cost": draw(st.sampled_from([0.0, 0.5, 1.0, 3.0]))}

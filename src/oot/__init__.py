@@ -25,6 +25,7 @@ from oot._validation import (
     OOTWarning,
     WindowWarning,
 )
+from oot.backtest import CadenceBacktest, backtest_cadences
 from oot.degradation import DegradationCurve, fit_degradation
 from oot.evaluate import OOTEvaluation, evaluate_out_of_time, evaluate_predictions
 from oot.metrics import Metric
@@ -48,11 +49,13 @@ __all__ = [
     "fit_degradation",
     "OutOfTimeSplit",
     "Metric",
+    "backtest_cadences",
     # results
     "RetrainRecommendation",
     "OOTEvaluation",
     "DegradationCurve",
     "ConfidenceInterval",
+    "CadenceBacktest",
     # plots (matplotlib is imported on first use)
     "DegradationDisplay",
     "AgingHeatmapDisplay",

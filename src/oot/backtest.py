@@ -1,0 +1,1442 @@
+"""The policy backtest: what each retraining cadence would have delivered on history.
+
+:func:`backtest_cadences` reads the anchor x window score matrix of an
+:class:`~oot.OOTEvaluation` (model ``j`` scored on calendar period ``w``) and, for every
+retraining cadence, replays which model would have been in service in each period and
+what it scored. Nothing is refitted: the fits the evaluation made are shared by every
+cadence. With costs it also finds the best retraining schedule in hindsight (the
+oracle) by exact dynamic programming.
+
+Definitions (see the user guide, "Concepts", and ``DESIGN.md``, "Policy backtest"):
+
+* the periods are the evaluation's calendar windows (``window_start``); anchors must
+  be a whole number ``m`` of windows apart, so that anchor ``j`` is first scored on
+  period ``f_j = f_1 + m (j - 1)``; the **anchor step** is ``s = m`` windows;
+* a **cadence** ``T = k s`` with **phase** ``p`` (``0 <= p < k``) retrains at ``c_1``
+  and at every ``k``-th cutoff from ``c_{1+p}`` on; the model **in service** in period
+  ``w`` is the latest retrained anchor ``j`` with ``f_j <= w`` (``c_j + gap <=
+  start(w)``), and its score on ``w`` is the **realized score**;
+* every schedule is judged on the same periods: from anchor 1's first window to the
+  last period that every anchor in service then has scored (the end of the data, or
+  anchor 1's horizon), less any period in which some schedule's model has no usable
+  score;
+* the **fresh** score of a period is the youngest anchor's score on it (the model of
+  the "every step" schedule); the shortfall of a period is how far the realized score
+  falls short of it (never negative);
+* the **cost rate** of a schedule is ``(C * retrains + c * sum_w shortfall_w *
+  length_w) / span``; the **oracle** minimises it over every subset of retrain
+  cutoffs.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from oot._serialize import frame_from_dict, frame_to_dict, value_from_json, value_to_json
+from oot._time import NS_PER_DAY, TimeKind, format_age
+from oot._validation import (
+    InvalidParameterError,
+    caller,
+    check_option,
+    check_scalar,
+    entry_point,
+    param_message,
+)
+from oot.windows import Length, parse_length
+
+if TYPE_CHECKING:  # pragma: no cover
+    from oot import OOTEvaluation
+    from oot.metrics import Metric
+
+__all__ = ["backtest_cadences", "CadenceBacktest", "CadenceOracle"]
+
+_SCHEMA = "oot.CadenceBacktest/1"
+_DAYS_PER_YEAR = 365.25
+_MIN_ANCHORS = 3
+
+
+# ============================================================ the period grid
+@dataclass(frozen=True, eq=False)
+class _Matrix:
+    """The evaluation's scores as anchor x period arrays over the backtest's span."""
+
+    kind: TimeKind
+    starts: np.ndarray        # period starts: int64 ns (UTC) or float units, (W,)
+    start_values: pd.Index    # the same starts in the evaluation's dtype (W,)
+    lengths: np.ndarray       # period lengths in days (datetime) or units, (W,)
+    span_end: Any             # end of the last period, in the evaluation's dtype
+    first: np.ndarray         # first period of each anchor (J,)
+    anchor_ids: np.ndarray    # (J,)
+    cutoffs: list[Any]        # (J,) cutoff of each anchor (NaT/NaN when unknown)
+    score: np.ndarray         # (J, W), NaN where missing or unusable
+    n: np.ndarray             # (J, W)
+    se: np.ndarray            # (J, W)
+    age: np.ndarray           # (J, W) in days (datetime) or units
+    usable: np.ndarray        # (J, W) bool
+    step_periods: int         # m: periods per anchor step
+    period_fixed: float | None   # period length (ns or units) for a fixed grid
+    period_months: int | None    # months per period for a calendar grid
+    n_anchors_total: int      # anchors in the evaluation (some may lie past the span)
+
+    @property
+    def n_anchors(self) -> int:
+        return len(self.first)
+
+    @property
+    def n_periods(self) -> int:
+        return len(self.starts)
+
+    # the anchor step s = m periods
+    @property
+    def step_fixed(self) -> float | None:
+        return None if self.period_fixed is None else self.step_periods * self.period_fixed
+
+    @property
+    def step_months(self) -> int | None:
+        return None if self.period_months is None else self.step_periods * self.period_months
+
+
+class _Said(str):
+    """A description echoed as the 'Got ... instead' part of a message, without quotes."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _as_keys(values: pd.Series, kind: TimeKind) -> np.ndarray:
+    """Period starts as sortable numbers: int64 UTC nanoseconds, or floats."""
+    if kind == "datetime":
+        return np.asarray(pd.DatetimeIndex(values).as_unit("ns").asi8, dtype=np.int64)
+    return np.asarray(pd.to_numeric(values), dtype=float)
+
+
+def _first_values(values: Sequence[Any], n: int = 6) -> str:
+    shown = [str(v) for v in list(values)[:n]]
+    return ", ".join(shown) + (", ..." if len(values) > n else "")
+
+
+def _grid_error(got: str, detail: str) -> InvalidParameterError:
+    return InvalidParameterError(param_message(
+        "evaluation", None,
+        "an evaluation whose anchors are a whole number of evaluation windows apart, so "
+        "that every anchor is scored on the same calendar periods", _Said(got),
+        detail + " Evaluate with anchor_step=None (anchors one eval_window apart, the "
+        "default) or a multiple of eval_window."))
+
+
+def _read_matrix(ev: OOTEvaluation) -> _Matrix:
+    """Check the evaluation's structure and lay its scores out as anchor x period."""
+    s = ev.scores
+    kind: TimeKind = ev.time_kind
+    if "window_start" not in s.columns or s["window_start"].isna().any():
+        missing = (len(s) if "window_start" not in s.columns
+                   else int(s["window_start"].isna().sum()))
+        raise InvalidParameterError(param_message(
+            "evaluation", None,
+            "an evaluation whose scores have a window_start (the calendar period each "
+            "window covers)", _Said(f"{missing} of {len(s)} windows without one"),
+            "Evaluate with oot.evaluate_out_of_time or oot.evaluate_predictions, or add "
+            "window_start (and window_end) columns to the frame given to "
+            "OOTEvaluation.from_frame."))
+    n_anchors_total = int(s["anchor"].nunique())
+    if n_anchors_total < _MIN_ANCHORS:
+        raise InvalidParameterError(param_message(
+            "evaluation", None, f"an evaluation with at least {_MIN_ANCHORS} anchors (a "
+            "backtest compares retraining at different cutoffs)",
+            _Said(f"{n_anchors_total} anchor{'s' if n_anchors_total != 1 else ''}"),
+            "Ask for more when you evaluate, e.g. anchors=24 with the default anchor_step "
+            "(one eval_window apart)."))
+    keys = _as_keys(s["window_start"], kind)
+    uniq, inv = np.unique(keys, return_inverse=True)
+    # -- the period grid: consecutive starts one period apart
+    start_vals = pd.Index(s["window_start"].iloc[np.unique(inv, return_index=True)[1]])
+    period_fixed: float | None = None
+    period_months: int | None = None
+    if len(uniq) < 2:
+        got = f"windows starting at {_first_values(start_vals)}"
+        raise _grid_error(got, "All windows start at the same time.")
+    if kind == "datetime":
+        dti = pd.DatetimeIndex(start_vals)
+        at_midnight = bool(np.all((dti - dti.normalize()) == pd.Timedelta(0)))
+        months = (dti.year * 12 + dti.month).to_numpy()
+        dm = np.diff(months)
+        if at_midnight and bool(np.all(dti.is_month_start)) and len(set(dm.tolist())) == 1:
+            period_months = int(dm[0])
+        else:
+            d = np.diff(uniq)
+            if not np.all(d == d[0]):
+                got = f"windows starting at {_first_values(start_vals)}"
+                raise _grid_error(
+                    got,
+                    "Their starts are not evenly spaced: anchors that are not a whole "
+                    "number of windows apart give overlapping windows.")
+            period_fixed = float(d[0])
+    else:
+        d = np.diff(uniq)
+        if not np.allclose(d, d[0], rtol=1e-9, atol=0.0):
+            got = f"windows starting at {_first_values(start_vals)}"
+            raise _grid_error(
+                got,
+                "Their starts are not evenly spaced: anchors that are not a whole number "
+                "of windows apart give overlapping windows.")
+        period_fixed = float(d[0])
+    # -- anchors: first period of each, evenly spaced
+    anc = s["anchor"].to_numpy()
+    a_ids, a_inv = np.unique(anc, return_inverse=True)
+    first = np.full(len(a_ids), np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(len(a_ids), -1, dtype=np.int64)
+    np.minimum.at(first, a_inv, inv)
+    # a window cut short by the anchor's horizon (partial, but not the data's last
+    # period) does not cover its period as the other anchors' windows do
+    cut_short = np.zeros(len(s), dtype=bool)
+    if "partial" in s.columns:
+        cut_short = s["partial"].to_numpy(dtype=bool) & (inv != len(uniq) - 1)
+    np.maximum.at(last, a_inv[~cut_short], inv[~cut_short])
+    order = np.argsort(first, kind="stable")
+    a_ids, first, last = a_ids[order], first[order], last[order]
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    a_pos = rank[a_inv]                     # row -> anchor position in first-period order
+    df = np.diff(first)
+    if np.any(df <= 0) or not np.all(df == df[0]):
+        raise _grid_error(
+            "anchors first scored " + _first_values(
+                [("on the first period" if f == 0 else
+                  f"{int(f)} period{'s' if f != 1 else ''} after the first")
+                 for f in first - first[0]]),
+            "Anchors must start one after the other, a whole number of windows apart.")
+    m = int(df[0])
+    # -- the span: periods every anchor in service has scored
+    end = int(last[0])
+    while True:
+        inside = first <= end
+        new_end = int(last[inside].min())
+        if new_end == end:
+            break
+        end = new_end
+    used = first <= end
+    # -- period ends (from window_end where given, else the next period's start)
+    nxt = _next_starts(uniq, start_vals, kind, period_fixed, period_months)
+    ends_all = nxt.copy()
+    if "window_end" in s.columns:
+        we = s["window_end"]
+        ok_end = we.notna().to_numpy()
+        if ok_end.any():
+            ek = _as_keys(we[ok_end], kind)
+            if kind == "datetime":
+                end_ns = np.full(len(uniq), np.iinfo(np.int64).min, dtype=np.int64)
+                np.maximum.at(end_ns, inv[ok_end], ek)
+                ends_all = np.where(end_ns == np.iinfo(np.int64).min, nxt, end_ns)
+            else:
+                gotf = np.full(len(uniq), -np.inf)
+                np.maximum.at(gotf, inv[ok_end], ek)
+                ends_all = np.where(np.isfinite(gotf), gotf, nxt)
+    inner = np.arange(len(uniq) - 1)
+    bad = ends_all[inner] != uniq[1:]
+    if kind == "numeric":
+        bad = ~np.isclose(ends_all[inner], uniq[1:], rtol=1e-9, atol=0.0)
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        got = (f"a window from {start_vals[i]} ending at "
+               f"{_stamp(ends_all[i], kind, start_vals)} while the next period starts at "
+               f"{start_vals[i + 1]}")
+        raise _grid_error(got, "Windows must be consecutive calendar periods.")
+    W = end + 1
+    starts = uniq[:W]
+    span_ends = ends_all[:W]
+    if kind == "datetime":
+        lengths = (span_ends - starts).astype(float) / NS_PER_DAY
+    else:
+        lengths = (span_ends - starts).astype(float)
+    # -- the matrices
+    J = int(used.sum())
+    keep = (a_pos < J) & (inv < W) & ~cut_short
+    rows = a_pos[keep]
+    cols = inv[keep]
+    flat = rows * W + cols
+    if len(np.unique(flat)) != len(flat):
+        dup = pd.Series(flat).duplicated().to_numpy()
+        r = int(np.flatnonzero(keep)[np.flatnonzero(dup)[0]])
+        raise InvalidParameterError(param_message(
+            "evaluation", None, "an evaluation with one row per anchor and calendar period",
+            _Said(f"two rows for anchor {anc[r]} and the period starting "
+                  f"{s['window_start'].iloc[r]}"),
+            "Drop the duplicated rows."))
+
+    def mat(values: np.ndarray, fill: float = np.nan) -> np.ndarray:
+        out = np.full((J, W), fill, dtype=float)
+        out[rows, cols] = values[keep]
+        return out
+
+    score = mat(s["score"].to_numpy(dtype=float))
+    usable = np.zeros((J, W), dtype=bool)
+    ok = (s["status"].to_numpy() == "ok") & np.isfinite(s["score"].to_numpy(dtype=float))
+    usable[rows, cols] = ok[keep]
+    score = np.where(usable, score, np.nan)
+    ages = (np.asarray(pd.to_timedelta(s["age"]).to_numpy().astype("timedelta64[ns]")
+                       .astype(np.int64), dtype=float) / NS_PER_DAY
+            if kind == "datetime" else s["age"].to_numpy(dtype=float))
+    if kind == "datetime":
+        ages = np.where(s["age"].isna().to_numpy(), np.nan, ages)
+    cut_col = s["cutoff"] if "cutoff" in s.columns else None
+    cutoffs: list[Any] = []
+    for j in range(J):
+        pick = np.flatnonzero(a_pos == j)
+        cutoffs.append(cut_col.iloc[int(pick[0])] if cut_col is not None else (
+            pd.NaT if kind == "datetime" else np.nan))
+    return _Matrix(
+        kind=kind, starts=starts, start_values=start_vals[:W], lengths=lengths,
+        span_end=_stamp(span_ends[-1], kind, start_vals), first=first[:J],
+        anchor_ids=a_ids[:J], cutoffs=cutoffs, score=score,
+        n=mat(s["n"].to_numpy(dtype=float), 0.0), se=mat(s["se"].to_numpy(dtype=float)),
+        age=mat(ages), usable=usable, step_periods=m, period_fixed=period_fixed,
+        period_months=period_months, n_anchors_total=n_anchors_total)
+
+
+def _next_starts(uniq: np.ndarray, start_vals: pd.Index, kind: TimeKind,
+                 period_fixed: float | None, period_months: int | None) -> np.ndarray:
+    """The start of the period after each one (the last: one period further)."""
+    nxt = np.empty_like(uniq)
+    nxt[:-1] = uniq[1:]
+    if period_months is not None:
+        last_ts = pd.DatetimeIndex(start_vals[-1:])
+        nxt[-1] = (last_ts + pd.DateOffset(months=period_months)).as_unit("ns").asi8[0]
+    else:
+        assert period_fixed is not None
+        nxt[-1] = uniq[-1] + (np.int64(period_fixed) if kind == "datetime" else period_fixed)
+    return nxt
+
+
+def _stamp(key: Any, kind: TimeKind, like: pd.Index) -> Any:
+    """A period key back in the evaluation's dtype (a Timestamp in its zone, or a float)."""
+    if kind == "numeric":
+        return float(key)
+    ts = pd.Timestamp(int(key), unit="ns", tz="UTC")
+    tz = getattr(like, "tz", None)
+    return ts.tz_convert(tz) if tz is not None else ts.tz_convert(None)
+
+
+# ============================================================ cadences and their names
+@dataclass(frozen=True)
+class _Step:
+    """The anchor step and how to name multiples of it."""
+
+    kind: TimeKind
+    fixed: float | None      # ns (datetime) or units
+    months: int | None
+
+    def label(self, k: int) -> str:
+        """'3 months', '60 days', '2 weeks', '1 year', or a number for numeric time."""
+        if self.kind == "numeric":
+            assert self.fixed is not None
+            return f"{k * self.fixed:g}"
+        if self.months is not None:
+            mo = k * self.months
+            if mo % 12 == 0:
+                y = mo // 12
+                return f"{y} year" + ("s" if y != 1 else "")
+            return f"{mo} month" + ("s" if mo != 1 else "")
+        assert self.fixed is not None
+        days = k * self.fixed / NS_PER_DAY
+        if days == int(days):
+            d = int(days)
+            if d % 7 == 0 and self.fixed % (7 * NS_PER_DAY) == 0:
+                w = d // 7
+                return f"{w} week" + ("s" if w != 1 else "")
+            return f"{d} day" + ("s" if d != 1 else "")
+        return format_age(pd.Timedelta(int(k * self.fixed), unit="ns"), "datetime")
+
+    def spelling(self, k: int) -> str:
+        """How to ask for ``k`` steps: 'MS', '3MS', '60D', '2.5'."""
+        if self.kind == "numeric":
+            assert self.fixed is not None
+            return f"{k * self.fixed:g}"
+        if self.months is not None:
+            mo = k * self.months
+            return "MS" if mo == 1 else f"{mo}MS"
+        assert self.fixed is not None
+        days = k * self.fixed / NS_PER_DAY
+        if days == int(days):
+            return f"{int(days)}D"
+        return str(pd.Timedelta(int(k * self.fixed), unit="ns"))
+
+    def noun(self, plural: bool = True) -> str:
+        """The period's name for sentences: 'months', 'weeks', '30-day periods'."""
+        s = "s" if plural else ""
+        if self.kind == "numeric":
+            return "period" + s
+        if self.months is not None:
+            name = {1: "month", 3: "quarter", 12: "year"}.get(self.months)
+            return (name + s) if name else f"{self.months}-month period{s}"
+        assert self.fixed is not None
+        days = self.fixed / NS_PER_DAY
+        if days == 1:
+            return "day" + s
+        if days == 7:
+            return "week" + s
+        return (f"{days:g}-day period{s}" if days == int(days) else f"period{s}")
+
+    def as_length(self, k: int) -> Any:
+        """``k`` steps as a length (Timedelta, DateOffset or number) for arithmetic."""
+        if self.kind == "numeric":
+            assert self.fixed is not None
+            return k * self.fixed
+        if self.months is not None:
+            return pd.DateOffset(months=k * self.months)
+        assert self.fixed is not None
+        return pd.Timedelta(int(k * self.fixed), unit="ns")
+
+
+def _period_step(mx: _Matrix) -> _Step:
+    return _Step(mx.kind, mx.period_fixed, mx.period_months)
+
+
+def _anchor_step(mx: _Matrix) -> _Step:
+    return _Step(mx.kind, mx.step_fixed, mx.step_months)
+
+
+def _offset_months(off: pd.DateOffset) -> int | None:
+    """Whole months of a calendar offset (MS, 3MS, QS, YS, DateOffset(months=4)), or None."""
+    name = type(off).__name__
+    n = int(getattr(off, "n", 1))
+    if name in ("MonthBegin", "MonthEnd"):
+        return n
+    if name in ("QuarterBegin", "QuarterEnd"):
+        return 3 * n
+    if name in ("YearBegin", "YearEnd"):
+        return 12 * n
+    if name == "DateOffset":
+        kw = dict(getattr(off, "kwds", {}))
+        if kw and set(kw) <= {"months", "years"}:
+            return n * (int(kw.get("years", 0)) * 12 + int(kw.get("months", 0)))
+    return None
+
+
+def _offset_ns(off: pd.DateOffset) -> float | None:
+    """A calendar offset of fixed length (weeks, DateOffset(days=30)) in ns, or None."""
+    name = type(off).__name__
+    n = int(getattr(off, "n", 1))
+    if name == "Week":
+        return float(n * 7 * NS_PER_DAY)
+    if name == "DateOffset":
+        kw = dict(getattr(off, "kwds", {}))
+        allowed = {"weeks", "days", "hours", "minutes", "seconds"}
+        if kw and set(kw) <= allowed:
+            ns = {"weeks": 7 * NS_PER_DAY, "days": NS_PER_DAY, "hours": NS_PER_DAY / 24,
+                  "minutes": NS_PER_DAY / 1440, "seconds": 1e9}
+            return float(n * sum(float(v) * ns[unit] for unit, v in kw.items()))
+    return None
+
+
+def _steps_of(value: Any, step: _Step, max_steps: int) -> int:
+    """The number of anchor steps a cadence spans, or the standard error."""
+    func = caller()
+    length: Length | None = parse_length(value, "cadences", func, step.kind)
+    assert length is not None
+    k: int | None = None
+    if step.months is not None:
+        mo = _offset_months(length.offset) if length.offset is not None else None
+        if mo is not None and mo % step.months == 0:
+            k = mo // step.months
+    else:
+        assert step.fixed is not None
+        v = length.fixed
+        if v is None and length.offset is not None:
+            v = _offset_ns(length.offset)
+        if v is not None:
+            ratio = v / step.fixed
+            r = round(ratio)
+            if r >= 1 and abs(ratio - r) <= 1e-9 * max(1.0, ratio):
+                k = int(r)
+    if k is None or not 1 <= k <= max_steps:
+        raise InvalidParameterError(param_message(
+            "cadences", func,
+            f"lengths that are whole multiples of the anchor step ({step.label(1)}), from "
+            f"1 to {max_steps} steps", value, _possible(step, max_steps)
+            + ("" if k is None else f" {k} steps is longer than the {max_steps + 1} "
+               "anchors allow: it would never retrain within the data.")))
+    return k
+
+
+def _possible(step: _Step, max_steps: int) -> str:
+    ks = list(range(1, max_steps + 1))
+    shown = ks if len(ks) <= 6 else [*ks[:4], None, ks[-1]]
+    parts = ["..." if k is None else f"{step.spelling(k)!r} ({step.label(k)})"
+             for k in shown]
+    return f"Possible cadences: {', '.join(parts)}."
+
+
+def _interval_steps(interval: Any, step: _Step, mx: _Matrix) -> int | None:
+    """An interval (an age) rounded down to whole anchor steps (None for None)."""
+    if interval is None or (not isinstance(interval, pd.Timedelta) and pd.isna(interval)):
+        return None
+    if step.kind == "numeric":
+        assert step.fixed is not None
+        return math.floor(float(interval) / step.fixed + 1e-9)
+    td = pd.Timedelta(interval)
+    if step.months is not None:
+        t0 = pd.Timestamp(mx.start_values[0])
+        k = 0
+        while t0 + pd.DateOffset(months=(k + 1) * step.months) <= t0 + td:
+            k += 1
+        return k
+    assert step.fixed is not None
+    return math.floor(td.value / step.fixed + 1e-9)
+
+
+# ============================================================ the oracle
+@dataclass(frozen=True, eq=False)
+class CadenceOracle:
+    """The cheapest retraining schedule in hindsight (:attr:`CadenceBacktest.oracle`).
+
+    Found by exact dynamic programming over the anchors' cutoffs (state: the anchor in
+    service; at each cutoff, keep it or retrain), on the same periods and with the same
+    costs as the fixed cadences.
+
+    Attributes
+    ----------
+    schedule : tuple
+        The cutoffs at which the oracle retrains, after the first model (trained at the
+        first cutoff, as in every schedule). Timestamps, or numbers for numeric time.
+    anchors : tuple of int
+        The anchors put in service, in order (the first anchor first).
+    n_retrains : int
+        ``len(schedule)``.
+    retrains_per_year : float
+        Retrains per year (per unit of numeric time) over the backtest's span.
+    cost_rate : float
+        Cost per day (per unit of numeric time): ``(C * n_retrains + c * sum_w
+        shortfall_w * length_w) / span``.
+    total_cost : float
+        ``cost_rate * span``.
+    mean_score : float
+        Realized score averaged over the judged periods.
+    within_tolerance, within_fresh : float
+        Share of the judged periods within tolerance of the baseline, and of the fresh
+        score.
+    realized : pandas.DataFrame
+        One row per judged period: ``period``, ``anchor``, ``age``, ``n``, ``score``,
+        ``se``, ``retrained``.
+    """
+
+    schedule: tuple[Any, ...]
+    anchors: tuple[int, ...]
+    n_retrains: int
+    retrains_per_year: float
+    cost_rate: float
+    total_cost: float
+    mean_score: float
+    within_tolerance: float
+    within_fresh: float
+    realized: pd.DataFrame
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; :meth:`from_dict` inverts it exactly."""
+        return {
+            "schedule": value_to_json(list(self.schedule)),
+            "anchors": [int(a) for a in self.anchors],
+            "n_retrains": int(self.n_retrains),
+            "retrains_per_year": value_to_json(self.retrains_per_year),
+            "cost_rate": value_to_json(self.cost_rate),
+            "total_cost": value_to_json(self.total_cost),
+            "mean_score": value_to_json(self.mean_score),
+            "within_tolerance": value_to_json(self.within_tolerance),
+            "within_fresh": value_to_json(self.within_fresh),
+            "realized": frame_to_dict(self.realized),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CadenceOracle:
+        """Rebuild the oracle from :meth:`to_dict` output."""
+        return cls(
+            schedule=tuple(value_from_json(d["schedule"])),
+            anchors=tuple(int(a) for a in d["anchors"]),
+            n_retrains=int(d["n_retrains"]),
+            retrains_per_year=value_from_json(d["retrains_per_year"]),
+            cost_rate=value_from_json(d["cost_rate"]),
+            total_cost=value_from_json(d["total_cost"]),
+            mean_score=value_from_json(d["mean_score"]),
+            within_tolerance=value_from_json(d["within_tolerance"]),
+            within_fresh=value_from_json(d["within_fresh"]),
+            realized=frame_from_dict(d["realized"]),
+        )
+
+    def __repr__(self) -> str:
+        return (f"CadenceOracle(n_retrains={self.n_retrains}, "
+                f"cost_rate={self.cost_rate:.6g}, anchors={self.anchors!r})")
+
+
+def _oracle_schedule(cell: np.ndarray, bad: np.ndarray, first: np.ndarray,
+                     retrain_cost: float) -> tuple[list[int], float]:
+    """Exact minimum-cost schedule: ``O(J^2)`` after ``O(J W)`` prefix sums.
+
+    ``cell[i, w]`` is the cost of anchor ``i`` serving period ``w`` (0 outside the
+    judged periods), ``bad[i, w]`` marks cells it cannot serve (no usable score on a
+    judged period). Anchor ``i`` serves from period ``first[i]`` until the next retrain.
+    Returns the anchors in service (0 first) and the total cost (retrains included).
+    """
+    J, W = cell.shape
+    cum = np.concatenate([np.zeros((J, 1)), np.cumsum(cell, axis=1)], axis=1)
+    cbad = np.concatenate([np.zeros((J, 1), dtype=np.int64),
+                           np.cumsum(bad, axis=1, dtype=np.int64)], axis=1)
+    best = np.full(J, np.inf)
+    nxt = np.full(J, -1, dtype=np.int64)
+    for i in range(J - 1, -1, -1):
+        lo = int(first[i])
+        # keep anchor i to the end
+        keep = cum[i, W] - cum[i, lo] if cbad[i, W] - cbad[i, lo] == 0 else np.inf
+        cand = np.inf
+        arg = -1
+        if i + 1 < J:
+            later = np.arange(i + 1, J)
+            hi = first[later]                       # anchor i serves [lo, hi)
+            seg = cum[i, hi] - cum[i, lo]
+            feasible = (cbad[i, hi] - cbad[i, lo]) == 0
+            tot = np.where(feasible, seg + retrain_cost + best[later], np.inf)
+            a = int(np.argmin(tot))
+            cand, arg = float(tot[a]), int(later[a])
+        if keep <= cand:
+            best[i] = keep
+        else:
+            best[i], nxt[i] = cand, arg
+    chain = [0]
+    while nxt[chain[-1]] >= 0:
+        chain.append(int(nxt[chain[-1]]))
+    return chain, float(best[0])
+
+
+# ============================================================ the result
+@dataclass(frozen=True, eq=False)
+class CadenceBacktest:
+    """What each retraining cadence would have delivered on history: the result of
+    :func:`oot.backtest_cadences`.
+
+    Attributes
+    ----------
+    realized : pandas.DataFrame
+        Tidy, one row per cadence x phase x judged period: ``cadence`` (its name, e.g.
+        "3 months", or "never"), ``steps`` (the cadence in anchor steps; 0 for never
+        retrain), ``phase``, ``period`` (the period's start), ``anchor`` (the model in
+        service), ``age`` (its age on that period), ``n`` (rows), ``score``, ``se`` and
+        ``retrained`` (a new model went into service at the start of the period).
+    by_phase : pandas.DataFrame
+        One row per cadence x phase with the figures :meth:`summary` averages.
+    periods : pandas.DataFrame
+        One row per period of the backtest's span: ``period``, ``end``, ``length`` (days,
+        or time units), ``fresh_anchor``, ``fresh_score`` and ``judged`` (False where
+        some schedule's model had no usable score; such periods count for no schedule).
+    oracle : CadenceOracle or None
+        The cheapest schedule in hindsight; None without costs.
+    metric : Metric
+    time_kind : {"datetime", "numeric"}
+    step : str
+        The anchor step, e.g. "1 month": cadences are whole multiples of it.
+    step_spelling : str
+        How to ask for one step (``"MS"``, ``"30D"``, or a number).
+    periods_per_step : int
+        Evaluation windows per anchor step (1 when anchors are one window apart).
+    n_anchors : int
+        Anchors whose models can be in service in the backtest's span.
+    n_anchors_evaluated : int
+        Anchors in the evaluation (the later ones start after the span when each anchor
+        is scored only up to a horizon).
+    n_periods_excluded : int
+        Periods of the span left out because some schedule's model had no usable score.
+    tolerance, tolerance_type, baseline, baseline_mode, threshold, reference
+        The tolerance, the baseline it is measured from and how it was obtained
+        ("curve", "first_window" or "value"), the threshold ``baseline -/+ tolerance``,
+        and which share the sentence and the chart use: "baseline" (``within_tolerance``)
+        or "fresh" (``within_fresh``).
+    target_share : float
+        Share of periods within tolerance a cadence must reach to count as keeping the
+        metric within tolerance (the longest such cadence is the best one without costs).
+    retrain_cost, shortfall_cost : float or None
+    recommended_steps : int or None
+        The recommendation's cadence in anchor steps (its interval rounded down), when
+        one was given.
+    recommended_interval : Timedelta, float or None
+        The interval that was rounded down.
+    span_start, span_end
+        Start of the first and end of the last period of the backtest.
+    """
+
+    summary_table: pd.DataFrame
+    by_phase: pd.DataFrame
+    realized: pd.DataFrame
+    periods: pd.DataFrame
+    oracle: CadenceOracle | None
+    metric: Metric
+    time_kind: TimeKind
+    step: str
+    n_anchors: int
+    tolerance: float
+    tolerance_type: str
+    baseline: float
+    baseline_mode: str
+    threshold: float
+    reference: str = "baseline"
+    target_share: float = 0.9
+    retrain_cost: float | None = None
+    shortfall_cost: float | None = None
+    recommended_steps: int | None = None
+    recommended_interval: Any = None
+    recommended_note: str = ""
+    span_start: Any = None
+    span_end: Any = None
+    period_noun: str = "periods"
+    step_spelling: str = ""
+    periods_per_step: int = 1
+    n_anchors_evaluated: int = 0
+    n_periods_excluded: int = 0
+
+    # ------------------------------------------------------------------ access
+    @property
+    def rate_column(self) -> str:
+        """``"retrains_per_year"`` (datetime time) or ``"retrains_per_unit"`` (numeric)."""
+        return "retrains_per_year" if self.time_kind == "datetime" else "retrains_per_unit"
+
+    @property
+    def share_column(self) -> str:
+        """The share the sentence uses: ``"within_tolerance"`` or ``"within_fresh"``."""
+        return "within_fresh" if self.reference == "fresh" else "within_tolerance"
+
+    @property
+    def n_periods(self) -> int:
+        """Number of judged periods."""
+        return int(self.periods["judged"].sum())
+
+    @property
+    def best_cadence(self) -> str | None:
+        """The best fixed cadence's name: cheapest with costs, else the longest that kept
+        the metric within tolerance in at least ``target_share`` of the periods."""
+        t = self.summary_table
+        hit = t.loc[t["best"]]
+        return None if hit.empty else str(hit["cadence"].iloc[0])
+
+    def summary(self) -> pd.DataFrame:
+        """One row per cadence (never retrain last), averaged over phases.
+
+        Columns: ``cadence``, ``steps``, ``n_phases``, ``mean_score`` (mean over
+        periods), ``mean_score_weighted`` (row-weighted), ``mean_score_min`` /
+        ``mean_score_max`` (the spread over phases), ``worst_score``, ``mean_age``,
+        ``within_tolerance`` (share of periods within tolerance of the baseline),
+        ``within_tolerance_min`` / ``_max``, ``within_fresh`` (of the fresh score),
+        ``n_retrains``, ``retrains_per_year`` (``retrains_per_unit`` for numeric time);
+        with costs ``cost_rate``, ``cost_rate_min`` / ``_max`` and ``regret`` (cost rate
+        minus the oracle's); ``best`` and ``recommended`` flags.
+        """
+        return self.summary_table.copy()
+
+    # ------------------------------------------------------------------ text
+    def _tol_text(self) -> str:
+        if self.tolerance_type == "relative":
+            return f"{100 * self.tolerance:.4g}%"
+        return _num(self.tolerance)
+
+    def _within_text(self) -> str:
+        name = self.metric.display_name or self.metric.name
+        if self.reference == "fresh":
+            return f"{name} within {self._tol_text()} of the fresh model"
+        return f"{name} within {self._tol_text()} of its baseline {_num(self.baseline)}"
+
+    def _row(self, steps: int) -> pd.Series:
+        t = self.summary_table
+        return t.loc[t["steps"] == steps].iloc[0]
+
+    def _count(self, row: pd.Series, col: str | None = None) -> str:
+        """'47 of 50 months', or '46.7 of 50 months on average over 4 phases (45 to 49)'."""
+        col = col or self.share_column
+        n = self.n_periods
+        mean = float(row[col]) * n
+        if abs(mean - round(mean)) < 1e-9:
+            return f"{round(mean)} of {n} {self.period_noun}"
+        text = (f"{mean:.1f} of {n} {self.period_noun} on average over its "
+                f"{int(row['n_phases'])} phases")
+        lo, hi = f"{col}_min", f"{col}_max"
+        if lo in row and hi in row:
+            text += f" ({round(float(row[lo]) * n)} to {round(float(row[hi]) * n)})"
+        return text
+
+    def verdict(self) -> str | None:
+        """Whether history agrees with the recommendation (None without one).
+
+        ``"agrees"``: the recommended cadence kept the metric within tolerance in at
+        least ``target_share`` of the periods; ``"retrain_more_often"``: it did not, but
+        a shorter cadence did; ``"inconclusive"``: not even retraining every step did
+        (the tolerance is within the period-to-period scatter).
+        """
+        if self.recommended_steps is None:
+            return None
+        col = self.share_column
+        share = float(self._row(self.recommended_steps)[col])
+        if share >= self.target_share:
+            return "agrees"
+        if float(self._row(1)[col]) >= self.target_share:
+            return "retrain_more_often"
+        return "inconclusive"
+
+    def _longest_meeting(self) -> pd.Series | None:
+        t = self.summary_table
+        ok = t.loc[(t[self.share_column] >= self.target_share) & (t["steps"] > 0)]
+        return None if ok.empty else ok.iloc[int(np.argmax(ok["steps"].to_numpy()))]
+
+    def recommendation_sentence(self) -> str:
+        """One sentence: did the recommended cadence keep the metric within tolerance?"""
+        if self.recommended_steps is None:
+            return ""
+        k = self.recommended_steps
+        row = self._row(k)
+        label = str(row["cadence"])
+        text = (f"Retraining every {label} (the recommendation"
+                + (f", {self.recommended_note}" if self.recommended_note else "")
+                + f") kept {self._within_text()} in {self._count(row)}")
+        v = self.verdict()
+        if v == "agrees":
+            text += ": history agrees with the recommendation."
+        elif v == "retrain_more_often":
+            best = self._longest_meeting()
+            assert best is not None
+            text += (f": history suggests retraining more often (every {best['cadence']} "
+                     f"kept it in {self._count(best)}).")
+        else:
+            text += (f": history cannot settle it, since even retraining every "
+                     f"{self._row(1)['cadence']} kept it in only "
+                     f"{self._count(self._row(1))} (the tolerance is within the scatter "
+                     "between periods).")
+        return text
+
+    def __str__(self) -> str:
+        parts = []
+        if self.recommended_steps is not None:
+            parts.append(self.recommendation_sentence())
+        n = self.n_periods
+        unit = "per day" if self.time_kind == "datetime" else "per unit of time"
+        rate_unit = "a year" if self.time_kind == "datetime" else "per unit of time"
+        if self.oracle is not None:
+            t = self.summary_table
+            best = t.loc[t["best"]].iloc[0]
+            parts.append(
+                f"Over {n} {self.period_noun} of history the cheapest fixed cadence was "
+                f"every {best['cadence']}: cost {_num(float(best['cost_rate']))} {unit} "
+                f"with {float(best[self.rate_column]):.3g} retrains {rate_unit}, and it kept "
+                f"{self._within_text()} in {self._count(best)}. The best schedule in "
+                f"hindsight retrained {self.oracle.n_retrains} times at "
+                f"{_num(self.oracle.cost_rate)} {unit}.")
+        elif self.recommended_steps is None:
+            best_row = self._longest_meeting()
+            never = self._row(0)
+            if best_row is not None:
+                parts.append(
+                    f"Over {n} {self.period_noun} of history, the longest cadence that kept "
+                    f"{self._within_text()} in at least {100 * self.target_share:.0f}% of "
+                    f"them was every {best_row['cadence']}: {self._count(best_row)}. "
+                    f"Never retraining kept it in {self._count(never)}.")
+            else:
+                every = self._row(1)
+                parts.append(
+                    f"Over {n} {self.period_noun} of history no cadence kept "
+                    f"{self._within_text()} in {100 * self.target_share:.0f}% of them; "
+                    f"retraining every {every['cadence']} kept it in {self._count(every)}, "
+                    f"never retraining in {self._count(never)}.")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return (f"CadenceBacktest(metric={self.metric.name!r}, step={self.step!r}, "
+                f"cadences={int((self.summary_table['steps'] > 0).sum())}, "
+                f"periods={self.n_periods}, oracle={self.oracle is not None})")
+
+    def _repr_html_(self) -> str:
+        head = html.escape(str(self))
+        cols = [c for c in ("cadence", "mean_score", "worst_score", "within_tolerance",
+                            "within_fresh", self.rate_column, "cost_rate", "regret",
+                            "best", "recommended") if c in self.summary_table.columns]
+        table = self.summary_table[cols].to_html(
+            index=False, float_format=lambda v: f"{v:.4g}", border=0)
+        return f"<div class='oot-backtest'><p><b>{head}</b></p>{table}</div>"
+
+    # ------------------------------------------------------------- serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; :meth:`from_dict` inverts it exactly."""
+        return {
+            "schema": _SCHEMA,
+            "summary": frame_to_dict(self.summary_table),
+            "by_phase": frame_to_dict(self.by_phase),
+            "realized": frame_to_dict(self.realized),
+            "periods": frame_to_dict(self.periods),
+            "oracle": None if self.oracle is None else self.oracle.to_dict(),
+            "metric": self.metric.to_dict(),
+            "time_kind": self.time_kind,
+            "step": self.step,
+            "n_anchors": int(self.n_anchors),
+            "tolerance": value_to_json(self.tolerance),
+            "tolerance_type": self.tolerance_type,
+            "baseline": value_to_json(self.baseline),
+            "baseline_mode": self.baseline_mode,
+            "threshold": value_to_json(self.threshold),
+            "reference": self.reference,
+            "target_share": value_to_json(self.target_share),
+            "retrain_cost": value_to_json(self.retrain_cost),
+            "shortfall_cost": value_to_json(self.shortfall_cost),
+            "recommended_steps": self.recommended_steps,
+            "recommended_interval": value_to_json(self.recommended_interval),
+            "recommended_note": self.recommended_note,
+            "span_start": value_to_json(self.span_start),
+            "span_end": value_to_json(self.span_end),
+            "period_noun": self.period_noun,
+            "step_spelling": self.step_spelling,
+            "periods_per_step": int(self.periods_per_step),
+            "n_anchors_evaluated": int(self.n_anchors_evaluated),
+            "n_periods_excluded": int(self.n_periods_excluded),
+            "sentence": str(self),
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        """Standard JSON (no NaN tokens); :meth:`from_json` round-trips it exactly."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CadenceBacktest:
+        """Rebuild a backtest from :meth:`to_dict` output."""
+        from oot.metrics import Metric
+
+        name = "CadenceBacktest"
+        if not isinstance(d, dict) or d.get("schema") != _SCHEMA:
+            got = d.get("schema") if isinstance(d, dict) else type(d).__name__
+            msg = (f"The 'text' parameter of {name}.from_json must be a document written by "
+                   f"{name}.to_json (schema {_SCHEMA!r}). Got schema {got!r} instead.")
+            raise InvalidParameterError(msg)
+        try:
+            oracle = d["oracle"]
+            return cls(
+                summary_table=frame_from_dict(d["summary"]),
+                by_phase=frame_from_dict(d["by_phase"]),
+                realized=frame_from_dict(d["realized"]),
+                periods=frame_from_dict(d["periods"]),
+                oracle=None if oracle is None else CadenceOracle.from_dict(oracle),
+                metric=Metric.from_dict(d["metric"]),
+                time_kind=d["time_kind"],
+                step=d["step"],
+                n_anchors=int(d["n_anchors"]),
+                tolerance=value_from_json(d["tolerance"]),
+                tolerance_type=d["tolerance_type"],
+                baseline=value_from_json(d["baseline"]),
+                baseline_mode=d["baseline_mode"],
+                threshold=value_from_json(d["threshold"]),
+                reference=d["reference"],
+                target_share=value_from_json(d["target_share"]),
+                retrain_cost=value_from_json(d["retrain_cost"]),
+                shortfall_cost=value_from_json(d["shortfall_cost"]),
+                recommended_steps=d["recommended_steps"],
+                recommended_interval=value_from_json(d["recommended_interval"]),
+                recommended_note=d["recommended_note"],
+                span_start=value_from_json(d["span_start"]),
+                span_end=value_from_json(d["span_end"]),
+                period_noun=d["period_noun"],
+                step_spelling=d["step_spelling"],
+                periods_per_step=int(d["periods_per_step"]),
+                n_anchors_evaluated=int(d["n_anchors_evaluated"]),
+                n_periods_excluded=int(d["n_periods_excluded"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            msg = (f"The 'text' parameter of {name}.from_json is not a valid document "
+                   f"written by {name}.to_json: {type(exc).__name__}: {exc}.")
+            raise InvalidParameterError(msg) from exc
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> CadenceBacktest:
+        """Rebuild a backtest from :meth:`to_json` output (exact round trip)."""
+        try:
+            d = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            msg = ("The 'text' parameter of CadenceBacktest.from_json must be a JSON "
+                   f"document written by CadenceBacktest.to_json. It could not be parsed: "
+                   f"{exc}.")
+            raise InvalidParameterError(msg) from exc
+        return cls.from_dict(d)
+
+
+def _num(v: float) -> str:
+    return f"{v:.4g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.3e}"
+
+
+# ============================================================ the public function
+def _check_cost(value: Any, name: str) -> float | None:
+    if value is None:
+        return None
+    check_scalar(value, name, caller(), low=0,
+                 fix="Costs are amounts to pay, so they cannot be negative."
+                 if isinstance(value, numbers.Real) and not isinstance(value, bool)
+                 and value < 0 else None)
+    return float(value)
+
+
+@entry_point("backtest_cadences")
+def backtest_cadences(
+    evaluation: OOTEvaluation,
+    cadences: Any = None,
+    *,
+    tolerance: float = 0.05,
+    tolerance_type: str = "relative",
+    baseline: str | float = "curve",
+    curve: str = "auto",
+    reference: str = "baseline",
+    retrain_cost: float | None = None,
+    shortfall_cost: float | None = None,
+    phases: str | int = "all",
+    target_share: float = 0.9,
+    recommended_interval: Any = None,
+) -> CadenceBacktest:
+    """Backtest retraining cadences on history: what each would have delivered and cost.
+
+    For every cadence (a whole multiple of the anchor step) and every phase, replay which
+    model would have been in service in each calendar period and read its score from the
+    evaluation's anchor x window matrix. No model is fitted: a backtest of every cadence
+    costs a few milliseconds, against one fit per retrain and cadence for a loop that
+    refits.
+
+    Parameters
+    ----------
+    evaluation : OOTEvaluation
+        An evaluation with at least 3 anchors a whole number of evaluation windows apart
+        (``anchor_step=None``, the default, puts them one window apart), whose scores
+        have window starts: :func:`oot.evaluate_out_of_time` or
+        :func:`oot.evaluate_predictions` with several cutoffs.
+    cadences : length or list of lengths, default=None
+        Cadences to backtest: ``"30D"``, ``"QS"``, ``"2MS"``, a ``pandas.DateOffset``, or
+        numbers for numeric time, each a whole multiple of the anchor step. None: every
+        multiple the anchors allow (1 to ``n_anchors - 1`` steps). Retraining every step
+        and never retraining are always included.
+    tolerance : float, default=0.05
+        How far the metric may fall (or rise, for a loss): a fraction for
+        ``tolerance_type="relative"`` (in (0, 1)), or metric units for ``"absolute"``.
+    tolerance_type : {"relative", "absolute"}, default="relative"
+    baseline : {"curve", "first_window"} or float, default="curve"
+        The level the tolerance is measured from for ``within_tolerance``: the fitted
+        degradation curve at age 0, the mean first-window score (both from
+        :func:`oot.fit_degradation`, a fit of a curve to the scores, not of any model),
+        or a number.
+    curve : str, default="auto"
+        The curve family for ``baseline="curve"`` (as in :func:`oot.fit_degradation`).
+    reference : {"baseline", "fresh"}, default="baseline"
+        Which share of periods within tolerance the sentence, the best cadence without
+        costs and the verdict on a recommendation use: of the baseline
+        (``within_tolerance``) or of the fresh model's score on the same period
+        (``within_fresh``). Both are always in the summary.
+    retrain_cost, shortfall_cost : float, default=None
+        Cost of one retraining and cost per unit of metric shortfall per day (per unit
+        of numeric time), the shortfall measured against the fresh score; both or
+        neither, both ``>= 0``. Give the cost rates, the regrets and the oracle.
+    phases : "all" or int, default="all"
+        "all" averages each cadence over its ``k`` phases (the spread is reported); an int
+        ``p`` backtests only phase ``p mod k`` of a cadence of ``k`` steps (0: retrain at
+        the first cutoff and every ``k``-th after it).
+    target_share : float, default=0.9
+        Share of periods within tolerance a cadence must reach to count as keeping the
+        metric within tolerance (for the best cadence without costs, and the verdict on
+        a recommendation).
+    recommended_interval : Timedelta, float or None, default=None
+        A recommended retraining interval (an age, as
+        :attr:`RetrainRecommendation.interval`); it is rounded down to whole anchor
+        steps and marked (:meth:`RetrainRecommendation.backtest` passes its own).
+
+    Returns
+    -------
+    CadenceBacktest
+
+    Raises
+    ------
+    InvalidParameterError
+        A cadence that is not a whole multiple of the anchor step (the message lists the
+        possible ones), an evaluation without window starts, with fewer than 3 anchors
+        or with anchors off a regular grid, costs given alone or negative, or any other
+        bad argument.
+    NotEnoughWindowsError
+        ``baseline="curve"`` or ``"first_window"`` with too few usable windows to fit.
+
+    See Also
+    --------
+    evaluate_out_of_time, recommend_retrain_interval
+
+    Notes
+    -----
+    A cadence of ``k`` steps with phase ``p`` retrains at the first cutoff and at every
+    ``k``-th cutoff from the ``(1 + p)``-th on; the model in service in a period is the
+    latest retrained anchor whose evaluation has started (``c_j + gap <= start``). The
+    retrains counted are those after the first model (which every schedule trains).
+    Retrains per year divide by the span in days over 365.25; for numeric time the
+    rates are per unit of time (column ``retrains_per_unit``). The cost rate is per day
+    (per unit of numeric time), like :attr:`RetrainRecommendation.cost_rate`.
+
+    Examples
+    --------
+    >>> import oot
+    >>> sim = oot.datasets.make_degradation_scores(n_anchors=13, n_windows=12,
+    ...                                            period_sd=0.0, random_state=0)
+    >>> ev = sim.to_evaluation()
+    >>> bt = oot.backtest_cadences(ev, ["30D", "90D", "180D"], tolerance=0.05,
+    ...                            retrain_cost=1.0, shortfall_cost=1.0)
+    >>> bt.summary()[["cadence", "steps", "within_tolerance"]].round(2)
+        cadence  steps  within_tolerance
+    0   30 days      1              1.00
+    1   90 days      3              0.97
+    2  180 days      6              0.69
+    3     never      0              0.25
+    >>> bt.best_cadence                  # the cheapest fixed cadence
+    '90 days'
+    >>> bool(bt.oracle.cost_rate <= bt.summary()["cost_rate"].min())
+    True
+    """
+    from oot import OOTEvaluation, fit_degradation
+
+    func = caller()
+    if not isinstance(evaluation, OOTEvaluation):
+        raise InvalidParameterError(param_message(
+            "evaluation", func, "an OOTEvaluation", _Said(type(evaluation).__name__),
+            "Build one with oot.evaluate_out_of_time or OOTEvaluation.from_frame."))
+    check_option(tolerance_type, "tolerance_type", func, ["relative", "absolute"])
+    if tolerance_type == "relative":
+        check_scalar(tolerance, "tolerance", func, low=0, high=1, low_inclusive=False,
+                     high_inclusive=False, extra=" for tolerance_type='relative'",
+                     fix="Write 5% as tolerance=0.05." if isinstance(
+                         tolerance, numbers.Real) and tolerance >= 1 else None)
+    else:
+        check_scalar(tolerance, "tolerance", func, low=0, low_inclusive=False,
+                     extra=" for tolerance_type='absolute' (in metric units)")
+    if isinstance(baseline, str):
+        check_option(baseline, "baseline", func, ["curve", "first_window"])
+    else:
+        check_scalar(baseline, "baseline", func, extra=" or one of 'curve', 'first_window'")
+    check_option(reference, "reference", func, ["baseline", "fresh"])
+    from oot.degradation import FAMILIES
+
+    check_option(curve, "curve", func, ["auto", *FAMILIES])
+    if recommended_interval is not None:
+        _check_interval(recommended_interval, evaluation.time_kind)
+    if (retrain_cost is None) != (shortfall_cost is None):
+        missing = "shortfall_cost" if shortfall_cost is None else "retrain_cost"
+        other = "retrain_cost" if missing == "shortfall_cost" else "shortfall_cost"
+        raise InvalidParameterError(param_message(
+            missing, func, f"given together with {other}", None,
+            "The cost rate needs both costs; pass both or neither."))
+    C = _check_cost(retrain_cost, "retrain_cost")
+    c = _check_cost(shortfall_cost, "shortfall_cost")
+    if not (isinstance(phases, str) and phases == "all") and not (
+            isinstance(phases, numbers.Integral) and not isinstance(phases, bool)
+            and phases >= 0):
+        raise InvalidParameterError(param_message(
+            "phases", func, "'all' or an int >= 0", phases))
+    check_scalar(target_share, "target_share", func, low=0, high=1, low_inclusive=False,
+                 fix="Write 90% as target_share=0.9." if isinstance(
+                     target_share, numbers.Real) and target_share > 1 else None)
+    gib = bool(evaluation.greater_is_better)
+    if (isinstance(baseline, numbers.Real) and tolerance_type == "relative"
+            and float(baseline) == 0):
+        raise InvalidParameterError(param_message(
+            "baseline", func, "non-zero for tolerance_type='relative'", baseline,
+            "Use tolerance_type='absolute' for a metric whose baseline is 0."))
+
+    mx = _read_matrix(evaluation)
+    step = _anchor_step(mx)
+    J = mx.n_anchors
+    max_steps = J - 1
+    if cadences is None:
+        ks = list(range(1, max_steps + 1))
+    else:
+        values = (list(cadences) if isinstance(cadences, (list, tuple, np.ndarray, pd.Index))
+                  else [cadences])
+        if not values:
+            raise InvalidParameterError(param_message(
+                "cadences", func, "a length, a non-empty list of lengths, or None", cadences,
+                _possible(step, max_steps)))
+        ks = sorted({_steps_of(v, step, max_steps) for v in values} | {1})
+    rec_k: int | None = None
+    note = ""
+    if recommended_interval is not None:
+        raw = _interval_steps(recommended_interval, step, mx)
+        if raw is not None:
+            if raw < 1:
+                rec_k, note = 1, (f"shorter than one step ({step.label(1)}); the fastest "
+                                  "cadence backtested")
+            elif raw > max_steps:
+                rec_k, note = max_steps, (f"longer than the anchors allow; capped at "
+                                          f"{step.label(max_steps)}")
+            else:
+                rec_k = raw
+                note = f"rounded down to whole {_period_plural(step)}"
+            if rec_k not in ks:
+                ks = sorted({*ks, rec_k})
+
+    # ---- the baseline (a curve fit on the scores: no model is fitted)
+    if isinstance(baseline, str):
+        fitted = fit_degradation(evaluation, curve=curve if baseline == "curve" else "linear",
+                                 baseline=baseline)
+        base = float(fitted.baseline)
+        base_mode = baseline
+    else:
+        base = float(baseline)
+        base_mode = "value"
+    delta = float(tolerance) * abs(base) if tolerance_type == "relative" else float(tolerance)
+    thr = base - delta if gib else base + delta
+    sign = 1.0 if gib else -1.0
+
+    # ---- the schedules: (steps, phase); never retrain is steps 0
+    sched_k: list[int] = []
+    sched_p: list[int] = []
+    for k in ks:
+        ps = range(k) if phases == "all" else [int(phases) % k]
+        for p in ps:
+            sched_k.append(k)
+            sched_p.append(p)
+    sched_k.append(0)
+    sched_p.append(0)
+    K = np.asarray(sched_k, dtype=np.int64)
+    P = np.asarray(sched_p, dtype=np.int64)
+    W = mx.n_periods
+    widx = np.arange(W)
+    # latest anchor whose evaluation has started in each period
+    avail = np.searchsorted(mx.first, widx, side="right") - 1
+    Kc = np.where(K > 0, K, 1)[:, None]
+    serve = np.where(avail[None, :] < P[:, None], 0,
+                     P[:, None] + ((avail[None, :] - P[:, None]) // Kc) * Kc)
+    serve[K == 0] = 0
+    sc = mx.score[serve, widx[None, :]]
+    us = mx.usable[serve, widx[None, :]]
+    judged: np.ndarray = np.asarray(us.all(axis=0), dtype=bool)
+    if not judged.any():
+        raise InvalidParameterError(param_message(
+            "evaluation", func, "an evaluation with usable scores on the periods the "
+            "backtest compares", _Said("no period where every schedule's model has a "
+                                       "usable score"),
+            "Check the evaluation's status column (too small windows, a failed anchor) "
+            "or lower min_window_size."))
+    fresh = mx.score[avail, widx]
+    lengths = mx.lengths
+    span = float(lengths.sum())
+    jd = judged
+    scj = sc[:, jd]
+    nj = mx.n[serve, widx[None, :]][:, jd]
+    agej = mx.age[serve, widx[None, :]][:, jd]
+    fr = fresh[jd]
+    d_fresh = float(tolerance) * np.abs(fr) if tolerance_type == "relative" else np.full(
+        fr.shape, float(tolerance))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_score = scj.mean(axis=1)
+        nsum = nj.sum(axis=1)
+        weighted = np.where(nsum > 0, (scj * nj).sum(axis=1) / np.where(nsum > 0, nsum, 1),
+                            np.nan)
+    worst = scj.min(axis=1) if gib else scj.max(axis=1)
+    within_b = (sign * (scj - thr) >= 0).mean(axis=1)
+    within_f = (sign * (scj - (fr - sign * d_fresh)) >= 0).mean(axis=1)
+    mean_age = agej.mean(axis=1)
+    n_ret = np.where(K == 0, 0, np.where(P == 0, (J - 1) // Kc[:, 0],
+                                         (J - 1 - P) // Kc[:, 0] + 1))
+    years = span / (_DAYS_PER_YEAR if mx.kind == "datetime" else 1.0)
+    per_year = n_ret / years
+    shortfall = np.maximum(sign * (fr[None, :] - scj), 0.0)
+    has_cost = C is not None and c is not None
+    cost_rate = None
+    oracle: CadenceOracle | None = None
+    if has_cost:
+        assert C is not None
+        assert c is not None
+        short_len = (shortfall * lengths[jd][None, :]).sum(axis=1)
+        cost_rate = (C * n_ret + c * short_len) / span
+
+    # ---- frames
+    labels = np.array([step.label(int(k)) if k > 0 else "never" for k in K], dtype=object)
+    rate_col = "retrains_per_year" if mx.kind == "datetime" else "retrains_per_unit"
+    by_phase = pd.DataFrame({
+        "cadence": labels,
+        "steps": K,
+        "phase": P,
+        "mean_score": mean_score,
+        "mean_score_weighted": weighted,
+        "worst_score": worst,
+        "mean_age": _ages(mean_age, mx.kind),
+        "within_tolerance": within_b,
+        "within_fresh": within_f,
+        "n_retrains": n_ret.astype(np.int64),
+        rate_col: per_year.astype(float),
+    })
+    if cost_rate is not None:
+        by_phase["cost_rate"] = cost_rate
+    g = by_phase.groupby("steps", sort=False)
+    summ = pd.DataFrame({
+        "cadence": g["cadence"].first(),
+        "steps": g["steps"].first(),
+        "n_phases": g["phase"].size().astype(np.int64),
+        "mean_score": g["mean_score"].mean(),
+        "mean_score_weighted": g["mean_score_weighted"].mean(),
+        "mean_score_min": g["mean_score"].min(),
+        "mean_score_max": g["mean_score"].max(),
+        "worst_score": g["worst_score"].mean(),
+        "mean_age": _ages(pd.Series(mean_age).groupby(K, sort=False).mean().to_numpy(),
+                          mx.kind),
+        "within_tolerance": g["within_tolerance"].mean(),
+        "within_tolerance_min": g["within_tolerance"].min(),
+        "within_tolerance_max": g["within_tolerance"].max(),
+        "within_fresh": g["within_fresh"].mean(),
+        "within_fresh_min": g["within_fresh"].min(),
+        "within_fresh_max": g["within_fresh"].max(),
+        "n_retrains": g["n_retrains"].mean(),
+        rate_col: g[rate_col].mean(),
+    }).reset_index(drop=True)
+    if cost_rate is not None:
+        assert C is not None
+        assert c is not None
+        cell = np.where(mx.usable, c * np.maximum(sign * (fresh[None, :] - mx.score), 0.0)
+                        * lengths[None, :], 0.0)
+        cell = np.where(judged[None, :], cell, 0.0)
+        bad = judged[None, :] & ~mx.usable
+        after = widx[None, :] >= mx.first[:, None]
+        cell = np.where(after, cell, 0.0)
+        bad &= after
+        chain, total = _oracle_schedule(cell, bad, mx.first, C)
+        o_rate = total / span
+        summ["cost_rate"] = g["cost_rate"].mean().to_numpy()
+        summ["cost_rate_min"] = g["cost_rate"].min().to_numpy()
+        summ["cost_rate_max"] = g["cost_rate"].max().to_numpy()
+        summ["regret"] = summ["cost_rate"] - o_rate
+        by_phase["regret"] = by_phase["cost_rate"] - o_rate
+        o_serve = np.asarray(chain)[np.searchsorted(mx.first[chain], widx, side="right") - 1]
+        o_sc = mx.score[o_serve, widx][jd]
+        oracle = CadenceOracle(
+            schedule=tuple(mx.cutoffs[i] if not _missing(mx.cutoffs[i]) else
+                           mx.start_values[int(mx.first[i])] for i in chain[1:]),
+            anchors=tuple(int(mx.anchor_ids[i]) for i in chain),
+            n_retrains=len(chain) - 1,
+            retrains_per_year=(len(chain) - 1) / years,
+            cost_rate=float(o_rate),
+            total_cost=float(total),
+            mean_score=float(o_sc.mean()),
+            within_tolerance=float((sign * (o_sc - thr) >= 0).mean()),
+            within_fresh=float((sign * (o_sc - (fr - sign * d_fresh)) >= 0).mean()),
+            realized=_realized_frame(mx, o_serve[None, :], jd, None, None, None),
+        )
+    # flags: best fixed cadence, recommended cadence
+    fixed = summ["steps"] > 0
+    best = np.zeros(len(summ), dtype=bool)
+    if cost_rate is not None:
+        best[int(np.nanargmin(summ["cost_rate"].where(fixed).to_numpy(float)))] = True
+    else:
+        share_col = "within_fresh" if reference == "fresh" else "within_tolerance"
+        ok = fixed & (summ[share_col] >= target_share)
+        if ok.any():
+            best[int(np.nanargmax(summ["steps"].where(ok).to_numpy(float)))] = True
+    summ["best"] = best
+    summ["recommended"] = (summ["steps"] == rec_k) if rec_k is not None else False
+    summ["recommended"] = summ["recommended"].astype(bool)
+
+    realized = _realized_frame(mx, serve, jd, labels, K, P)
+    periods = pd.DataFrame({
+        "period": mx.start_values,
+        "end": _end_values(mx),
+        "length": lengths,
+        "fresh_anchor": mx.anchor_ids[avail].astype(np.int64),
+        "fresh_score": fresh,
+        "judged": judged,
+    }).reset_index(drop=True)
+    return CadenceBacktest(
+        summary_table=summ, by_phase=by_phase, realized=realized, periods=periods,
+        oracle=oracle, metric=evaluation.metric, time_kind=mx.kind, step=step.label(1),
+        n_anchors=J, tolerance=float(tolerance), tolerance_type=tolerance_type,
+        baseline=base, baseline_mode=base_mode, threshold=float(thr), reference=reference,
+        target_share=float(target_share), retrain_cost=C, shortfall_cost=c,
+        recommended_steps=rec_k,
+        recommended_interval=recommended_interval if rec_k is not None else None,
+        recommended_note=note if rec_k is not None else "",
+        span_start=mx.start_values[0], span_end=mx.span_end,
+        period_noun=_period_step(mx).noun(), step_spelling=step.spelling(1),
+        periods_per_step=int(mx.step_periods), n_anchors_evaluated=int(mx.n_anchors_total),
+        n_periods_excluded=int((~judged).sum()),
+    )
+
+
+def _check_interval(value: Any, kind: TimeKind) -> None:
+    """``recommended_interval`` is an age: a Timedelta (datetime time) or a number."""
+    if kind == "numeric":
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and (
+            math.isfinite(float(value)) and float(value) >= 0)
+        expected = "a number >= 0 (an age in the time column's units) or None"
+    else:
+        td: Any
+        try:
+            td = pd.Timedelta(value)
+        except (TypeError, ValueError):
+            td = pd.NaT
+        ok = not isinstance(value, (bool, numbers.Real)) and not pd.isna(td) and (
+            td >= pd.Timedelta(0))
+        expected = "a Timedelta >= 0 (an age, like rec.interval) or None"
+    if not ok:
+        raise InvalidParameterError(param_message(
+            "recommended_interval", None, expected, value))
+
+
+def _period_plural(step: _Step) -> str:
+    n = step.noun()
+    return "steps" if "period" in n else n
+
+
+def _missing(v: Any) -> bool:
+    return v is None or bool(pd.isna(v))
+
+
+def _ages(x: np.ndarray, kind: TimeKind) -> Any:
+    """Float ages (days or units) as a Timedelta array (rounded to the ns) or floats."""
+    if kind == "numeric":
+        return np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=float)
+    ns = np.where(np.isfinite(x), np.round(x * NS_PER_DAY), 0).astype(np.int64)
+    out = ns.astype("timedelta64[ns]")
+    out[~np.isfinite(x)] = np.timedelta64("NaT")
+    return pd.to_timedelta(out)
+
+
+def _end_values(mx: _Matrix) -> Any:
+    if mx.kind == "numeric":
+        return np.r_[np.asarray(mx.starts[1:], float), float(mx.span_end)]
+    vals = [*list(mx.start_values[1:]), mx.span_end]
+    return pd.DatetimeIndex(vals)
+
+
+def _realized_frame(mx: _Matrix, serve: np.ndarray, jd: np.ndarray,
+                    labels: np.ndarray | None, K: np.ndarray | None,
+                    P: np.ndarray | None) -> pd.DataFrame:
+    """One row per schedule x judged period (schedule columns only when labels given)."""
+    S, W = serve.shape
+    widx = np.arange(W)
+    changed = np.ones((S, W), dtype=bool)
+    changed[:, 1:] = serve[:, 1:] != serve[:, :-1]
+    cols = np.flatnonzero(jd)
+    sv = serve[:, cols]
+    ww = np.broadcast_to(cols[None, :], sv.shape)
+    flat_s, flat_w = sv.ravel(), ww.ravel()
+    out: dict[str, Any] = {}
+    if labels is not None:
+        assert K is not None
+        assert P is not None
+        rep = np.repeat(np.arange(S), len(cols))
+        out["cadence"] = labels[rep]
+        out["steps"] = K[rep]
+        out["phase"] = P[rep]
+    out["period"] = np.asarray(mx.start_values)[flat_w] if mx.kind == "numeric" else (
+        mx.start_values[flat_w])
+    out["anchor"] = mx.anchor_ids[flat_s].astype(np.int64)
+    out["age"] = _ages(mx.age[flat_s, flat_w], mx.kind)
+    out["n"] = mx.n[flat_s, flat_w].astype(np.int64)
+    out["score"] = mx.score[flat_s, flat_w]
+    out["se"] = mx.se[flat_s, flat_w]
+    out["retrained"] = changed[:, cols].ravel()
+    del widx
+    return pd.DataFrame(out)
