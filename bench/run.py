@@ -6,8 +6,8 @@ fail on speed, ``--only B1,B3`` for a subset, ``--save`` to also write
 same run, or an absolute time with its target; the table is markdown.
 
 B1 engine overhead, B2 per-window scoring, B3 recommendation, B4 peak memory, B5 import
-time, B6 parallel speed-up, B7 growth with the number of rows. ``docs/performance.md``
-says what each one measures.
+time, B6 parallel speed-up, B7 growth with the number of rows, B8 policy backtest.
+``docs/performance.md`` says what each one measures.
 """
 
 from __future__ import annotations
@@ -49,7 +49,11 @@ PLAN: dict[str, Any] = {
     "horizon": pd.DateOffset(months=24),
     "anchors": 6,
 }
-ALL = ("B1", "B2", "B3", "B4", "B5", "B6", "B7")
+ALL = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8")
+# B8's plan: 36 anchors one calendar month apart (cutoff 1 = 2021-01-01), every anchor
+# scored on each later month up to the end of 2023: 36 monthly periods.
+B8_END = pd.Timestamp("2024-01-01")
+B8_PLAN: dict[str, Any] = {"train_window": "366D", "eval_window": "MS", "anchors": 36}
 
 
 # --------------------------------------------------------------------------- config
@@ -79,6 +83,11 @@ class Config:
     b7_rows: tuple[int, ...] = (100_000, 1_000_000, 5_000_000)
     b7_features: int = 20
     b7_repeats: int = 2
+    b8_rows: int = 100_000
+    b8_features: int = 10
+    b8_eval_repeats: int = 2
+    b8_repeats: int = 5
+    b8_max_steps: int = 12
 
 
 FULL = Config(quick=False)
@@ -87,6 +96,7 @@ QUICK = Config(
     b2_repeats=2, b3_bootstrap=200, b3_repeats=1, b4_rows=40_000, b4_features=5,
     b4_tracemalloc=False, b5_runs=1, b6_rows=20_000, b6_features=5, b6_max_iter=10,
     b6_repeats=2, b7_rows=(20_000, 40_000, 80_000), b7_features=5, b7_repeats=1,
+    b8_rows=20_000, b8_features=5, b8_eval_repeats=1, b8_repeats=2, b8_max_steps=3,
 )
 
 # Targets
@@ -98,6 +108,8 @@ T_B4 = 3.0
 T_B5 = 0.3
 T_B6 = 1.6
 T_B7 = 1.1
+T_B8_SHARE = 0.05
+T_B8_SPEEDUP = 10.0
 
 
 # --------------------------------------------------------------------------- results
@@ -167,7 +179,7 @@ def api(name: str) -> Callable[..., Any]:
         return obj  # type: ignore[no-any-return]
     import importlib
 
-    for mod in ("oot.evaluate", "oot.recommend", "oot.degradation"):
+    for mod in ("oot.evaluate", "oot.recommend", "oot.degradation", "oot.backtest"):
         obj = getattr(importlib.import_module(mod), name, None)
         if obj is not None:
             return obj  # type: ignore[no-any-return]
@@ -189,16 +201,16 @@ def fmt_mb(b: float) -> str:
     return f"{b / 2**20:.0f} MiB"
 
 
-def make_frame(n: int, p: int, seed: int = 0) -> pd.DataFrame:
-    """``n`` rows sorted by time over 2020-01-01..2023-06-01: ``ts``, ``x0..``, ``y``.
+def make_frame(n: int, p: int, seed: int = 0, end: pd.Timestamp = END) -> pd.DataFrame:
+    """``n`` rows sorted by time from 2020-01-01 to ``end``: ``ts``, ``x0..``, ``y``.
 
     The logistic coefficients drift with time, so later windows score worse.
     """
     rng = np.random.default_rng(seed)
-    t = np.sort(rng.integers(START.value, END.value, n))
+    t = np.sort(rng.integers(START.value, end.value, n))
     t[0] = START.value
     X = rng.standard_normal((n, p))
-    frac = (t - START.value) / (END.value - START.value)
+    frac = (t - START.value) / (end.value - START.value)
     beta = np.linspace(1.0, -1.0, p) * (2.0 / math.sqrt(p))
     logit = X @ beta + 1.5 * frac * X[:, 0] - 0.5
     y = (rng.random(n) < 1.0 / (1.0 + np.exp(-logit))).astype(np.int64)
@@ -650,9 +662,109 @@ def bench_b7(cfg: Config, report: Report) -> None:
                 f"(rest: {', '.join(fmt_s(r) for r in rest)}).")
 
 
+# --------------------------------------------------------------------------- B8
+def hand_backtest(df: pd.DataFrame, estimator: Any, max_steps: int,
+                  ) -> tuple[dict[tuple[int, int, int], float], int]:
+    """The loop a forecasting backtester runs: for every cadence of 1 to ``max_steps``
+    months and every phase, walk the 36 months, refit a clone of the model whenever the
+    schedule retrains (on the 366 days before the cutoff) and score each month with
+    roc_auc_score.
+
+    Returns the scores by (steps, phase, month) and the number of fits.
+    """
+    from sklearn.base import clone
+    from sklearn.metrics import roc_auc_score
+
+    X = np.ascontiguousarray(df[features(df)].to_numpy(dtype=float))
+    y = df["y"].to_numpy()
+    t = df["ts"].to_numpy().astype("datetime64[ns]").view("int64")  # sorted
+    first = START + pd.Timedelta(days=366)
+    n = B8_PLAN["anchors"]
+    cuts = [(first + pd.DateOffset(months=j)).value for j in range(n + 1)]
+    train = pd.Timedelta(days=366).value
+
+    def rows(lo: int, hi: int) -> slice:
+        return slice(int(np.searchsorted(t, lo)), int(np.searchsorted(t, hi)))
+
+    out: dict[tuple[int, int, int], float] = {}
+    fits = 0
+    for k in range(1, max_steps + 1):
+        for p in range(k):
+            retrain = sorted({0} | set(range(p, n, k)))
+            model: Any = None
+            in_service = -1
+            for w in range(n):  # month w starts at cutoff w (cutoffs are month starts)
+                j = max(r for r in retrain if r <= w)
+                if j != in_service:
+                    tr = rows(cuts[j] - train, cuts[j])
+                    model = clone(estimator).fit(X[tr], y[tr])
+                    fits += 1
+                    in_service = j
+                ev = rows(cuts[w], cuts[w + 1])
+                out[(k, p, w)] = float(roc_auc_score(y[ev], model.predict_proba(X[ev])[:, 1]))
+    return out, fits
+
+
+def bench_b8(cfg: Config, report: Report) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    evaluate = api("evaluate_out_of_time")
+    backtest = api("backtest_cadences")
+    df = make_frame(cfg.b8_rows, cfg.b8_features, seed=8, end=B8_END)
+    est = LogisticRegression()
+
+    def run_eval() -> Any:
+        with quiet():
+            return evaluate(df, est, target="y", time="ts", metric="roc_auc", **B8_PLAN)
+
+    t_eval, ev = best_of(run_eval, cfg.b8_eval_repeats)
+    cadences = [pd.DateOffset(months=k) for k in range(1, cfg.b8_max_steps + 1)]
+    t_bt, bt = best_of(lambda: backtest(ev, cadences), cfg.b8_repeats)
+    n_sched = int(bt.by_phase.shape[0]) - 1  # never retraining is included on top
+    share = t_bt / t_eval
+    n_an = int(ev.anchors.shape[0])
+    report.add(Row(
+        "B8", f"backtest_cadences' share of the evaluation that produced its matrix "
+        f"({cfg.b8_rows:,} x {cfg.b8_features}, {n_an} monthly anchors x {bt.n_periods} "
+        f"monthly windows; cadences of 1-{cfg.b8_max_steps} months, all phases: "
+        f"{n_sched} schedules)", f"evaluate_out_of_time {fmt_s(t_eval)}",
+        f"backtest_cadences {fmt_s(t_bt)}", share, f"{100 * share:.1f}%",
+        f"<= {100 * T_B8_SHARE:.0f}%", share <= T_B8_SHARE))
+    gc.collect()
+    t0 = time.perf_counter()
+    ref, fits = hand_backtest(df, est, cfg.b8_max_steps)
+    t_hand = time.perf_counter() - t0
+    r = bt.realized
+    r = r[r["steps"] > 0]
+    month = {p: i for i, p in enumerate(sorted(r["period"].unique()))}
+    got = {(int(a), int(b), month[c]): float(s)
+           for a, b, c, s in zip(r["steps"], r["phase"], r["period"], r["score"],
+                                 strict=True)}
+    if set(got) != set(ref):
+        report.errors.append(f"B8: the backtest replayed {len(got)} (cadence, phase, "
+                             f"month) cells, the hand loop {len(ref)}")
+    diff = max(abs(got[key] - ref[key]) for key in ref if key in got)
+    if not diff <= 1e-9:
+        report.errors.append(f"B8: backtest and hand loop differ by {diff:.3g}")
+    ours = t_eval + t_bt
+    speed = t_hand / ours
+    report.add(Row(
+        "B8", "evaluation + backtest vs a hand loop that refits the model for each "
+        "cadence and phase (the same schedules, scored with roc_auc_score)",
+        f"hand loop {fmt_s(t_hand)} ({fits} fits)",
+        f"evaluation + backtest {fmt_s(ours)} ({n_an} fits)", speed,
+        f"{speed:.1f}x faster", f">= {T_B8_SPEEDUP:.0f}x", speed >= T_B8_SPEEDUP))
+    report.note(
+        f"B8: the backtest alone is {t_hand / t_bt:,.0f}x faster than the hand loop (best "
+        f"of {cfg.b8_repeats}; the evaluation best of {cfg.b8_eval_repeats}); the "
+        f"backtest's realized scores equal the hand loop's to {diff:.2g} over "
+        f"{len(ref):,} (cadence, phase, month) cells. {bt.n_periods} months judged, "
+        f"baseline from a {bt.baseline_mode} fit.")
+
+
 BENCHES: dict[str, Callable[[Config, Report], None]] = {
     "B1": bench_b1, "B2": bench_b2, "B3": bench_b3, "B4": bench_b4, "B5": bench_b5,
-    "B6": bench_b6, "B7": bench_b7,
+    "B6": bench_b6, "B7": bench_b7, "B8": bench_b8,
 }
 
 
