@@ -36,7 +36,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,11 +51,10 @@ from oot._validation import (
     entry_point,
     param_message,
 )
+from oot.degradation import FAMILIES, fit_degradation
+from oot.evaluate import OOTEvaluation
+from oot.metrics import Metric
 from oot.windows import Length, parse_length
-
-if TYPE_CHECKING:  # pragma: no cover
-    from oot import OOTEvaluation
-    from oot.metrics import Metric
 
 __all__ = ["backtest_cadences", "CadenceBacktest", "CadenceOracle"]
 
@@ -908,8 +907,6 @@ class CadenceBacktest:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CadenceBacktest:
         """Rebuild a backtest from :meth:`to_dict` output."""
-        from oot.metrics import Metric
-
         name = "CadenceBacktest"
         if not isinstance(d, dict) or d.get("schema") != _SCHEMA:
             got = d.get("schema") if isinstance(d, dict) else type(d).__name__
@@ -1097,8 +1094,6 @@ def backtest_cadences(
     >>> bool(bt.oracle.cost_rate <= bt.summary()["cost_rate"].min())
     True
     """
-    from oot import OOTEvaluation, fit_degradation
-
     func = caller()
     if not isinstance(evaluation, OOTEvaluation):
         raise InvalidParameterError(param_message(
@@ -1118,8 +1113,6 @@ def backtest_cadences(
     else:
         check_scalar(baseline, "baseline", func, extra=" or one of 'curve', 'first_window'")
     check_option(reference, "reference", func, ["baseline", "fresh"])
-    from oot.degradation import FAMILIES
-
     check_option(curve, "curve", func, ["auto", *FAMILIES])
     if recommended_interval is not None:
         _check_interval(recommended_interval, evaluation.time_kind)
