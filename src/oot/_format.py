@@ -1,0 +1,775 @@
+"""Every user-facing text fragment oot writes, in one place.
+
+Numbers, model ages and their units, confidence intervals with their "beyond" ends,
+tolerance amounts and directions, the status sentences of a recommendation, the
+explanations of window statuses, and the method text of the report. The result
+objects (``str(rec)``), the Displays (labels, titles), the report and the command line
+all build their text from here, so that they say the same thing the same way::
+
+    import oot._format as fmt
+
+    fmt.age(pd.Timedelta(days=56), "datetime")   # '56 days'
+    fmt.ci_text((lo, hi), 0.9, "datetime", max_age=oldest)
+
+Nothing here computes a result: every function reads values it is given. It imports
+nothing from oot at run time, so any module may import it (as ``import oot._format as
+fmt``: ``from oot import _format`` would import the package ``oot`` itself first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from oot.degradation import DegradationCurve
+    from oot.evaluate import OOTEvaluation
+    from oot.metrics import Metric
+    from oot.recommend import RetrainRecommendation
+
+__all__ = [
+    "DAYS_PER_WEEK", "DAYS_PER_MONTH", "DAYS_PER_YEAR", "AGE_UNITS",
+    "number", "cell", "percent", "level", "pvalue", "stamp",
+    "age", "age_unit", "length", "one",
+    "metric_name", "better", "metric_label",
+    "ci_range", "ci_text",
+    "tolerance_amount", "tolerance_signed", "tolerance_change", "threshold_rule",
+    "recommendation_sentence", "evaluation_sentence", "interval_label", "curve_title",
+    "WINDOW_STATUS_TEXT", "window_status", "window_status_counts",
+    "MethodItem", "method", "method_text",
+]
+
+
+# ============================================================================ numbers
+def number(v: float) -> str:
+    """A number in a sentence: 4 significant digits, scientific below 1e-3.
+
+    Examples
+    --------
+    >>> import oot._format as fmt
+    >>> fmt.number(0.81423), fmt.number(0.0), fmt.number(0.00012345)
+    ('0.8142', '0', '1.234e-04')
+    """
+    v = float(v)
+    return f"{v:.4g}" if v == 0 or abs(v) >= 1e-3 else f"{v:.3e}"
+
+
+def percent(fraction: float) -> str:
+    """A fraction as a percentage: ``0.05`` -> ``'5%'`` (4 significant digits)."""
+    return f"{100 * float(fraction):.4g}%"
+
+
+def level(confidence_level: float) -> str:
+    """A confidence level as a whole percentage: ``0.9`` -> ``'90%'``."""
+    return f"{100 * float(confidence_level):.0f}%"
+
+
+def pvalue(p: float) -> str:
+    """A p-value, two significant digits: ``3.14e-46`` -> ``'3.1e-46'``."""
+    return f"{float(p):.2g}"
+
+
+def stamp(value: Any, *, exact: bool = False) -> str:
+    """A point in time (a cutoff, a window start): a date, a date and time, or a number.
+
+    ``exact=True`` (tables) keeps the seconds and time zone of a timestamp that is not
+    at midnight; labels show it to the minute. A missing value is ``"?"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import oot._format as fmt
+    >>> fmt.stamp(pd.Timestamp("2024-03-01")), fmt.stamp(pd.Timestamp("2024-03-01 09:30:15"))
+    ('2024-03-01', '2024-03-01 09:30')
+    >>> fmt.stamp(12.5), fmt.stamp(None)
+    ('12.5', '?')
+    """
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return "?"
+    if isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, "strftime"):
+        ts = pd.Timestamp(value)
+        if ts == ts.normalize():
+            return ts.strftime("%Y-%m-%d")
+        return str(ts) if exact else ts.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str):
+        return value
+    try:
+        return f"{float(value):.6g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def cell(v: Any) -> str:
+    """A value in a table cell: empty when missing, ages in words, dates, 4 digits.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import oot._format as fmt
+    >>> fmt.cell(pd.Timedelta(days=45)), fmt.cell(0.012345), fmt.cell(float("nan"))
+    ('45 days', '0.01235', '')
+    """
+    if v is None or v is pd.NaT:
+        return ""
+    if isinstance(v, pd.Timedelta):
+        return age(v, "datetime") if pd.notna(v) else ""
+    if isinstance(v, pd.Timestamp):
+        return "" if pd.isna(v) else stamp(v, exact=True)
+    if isinstance(v, (float, np.floating)):
+        return "" if not np.isfinite(v) else f"{float(v):.4g}"
+    return str(v)
+
+
+# =============================================================================== ages
+DAYS_PER_WEEK = 7.0
+#: The mean Gregorian month and year, in days: the one conversion of ages to months
+#: and years (sentences and plot axes alike).
+DAYS_PER_MONTH = 30.4375
+DAYS_PER_YEAR = 365.25
+#: The units of a datetime age, in days each.
+AGE_UNITS: dict[str, float] = {"days": 1.0, "weeks": DAYS_PER_WEEK,
+                               "months": DAYS_PER_MONTH, "years": DAYS_PER_YEAR}
+
+
+def age(value: Any, time_kind: str) -> str:
+    """A model age in words: ``'56 days'``, ``'3.5 months'``, ``'4.0 years'``, or a number.
+
+    Under a day: hours; under 120 days: days; under 3 years: months; then years. A
+    number (numeric time) is shown with 4 significant digits; a missing age is
+    ``"n/a"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import oot._format as fmt
+    >>> fmt.age(pd.Timedelta(days=56), "datetime"), fmt.age(pd.Timedelta(days=200), "datetime")
+    ('56 days', '6.6 months')
+    >>> fmt.age(45.0, "numeric"), fmt.age(None, "numeric")
+    ('45', 'n/a')
+    """
+    if value is None or (not isinstance(value, pd.Timedelta) and bool(pd.isna(value))):
+        return "n/a"
+    if time_kind == "numeric":
+        return f"{float(value):.4g}"
+    days = float(pd.Timedelta(value) / pd.Timedelta(days=1))
+    if days == 0:
+        return "0 days"
+    if abs(days) < 1:
+        return f"{days * 24:.3g} hours"
+    if abs(days) < 120:
+        return f"{days:.0f} days" if abs(days) >= 10 else f"{days:.3g} days"
+    if abs(days) < 3 * 365:
+        return f"{days / DAYS_PER_MONTH:.1f} months"
+    return f"{days / DAYS_PER_YEAR:.1f} years"
+
+
+def age_unit(max_age_days: float) -> tuple[str, float]:
+    """The unit to show ages in, chosen from the span: ``(name, days per unit)``.
+
+    Days up to 120 days, months up to 6 years, then years: the units the
+    recommendation's sentence uses for short intervals, so that the axis and the title
+    agree. Pass ``unit="weeks"`` to :meth:`DegradationDisplay.plot` for weeks.
+
+    Parameters
+    ----------
+    max_age_days : float
+        The oldest age to show, in days.
+
+    Returns
+    -------
+    (str, float)
+        The unit's name and its length in days.
+
+    Examples
+    --------
+    >>> from oot.plotting import age_unit
+    >>> age_unit(90.0)
+    ('days', 1.0)
+    >>> age_unit(300.0)
+    ('months', 30.4375)
+    >>> age_unit(5000.0)
+    ('years', 365.25)
+    """
+    if not np.isfinite(max_age_days) or max_age_days <= 120:
+        name = "days"
+    elif max_age_days <= 6 * DAYS_PER_YEAR:
+        name = "months"
+    else:
+        name = "years"
+    return name, AGE_UNITS[name]
+
+
+_OFFSET_WORDS = {
+    "D": "day", "W": "week", "MS": "calendar month", "M": "calendar month",
+    "ME": "calendar month", "QS": "calendar quarter", "Q": "calendar quarter",
+    "QE": "calendar quarter", "YS": "calendar year", "Y": "calendar year",
+    "YE": "calendar year", "AS": "calendar year", "A": "calendar year",
+    "H": "hour", "h": "hour",
+}
+
+
+def length(value: Any, time_kind: str) -> str:
+    """A window length in words: ``'730D'`` -> ``'730 days (2.0 years)'``, ``'MS'`` ->
+    ``'calendar month'``, ``30`` (numeric time) -> ``'30 time units'``.
+
+    Examples
+    --------
+    >>> import oot._format as fmt
+    >>> fmt.length("30D", "datetime"), fmt.length("2W", "datetime"), fmt.length("QS", "datetime")
+    ('30 days', '2 weeks', 'calendar quarter')
+    >>> fmt.length(None, "datetime"), fmt.length(12, "numeric")
+    ('none', '12 time units')
+    """
+    if value is None:
+        return "none"
+    if time_kind == "numeric" or isinstance(value, (int, float)):
+        return f"{value:g} time units" if isinstance(value, (int, float)) else str(value)
+    text = str(value).strip()
+    digits = ""
+    while text and (text[0].isdigit() or text[0] == "."):
+        digits, text = digits + text[0], text[1:]
+    unit = text.split("-")[0]
+    if unit in _OFFSET_WORDS:
+        name = _OFFSET_WORDS[unit]
+        if not digits or float(digits) == 1:
+            return name
+        n = float(digits)
+        words = f"{n:g} {name}s"
+        if unit == "D" and n >= 120:
+            words += f" ({age(pd.Timedelta(days=n), 'datetime')})"
+        return words
+    try:
+        return age(pd.Timedelta(str(value)), "datetime")
+    except ValueError:
+        return str(value)
+
+
+def one(words: str) -> str:
+    """``'calendar month'`` -> ``'one calendar month'``; ``'30 days'`` stays."""
+    return words if words[:1].isdigit() or words == "none" else f"one {words}"
+
+
+# ============================================================================= metric
+def metric_name(metric: Metric) -> str:
+    """The metric's name as people write it (``display_name``, else ``name``)."""
+    return str(metric.display_name or metric.name)
+
+
+def better(greater_is_better: bool) -> str:
+    """``'higher is better'`` or ``'lower is better'``."""
+    return f"{'higher' if greater_is_better else 'lower'} is better"
+
+
+def metric_label(name: str, greater_is_better: bool) -> str:
+    """An axis label: ``'ROC AUC (higher is better)'``."""
+    return f"{name} ({better(greater_is_better)})"
+
+
+# ================================================================ confidence intervals
+def ci_range(low: Any, high: Any, time_kind: str, *, max_age: Any = None) -> str:
+    """The two ends of an interval's CI in words; a None end lies beyond the data.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import oot._format as fmt
+    >>> d = pd.Timedelta
+    >>> fmt.ci_range(d(days=40), d(days=70), "datetime")
+    '40 days to 70 days'
+    >>> fmt.ci_range(d(days=40), None, "datetime", max_age=d(days=300))
+    '40 days to beyond 9.9 months'
+    >>> fmt.ci_range(None, None, "numeric")
+    'beyond the evaluated ages'
+    """
+    if low is None and high is None:
+        return "beyond the evaluated ages"
+    if high is None:
+        end = ("the evaluated ages" if max_age is None
+               else age(max_age, time_kind))
+        return f"{age(low, time_kind)} to beyond {end}"
+    if low is None:
+        return f"up to {age(high, time_kind)}"
+    return f"{age(low, time_kind)} to {age(high, time_kind)}"
+
+
+def ci_text(ci: Sequence[Any], confidence_level: float, time_kind: str, *,
+            max_age: Any = None) -> str:
+    """``'90% CI 40 days to 70 days'``: the level and :func:`ci_range`."""
+    return f"{level(confidence_level)} CI {ci_range(ci[0], ci[1], time_kind, max_age=max_age)}"
+
+
+# ========================================================================== tolerance
+def tolerance_amount(tolerance: float, tolerance_type: str) -> str:
+    """How far the metric may move: ``'5%'`` (relative) or ``'0.02'`` (absolute)."""
+    return percent(tolerance) if tolerance_type == "relative" else number(tolerance)
+
+
+def tolerance_signed(tolerance: float, tolerance_type: str, greater_is_better: bool) -> str:
+    """The allowed move with its direction: ``'-5%'`` for a higher-is-better metric."""
+    return f"{'-' if greater_is_better else '+'}{tolerance_amount(tolerance, tolerance_type)}"
+
+
+def _verb(greater_is_better: bool) -> tuple[str, str]:
+    return ("falls", "below") if greater_is_better else ("rises", "above")
+
+
+def tolerance_change(name: str, tolerance: float, tolerance_type: str,
+                     greater_is_better: bool, baseline: float) -> str:
+    """``'ROC AUC falls 5% below its baseline 0.8142'``."""
+    verb, where = _verb(greater_is_better)
+    return (f"{name} {verb} {tolerance_amount(tolerance, tolerance_type)} {where} its "
+            f"baseline {number(baseline)}")
+
+
+def threshold_rule(tolerance: float, tolerance_type: str, greater_is_better: bool) -> str:
+    """How the threshold follows from the baseline, in words.
+
+    Examples
+    --------
+    >>> import oot._format as fmt
+    >>> fmt.threshold_rule(0.05, "relative", True), fmt.threshold_rule(0.2, "relative", False)
+    ('95% of the baseline', '120% of the baseline')
+    >>> fmt.threshold_rule(0.02, "absolute", True)
+    'the baseline minus 0.02'
+    """
+    tol = float(tolerance)
+    if tolerance_type == "relative":
+        return f"{percent(1 - tol if greater_is_better else 1 + tol)} of the baseline"
+    return f"the baseline {'minus' if greater_is_better else 'plus'} {number(tol)}"
+
+
+# ==================================================================== status sentences
+def recommendation_sentence(rec: RetrainRecommendation) -> str:
+    """The sentence a manager could act on (``str(rec)``), for each status.
+
+    "crossed": ``Retrain every 56 days (90% CI 41 days to 73 days): ROC AUC falls 5%
+    below its baseline 0.842 at age 56 days.``; "not_reached": ``Retrain at least every
+    ...``; "no_degradation": ``No degradation detected: ...``. A cost optimum adds
+    ``Cost-optimal cadence: every ...``.
+    """
+    kind = rec.time_kind
+    name = metric_name(rec.metric)
+    gib = bool(rec.metric.greater_is_better)
+    if rec.status == "crossed":
+        ci = ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age)
+        text = (f"Retrain every {age(rec.interval, kind)} ({ci}): "
+                f"{tolerance_change(name, rec.tolerance, rec.tolerance_type, gib, rec.baseline)}"
+                f" at age {age(rec.interval, kind)}.")
+    elif rec.status == "not_reached":
+        _, where = _verb(gib)
+        text = (f"Retrain at least every {age(rec.interval, kind)}: {name} is degrading "
+                f"but stays within {tolerance_amount(rec.tolerance, rec.tolerance_type)} "
+                f"{where} its baseline {number(rec.baseline)} up to the oldest evaluated "
+                f"age ({age(rec.max_age, kind)}).")
+        if rec.extrapolated_interval is not None:
+            text += (" Extrapolating the fitted curve, it would cross at about "
+                     f"{age(rec.extrapolated_interval, kind)}.")
+    else:
+        curve = rec.curve
+        p = pvalue(curve.trend_pvalue)
+        if curve.trend_direction == "improving" and curve.trend_pvalue < 0.05:
+            trend = f"improves with model age (p = {p})"
+        else:
+            trend = f"shows no significant trend with model age (p = {p})"
+        text = (f"No degradation detected: {name} {trend} up to age "
+                f"{age(rec.max_age, kind)}; drift alone does not call for retraining.")
+    if rec.cost_optimal_interval is not None:
+        text += f" Cost-optimal cadence: every {age(rec.cost_optimal_interval, kind)}."
+    return text
+
+
+def interval_label(rec: RetrainRecommendation) -> str:
+    """The legend entry of the interval line: ``'retrain every 56 days'``."""
+    if rec.status == "crossed":
+        return f"retrain every {age(rec.interval, rec.time_kind)}"
+    return f"not reached by {age(rec.interval, rec.time_kind)} (oldest age)"
+
+
+def evaluation_sentence(ev: OOTEvaluation) -> str:
+    """``str(evaluation)``: metric, anchors, windows and the span of model ages."""
+    u = ev.usable
+    if len(u) == 0:
+        return repr(ev) + ": no usable window."
+    a0, a1 = u["age"].min(), u["age"].max()
+    return (
+        f"Out-of-time evaluation of {metric_name(ev.metric)} over {ev.n_anchors} "
+        f"anchor(s) and {len(ev.scores)} windows ({ev.n_usable} usable), model ages "
+        f"{age(a0, ev.time_kind)} to {age(a1, ev.time_kind)}."
+    )
+
+
+def curve_title(curve: DegradationCurve) -> str:
+    """A plot title for a curve drawn without a recommendation."""
+    return (f"Degradation curve ({curve.family}) fitted to {curve.n_windows} windows of "
+            f"{curve.n_anchors} anchor(s).")
+
+
+# ==================================================================== window statuses
+#: What a window status means, as the warning and the report say it (``{mws}`` is the
+#: ``min_window_size`` in force).
+WINDOW_STATUS_TEXT: dict[str, str] = {
+    "empty": "empty (no rows)",
+    "too_small": "too small (fewer than min_window_size={mws} rows)",
+    "one_class": "one class only (the metric needs both)",
+    "undefined": "metric undefined",
+    "anchor_failed": "their anchor's model failed (on_error='skip')",
+}
+
+
+def window_status(status: str, min_window_size: int | None = None) -> str:
+    """Why a window was left out, in words (the status itself when unknown)."""
+    text = WINDOW_STATUS_TEXT.get(str(status), str(status))
+    if min_window_size is None:
+        return text.replace("min_window_size={mws}", "min_window_size")
+    return text.format(mws=min_window_size)
+
+
+def window_status_counts(counts: Mapping[Any, int] | pd.Series,
+                         min_window_size: int | None = None) -> str:
+    """``'3 too small (fewer than min_window_size=30 rows); 1 one class only (...)'``.
+
+    ``counts`` maps a status to how many windows have it (``value_counts()`` of the
+    ``status`` column of the windows left out), in the order to show them.
+
+    Examples
+    --------
+    >>> import oot._format as fmt
+    >>> fmt.window_status_counts({"too_small": 2, "one_class": 1}, 30)
+    '2 too small (fewer than min_window_size=30 rows); 1 one class only (the metric needs both)'
+    """
+    return "; ".join(f"{int(c)} {window_status(str(s), min_window_size)}"
+                     for s, c in counts.items())
+
+
+# ======================================================================== method text
+@dataclass(frozen=True)
+class MethodItem:
+    """One paragraph of the method text: a short title and what was done."""
+
+    title: str
+    text: str
+
+
+def _plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def _cutoff_list(values: Sequence[Any]) -> str:
+    shown = [stamp(v) for v in values]
+    if len(shown) > 6:
+        shown = [*shown[:3], "...", *shown[-2:]]
+    return ", ".join(shown)
+
+
+def _source(ev: OOTEvaluation) -> str:
+    """Where the scores came from: "trained" (evaluate_out_of_time), "predictions"
+    (evaluate_predictions) or "frame" (OOTEvaluation.from_frame, or unknown)."""
+    p = ev.params
+    if "y_pred" in p:
+        return "predictions"
+    if p.get("train_window") is not None:
+        return "trained"
+    return "frame"
+
+
+def _cutoffs(ev: OOTEvaluation) -> list[Any]:
+    a = ev.anchors
+    if len(a) and "cutoff" in a:
+        return list(a["cutoff"])
+    return list(ev.scores.groupby("anchor", sort=True)["cutoff"].first())
+
+
+def _trained_text(ev: OOTEvaluation, kind: str, cut: str,
+                  esc: Callable[[str], str]) -> str:
+    """Anchors of :func:`oot.evaluate_out_of_time`: one or several, a count or cutoffs."""
+    p = ev.params
+    n = ev.n_anchors
+    cutoffs = _cutoffs(ev)
+    given = isinstance(p.get("anchors"), list)
+    train = ("all data before its cutoff (expanding window)" if p.get("expanding")
+             else f"the {esc(length(p.get('train_window'), kind))} of data before its "
+                  "cutoff")
+    if n == 1:
+        where = "given" if given else "the earliest the training window allows"
+        text = (f"One model was trained, on {train}. The {cut} is where its training "
+                f"data ends: {esc(_cutoff_list(cutoffs))} ({where}). The model is then "
+                "frozen, as a deployed model is.")
+    else:
+        text = (f"{n} models were trained, each on {train}. The {cut} is where an "
+                "anchor's training data ends; ")
+        if given:
+            text += f"the cutoffs were given: {esc(_cutoff_list(cutoffs))}."
+        else:
+            step = p.get("anchor_step") or p.get("eval_window")
+            text += (f"successive cutoffs are {esc(one(length(step, kind)))} apart, "
+                     f"from {esc(stamp(cutoffs[0]))} to {esc(stamp(cutoffs[-1]))}.")
+        text += " Each model is then frozen, as a deployed model is."
+    a = ev.anchors
+    failed = int((a["status"] != "ok").sum()) if "status" in a else 0
+    if failed:
+        text += (f" {failed} of the {n} models failed to fit and are left out "
+                 "(on_error='skip').")
+    return text
+
+
+def _predictions_text(ev: OOTEvaluation, cut: str, cuts: str,
+                      esc: Callable[[str], str]) -> str:
+    """Anchors of :func:`oot.evaluate_predictions`: models trained elsewhere."""
+    listed = esc(_cutoff_list(_cutoffs(ev)))
+    if ev.n_anchors == 1:
+        return (f"The predictions of one model trained outside oot were scored. Its "
+                f"{cut}, where its training data ends, was given: {listed}.")
+    return (f"The predictions of {ev.n_anchors} models trained outside oot were scored, "
+            f"one column each. Their {cuts}, where each model's training data ends, "
+            f"were given: {listed}.")
+
+
+def _anchor_items(ev: OOTEvaluation, kind: str, emph: Callable[[str], str],
+                  esc: Callable[[str], str]) -> list[MethodItem]:
+    """The Anchors and Windows paragraphs (one paragraph for a table of scores)."""
+    source = _source(ev)
+    n = ev.n_anchors
+    if source == "frame":
+        return [MethodItem("Anchors and windows", (
+            f"{_plural(n, 'anchor')} and {_plural(len(ev.scores), 'window')}, scored "
+            "outside oot and given as a table."))]
+    if source == "trained":
+        text = _trained_text(ev, kind, emph("cutoff"), esc)
+    else:
+        text = _predictions_text(ev, emph("cutoff"), emph("cutoffs"), esc)
+    p = ev.params
+    horizon = p.get("horizon")
+    windows = (
+        f"{'The' if n == 1 else 'Each'} frozen model was scored on every later window of "
+        f"{esc(one(length(p.get('eval_window'), kind)))} (gap after the cutoff: "
+        f"{esc(length(p.get('gap'), kind))}; horizon: "
+        + (esc(length(horizon, kind)) if horizon is not None else "to the end of the data")
+        + f"). Windows with fewer than {esc(str(p.get('min_window_size')))} rows are left "
+        "out.")
+    return [MethodItem("Anchors", text), MethodItem("Windows", windows)]
+
+
+_RESAMPLE = {
+    "calendar": "resample whole calendar windows",
+    "anchor": ("resample whole calendar periods (window k of anchor j is period "
+               "j + k - 1: the anchors are one window apart)"),
+}
+
+
+def _resampling(curve: DegradationCurve, n_anchors: int) -> str:
+    rule = str(getattr(curve, "cluster_rule", "") or "")
+    shared = " (shared by every anchor that scores them)" if n_anchors > 1 else ""
+    if rule.startswith("calendar"):
+        return _RESAMPLE["calendar"] + shared
+    if rule.startswith("anchor"):
+        return _RESAMPLE["anchor"] + (", shared by every anchor that scores them"
+                                      if n_anchors > 1 else "")
+    if n_anchors == 1:
+        return "resample the windows"
+    return ("resample anchor-by-window cells independently (the scores carry no calendar "
+            "window, so noise that one calendar period shares across anchors is not "
+            "accounted for and the interval may be too narrow)")
+
+
+def _baseline_text(rec: RetrainRecommendation, n: int, emph: Callable[[str], str]) -> str:
+    curve = rec.curve
+    mode = curve.baseline_mode
+    b = f"The {emph('baseline')} {number(rec.baseline)}"
+    if mode == "curve":
+        return b + " is the fitted curve at age 0" + (
+            " (the mean of the anchors' levels)" if n > 1 else "")
+    if mode == "first_window":
+        text = b + (" is the mean score of the anchors' first usable windows" if n > 1
+                    else " is the score of the anchor's first usable window")
+        if curve.reference == "fresh":
+            text += " (after the fresh-model adjustment)"
+        return text
+    return b + f" was given (baseline={number(float(mode))})"
+
+
+def _interval_text(rec: RetrainRecommendation, kind: str, esc: Callable[[str], str],
+                   ) -> str:
+    if rec.status == "crossed":
+        text = ("The recommended interval is the age at which the fitted curve reaches "
+                f"the threshold: {esc(age(rec.interval, kind))}.")
+    elif rec.status == "not_reached":
+        text = ("The fitted curve stays within the threshold up to the oldest evaluated "
+                f"age, {esc(age(rec.max_age, kind))}; that age is reported as the "
+                "interval, a lower bound.")
+        if rec.extrapolated_interval is not None:
+            text += (" Extrapolated, the curve would cross at about "
+                     f"{esc(age(rec.extrapolated_interval, kind))}.")
+    else:
+        text = ("The fitted curve does not reach the threshold within the evaluated ages "
+                "and the trend test finds no significant degradation, so no interval is "
+                "recommended.")
+    if rec.round_to is not None:
+        text += (" Intervals are rounded down to a multiple of "
+                 f"{esc(one(length(rec.round_to, kind)))}.")
+    return text
+
+
+def _age_item(ev: OOTEvaluation) -> MethodItem:
+    if ev.n_anchors > 1:
+        pooled = "Pooling all anchors by age separates aging from the calendar."
+    else:
+        pooled = ("With one anchor, age and calendar time move together: a hard season "
+                  "looks like aging (more anchors tell the two apart).")
+    return MethodItem("Model age", (
+        "A window's age is its midpoint minus the anchor's cutoff: how long the model "
+        f"has been in use when it meets that data. {pooled}"))
+
+
+def _has_se(ev: OOTEvaluation) -> bool:
+    """Whether any usable window has a standard error (else the fits weight equally)."""
+    se = ev.usable["se"].to_numpy(dtype=float)
+    return bool(np.any(np.isfinite(se) & (se > 0)))
+
+
+def _score_items(rec: RetrainRecommendation, name: str) -> list[MethodItem]:
+    ev = rec.evaluation
+    way = better(bool(rec.metric.greater_is_better))
+    if _source(ev) == "frame":
+        score = (f"{name} ({way}) per window, as given"
+                 + (", with the standard errors given (the error bars)." if _has_se(ev)
+                    else "; no standard errors were given."))
+    else:
+        score = (f"{name} ({way}) on each window, with its standard error from the "
+                 "window's own rows (the error bars).")
+    items = [MethodItem("Score", score)]
+    if rec.curve.reference == "fresh":
+        items.append(MethodItem("Reference", (
+            "Each window's score is compared with a fresh model's score on the same "
+            "calendar window (the youngest anchor that scores it): the curve is fitted to "
+            "the score minus the fresh score plus the mean fresh score, so a hard season "
+            "is not mistaken for aging. Windows no fresh model scored are left out; the "
+            "standard errors combine both scores'.")))
+    return items
+
+
+def _curve_item(rec: RetrainRecommendation, emph: Callable[[str], str],
+                esc: Callable[[str], str]) -> MethodItem:
+    curve = rec.curve
+    fam = str(curve.family)
+    article = "An" if fam[:1] in "aeiou" else "A"
+    shape = ("shared by all anchors (each anchor keeps its own level)"
+             if curve.n_anchors > 1 else "fitted to the one anchor's windows")
+    if curve.selection == "auto":
+        fitted = list(curve.aicc)
+        if len(fitted) > 1:
+            how = (f"chosen by AICc among the {len(fitted)} shapes fitted "
+                   f"({', '.join(fitted)})")
+        else:
+            how = ("fitted by curve='auto', which compares shapes by AICc but had enough "
+                   "windows for this one only")
+    elif curve.selection:
+        how = f"as asked (curve='{esc(str(curve.selection))}': no other shape was compared)"
+    else:  # a curve built by hand, without the argument recorded
+        how = "as recorded with the curve"
+    weights = ("weighted by each window's noise (its standard error and the scatter "
+               "between windows)" if _has_se(rec.evaluation) else
+               "with the windows weighted equally (there are no standard errors)")
+    direction = {"degrading": "are degrading", "improving": "are improving"}.get(
+        str(curve.trend_direction), "show no trend")
+    return MethodItem("Curve", (
+        f"{article} {emph(esc(fam))} curve of score against age, {shape}, {how}, "
+        f"{weights}. A trend test (Mann-Kendall, within anchors) gives "
+        f"p = {pvalue(curve.trend_pvalue)} for a trend with age: the scores {direction}."))
+
+
+def _tolerance_item(rec: RetrainRecommendation, name: str, emph: Callable[[str], str],
+                    esc: Callable[[str], str]) -> MethodItem:
+    gib = bool(rec.metric.greater_is_better)
+    verb, where = _verb(gib)
+    return MethodItem("Tolerance", (
+        f"{_baseline_text(rec, rec.evaluation.n_anchors, emph)}; the model counts as "
+        f"degraded once {name} {verb} "
+        f"{tolerance_amount(rec.tolerance, rec.tolerance_type)} {where} it, i.e. past the "
+        f"{emph('threshold')} {number(rec.threshold)} "
+        f"({threshold_rule(rec.tolerance, rec.tolerance_type, gib)}). "
+        f"{_interval_text(rec, rec.time_kind, esc)}"))
+
+
+def _ci_item(rec: RetrainRecommendation, emph: Callable[[str], str]) -> MethodItem:
+    b = int(rec.n_bootstrap)
+    resample = _resampling(rec.curve, int(rec.curve.n_anchors))
+    if b == 1:
+        resample = resample.replace("resample ", "resamples ", 1)
+    return MethodItem("Confidence interval", (
+        f"The {level(rec.confidence_level)} CI of the crossing age comes from "
+        f"{_plural(b, 'bootstrap replicate')} that {resample} and refit"
+        f"{'s' if b == 1 else ''} the curve. Its lower end is the conservative cadence. "
+        f"An end shown as {emph('beyond')} means the data are too short to bound it."))
+
+
+def _cost_item(rec: RetrainRecommendation, name: str,
+               esc: Callable[[str], str]) -> MethodItem:
+    unit = "day" if rec.time_kind == "datetime" else "time unit"
+    return MethodItem("Cost", (
+        f"With a retraining cost of {rec.retrain_cost:g} and a shortfall cost of "
+        f"{rec.shortfall_cost:g} per unit of {name} per {unit}, the cadence with the "
+        "lowest long-run cost per unit time is every "
+        f"{esc(age(rec.cost_optimal_interval, rec.time_kind))}."))
+
+
+def method(rec: RetrainRecommendation, *, emph: Callable[[str], str] | None = None,
+           esc: Callable[[str], str] | None = None) -> list[MethodItem]:
+    """What was done to reach ``rec``, paragraph by paragraph, as it was actually done.
+
+    Reads the recommendation, its curve and its evaluation: where the scores came from
+    (models trained by oot, predictions made elsewhere, or a table), the anchors (one
+    or several; a count or the cutoffs given), the windows, the curve family and how it
+    was chosen (by AICc among the shapes fitted, or as asked), the weights, the
+    reference, the baseline, the tolerance and threshold, what the interval means for
+    this status, the bootstrap's resampling, and the cost optimum.
+
+    Parameters
+    ----------
+    rec : RetrainRecommendation
+    emph : callable, default=None
+        Wraps a defined term (``cutoff``, ``baseline``, ``threshold``, ``beyond``); the
+        report passes ``lambda s: f"<i>{s}</i>"``. None: the term as is.
+    esc : callable, default=None
+        Escapes text that comes from the data or the user (names, dates); the report
+        passes :func:`html.escape`. None: as is.
+
+    Returns
+    -------
+    list of MethodItem
+
+    Examples
+    --------
+    >>> from oot.datasets import make_degradation_scores
+    >>> from oot.recommend import recommend_retrain_interval
+    >>> import oot._format as fmt
+    >>> ev = make_degradation_scores(random_state=0).to_evaluation()
+    >>> rec = recommend_retrain_interval(ev, curve="linear", baseline="first_window",
+    ...                                  n_bootstrap=20, random_state=0)
+    >>> [item.title for item in fmt.method(rec)]  # doctest: +NORMALIZE_WHITESPACE
+    ['Anchors and windows', 'Model age', 'Score', 'Curve', 'Tolerance',
+     'Confidence interval']
+    >>> text = fmt.method_text(rec)
+    >>> "as asked (curve='linear': no other shape was compared)" in text, "AICc" in text
+    (True, False)
+    """
+    emph = emph or (lambda s: s)
+    esc = esc or (lambda s: s)
+    name = esc(metric_name(rec.metric))
+    items = _anchor_items(rec.evaluation, rec.time_kind, emph, esc)
+    items.append(_age_item(rec.evaluation))
+    items += _score_items(rec, name)
+    items.append(_curve_item(rec, emph, esc))
+    items.append(_tolerance_item(rec, name, emph, esc))
+    items.append(_ci_item(rec, emph))
+    if rec.cost_optimal_interval is not None:
+        items.append(_cost_item(rec, name, esc))
+    return items
+
+
+def method_text(rec: RetrainRecommendation) -> str:
+    """The method as plain text: one ``Title. text`` paragraph per item."""
+    return "\n".join(f"{item.title}. {item.text}" for item in method(rec))
