@@ -18,6 +18,7 @@ from sklearn.linear_model import LinearRegression
 import oot._format as fmt
 from oot import OOTEvaluation, evaluate_out_of_time, evaluate_predictions
 from oot._validation import (
+    ExtrapolationWarning,
     InvalidParameterError,
     NotEnoughWindowsError,
 )
@@ -139,6 +140,70 @@ def test_window_status_counts():
     counts = pd.Series(["too_small", "empty", "too_small"]).value_counts()
     assert fmt.window_status_counts(counts, 5) == (
         "2 too small (fewer than min_window_size=5 rows); 1 empty (no rows)")
+
+
+# ====================================================================== the sentences
+def _frame(scores, anchors=(1,), metric="roc_auc", time_kind="numeric", **extra):
+    rows = []
+    for a in anchors:
+        for k, s in enumerate(scores, start=1):
+            rows.append({"anchor": a, "age": float(k), "score": s, "se": 0.005} | extra)
+    return OOTEvaluation.from_frame(pd.DataFrame(rows), metric=metric, time_kind=time_kind)
+
+
+def test_sentence_no_degradation_says_improving_when_it_improves():
+    # a significant trend the good way: not "no significant trend"
+    ev = _frame([0.70, 0.72, 0.74, 0.76, 0.78, 0.80, 0.82, 0.84], anchors=(1, 2))
+    rec = recommend_retrain_interval(ev, n_bootstrap=5, random_state=0)
+    assert rec.status == "no_degradation"
+    assert rec.curve.trend_pvalue < 0.05
+    assert str(rec).startswith(
+        f"No degradation detected: ROC AUC improves with model age (p = "
+        f"{fmt.pvalue(rec.curve.trend_pvalue)}) up to age 8; ")
+    assert "no significant trend" not in str(rec)
+
+
+def test_sentence_no_degradation_without_a_trend():
+    ev = _frame([0.80, 0.81, 0.79, 0.80, 0.81, 0.79, 0.80, 0.80], anchors=(1, 2))
+    rec = recommend_retrain_interval(ev, n_bootstrap=5, random_state=0)
+    assert rec.status == "no_degradation"
+    assert str(rec).startswith("No degradation detected: ROC AUC shows no significant "
+                               "trend with model age (p = ")
+
+
+def test_sentence_not_reached_and_extrapolated():
+    ev = _frame([0.800, 0.798, 0.796, 0.794, 0.792, 0.790, 0.788, 0.786], anchors=(1, 2))
+    with pytest.warns(ExtrapolationWarning, match="extrapolat"):
+        rec = recommend_retrain_interval(ev, tolerance=0.05, extrapolate=True,
+                                         n_bootstrap=5, random_state=0)
+    assert rec.status == "not_reached"
+    text = str(rec)
+    assert text.startswith("Retrain at least every 8: ROC AUC is degrading but stays "
+                           f"within 5% below its baseline {fmt.number(rec.baseline)} up to "
+                           "the oldest evaluated age (8).")
+    assert f"it would cross at about {fmt.age(rec.extrapolated_interval, 'numeric')}." in text
+
+
+def test_sentence_crossed_quotes_every_figure():
+    ev = make_degradation_scores(n_anchors=3, n_windows=10, random_state=0).to_evaluation()
+    rec = recommend_retrain_interval(ev, tolerance=0.02, tolerance_type="absolute",
+                                     n_bootstrap=20, random_state=0,
+                                     retrain_cost=10.0, shortfall_cost=5.0)
+    assert rec.status == "crossed"
+    a = fmt.age(rec.interval, "datetime")
+    ci = fmt.ci_range(*rec.interval_ci, "datetime", max_age=rec.max_age)
+    assert str(rec) == (
+        f"Retrain every {a} (90% CI {ci}): ROC AUC falls 0.02 below its baseline "
+        f"{fmt.number(rec.baseline)} at age {a}. Cost-optimal cadence: every "
+        f"{fmt.age(rec.cost_optimal_interval, 'datetime')}.")
+
+
+def test_evaluation_sentence():
+    ev = make_degradation_scores(n_anchors=3, n_windows=10, random_state=0).to_evaluation()
+    assert str(ev) == ("Out-of-time evaluation of ROC AUC over 3 anchor(s) and 30 windows "
+                       "(30 usable), model ages 15 days to 9.4 months.")  # 285 / 30.4375
+    empty = _frame([float("nan")] * 3)
+    assert str(empty) == repr(empty) + ": no usable window."
 
 
 # ======================================================================= method text

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import oot._format as fmt
 from oot._serialize import (
     check_schema,
     frame_from_dict,
@@ -23,7 +24,7 @@ from oot._serialize import (
     value_from_json,
     value_to_json,
 )
-from oot._time import TimeKind, age_to_float, format_age
+from oot._time import TimeKind, age_to_float
 from oot._validation import InvalidParameterError, check_columns, param_message
 from oot.metrics import Metric, get_metric
 
@@ -332,19 +333,9 @@ class OOTEvaluation:
         )
 
     def __str__(self) -> str:
-        u = self.usable
-        if len(u) == 0:
-            return repr(self) + ": no usable window."
-        a0, a1 = u["age"].min(), u["age"].max()
-        return (
-            f"Out-of-time evaluation of {self.metric.display_name or self.metric.name} over "
-            f"{self.n_anchors} anchor(s) "
-            f"and {len(self.scores)} windows ({self.n_usable} usable), model ages "
-            f"{format_age(a0, self.time_kind)} to {format_age(a1, self.time_kind)}."
-        )
+        return fmt.evaluation_sentence(self)
 
     def _repr_html_(self) -> str:
         head = html.escape(str(self))
-        table = self.summary().to_html(index=False, float_format=lambda v: f"{v:.4g}",
-                                       border=0)
+        table = self.summary().to_html(index=False, float_format=fmt.cell, border=0)
         return f"<div class='oot-evaluation'><p><b>{head}</b></p>{table}</div>"

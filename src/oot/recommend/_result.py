@@ -16,8 +16,9 @@ from typing import Any
 
 import pandas as pd
 
+import oot._format as fmt
 from oot._serialize import check_schema, load_document, value_from_json, value_to_json
-from oot._time import TimeKind, format_age
+from oot._time import TimeKind
 from oot._validation import InvalidParameterError
 from oot.degradation import DegradationCurve
 from oot.evaluate import OOTEvaluation
@@ -26,10 +27,6 @@ from oot.metrics import Metric
 __all__ = ["RetrainRecommendation"]
 
 _REC_SCHEMA = "oot.RetrainRecommendation/1"
-
-
-def _fmt_num(v: float) -> str:
-    return f"{v:.4g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.3e}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,7 +40,7 @@ class RetrainRecommendation:
         "crossed": the fitted curve reaches the threshold within the evaluated ages;
         "not_reached": the metric degrades but stays within tolerance up to the oldest
         evaluated age (``interval`` is then that age, a lower bound); "no_degradation":
-        no significant trend and no crossing.
+        no significant degrading trend and no crossing.
     interval : Timedelta, float or None
         The smallest model age at which the fitted curve reaches the threshold (a number
         for numeric time); None for "no_degradation".
@@ -99,56 +96,8 @@ class RetrainRecommendation:
     band_high: tuple[float, ...] = ()
 
     # ------------------------------------------------------------------ text
-    def _age(self, age: Any) -> str:
-        return format_age(age, self.time_kind)
-
-    def _ci_text(self) -> str:
-        lo, hi = self.interval_ci
-        pct = f"{100 * self.confidence_level:.0f}%"
-        if lo is None and hi is None:
-            return f"{pct} CI beyond the evaluated ages"
-        if hi is None:
-            return f"{pct} CI {self._age(lo)} to beyond {self._age(self.max_age)}"
-        if lo is None:
-            return f"{pct} CI up to {self._age(hi)}"
-        return f"{pct} CI {self._age(lo)} to {self._age(hi)}"
-
-    def _drop_text(self) -> str:
-        name = self.metric.display_name or self.metric.name
-        verb = "falls" if self.metric.greater_is_better else "rises"
-        where = "below" if self.metric.greater_is_better else "above"
-        if self.tolerance_type == "relative":
-            amount = f"{100 * self.tolerance:.4g}%"
-        else:
-            amount = _fmt_num(self.tolerance)
-        return f"{name} {verb} {amount} {where} its baseline {_fmt_num(self.baseline)}"
-
     def __str__(self) -> str:
-        name = self.metric.display_name or self.metric.name
-        if self.status == "crossed":
-            text = (f"Retrain every {self._age(self.interval)} ({self._ci_text()}): "
-                    f"{self._drop_text()} at age {self._age(self.interval)}.")
-        elif self.status == "not_reached":
-            where = "below" if self.metric.greater_is_better else "above"
-            text = (f"Retrain at least every {self._age(self.interval)}: {name} is degrading "
-                    f"but stays within {self._tol_text()} {where} its baseline "
-                    f"{_fmt_num(self.baseline)} up to the oldest evaluated age "
-                    f"({self._age(self.max_age)}).")
-            if self.extrapolated_interval is not None:
-                text += (f" Extrapolating the fitted curve, it would cross at about "
-                         f"{self._age(self.extrapolated_interval)}.")
-        else:
-            text = (f"No degradation detected: {name} shows no significant trend with model "
-                    f"age (p = {self.curve.trend_pvalue:.2g}) up to age "
-                    f"{self._age(self.max_age)}; drift alone does not call for retraining.")
-        if self.cost_optimal_interval is not None:
-            text += f" Cost-optimal cadence: every {self._age(self.cost_optimal_interval)}."
-        return text
-
-    def _tol_text(self) -> str:
-        if self.tolerance_type == "relative":
-            return f"{100 * self.tolerance:.4g}%"
-        return _fmt_num(self.tolerance)
+        return fmt.recommendation_sentence(self)
 
     def __repr__(self) -> str:
         return (f"RetrainRecommendation(status={self.status!r}, interval={self.interval!r}, "
@@ -159,8 +108,8 @@ class RetrainRecommendation:
         rows: dict[str, Any] = {
             "status": self.status,
             "interval": self.interval,
-            f"ci_low ({100 * self.confidence_level:.0f}%)": self.interval_ci[0],
-            f"ci_high ({100 * self.confidence_level:.0f}%)": self.interval_ci[1],
+            f"ci_low ({fmt.level(self.confidence_level)})": self.interval_ci[0],
+            f"ci_high ({fmt.level(self.confidence_level)})": self.interval_ci[1],
             "safe_interval": self.safe_interval,
             "metric": self.metric.name,
             "baseline": self.baseline,
