@@ -206,6 +206,36 @@ def test_evaluation_sentence():
     assert str(empty) == repr(empty) + ": no usable window."
 
 
+@pytest.fixture(scope="module")
+def rec_beyond():
+    """A recommendation whose CI's upper end lies beyond the oldest evaluated age."""
+    ev = make_degradation_scores(n_anchors=3, n_windows=10, random_state=0).to_evaluation()
+    rec = recommend_retrain_interval(ev, tolerance=0.12, n_bootstrap=50, random_state=0)
+    assert rec.status == "crossed"
+    assert rec.interval_ci[0] is not None
+    assert rec.interval_ci[1] is None
+    return rec
+
+
+def test_plot_labels_say_what_the_sentence_says(rec_beyond):
+    from matplotlib.figure import Figure
+
+    from oot.plotting import DegradationDisplay
+
+    rec = rec_beyond
+    ci = fmt.ci_range(*rec.interval_ci, "datetime", max_age=rec.max_age)
+    assert ci.endswith(f" to beyond {fmt.age(rec.max_age, 'datetime')}")
+    assert f"(90% CI {ci})" in str(rec)
+    disp = DegradationDisplay.from_recommendation(rec, ax=Figure().add_subplot())
+    assert disp.interval_span_.get_label() == f"90% CI of the interval ({ci})"
+    assert disp.threshold_line_.get_label() == (
+        f"threshold {fmt.number(rec.threshold)} (-12%)")
+    assert disp.interval_line_.get_label() == (
+        f"retrain every {fmt.age(rec.interval, 'datetime')}")
+    assert disp.baseline_line_.get_label() == f"baseline {fmt.number(rec.baseline)}"
+    assert disp.ax_.get_ylabel() == "ROC AUC (higher is better)"
+
+
 # ======================================================================= method text
 @pytest.fixture(scope="module")
 def sources():

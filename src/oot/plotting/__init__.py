@@ -7,7 +7,7 @@ Matplotlib's pyplot is imported only inside ``plot`` and only when no Axes is gi
 ``import oot`` stays light; nothing here calls ``plt.show()`` or changes rcParams.
 """
 
-from oot.plotting._common import age_unit
+from oot._format import age_unit
 from oot.plotting._degradation import DegradationDisplay
 from oot.plotting._heatmap import AgingHeatmapDisplay
 

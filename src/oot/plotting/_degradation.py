@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from oot._time import age_to_float, format_age
+import oot._format as fmt
+from oot._time import age_to_float
 from oot._validation import InvalidParameterError, check_option, param_message
 from oot.degradation import DegradationCurve
 from oot.evaluate import OOTEvaluation
@@ -14,17 +15,13 @@ from oot.plotting._common import (
     _BASELINE_COLOR,
     _CURVE_COLOR,
     _THRESHOLD_COLOR,
-    _UNITS,
     MANY_ANCHORS,
     MANY_POINTS,
     _anchor_colors,
     _check_errorbar,
-    _fmt,
-    _label_stamp,
     _new_axes,
     _note_handle,
     _wrap_title,
-    age_unit,
 )
 from oot.recommend import RetrainRecommendation
 
@@ -260,14 +257,12 @@ class DegradationDisplay:
 
     def _metric_label(self) -> str:
         if self.evaluation is not None:
-            m = self.evaluation.metric
-            name = m.display_name or m.name
+            name = fmt.metric_name(self.evaluation.metric)
         elif self.curve is not None:
             name = self.curve.metric or "score"
         else:
             name = "score"
-        way = "higher" if self._greater_is_better else "lower"
-        return f"{name} ({way} is better)"
+        return fmt.metric_label(name, self._greater_is_better)
 
     def _to_days(self, age: Any) -> float:
         return float(age_to_float(age, self._time_kind))  # type: ignore[arg-type]
@@ -322,7 +317,7 @@ class DegradationDisplay:
         func = "DegradationDisplay.plot"
         z = _check_errorbar(errorbar, func)
         if unit is not None:
-            check_option(unit, "unit", func, list(_UNITS))
+            check_option(unit, "unit", func, list(fmt.AGE_UNITS))
         if ax is None:
             ax = _new_axes(figsize)
         self.ax_ = ax
@@ -343,7 +338,7 @@ class DegradationDisplay:
                     ages_all.append(self._to_days(a))
         max_age = max(ages_all) if ages_all else 1.0
         if kind == "datetime":
-            self.unit_, per = (unit, _UNITS[unit]) if unit else age_unit(max_age)
+            self.unit_, per = (unit, fmt.AGE_UNITS[unit]) if unit else fmt.age_unit(max_age)
         else:
             self.unit_, per = "", 1.0
 
@@ -390,12 +385,12 @@ class DegradationDisplay:
                 if np.isfinite(lo).any():
                     self.band_ = ax.fill_between(
                         bx / per, lo, hi, color=_CURVE_COLOR, alpha=0.13, lw=0,
-                        label=f"{100 * level:.0f}% {what}", zorder=3)
+                        label=f"{fmt.level(level)} {what}", zorder=3)
                     handles.append(self.band_)
             base = float(rec.baseline if rec is not None else curve.baseline)
             self.baseline_line_ = ax.axhline(
                 base, color=_BASELINE_COLOR, lw=1.3, ls="--", zorder=2,
-                label=f"baseline {_fmt(base)}")
+                label=f"baseline {fmt.number(base)}")
             handles.append(self.baseline_line_)
 
         # ---- threshold, interval and its CI
@@ -443,7 +438,7 @@ class DegradationDisplay:
             y = g["score"].to_numpy(float)
             se = g["se"].to_numpy(float)
             yerr = np.where(np.isfinite(se), mult * se, 0.0)
-            cut = _label_stamp(cutoffs.get(a))
+            cut = fmt.stamp(cutoffs.get(a))
             label = f"anchor {a} (cutoff {cut})" if not many else f"_anchor {a}"
             eb = ax.errorbar(x, y, yerr=yerr, fmt="o", ms=ms, color=colors[i], alpha=alpha,
                              elinewidth=elw, capsize=0, mew=0, zorder=5 + i / max(n, 1),
@@ -465,7 +460,7 @@ class DegradationDisplay:
             step = max(1, int(np.ceil(n / 8)))
             ticks = list(range(0, n, step))
             self.colorbar_.set_ticks(ticks)
-            self.colorbar_.set_ticklabels([_label_stamp(cutoffs.get(anchors[t]))
+            self.colorbar_.set_ticklabels([fmt.stamp(cutoffs.get(anchors[t]))
                                            for t in ticks])
             self.colorbar_.ax.tick_params(labelsize=8)
             self.colorbar_.set_label("anchor (training cutoff)", fontsize=9)
@@ -479,44 +474,33 @@ class DegradationDisplay:
                              max_age: float) -> list[Any]:
         handles: list[Any] = []
         thr = float(rec.threshold)
-        if rec.tolerance_type == "relative":
-            sign = "-" if rec.metric.greater_is_better else "+"
-            tol = f"{sign}{100 * rec.tolerance:.4g}%"
-        else:
-            sign = "-" if rec.metric.greater_is_better else "+"
-            tol = f"{sign}{_fmt(rec.tolerance)}"
+        tol = fmt.tolerance_signed(rec.tolerance, rec.tolerance_type,
+                                   rec.metric.greater_is_better)
         self.threshold_line_ = ax.axhline(thr, color=_THRESHOLD_COLOR, lw=1.4, ls="--",
-                                          zorder=2, label=f"threshold {_fmt(thr)} ({tol})")
+                                          zorder=2, label=f"threshold {fmt.number(thr)} ({tol})")
         handles.append(self.threshold_line_)
         kind = rec.time_kind
         lo, hi = rec.interval_ci
-        pct = f"{100 * rec.confidence_level:.0f}%"
         right = max(max_age, self._to_days(rec.max_age) if rec.max_age is not None else 0)
         if rec.status != "no_degradation" and (lo is not None or hi is not None):
             x0 = 0.0 if lo is None else self._to_days(lo)
             x1 = right if hi is None else self._to_days(hi)
-            lo_t = "0" if lo is None else format_age(lo, kind)
-            hi_t = "beyond the data" if hi is None else format_age(hi, kind)
+            ci = fmt.ci_range(lo, hi, kind, max_age=rec.max_age)
             self.interval_span_ = ax.axvspan(
                 x0 / per, x1 / per, color=_THRESHOLD_COLOR, alpha=0.10, lw=0, zorder=1,
-                label=f"{pct} CI of the interval ({lo_t} to {hi_t})")
+                label=f"{fmt.level(rec.confidence_level)} CI of the interval ({ci})")
             if hi is None:
                 self.interval_span_.set_hatch("//")
                 self.interval_span_.set_edgecolor((0.75, 0.22, 0.17, 0.35))
             handles.append(self.interval_span_)
         if rec.interval is not None:
             x = self._to_days(rec.interval) / per
-            if rec.status == "crossed":
-                label = f"retrain every {format_age(rec.interval, kind)}"
-                ls = "-"
-            else:
-                label = f"not reached by {format_age(rec.interval, kind)} (oldest age)"
-                ls = ":"
+            ls = "-" if rec.status == "crossed" else ":"
             self.interval_line_ = ax.axvline(x, color=_THRESHOLD_COLOR, lw=2.0, ls=ls,
-                                             zorder=6, label=label)
+                                             zorder=6, label=fmt.interval_label(rec))
             handles.append(self.interval_line_)
             # Name the age on the line itself, just inside the top of the Axes.
-            ax.annotate(format_age(rec.interval, kind), xy=(x, 1.0),
+            ax.annotate(fmt.age(rec.interval, kind), xy=(x, 1.0),
                         xycoords=("data", "axes fraction"), xytext=(4, -4),
                         textcoords="offset points", ha="left", va="top", fontsize=9,
                         color=_THRESHOLD_COLOR, fontweight="bold", zorder=7,
@@ -534,6 +518,5 @@ class DegradationDisplay:
         if self.evaluation is not None:
             return str(self.evaluation)
         if self.curve is not None:
-            return (f"Degradation curve ({self.curve.family}) fitted to "
-                    f"{self.curve.n_windows} windows of {self.curve.n_anchors} anchor(s).")
+            return fmt.curve_title(self.curve)
         return ""

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+import oot._format as fmt
 from oot._validation import InvalidParameterError, check_option, param_message
 from oot.evaluate import OOTEvaluation
-from oot.plotting._common import _label_stamp, _new_axes, _wrap_title
+from oot.plotting._common import _new_axes, _wrap_title
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -171,9 +172,8 @@ class AgingHeatmapDisplay:
                 change = (row - first) / abs(first)
                 out[i] = -change if gib else change
             values = out
-        m = evaluation.metric
         disp = cls(values, anchors, cutoffs, edges, value=value,
-                   metric_name=m.display_name or m.name, greater_is_better=gib)
+                   metric_name=fmt.metric_name(evaluation.metric), greater_is_better=gib)
         return disp.plot(ax=ax, **kwargs)
 
     def plot(
@@ -227,8 +227,7 @@ class AgingHeatmapDisplay:
             label = f"{self.metric_name}: change from first window (red = worse)"
         else:
             cm = cmap or ("viridis" if self.greater_is_better else "viridis_r")
-            way = "higher" if self.greater_is_better else "lower"
-            label = f"{self.metric_name} ({way} is better; darker = worse)"
+            label = f"{self.metric_name} ({fmt.better(self.greater_is_better)}; darker = worse)"
         self.mesh_ = ax.pcolormesh(self.window_edges, y_edges, vals, cmap=cm, norm=norm,
                                    shading="flat")
         self.colorbar_: Any = None
@@ -243,7 +242,7 @@ class AgingHeatmapDisplay:
         step = max(1, int(np.ceil(n_rows / 16)))
         ticks = list(range(1, n_rows + 1, step))
         ax.set_yticks(ticks)
-        ax.set_yticklabels([_label_stamp(self.cutoffs[t - 1]) for t in ticks], fontsize=8)
+        ax.set_yticklabels([fmt.stamp(self.cutoffs[t - 1]) for t in ticks], fontsize=8)
         ax.set_ylabel("anchor (training cutoff)")
         is_dates = np.asarray(self.window_edges).dtype.kind == "M"
         by_number = not is_dates and np.allclose(np.diff(self.window_edges), 1.0)
