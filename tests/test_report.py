@@ -11,11 +11,13 @@ matplotlib.use("Agg")
 
 import pytest
 
+import oot._format as fmt
 import oot.report
-from oot import InvalidParameterError
+from oot import InvalidParameterError, OOTEvaluation
 from oot.datasets import make_degradation_scores
+from oot.metrics import Metric
 from oot.recommend import recommend_retrain_interval
-from oot.report import REPORT_FILES, save_report
+from oot.report import REPORT_FILES, build_html, save_report
 from oot.results import RetrainRecommendation
 
 
@@ -132,3 +134,60 @@ def test_failure_in_the_swap_restores_old_report(rec, tmp_path, monkeypatch):
     assert {p.name: p.read_bytes() for p in target.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
     assert len(calls) == 3  # old aside, new in (fails), old back
+
+
+# ---------------------------------------------------------------- the method section
+def _section(page, title):
+    """The text of an h2 section of the page, tags removed and entities unescaped."""
+    import html
+    import re
+
+    body = page.split(f"<h2>{title}</h2>", 1)[1].split("<h2>", 1)[0]
+    return html.unescape(re.sub(r"<[^>]+>", "", body)).strip()
+
+
+def test_method_section_is_the_method_text(rec):
+    page = build_html(rec, {})
+    items = fmt.method(rec)
+    assert _section(page, "Method") == "".join(f"{i.title}. {i.text}" for i in items)
+    # the defined terms are set in italics
+    assert "The <i>baseline</i> " in page
+    assert "the <i>threshold</i> " in page
+
+
+def test_method_section_says_what_was_done_not_the_defaults():
+    """curve="linear", baseline="first_window": no AICc choice, no curve-at-age-0 baseline
+    (the report said both whatever was asked)."""
+    ev = make_degradation_scores(n_anchors=3, n_windows=10, random_state=0).to_evaluation()
+    rec = recommend_retrain_interval(ev, curve="linear", baseline="first_window",
+                                     n_bootstrap=20, random_state=0)
+    method = _section(build_html(rec, {}), "Method")
+    assert "as asked (curve='linear': no other shape was compared)" in method
+    assert "is the mean score of the anchors' first usable windows" in method
+    assert "AICc" not in method
+    assert "several shapes" not in method
+    assert "curve at age 0" not in method
+
+
+def test_data_section_says_why_windows_were_left_out():
+    scores = make_degradation_scores(n_anchors=2, n_windows=8, random_state=0).scores.copy()
+    scores.loc[[0, 9], "status"] = "too_small"
+    scores.loc[[0, 9], "score"] = float("nan")
+    scores.loc[5, "status"] = "one_class"
+    scores.loc[5, "score"] = float("nan")
+    ev = OOTEvaluation.from_frame(scores, metric="roc_auc")
+    rec = recommend_retrain_interval(ev, n_bootstrap=20, random_state=0)
+    data = _section(build_html(rec, {}), "Data")
+    assert ("16 anchor x window scores, 13 usable (3 left out: 2 too small (fewer than "
+            "min_window_size rows); 1 one class only (the metric needs both)).") in data
+
+
+def test_user_text_is_escaped_in_the_method():
+    m = Metric(name="lt", func=None, greater_is_better=False, display_name="P<x> & Q")
+    ev = make_degradation_scores(n_anchors=2, n_windows=8, greater_is_better=False,
+                                 random_state=0).to_evaluation(metric=m)
+    rec = recommend_retrain_interval(ev, n_bootstrap=20, random_state=0)
+    page = build_html(rec, {})
+    assert "P&lt;x&gt; &amp; Q (lower is better)" in page
+    assert "P<x>" not in page
+    assert "P<x> & Q rises 5% above it" in _section(page, "Method")

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+import oot._format as fmt
 from oot import __version__
-from oot._time import format_age
 from oot._validation import InvalidParameterError, param_message
 from oot.plotting import AgingHeatmapDisplay, DegradationDisplay
 from oot.recommend import RetrainRecommendation
@@ -185,27 +185,13 @@ def render_figures(rec: RetrainRecommendation) -> dict[str, bytes]:
     return out
 
 
-def _cell(v: Any, kind: str) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, pd.Timedelta):
-        return format_age(v, "datetime") if pd.notna(v) else ""
-    if isinstance(v, pd.Timestamp):
-        if pd.isna(v):
-            return ""
-        return v.strftime("%Y-%m-%d") if v == v.normalize() else str(v)
-    if isinstance(v, (float, np.floating)):
-        return "" if not np.isfinite(v) else f"{float(v):.4g}"
-    return str(v)
-
-
-def _table(frame: pd.DataFrame, kind: str, index: bool = False) -> str:
+def _table(frame: pd.DataFrame, index: bool = False) -> str:
     cols = list(frame.columns)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in ([""] if index else []) + cols)
     rows = []
     for idx, r in frame.iterrows():
         cells = [f"<th>{html.escape(str(idx))}</th>"] if index else []
-        cells += [f"<td>{html.escape(_cell(r[c], kind))}</td>" for c in cols]
+        cells += [f"<td>{html.escape(fmt.cell(r[c]))}</td>" for c in cols]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -214,106 +200,11 @@ def _plain(v: Any) -> str:
     return "none" if v is None else html.escape(str(v))
 
 
-_OFFSETS = {"D": "day", "W": "week", "MS": "calendar month", "M": "calendar month",
-            "ME": "calendar month", "QS": "calendar quarter", "Q": "calendar quarter",
-            "QE": "calendar quarter", "YS": "calendar year", "Y": "calendar year",
-            "YE": "calendar year", "AS": "calendar year", "A": "calendar year",
-            "H": "hour", "h": "hour"}
-
-
-def _one(words: str) -> str:
-    return words if words[:1].isdigit() else f"one {words}"
-
-
-def _length_words(v: Any, kind: str) -> str:
-    """A window length in words: '730D' -> '730 days', 'MS' -> 'calendar month'."""
-    if v is None:
-        return "none"
-    if kind == "numeric" or isinstance(v, (int, float)):
-        return f"{v:g} time units" if isinstance(v, (int, float)) else html.escape(str(v))
-    text = str(v).strip()
-    digits = ""
-    while text and (text[0].isdigit() or text[0] == "."):
-        digits, text = digits + text[0], text[1:]
-    unit = text.split("-")[0]
-    if unit in _OFFSETS:
-        name = _OFFSETS[unit]
-        if not digits or float(digits) == 1:
-            return name
-        n = float(digits)
-        words = f"{n:g} {name}s"
-        if unit == "D" and n >= 120:
-            words += f" ({format_age(pd.Timedelta(days=n), 'datetime')})"
-        return words
-    try:
-        return format_age(pd.Timedelta(str(v)), "datetime")
-    except ValueError:
-        return html.escape(str(v))
-
-
 def _method(rec: RetrainRecommendation) -> str:
-    ev = rec.evaluation
-    p = ev.params
-    kind = rec.time_kind
-    name = rec.metric.display_name or rec.metric.name
-    way = "higher" if rec.metric.greater_is_better else "lower"
-    if rec.tolerance_type == "relative":
-        tol = (f"{100 * rec.tolerance:.4g}% of the baseline "
-               f"({'below' if rec.metric.greater_is_better else 'above'} it)")
-    else:
-        tol = f"{rec.tolerance:.4g} {name} units"
-    pct = f"{100 * rec.confidence_level:.0f}%"
-    items = []
-    if "train_window" in p:
-        train = ("all data before its cutoff (expanding window)" if p.get("expanding")
-                 else f"the {_length_words(p.get('train_window'), kind)} of data before "
-                      "its cutoff")
-        items.append(
-            f"<li><b>Anchors.</b> {ev.n_anchors} models were trained, each on {train}. "
-            f"The <i>cutoff</i> is where an anchor's training data ends; successive "
-            "cutoffs are "
-            f"{_one(_length_words(p.get('anchor_step') or p.get('eval_window'), kind))} "
-            "apart. "
-            "Each model is then frozen, as a deployed model is.</li>")
-        items.append(
-            "<li><b>Windows.</b> Each frozen model was scored on every later window of "
-            f"{_one(_length_words(p.get('eval_window'), kind))} (gap after the cutoff: "
-            f"{_length_words(p.get('gap'), kind)}; horizon: "
-            + (_length_words(p.get("horizon"), kind) if p.get("horizon") is not None
-               else "to the end of the data")
-            + f"). Windows with fewer than {_plain(p.get('min_window_size'))} rows are "
-            "left out.</li>")
-    else:
-        items.append(f"<li><b>Anchors and windows.</b> {ev.n_anchors} anchor(s), "
-                     f"{len(ev.scores)} windows, scored outside oot.</li>")
-    items += [
-        "<li><b>Model age.</b> A window's age is its midpoint minus the anchor's cutoff: "
-        "how long the model has been in use when it meets that data. Pooling all anchors "
-        "by age separates aging from the calendar.</li>",
-        f"<li><b>Score.</b> {html.escape(name)} ({way} is better) on each window, with its "
-        "standard error from the window's own rows (the error bars).</li>",
-        f"<li><b>Curve.</b> A <i>{html.escape(str(rec.curve.family))}</i> curve of score "
-        "against age, shared by all anchors (each anchor keeps its own level), chosen "
-        "among several shapes by AICc and weighted by each window's noise. A trend test "
-        f"(Mann-Kendall) gives p = {rec.curve.trend_pvalue:.2g} for any degradation.</li>",
-        f"<li><b>Tolerance.</b> The <i>baseline</i> {rec.baseline:.4g} is the curve at "
-        f"age 0; the model counts as degraded when {html.escape(name)} moves {tol}, i.e. "
-        f"past the <i>threshold</i> {rec.threshold:.4g}. The recommended interval is the "
-        "age at which the fitted curve reaches the threshold.</li>",
-        f"<li><b>Confidence interval.</b> The {pct} CI of that age comes from "
-        f"{rec.n_bootstrap} bootstrap replicates that resample whole calendar periods "
-        "(shared by every anchor that scores them) and refit the curve. Its lower end "
-        "is the conservative cadence. An end shown as <i>beyond</i> means the data "
-        "are too short to bound it.</li>",
-    ]
-    if rec.cost_optimal_interval is not None:
-        items.append(
-            f"<li><b>Cost.</b> With a retraining cost of {rec.retrain_cost:g} and a "
-            f"shortfall cost of {rec.shortfall_cost:g} per unit of {html.escape(name)} "
-            f"per {'day' if kind == 'datetime' else 'time unit'}, the cadence with the "
-            "lowest long-run cost per unit time is every "
-            f"{html.escape(format_age(rec.cost_optimal_interval, kind))}.</li>")
-    return "<ul>" + "".join(items) + "</ul>"
+    """The Method section: :func:`oot._format.method`, its defined terms in italics."""
+    items = fmt.method(rec, emph=lambda s: f"<i>{s}</i>", esc=html.escape)
+    return "<ul>" + "".join(f"<li><b>{html.escape(item.title)}.</b> {item.text}</li>"
+                            for item in items) + "</ul>"
 
 
 def _data_section(rec: RetrainRecommendation) -> str:
@@ -325,17 +216,20 @@ def _data_section(rec: RetrainRecommendation) -> str:
         parts.append(
             f"<p>{_plain(info.get('n_rows'))} rows"
             + (f", time column <code>{html.escape(str(col))}</code>" if col else "")
-            + f", from {html.escape(_cell(info.get('time_min'), rec.time_kind))} to "
-            f"{html.escape(_cell(info.get('time_max'), rec.time_kind))}.</p>")
+            + f", from {html.escape(fmt.cell(info.get('time_min')))} to "
+            f"{html.escape(fmt.cell(info.get('time_max')))}.</p>")
     anchors = ev.anchors
     if len(anchors) and "n_train" in anchors:
         cols = [c for c in ("anchor", "train_start", "cutoff", "n_train", "status")
                 if c in anchors]
-        parts.append(_table(anchors[cols], rec.time_kind))
+        parts.append(_table(anchors[cols]))
     s = ev.scores
     n_ok = ev.n_usable
+    left_out = s.loc[s["status"] != "ok", "status"].value_counts()
+    why = (f": {fmt.window_status_counts(left_out, ev.params.get('min_window_size'))}"
+           if len(left_out) else "")
     parts.append(f"<p>{len(s)} anchor x window scores, {n_ok} usable "
-                 f"({len(s) - n_ok} left out: too few rows or metric undefined).</p>")
+                 f"({len(s) - n_ok} left out{html.escape(why)}).</p>")
     return "".join(parts)
 
 
@@ -373,7 +267,6 @@ def build_html(rec: RetrainRecommendation, figures: dict[str, bytes]) -> str:
     >>> page.startswith("<!DOCTYPE html>") and "Retrain" in page
     True
     """
-    kind = rec.time_kind
     sentence = html.escape(str(rec))
     summary = rec.summary()
     summary.index.name = None
@@ -392,19 +285,19 @@ def build_html(rec: RetrainRecommendation, figures: dict[str, bytes]) -> str:
                         f"<figcaption class='muted'>{captions[name]}</figcaption></figure>")
     cols = [c for c in ("anchor", "cutoff", "window", "window_start", "window_end", "age",
                         "n", "score", "se", "status") if c in rec.evaluation.scores]
-    windows = _table(rec.evaluation.scores[cols], kind)
+    windows = _table(rec.evaluation.scores[cols])
     status = html.escape(rec.status)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>oot report: {html.escape(rec.metric.display_name or rec.metric.name)}</title>
+<title>oot report: {html.escape(fmt.metric_name(rec.metric))}</title>
 <style>{_CSS}</style></head>
 <body>
 <h1>How often to retrain <span class="status {status}">{status.replace("_", " ")}</span></h1>
 <p class="sentence">{sentence}</p>
 {imgs[0] if imgs else ""}
 <h2>Summary</h2>
-{_table(summary, kind, index=True)}
+{_table(summary, index=True)}
 <h2>Method</h2>
 {_method(rec)}
 <h2>Data</h2>
