@@ -194,3 +194,29 @@ def test_python_m_oot_help():
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1
     assert bad.stderr.startswith("oot: error: ")
+
+
+def test_summary_lines_say_what_the_sentence_says():
+    """The summary's CI is the sentence's, a "beyond" end included (it read "beyond the
+    data" while the sentence named the oldest evaluated age)."""
+    from oot.cli import _summary_lines
+    from oot.datasets import make_degradation_scores
+    from oot.recommend import recommend_retrain_interval
+
+    ev = make_degradation_scores(n_anchors=3, n_windows=10, random_state=0).to_evaluation()
+    rec = recommend_retrain_interval(ev, tolerance=0.12, n_bootstrap=50, random_state=0,
+                                     retrain_cost=10.0, shortfall_cost=5.0)
+    assert rec.interval_ci[1] is None
+    lines = _summary_lines(rec, 1.25)
+    sentence = str(rec)
+    ci = sentence.split("(", 1)[1].split(")", 1)[0]
+    assert ci.startswith("90% CI ")
+    assert ci.endswith(" to beyond 9.4 months")  # the oldest age: 285 days
+    assert lines[0] == "  status           crossed"
+    assert lines[1] == f"  interval         {sentence.split()[2]} {sentence.split()[3]}  ({ci})"
+    assert lines[2].split() == ["cost-optimal", *sentence.rsplit("every ", 1)[1][:-1].split()]
+    assert lines[3] == (f"  ROC AUC          baseline {rec.baseline:.4g}, threshold "
+                        f"{rec.threshold:.4g} (-12%)")
+    assert lines[-2] == ("  evaluated        3 anchors, 30 usable windows, ages up to "
+                         "9.4 months")
+    assert lines[-1] == "  time             1.2 s"

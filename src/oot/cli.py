@@ -320,29 +320,26 @@ def _parse_json_object(text: str) -> dict[str, Any]:
 
 
 def _summary_lines(rec: Any, seconds: float) -> list[str]:
-    from oot._time import format_age
+    import oot._format as fmt
 
     ev = rec.evaluation
     kind = rec.time_kind
-    name = rec.metric.display_name or rec.metric.name
-    lo, hi = rec.interval_ci
-    ci = (f"{format_age(lo, kind) if lo is not None else 'beyond the data'} to "
-          f"{format_age(hi, kind) if hi is not None else 'beyond the data'}")
+    gib = rec.metric.greater_is_better
+    ci = fmt.ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age)
     lines = [
         f"  status           {rec.status}",
-        f"  interval         {format_age(rec.interval, kind)}  "
-        f"({100 * rec.confidence_level:.0f}% CI {ci})",
-        f"  {name:<16} baseline {rec.baseline:.4g}, threshold {rec.threshold:.4g} "
-        f"({'-' if rec.metric.greater_is_better else '+'}"
-        + (f"{100 * rec.tolerance:.4g}%" if rec.tolerance_type == "relative"
-           else f"{rec.tolerance:.4g}") + ")",
-        f"  curve            {rec.curve.family} (trend p = {rec.curve.trend_pvalue:.2g})",
+        f"  interval         {fmt.age(rec.interval, kind)}  ({ci})",
+        f"  {fmt.metric_name(rec.metric):<16} baseline {fmt.number(rec.baseline)}, "
+        f"threshold {fmt.number(rec.threshold)} "
+        f"({fmt.tolerance_signed(rec.tolerance, rec.tolerance_type, gib)})",
+        f"  curve            {rec.curve.family} (trend p = "
+        f"{fmt.pvalue(rec.curve.trend_pvalue)})",
         f"  evaluated        {ev.n_anchors} anchors, {ev.n_usable} usable windows, ages "
-        f"up to {format_age(rec.max_age, kind)}",
+        f"up to {fmt.age(rec.max_age, kind)}",
         f"  time             {seconds:.1f} s",
     ]
     if rec.cost_optimal_interval is not None:
-        lines.insert(2, f"  cost-optimal     {format_age(rec.cost_optimal_interval, kind)}")
+        lines.insert(2, f"  cost-optimal     {fmt.age(rec.cost_optimal_interval, kind)}")
     return lines
 
 
@@ -416,6 +413,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
+    import oot._format as fmt
     from oot._validation import check_columns
     from oot.metrics import get_metric
     from oot.recommend import recommend_retrain_interval
@@ -456,7 +454,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
         random_state=args.random_state, n_jobs=args.n_jobs, progress=_progress(args))
     seconds = time.perf_counter() - start
     header = (f"oot analyze: {args.file}, {len(data):,} rows, {type(estimator).__name__} "
-              f"({args.model}), {metric.display_name or metric.name}.")
+              f"({args.model}), {fmt.metric_name(metric)}.")
     _emit(rec, args.out, args, seconds, header)
     return 0
 
