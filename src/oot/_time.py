@@ -11,6 +11,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+# Ages in words live in oot._format; the old name stays for the callers still using it.
+from oot._format import age as format_age
+
 TimeKind = Literal["datetime", "numeric"]
 
 DAY = pd.Timedelta(days=1)
@@ -58,21 +61,3 @@ def float_to_age(x: Any, time_kind: TimeKind) -> Any:
             return pd.NaT
         return pd.Timedelta(days=xf).round("s")
     return pd.to_timedelta(np.asarray(x, dtype=float), unit="D").round("s")
-
-
-def format_age(age: Any, time_kind: TimeKind) -> str:
-    """A short human reading of an age: '56 days', '8.0 weeks', '3.5 months', or a number."""
-    if age is None or (not isinstance(age, pd.Timedelta) and pd.isna(age)):
-        return "n/a"
-    if time_kind == "numeric":
-        v = float(age)
-        return f"{v:.4g}"
-    days = float(pd.Timedelta(age) / DAY)
-    if abs(days) < 1:
-        hours = days * 24
-        return f"{hours:.3g} hours"
-    if abs(days) < 120:
-        return f"{days:.0f} days" if abs(days) >= 10 else f"{days:.3g} days"
-    if abs(days) < 3 * 365:
-        return f"{days / 30.4375:.1f} months"
-    return f"{days / 365.25:.1f} years"

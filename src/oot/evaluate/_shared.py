@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import oot._format as fmt
 from oot._validation import (
     InvalidParameterError,
     WindowWarning,
@@ -22,15 +23,6 @@ from oot.evaluate._result import SCORE_COLUMNS
 from oot.evaluate._target import _Target
 from oot.metrics import Metric
 from oot.windows import TimeAxis, WindowPlan
-
-_STATUS_TEXT = {
-    "empty": "empty (no rows)",
-    "too_small": "too small (fewer than min_window_size={mws} rows)",
-    "one_class": "one class only (the metric needs both)",
-    "undefined": "metric undefined",
-    "anchor_failed": "their anchor's model failed (on_error='skip')",
-}
-
 
 
 def _check_common(func: str, data: Any, min_window_size: Any, random_state: Any) -> None:
@@ -102,12 +94,10 @@ def _warn_windows(scores: pd.DataFrame, min_window_size: int, stacklevel: int) -
     bad = scores[scores["status"] != "ok"]
     if len(bad) == 0:
         return
-    counts = bad["status"].value_counts()
-    parts = [f"{int(c)} {_STATUS_TEXT.get(str(s), str(s)).format(mws=min_window_size)}"
-             for s, c in counts.items()]
+    why = fmt.window_status_counts(bad["status"].value_counts(), min_window_size)
     warn(
         f"{len(bad)} of {len(scores)} evaluation windows could not be scored and are left "
-        f"out of every fit: {'; '.join(parts)}. See the 'status' column of "
+        f"out of every fit: {why}. See the 'status' column of "
         "OOTEvaluation.scores.",
         WindowWarning, stacklevel=stacklevel + 1,
     )
