@@ -236,6 +236,38 @@ def test_plot_labels_say_what_the_sentence_says(rec_beyond):
     assert disp.ax_.get_ylabel() == "ROC AUC (higher is better)"
 
 
+def test_method_windows_with_a_gap_and_no_horizon():
+    ds = make_drifting_regression(n_samples=2000, random_state=0)
+    cut = ds.frame[ds.time].min() + 120 * DAY
+    preds = ds.frame.assign(p=ds.frame[ds.target] * 0.9)
+    ev = evaluate_predictions(preds, y_true=ds.target, y_pred="p", time=ds.time,
+                              cutoff=cut, metric="mae", eval_window="MS", gap="7D",
+                              min_window_size=10)
+    rec = recommend_retrain_interval(ev, curve="linear", n_bootstrap=2, random_state=0)
+    items = {i.title: i.text for i in fmt.method(rec)}
+    assert items["Windows"] == (
+        "The frozen model was scored on every later window of one calendar month, from "
+        "7 days after its cutoff (the gap) up to the end of the data. Windows with fewer "
+        "than 10 rows are left out.")
+
+
+def test_method_singular_bootstrap_rounding_and_cost():
+    ev = make_degradation_scores(n_anchors=3, n_windows=10, random_state=0).to_evaluation()
+    rec = recommend_retrain_interval(ev, n_bootstrap=1, round_to="W", random_state=0,
+                                     retrain_cost=10.0, shortfall_cost=5.0)
+    items = {i.title: i.text for i in fmt.method(rec)}
+    assert items["Confidence interval"].startswith(
+        "The 90% CI of the crossing age comes from 1 bootstrap replicate that resamples "
+        "whole calendar windows (shared by every anchor that scores them) and refits the "
+        "curve.")
+    assert "Intervals are rounded down to a multiple of one week." in items["Tolerance"]
+    assert items["Cost"] == (
+        "With a retraining cost of 10 and a shortfall cost of 5 per unit of ROC AUC per "
+        "day, the cadence with the lowest long-run cost per unit time is every "
+        f"{fmt.age(rec.cost_optimal_interval, 'datetime')}.")
+    assert next(reversed(items)) == "Cost"
+
+
 # ======================================================================= method text
 @pytest.fixture(scope="module")
 def sources():
@@ -327,8 +359,8 @@ def _check_source(source, ev, items, text):
     if "Windows" in items:
         assert items["Windows"].startswith(
             ("The" if n == 1 else "Each") + " frozen model was scored on every later "
-            "window of 30 days (gap after the cutoff: none; horizon: 240 days (7.9 months)"
-            "). Windows with fewer than 30 rows are left out.")
+            "window of 30 days, from its cutoff (no gap) up to 240 days (7.9 months) after "
+            "it. Windows with fewer than 30 rows are left out.")
     if n == 1:
         assert "With one anchor, age and calendar time move together" in items["Model age"]
         assert "Pooling all anchors" not in text

@@ -191,3 +191,9 @@ def test_user_text_is_escaped_in_the_method():
     assert "P&lt;x&gt; &amp; Q (lower is better)" in page
     assert "P<x>" not in page
     assert "P<x> & Q rises 5% above it" in _section(page, "Method")
+
+
+def test_data_section_when_every_window_is_usable(rec):
+    assert rec.evaluation.n_usable == len(rec.evaluation.scores)
+    data = _section(build_html(rec, {}), "Data")
+    assert data == f"{len(rec.evaluation.scores)} anchor x window scores, all usable."

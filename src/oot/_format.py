@@ -542,14 +542,16 @@ def _anchor_items(ev: OOTEvaluation, kind: str, emph: Callable[[str], str],
     else:
         text = _predictions_text(ev, emph("cutoff"), emph("cutoffs"), esc)
     p = ev.params
+    gap = length(p.get("gap"), kind)
+    start = ("from its cutoff (no gap)" if gap == "none" or gap.startswith("0 ")
+             else f"from {esc(one(gap))} after its cutoff (the gap)")
     horizon = p.get("horizon")
+    end = ("up to the end of the data" if horizon is None
+           else f"up to {esc(one(length(horizon, kind)))} after it")
     windows = (
         f"{'The' if n == 1 else 'Each'} frozen model was scored on every later window of "
-        f"{esc(one(length(p.get('eval_window'), kind)))} (gap after the cutoff: "
-        f"{esc(length(p.get('gap'), kind))}; horizon: "
-        + (esc(length(horizon, kind)) if horizon is not None else "to the end of the data")
-        + f"). Windows with fewer than {esc(str(p.get('min_window_size')))} rows are left "
-        "out.")
+        f"{esc(one(length(p.get('eval_window'), kind)))}, {start} {end}. Windows with "
+        f"fewer than {esc(str(p.get('min_window_size')))} rows are left out.")
     return [MethodItem("Anchors", text), MethodItem("Windows", windows)]
 
 

@@ -226,10 +226,13 @@ def _data_section(rec: RetrainRecommendation) -> str:
     s = ev.scores
     n_ok = ev.n_usable
     left_out = s.loc[s["status"] != "ok", "status"].value_counts()
-    why = (f": {fmt.window_status_counts(left_out, ev.params.get('min_window_size'))}"
-           if len(left_out) else "")
-    parts.append(f"<p>{len(s)} anchor x window scores, {n_ok} usable "
-                 f"({len(s) - n_ok} left out{html.escape(why)}).</p>")
+    if n_ok == len(s):
+        parts.append(f"<p>{len(s)} anchor x window scores, all usable.</p>")
+    else:
+        why = (f": {fmt.window_status_counts(left_out, ev.params.get('min_window_size'))}"
+               if len(left_out) else "")
+        parts.append(f"<p>{len(s)} anchor x window scores, {n_ok} usable "
+                     f"({len(s) - n_ok} left out{html.escape(why)}).</p>")
     return "".join(parts)
 
 
