@@ -197,3 +197,13 @@ def test_data_section_when_every_window_is_usable(rec):
     assert rec.evaluation.n_usable == len(rec.evaluation.scores)
     data = _section(build_html(rec, {}), "Data")
     assert data == f"{len(rec.evaluation.scores)} anchor x window scores, all usable."
+
+
+def test_summary_shows_a_ci_end_beyond_the_data():
+    ev = make_degradation_scores(n_anchors=3, n_windows=10, random_state=0).to_evaluation()
+    rec = recommend_retrain_interval(ev, tolerance=0.12, n_bootstrap=50, random_state=0)
+    assert rec.interval_ci[1] is None
+    page = build_html(rec, {})
+    assert "<th>ci_high (90%)</th><td>beyond 9.4 months</td>" in page
+    assert "to beyond 9.4 months" in str(rec)
+    assert rec.summary().loc["ci_high (90%)", "value"] is None  # the result is unchanged

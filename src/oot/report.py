@@ -196,6 +196,19 @@ def _table(frame: pd.DataFrame, index: bool = False) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def _summary(rec: RetrainRecommendation) -> pd.DataFrame:
+    """``rec.summary()`` for the page: a CI end beyond the data says so, as the sentence
+    does, instead of an empty cell."""
+    summary = rec.summary()
+    summary.index.name = None
+    beyond = f"beyond {fmt.age(rec.max_age, rec.time_kind)}"
+    level = fmt.level(rec.confidence_level)
+    for key in (f"ci_low ({level})", f"ci_high ({level})"):
+        if key in summary.index and summary.loc[key, "value"] is None:
+            summary.loc[key, "value"] = beyond
+    return summary
+
+
 def _plain(v: Any) -> str:
     return "none" if v is None else html.escape(str(v))
 
@@ -271,8 +284,7 @@ def build_html(rec: RetrainRecommendation, figures: dict[str, bytes]) -> str:
     True
     """
     sentence = html.escape(str(rec))
-    summary = rec.summary()
-    summary.index.name = None
+    summary = _summary(rec)
     imgs = []
     captions = {
         "degradation.png": "Window scores by model age (one colour per anchor, error bars "
