@@ -268,6 +268,20 @@ def test_method_singular_bootstrap_rounding_and_cost():
     assert next(reversed(items)) == "Cost"
 
 
+def test_method_says_when_costs_give_no_optimum():
+    ev = make_degradation_scores(n_anchors=3, n_windows=10, random_state=0).to_evaluation()
+    rec = recommend_retrain_interval(ev, n_bootstrap=2, random_state=0,
+                                     retrain_cost=1e6, shortfall_cost=1e-6)
+    assert rec.cost_optimal_interval is None
+    items = {i.title: i.text for i in fmt.method(rec)}
+    assert items["Cost"] == (
+        "With a retraining cost of 1e+06 and a shortfall cost of 1e-06 per unit of ROC AUC "
+        "per day, the long-run cost per unit time keeps falling up to the oldest evaluated "
+        "age (9.4 months): retraining for degradation alone does not pay within the "
+        "evaluated ages.")
+    assert "Cost-optimal" not in str(rec)
+
+
 # ======================================================================= method text
 @pytest.fixture(scope="module")
 def sources():

@@ -711,10 +711,15 @@ def _ci_item(rec: RetrainRecommendation, emph: Callable[[str], str]) -> MethodIt
 def _cost_item(rec: RetrainRecommendation, name: str,
                esc: Callable[[str], str]) -> MethodItem:
     unit = "day" if rec.time_kind == "datetime" else "time unit"
+    costs = (f"With a retraining cost of {rec.retrain_cost:g} and a shortfall cost of "
+             f"{rec.shortfall_cost:g} per unit of {name} per {unit}, ")
+    if rec.cost_optimal_interval is None:
+        return MethodItem("Cost", (
+            costs + "the long-run cost per unit time keeps falling up to the oldest "
+            f"evaluated age ({esc(age(rec.max_age, rec.time_kind))}): retraining for "
+            "degradation alone does not pay within the evaluated ages."))
     return MethodItem("Cost", (
-        f"With a retraining cost of {rec.retrain_cost:g} and a shortfall cost of "
-        f"{rec.shortfall_cost:g} per unit of {name} per {unit}, the cadence with the "
-        "lowest long-run cost per unit time is every "
+        costs + "the cadence with the lowest long-run cost per unit time is every "
         f"{esc(age(rec.cost_optimal_interval, rec.time_kind))}."))
 
 
@@ -767,7 +772,7 @@ def method(rec: RetrainRecommendation, *, emph: Callable[[str], str] | None = No
     items.append(_curve_item(rec, emph, esc))
     items.append(_tolerance_item(rec, name, emph, esc))
     items.append(_ci_item(rec, emph))
-    if rec.cost_optimal_interval is not None:
+    if rec.retrain_cost is not None:
         items.append(_cost_item(rec, name, esc))
     return items
 
