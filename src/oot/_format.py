@@ -371,6 +371,7 @@ def recommendation_sentence(rec: RetrainRecommendation) -> str:
     else:
         curve = rec.curve
         p = pvalue(curve.trend_pvalue)
+        # 0.05: the level recommend_retrain_interval tests the trend at
         if curve.trend_direction == "improving" and curve.trend_pvalue < 0.05:
             trend = f"improves with model age (p = {p})"
         else:
