@@ -1,0 +1,101 @@
+"""The models ``oot analyze --model`` names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._common import CLIError
+
+
+def _models() -> dict[str, tuple[str, str | None, str | None]]:
+    """name -> (description, regressor class path, classifier class path)."""
+    return {
+        "linear": ("ordinary least squares (scaled)", "sklearn.linear_model.LinearRegression",
+                   None),
+        "ridge": ("ridge regression / classifier (scaled)", "sklearn.linear_model.Ridge",
+                  "sklearn.linear_model.LogisticRegression"),
+        "logistic": ("logistic regression (scaled)", None,
+                     "sklearn.linear_model.LogisticRegression"),
+        "hgb": ("histogram gradient boosting", "sklearn.ensemble.HistGradientBoostingRegressor",
+                "sklearn.ensemble.HistGradientBoostingClassifier"),
+        "gbm": ("gradient boosting", "sklearn.ensemble.GradientBoostingRegressor",
+                "sklearn.ensemble.GradientBoostingClassifier"),
+        "rf": ("random forest", "sklearn.ensemble.RandomForestRegressor",
+               "sklearn.ensemble.RandomForestClassifier"),
+        "et": ("extra trees", "sklearn.ensemble.ExtraTreesRegressor",
+               "sklearn.ensemble.ExtraTreesClassifier"),
+        "dummy": ("predicts the training mean / class prior (a floor to compare with)",
+                  "sklearn.dummy.DummyRegressor", "sklearn.dummy.DummyClassifier"),
+    }
+
+
+#: Model names ``oot analyze --model`` accepts.
+MODELS: tuple[str, ...] = tuple(_models())
+
+
+def make_estimator(name: str, task: str, params: dict[str, Any] | None = None) -> Any:
+    """Build the scikit-learn estimator ``--model name`` stands for.
+
+    Linear models get a :class:`~sklearn.preprocessing.StandardScaler`, and every model
+    but ``hgb`` (which handles missing values itself) a median
+    :class:`~sklearn.impute.SimpleImputer`, in a Pipeline.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`MODELS`.
+    task : {"regression", "classification"}
+    params : dict, default=None
+        Keyword arguments for the model (``--model-params``).
+
+    Returns
+    -------
+    estimator
+
+    Raises
+    ------
+    ValueError
+        Unknown name, a model that does not fit the task, or bad parameters.
+
+    Examples
+    --------
+    >>> from oot.cli import make_estimator
+    >>> make_estimator("hgb", "regression", {"max_iter": 50})
+    HistGradientBoostingRegressor(max_iter=50)
+    >>> make_estimator("logistic", "classification").steps[-1][0]
+    'logisticregression'
+    """
+    import importlib
+
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    table = _models()
+    if name not in table:
+        msg = (f"argument --model: invalid choice: {name!r} (choose from "
+               + ", ".join(repr(m) for m in table) + ")")
+        raise CLIError(msg)
+    _, reg, clf = table[name]
+    path = reg if task == "regression" else clf
+    if path is None:
+        other = "classification" if task == "regression" else "regression"
+        msg = (f"argument --model: {name!r} is a {other} model but the metric is a "
+               f"{task} metric; choose another model or metric")
+        raise CLIError(msg)
+    module, cls_name = path.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module), cls_name)
+    kwargs = dict(params or {})
+    if name == "logistic" or (name == "ridge" and task == "classification"):
+        kwargs.setdefault("max_iter", 1000)
+    try:
+        model = cls(**kwargs)
+    except TypeError as exc:
+        msg = f"argument --model-params: {cls_name} does not accept these parameters: {exc}"
+        raise CLIError(msg) from exc
+    if name == "hgb":
+        return model
+    steps: list[Any] = [SimpleImputer(strategy="median")]
+    if name in ("linear", "ridge", "logistic"):
+        steps.append(StandardScaler())
+    return make_pipeline(*steps, model)
