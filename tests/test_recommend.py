@@ -201,6 +201,49 @@ def test_json_round_trip_is_exact() -> None:
                                rec.curve.predict(np.array([10.0, 100.0])))
 
 
+def test_the_ci_is_a_confidence_interval_and_safe_interval_is_derived() -> None:
+    """interval_ci has the one CI shape of every result; safe_interval is its lower end,
+    None when nothing degrades, and cannot disagree with it."""
+    ev = linear_evaluation(slope=-0.0005, level=0.9, metric="roc_auc")
+    rec = recommend_retrain_interval(ev, n_bootstrap=100, random_state=0)
+    assert isinstance(rec.interval_ci, oot.ConfidenceInterval)
+    assert rec.interval_ci == (rec.interval_ci.low, rec.interval_ci.high)
+    assert rec.safe_interval == rec.interval_ci.low
+    flat = recommend_retrain_interval(linear_evaluation(slope=0.0, level=0.9,
+                                                        metric="roc_auc"),
+                                      n_bootstrap=100, random_state=0)
+    assert flat.status == "no_degradation"
+    assert flat.safe_interval is None
+    # a plain pair given to the constructor is stored as a ConfidenceInterval
+    fields = {f: getattr(rec, f) for f in rec.__dataclass_fields__}
+    pair = RetrainRecommendation(**dict(fields, interval_ci=(rec.interval_ci.low, None)))
+    assert isinstance(pair.interval_ci, oot.ConfidenceInterval)
+    assert pair.safe_interval == rec.interval_ci.low
+    assert pair.interval_ci.high is None
+    with pytest.raises(AttributeError):
+        rec.safe_interval = None  # type: ignore[misc]
+
+
+def test_json_writes_safe_interval_and_reads_documents_with_or_without_it() -> None:
+    """The document keeps safe_interval for its readers (the report, other tools), but
+    from_json derives it: an older document and one without the field both load."""
+    import json
+
+    ev = linear_evaluation(slope=-0.0005, level=0.9, metric="roc_auc")
+    rec = recommend_retrain_interval(ev, n_bootstrap=100, random_state=0)
+    doc = json.loads(rec.to_json())
+    lo, hi = rec.interval_ci
+    # the same document as when interval_ci was a plain tuple
+    assert doc["interval_ci"] == {"__tuple__": [{"__timedelta__": lo.value},
+                                                {"__timedelta__": hi.value}]}
+    assert doc["safe_interval"] == {"__timedelta__": lo.value}
+    del doc["safe_interval"]
+    back = RetrainRecommendation.from_json(json.dumps(doc))
+    assert back.safe_interval == rec.safe_interval
+    assert back.to_json() == rec.to_json()
+    assert isinstance(back.interval_ci, oot.ConfidenceInterval)
+
+
 def test_corrupted_json_is_refused() -> None:
     with pytest.raises(InvalidParameterError, match=re.escape(
             "The 'text' parameter of RetrainRecommendation.from_json must be a JSON document "

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from oot._common import ConfidenceInterval
 from oot._time import TimeKind, age_to_float, float_to_age
 from oot._validation import (
     InvalidParameterError,
@@ -306,8 +307,7 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
     return RetrainRecommendation(
         status=status,
         interval=_to_age(interval_f, kind),
-        interval_ci=(_to_age(low_r, kind), _to_age(high_r, kind)),
-        safe_interval=_to_age(low_r, kind) if status != "no_degradation" else None,
+        interval_ci=ConfidenceInterval(_to_age(low_r, kind), _to_age(high_r, kind)),
         baseline=float(fitted.baseline),
         threshold=float(threshold),
         tolerance=float(tolerance),

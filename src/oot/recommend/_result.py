@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 import oot._format as fmt
+from oot._common import ConfidenceInterval
 from oot._serialize import check_schema, load_document, value_from_json, value_to_json
 from oot._time import TimeKind
 from oot._validation import InvalidParameterError
@@ -44,12 +45,13 @@ class RetrainRecommendation:
     interval : Timedelta, float or None
         The smallest model age at which the fitted curve reaches the threshold (a number
         for numeric time); None for "no_degradation".
-    interval_ci : tuple
+    interval_ci : ConfidenceInterval
         ``(low, high)`` bootstrap confidence interval of the crossing age at
         ``confidence_level``; an end is None when the bootstrap puts it beyond the
-        evaluated ages.
+        evaluated ages. A named tuple: ``lo, hi = rec.interval_ci`` works.
     safe_interval : Timedelta, float or None
-        The CI's lower end: the conservative cadence.
+        The CI's lower end, the conservative cadence (None for "no_degradation");
+        derived from ``interval_ci`` and ``status``.
     baseline, threshold : float
         The reference level and the level the metric may reach.
     tolerance : float
@@ -66,12 +68,25 @@ class RetrainRecommendation:
         calendar-cluster bootstrap as ``interval_ci`` (so it includes the noise windows
         of one calendar period share), at the ages ``band_age`` in fit units (days for
         datetime time). Empty when not computed.
+
+    Examples
+    --------
+    >>> from oot import recommend_retrain_interval
+    >>> from oot.datasets import make_degradation_scores
+    >>> ev = make_degradation_scores(random_state=0).to_evaluation()
+    >>> rec = recommend_retrain_interval(ev, n_bootstrap=200, random_state=0)
+    >>> rec.status
+    'crossed'
+    >>> low, high = rec.interval_ci
+    >>> rec.safe_interval == low == rec.interval_ci.low
+    True
+    >>> low <= rec.interval <= high
+    True
     """
 
     status: str
     interval: Any
-    interval_ci: tuple[Any, Any]
-    safe_interval: Any
+    interval_ci: ConfidenceInterval
     baseline: float
     threshold: float
     tolerance: float
@@ -94,6 +109,16 @@ class RetrainRecommendation:
     band_age: tuple[float, ...] = ()
     band_low: tuple[float, ...] = ()
     band_high: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        # a plain (low, high) pair is accepted and stored in the one CI shape
+        if not isinstance(self.interval_ci, ConfidenceInterval):
+            object.__setattr__(self, "interval_ci", ConfidenceInterval(*self.interval_ci))
+
+    @property
+    def safe_interval(self) -> Any:
+        """The conservative cadence: the CI's lower end (None for "no_degradation")."""
+        return None if self.status == "no_degradation" else self.interval_ci.low
 
     # ------------------------------------------------------------------ text
     def __str__(self) -> str:
@@ -208,8 +233,8 @@ class RetrainRecommendation:
             return cls(
                 status=d["status"],
                 interval=value_from_json(d["interval"]),
-                interval_ci=tuple(value_from_json(d["interval_ci"])),
-                safe_interval=value_from_json(d["safe_interval"]),
+                # safe_interval is written for readers of the document; it is derived
+                interval_ci=ConfidenceInterval(*value_from_json(d["interval_ci"])),
                 baseline=value_from_json(d["baseline"]),
                 threshold=value_from_json(d["threshold"]),
                 tolerance=d["tolerance"],
