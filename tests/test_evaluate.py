@@ -24,6 +24,7 @@ from oot import (
     MissingColumnError,
     OOTEvaluation,
     WindowWarning,
+    recommend_retrain_interval,
 )
 from oot.evaluate import evaluate_out_of_time, evaluate_predictions
 
@@ -210,6 +211,30 @@ def test_small_and_one_class_windows_keep_their_rows_and_warn_once() -> None:
     assert "one class only" in msg
     assert "fewer than min_window_size=130 rows" in msg
     assert ev.n_usable == int((s["status"] == "ok").sum())
+
+
+def test_window_warning_points_at_the_callers_line() -> None:
+    """The WindowWarning names the user's file, from each entry point that scores (the
+    entry points run inside a wrapper that names them in error messages)."""
+    df = make_frame(n=1500)
+    pred = df.assign(p=np.linspace(0, 1, len(df)))
+    calls = {
+        "evaluate_out_of_time": lambda: evaluate_out_of_time(
+            df, LogisticRegression(), metric="roc_auc", min_window_size=130, **KW),
+        "evaluate_predictions": lambda: evaluate_predictions(
+            pred, y_true="y", y_pred="p", time="ts", cutoff="2023-04-01",
+            min_window_size=130),
+        "recommend_retrain_interval": lambda: recommend_retrain_interval(
+            df, LogisticRegression(), metric="roc_auc", min_window_size=130,
+            n_bootstrap=20, random_state=0, **KW),
+    }
+    for name, call in calls.items():
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            call()
+        found = [w for w in rec if issubclass(w.category, WindowWarning)]
+        assert len(found) == 1, name
+        assert found[0].filename == __file__, (name, found[0].filename)
 
 
 def test_empty_windows_in_a_gap_of_the_data() -> None:
@@ -491,3 +516,32 @@ def test_parallel_workers_get_the_read_only_features_through_memmaps() -> None:
     serial = evaluate_out_of_time(df, LogisticRegression(), metric="roc_auc", n_jobs=1, **kw)
     par = evaluate_out_of_time(df, LogisticRegression(), metric="roc_auc", n_jobs=2, **kw)
     pd.testing.assert_frame_equal(serial.scores, par.scores, check_exact=False, rtol=1e-12)
+
+
+# ------------------------------------------------------------------ random state
+def test_engine_seeds_come_from_one_conversion_of_random_state() -> None:
+    """A Generator or RandomState seeds the anchors as the int it draws would (one draw
+    in [0, 2**31 - 1)); the per-anchor seeds are numpy SeedSequence children of it."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    from oot.evaluate._shared import _seeds
+
+    children = np.random.SeedSequence(7).spawn(6)
+    est, score = _seeds(7, 3)
+    assert est == [int(c.generate_state(1)[0] % (2**31 - 1)) for c in children[:3]]
+    assert score == [int(c.generate_state(1)[0]) for c in children[3:]]
+    assert _seeds(None, 2)[0] == [None, None]
+    assert _seeds(None, 2)[1] == _seeds(0, 2)[1]
+
+    df = make_frame(n=2000)
+    est_ = RandomForestClassifier(n_estimators=5, max_features=1)
+    runs = {}
+    for name, rs in [("int_gen", int(np.random.default_rng(3).integers(0, 2**31 - 1))),
+                     ("gen", np.random.default_rng(3)),
+                     ("int_rs", int(np.random.RandomState(3).randint(0, 2**31 - 1))),
+                     ("rs", np.random.RandomState(3))]:
+        runs[name] = evaluate_out_of_time(df, est_, metric="roc_auc", random_state=rs,
+                                          **KW).scores["score"]
+    pd.testing.assert_series_equal(runs["gen"], runs["int_gen"])
+    pd.testing.assert_series_equal(runs["rs"], runs["int_rs"])
+    assert not runs["gen"].equals(runs["rs"])  # the seeds do reach the forest

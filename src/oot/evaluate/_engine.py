@@ -3,11 +3,18 @@
 :func:`evaluate_out_of_time` trains a clone of the estimator once per anchor on the
 anchor's training window, predicts once on all of that anchor's later rows, and scores
 each evaluation window over a contiguous slice of those predictions.
+
+One anchor is two steps on typed records: :func:`_fit_predict_anchor` runs a
+:class:`_FitJob` into :class:`_Predicted`, and :func:`_score_anchor` turns that and a
+:class:`_ScoreJob` into an :class:`~oot.evaluate._shared._AnchorResult`. Both run in
+one worker, or, serially, the scoring of one anchor overlaps the fit of the next on a
+helper thread (:func:`_run_anchors`).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import time as _time
 from collections.abc import Callable, Sequence
@@ -21,15 +28,19 @@ import pandas as pd
 from oot._validation import (
     EstimatorFitError,
     InvalidParameterError,
+    caller,
     check_columns,
     check_option,
     check_scalar,
+    entry_point,
     param_message,
 )
 from oot.evaluate._result import OOTEvaluation
 from oot.evaluate._shared import (
+    _AnchorResult,
     _check_common,
     _data_info,
+    _Failure,
     _jsonable,
     _params,
     _scores_frame,
@@ -44,12 +55,60 @@ from oot.evaluate._target import (
     _Target,
 )
 from oot.metrics import Metric, WindowScores, _thread_safe_scoring, get_metric, score_windows
-from oot.windows import TimeAxis, make_plan
+from oot.windows import TimeAxis, WindowPlan, make_plan
 
 __all__ = ["evaluate_out_of_time"]
 
 
-# --------------------------------------------------------------------- the engine
+# ------------------------------------------------------------ one anchor's records
+@dataclass(frozen=True)
+class _FitJob:
+    """What one anchor's fit and predict need (sent to a worker as it is)."""
+
+    estimator: Any          # unfitted; cloned by the job
+    X_train: Any            # the anchor's training rows, in time order
+    y_train: np.ndarray     # their target, as the estimator is fitted on it
+    X_eval: Any             # every row after the anchor's cutoff + gap
+    metric: Metric
+    target: _Target         # the target's meaning (classes, positive label), no values
+    seed: int | None        # for the estimator's random_state parameters
+
+
+@dataclass(frozen=True)
+class _ScoreJob:
+    """What scoring one anchor's windows needs, besides its predictions."""
+
+    y_eval: np.ndarray      # the encoded target of the evaluation rows
+    starts: np.ndarray      # each window's rows: [starts[i], stops[i]) of y_eval
+    stops: np.ndarray
+    metric: Metric
+    target: _Target
+    min_window_size: int
+    seed: int               # for bootstrap standard errors
+
+
+@dataclass(frozen=True)
+class _AnchorTask:
+    """One anchor's two jobs (both run in the same worker, or the scoring overlaps the
+    next anchor's fit on a thread; see :func:`_run_anchors`)."""
+
+    fit: _FitJob
+    score: _ScoreJob
+    # blocks until the evaluation rows of the features are copied (None: they are)
+    eval_ready: Callable[[], None] | None = None
+
+
+@dataclass(frozen=True)
+class _Predicted:
+    """One anchor's predictions on its evaluation rows, or why there are none."""
+
+    pred: np.ndarray | None
+    failure: _Failure | None = None
+    fit_time: float = math.nan
+    predict_time: float = math.nan
+
+
+# ------------------------------------------------------------------- the two steps
 def _set_seed(est: Any, seed: int) -> Any:
     params = est.get_params(deep=True)
     keys = [k for k in params if k == "random_state" or k.endswith("__random_state")]
@@ -58,64 +117,51 @@ def _set_seed(est: Any, seed: int) -> Any:
     return est
 
 
-
-def _fit_predict_anchor(
-    estimator: Any, X_train: Any, y_train: np.ndarray, X_eval: Any, metric: Metric,
-    target: _Target, seed: int | None, *, eval_ready: Callable[[], None] | None = None,
-) -> dict[str, Any]:
+def _fit_predict_anchor(job: _FitJob, *, eval_ready: Callable[[], None] | None = None,
+                        ) -> _Predicted:
     """One anchor's model: clone, fit once, predict once on all its evaluation rows
     (after ``eval_ready()``, which waits for them when they are still being copied)."""
     from sklearn.base import clone
 
     t0 = _time.perf_counter()
-    est = clone(estimator)
-    if seed is not None:
-        _set_seed(est, seed)
-    out: dict[str, Any] = {"status": "ok", "message": ""}
+    est = clone(job.estimator)
+    if job.seed is not None:
+        _set_seed(est, job.seed)
     try:
-        est.fit(X_train, y_train)
+        est.fit(job.X_train, job.y_train)
     except Exception as exc:  # reported with the anchor, re-raised by the caller
-        out.update(status="failed", stage="fit", error=exc)
-        return out
+        return _Predicted(None, _Failure("fit", exc))
     t1 = _time.perf_counter()
     if eval_ready is not None:
         eval_ready()
     t2 = _time.perf_counter()
     try:
-        out["pred"] = _response(est, X_eval, metric, target)
+        pred = _response(est, job.X_eval, job.metric, job.target)
     except Exception as exc:
-        out.update(status="failed", stage="predict", error=exc)
-        return out
-    out.update(fit_time=t1 - t0, predict_time=_time.perf_counter() - t2)
-    return out
+        return _Predicted(None, _Failure("predict", exc))
+    return _Predicted(pred, fit_time=t1 - t0, predict_time=_time.perf_counter() - t2)
 
 
-
-def _score_anchor(
-    out: dict[str, Any], y_eval: np.ndarray, starts: np.ndarray, stops: np.ndarray,
-    metric: Metric, target: _Target, min_window_size: int, score_seed: int, *,
-    helper: Executor | None = None,
-) -> dict[str, Any]:
-    """Score every window of one anchor from its predictions (``out["pred"]``); with a
-    ``helper`` thread, the later half of the windows is scored there meanwhile."""
-    if out["status"] != "ok":
-        return out
-    pred = out.pop("pred")
+def _score_anchor(fitted: _Predicted, job: _ScoreJob, *, helper: Executor | None = None,
+                  ) -> _AnchorResult:
+    """Score every window of one anchor from its predictions; with a ``helper`` thread,
+    the later half of the windows is scored there meanwhile."""
+    if fitted.pred is None:
+        return _AnchorResult(None, fitted.failure)
+    pred = fitted.pred
 
     def score(sl: slice) -> WindowScores:
-        return score_windows(metric, y_eval, pred, starts[sl], stops[sl],
-                             min_window_size=min_window_size,
-                             n_classes=_n_classes(target), random_state=score_seed)
+        return score_windows(job.metric, job.y_eval, pred, job.starts[sl], job.stops[sl],
+                             min_window_size=job.min_window_size,
+                             n_classes=_n_classes(job.target), random_state=job.seed)
 
-    if helper is None or len(starts) < 2:
+    if helper is None or len(job.starts) < 2:
         ws = score(slice(None))
     else:  # each window's score depends on its own rows only (seeds included)
-        half = len(starts) // 2
+        half = len(job.starts) // 2
         later = helper.submit(score, slice(half, None))
         ws = _concat_scores(score(slice(None, half)), later.result())
-    out["scores"] = ws
-    return out
-
+    return _AnchorResult(ws, fit_time=fitted.fit_time, predict_time=fitted.predict_time)
 
 
 def _concat_scores(a: WindowScores, b: WindowScores) -> WindowScores:
@@ -127,26 +173,13 @@ def _concat_scores(a: WindowScores, b: WindowScores) -> WindowScores:
                         status=cat(a.status, b.status))
 
 
-
-@dataclass(frozen=True)
-class _AnchorTask:
-    """The arguments of one anchor's two steps (both run in the same worker, or the
-    scoring overlaps the next anchor's fit on a thread; see :func:`_run_anchors`)."""
-
-    fit_args: tuple[Any, ...]    # for _fit_predict_anchor
-    score_args: tuple[Any, ...]  # for _score_anchor, after the fit's output
-    # blocks until the evaluation rows of the features are copied (None: they are)
-    eval_ready: Callable[[], None] | None = None
-
-
-
-def _fit_score_anchor(fit_args: tuple[Any, ...], score_args: tuple[Any, ...],
-                      ) -> dict[str, Any]:
+def _fit_score_anchor(fit: _FitJob, score: _ScoreJob) -> _AnchorResult:
     """One anchor: clone, fit once, predict once, score every window. Runs in workers."""
-    return _score_anchor(_fit_predict_anchor(*fit_args), *score_args)
+    return _score_anchor(_fit_predict_anchor(fit), score)
 
 
-
+# --------------------------------------------------------------------- the engine
+@entry_point("evaluate_out_of_time")
 def evaluate_out_of_time(
     data: pd.DataFrame,
     estimator: Any,
@@ -264,20 +297,17 @@ def evaluate_out_of_time(
     True
     """
     return _evaluate_out_of_time(
-        data, estimator, func="evaluate_out_of_time", target=target, time=time,
-        features=features, metric=metric, train_window=train_window,
-        eval_window=eval_window, gap=gap, horizon=horizon, anchors=anchors,
-        anchor_step=anchor_step, expanding=expanding, min_window_size=min_window_size,
-        pos_label=pos_label, on_error=on_error, n_jobs=n_jobs, random_state=random_state,
-        progress=progress)
-
+        data, estimator, target=target, time=time, features=features, metric=metric,
+        train_window=train_window, eval_window=eval_window, gap=gap, horizon=horizon,
+        anchors=anchors, anchor_step=anchor_step, expanding=expanding,
+        min_window_size=min_window_size, pos_label=pos_label, on_error=on_error,
+        n_jobs=n_jobs, random_state=random_state, progress=progress, stacklevel=4)
 
 
 def _evaluate_out_of_time(
     data: pd.DataFrame,
     estimator: Any,
     *,
-    func: str,
     target: str,
     time: str,
     features: Sequence[str] | None,
@@ -295,11 +325,44 @@ def _evaluate_out_of_time(
     n_jobs: int | None,
     random_state: Any,
     progress: bool,
-    stacklevel: int = 3,
+    stacklevel: int,
 ) -> OOTEvaluation:
-    """The engine behind :func:`evaluate_out_of_time`; ``func`` names the public caller
-    in error messages, ``stacklevel`` points warnings at the user's call."""
-    _check_common(func, data, min_window_size, random_state)
+    """The engine behind :func:`evaluate_out_of_time` and
+    :func:`~oot.recommend_retrain_interval`: check, plan, run the anchors, package.
+
+    Error messages name the running entry point (:func:`oot._validation.caller`);
+    ``stacklevel`` points warnings at the user's call.
+    """
+    m, feats = _check_arguments(
+        data, estimator, target=target, time=time, features=features, metric=metric,
+        min_window_size=min_window_size, on_error=on_error, n_jobs=n_jobs,
+        progress=progress, random_state=random_state)
+    ax = TimeAxis.from_column(data, time, caller())
+    plan = make_plan(ax, func=caller(), train_window=train_window, eval_window=eval_window,
+                     gap=gap, horizon=horizon, anchors=anchors, anchor_step=anchor_step,
+                     expanding=expanding)
+    results, tgt = _run_plan(data, estimator, ax, plan, feats, target=target, metric=m,
+                             pos_label=pos_label, min_window_size=int(min_window_size),
+                             n_jobs=n_jobs, progress=progress, random_state=random_state)
+    anchors_df = _anchor_table(ax, plan, results, on_error)
+    scores = _scores_frame(plan, results, tgt)
+    _warn_windows(scores, int(min_window_size), stacklevel=stacklevel)
+    params = _params(train_window, eval_window, gap, horizon, anchors, anchor_step,
+                     expanding, min_window_size, m)
+    params.update(estimator=repr(estimator), target=str(target), time=str(time),
+                  features=[str(f) for f in feats], on_error=on_error,
+                  pos_label=_jsonable(tgt.pos_label))
+    return OOTEvaluation(scores=scores, metric=m, time_kind=ax.kind, anchors=anchors_df,
+                         params=params, data_info=_data_info(ax, data))
+
+
+def _check_arguments(
+    data: Any, estimator: Any, *, target: Any, time: Any, features: Any, metric: Any,
+    min_window_size: Any, on_error: Any, n_jobs: Any, progress: Any, random_state: Any,
+) -> tuple[Metric, list[Any]]:
+    """Check every argument of the evaluation; return the metric and the features."""
+    func = caller()
+    _check_common(data, min_window_size, random_state)
     if isinstance(estimator, type):
         raise InvalidParameterError(param_message(
             "estimator", func, "a scikit-learn estimator instance", estimator,
@@ -317,7 +380,14 @@ def _evaluate_out_of_time(
     if not isinstance(progress, (bool, np.bool_)):
         raise InvalidParameterError(param_message("progress", func, "a bool", progress))
     m = get_metric(metric, func=func)
-    _check_response_method(estimator, m, func)
+    _check_response_method(estimator, m)
+    return m, _check_columns(data, target=target, time=time, features=features)
+
+
+def _check_columns(data: pd.DataFrame, *, target: Any, time: Any, features: Any,
+                   ) -> list[Any]:
+    """Check the target, time and feature columns; return the feature columns."""
+    func = caller()
     cols = list(data.columns)
     check_columns([target], cols, "target", func)
     if time is None:
@@ -343,22 +413,28 @@ def _evaluate_out_of_time(
         raise InvalidParameterError(param_message(
             "features", func, "a non-empty list of feature columns", features,
             "The DataFrame has no column besides the target and the time."))
+    return feats
 
-    ax = TimeAxis.from_column(data, time, func)
-    plan = make_plan(ax, func=func, train_window=train_window, eval_window=eval_window,
-                     gap=gap, horizon=horizon, anchors=anchors, anchor_step=anchor_step,
-                     expanding=expanding)
+
+def _run_plan(
+    data: pd.DataFrame, estimator: Any, ax: TimeAxis, plan: WindowPlan, feats: list[Any],
+    *, target: Any, metric: Metric, pos_label: Any, min_window_size: int,
+    n_jobs: int | None, progress: bool, random_state: Any,
+) -> tuple[list[_AnchorResult], _Target]:
+    """Fit, predict and score every anchor of ``plan``; return the results and the
+    target in time order.
+
+    One helper thread copies the features into time order while the target is prepared
+    and the first anchor fits, then scores each anchor while the next one fits.
+    """
     order = ax.order
-    # one helper thread: it copies the features while the target is prepared and the
-    # first anchor fits, then scores each anchor while the next one fits
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oot-engine")
     fill: _RowFill | None = None
     try:
         X_all, fill = _features_in_time_order(data, feats, order, ax.is_sorted, pool)
         y_raw = data[target].to_numpy()
-        tgt = _prepare_target(y_raw, str(target), m, pos_label, func)
+        tgt = _prepare_target(y_raw, str(target), metric, pos_label)
         y_sorted = tgt.y if ax.is_sorted else tgt.y[order]
-        tgt_sorted = _Target(y_sorted, tgt.classes, tgt.pos_label, tgt.task)
         # classifiers are fitted on the original labels (their classes_ are then the
         # target's classes); the metric reads the encoded target
         y_fit = y_raw if tgt.task in ("binary", "multiclass") else tgt.y
@@ -377,26 +453,33 @@ def _evaluate_out_of_time(
                 fill.wait(hi)
                 eval_ready = functools.partial(fill.wait, ehi)
             return _AnchorTask(
-                (estimator, X_all.iloc[lo:hi], y_fit[lo:hi], X_all.iloc[elo:ehi], m,
-                 tgt_meta, est_seeds[a]),
-                (y_sorted[elo:ehi], plan.lo[sel] - elo, plan.hi[sel] - elo, m, tgt_meta,
-                 int(min_window_size), score_seeds[a]), eval_ready)
+                _FitJob(estimator, X_all.iloc[lo:hi], y_fit[lo:hi], X_all.iloc[elo:ehi],
+                        metric, tgt_meta, est_seeds[a]),
+                _ScoreJob(y_sorted[elo:ehi], plan.lo[sel] - elo, plan.hi[sel] - elo,
+                          metric, tgt_meta, min_window_size, score_seeds[a]),
+                eval_ready)
 
         results = _run_anchors(
             task, plan.n_anchors, n_jobs, progress,
-            scoring_pool=pool if _thread_safe_scoring(m, _n_classes(tgt)) else None)
+            scoring_pool=pool if _thread_safe_scoring(metric, _n_classes(tgt)) else None)
     finally:
         if fill is not None:
             fill.stop()
         # on an interrupt, the helper's step in progress (a few ms) finishes first
         pool.shutdown(wait=True, cancel_futures=True)
+    return results, _Target(y_sorted, tgt.classes, tgt.pos_label, tgt.task)
 
-    anchor_rows = []
+
+def _anchor_table(ax: TimeAxis, plan: WindowPlan, results: list[_AnchorResult],
+                  on_error: str) -> pd.DataFrame:
+    """One row per anchor (:attr:`OOTEvaluation.anchors`); raises for a failed anchor
+    unless ``on_error="skip"``, and when every anchor failed."""
+    rows = []
     for a, res in enumerate(results):
         msg = ""
-        if res["status"] != "ok":
-            exc = res["error"]
-            msg = f"{res['stage']} failed: {type(exc).__name__}: {exc}"
+        if res.failure is not None:
+            exc = res.failure.error
+            msg = f"{res.failure.stage} failed: {type(exc).__name__}: {exc}"
             if on_error == "raise":
                 msg = (f"Anchor {a + 1} of {plan.n_anchors} (cutoff "
                     f"{ax.to_stamp(plan.cutoff[a])}, "
@@ -404,32 +487,23 @@ def _evaluate_out_of_time(
                     f"estimator's {msg}. Pass on_error='skip' to record the failure and go "
                     "on with the other anchors.")
                 raise EstimatorFitError(msg) from exc
-        anchor_rows.append({
+        rows.append({
             "anchor": a + 1,
             "cutoff": ax.to_stamp(plan.cutoff[a]),
             "train_start": ax.to_stamp(plan.train_start[a]),
             "n_train": int(plan.train_hi[a] - plan.train_lo[a]),
-            "status": res["status"],
+            "status": res.status,
             "message": msg,
-            "fit_time": float(res.get("fit_time", np.nan)),
-            "predict_time": float(res.get("predict_time", np.nan)),
+            "fit_time": float(res.fit_time),
+            "predict_time": float(res.predict_time),
         })
-    if on_error == "skip" and all(r["status"] != "ok" for r in results):
-        first = results[0]["error"]
+    if on_error == "skip" and all(r.failure is not None for r in results):
+        first = results[0].failure
+        assert first is not None
         msg = (f"Every anchor's model failed ({plan.n_anchors} of {plan.n_anchors}); the first: "
-            f"{anchor_rows[0]['message']}.")
-        raise EstimatorFitError(msg) from first
-    scores = _scores_frame(plan, results, tgt_sorted)
-    _warn_windows(scores, int(min_window_size), stacklevel=stacklevel)
-    anchors_df = pd.DataFrame(anchor_rows)
-    params = _params(train_window, eval_window, gap, horizon, anchors, anchor_step,
-                     expanding, min_window_size, m)
-    params.update(estimator=repr(estimator), target=str(target), time=str(time),
-                  features=[str(f) for f in feats], on_error=on_error,
-                  pos_label=_jsonable(tgt.pos_label))
-    return OOTEvaluation(scores=scores, metric=m, time_kind=ax.kind, anchors=anchors_df,
-                         params=params, data_info=_data_info(ax, data))
-
+            f"{rows[0]['message']}.")
+        raise EstimatorFitError(msg) from first.error
+    return pd.DataFrame(rows)
 
 
 # rows per step of the background copy of the features (a few MB)
@@ -528,7 +602,7 @@ def _features_in_time_order(data: pd.DataFrame, feats: list[Any], order: np.ndar
 def _run_anchors(
     task: Callable[[int], _AnchorTask], n_anchors: int, n_jobs: int | None, progress: bool,
     *, scoring_pool: Executor | None,
-) -> list[dict[str, Any]]:
+) -> list[_AnchorResult]:
     """Run one job per anchor, serially or with joblib, with an optional progress bar.
 
     Serially, given a ``scoring_pool`` (a metric scored on a vectorised path), each
@@ -557,19 +631,18 @@ def _run_anchors(
             n_jobs = -1
         from joblib import Parallel, delayed
 
-        def anchor_on_worker(fit_args: tuple[Any, ...], score_args: tuple[Any, ...],
-                             ) -> dict[str, Any]:
+        def anchor_on_worker(fit: _FitJob, score: _ScoreJob) -> _AnchorResult:
             from joblib import parallel_config
 
             with parallel_config(backend="threading"):
-                return _fit_score_anchor(fit_args, score_args)
+                return _fit_score_anchor(fit, score)
 
         def job(a: int) -> Any:
             t = task(a)
             if t.eval_ready is not None:
                 t.eval_ready()  # the slices are sent to the worker as they are now
             return delayed(anchor_on_worker if on_cluster else _fit_score_anchor)(
-                t.fit_args, t.score_args)
+                t.fit, t.score)
 
         par = Parallel(n_jobs=n_jobs, return_as="generator")
         gen = par(job(a) for a in range(n_anchors))
@@ -596,27 +669,27 @@ def _run_anchors(
             bar.close()
 
 
-
 def _run_serial(task: Callable[[int], _AnchorTask], n_anchors: int, bar: Any,
-                scoring_pool: Executor | None) -> list[dict[str, Any]]:
+                scoring_pool: Executor | None) -> list[_AnchorResult]:
     """The anchors one after the other. With a ``scoring_pool`` (one thread), anchor
     ``a``'s scoring runs there while anchor ``a + 1`` fits and predicts (at most one
     scoring in flight, so at most two anchors' predictions are held), and the last
     anchor's windows are scored half there, half here."""
-    out: list[dict[str, Any]] = []
-    pending: Future[dict[str, Any]] | None = None
+    out: list[_AnchorResult] = []
+    pending: Future[_AnchorResult] | None = None
     for a in range(n_anchors):
         t = task(a)
-        fitted = _fit_predict_anchor(*t.fit_args, eval_ready=t.eval_ready)
+        fitted = _fit_predict_anchor(t.fit, eval_ready=t.eval_ready)
         if pending is not None:
             out.append(pending.result())  # scored while this anchor fitted
             pending = None
         if scoring_pool is None:
-            out.append(_score_anchor(fitted, *t.score_args))
+            out.append(_score_anchor(fitted, t.score))
         elif a == n_anchors - 1:
-            out.append(_score_anchor(fitted, *t.score_args, helper=scoring_pool))
+            out.append(_score_anchor(fitted, t.score, helper=scoring_pool))
         else:
-            pending = scoring_pool.submit(_score_anchor, fitted, *t.score_args)
+            pending = scoring_pool.submit(_score_anchor, fitted, t.score)
+        del fitted  # the predictions are held only until they are scored
         if bar is not None:
             bar.update(1)
     return out

@@ -9,9 +9,16 @@ import numpy as np
 import pandas as pd
 
 from oot._time import TimeKind
-from oot._validation import InvalidParameterError, check_columns, param_message
+from oot._validation import (
+    InvalidParameterError,
+    caller,
+    check_columns,
+    entry_point,
+    param_message,
+)
 from oot.evaluate._result import OOTEvaluation
 from oot.evaluate._shared import (
+    _AnchorResult,
     _check_common,
     _data_info,
     _jsonable,
@@ -22,11 +29,12 @@ from oot.evaluate._shared import (
 )
 from oot.evaluate._target import _n_classes, _prepare_target, _Target
 from oot.metrics import Metric, get_metric, score_windows
-from oot.windows import TimeAxis, make_plan
+from oot.windows import TimeAxis, WindowPlan, make_plan
 
 __all__ = ["evaluate_predictions"]
 
 
+@entry_point("evaluate_predictions")
 def evaluate_predictions(
     data: pd.DataFrame,
     *,
@@ -81,8 +89,50 @@ def evaluate_predictions(
     >>> ev.scores[["window", "n", "partial"]].values.tolist()
     [[1, 180, False], [2, 180, False], [3, 180, False], [4, 180, False], [5, 96, True]]
     """
-    func = "evaluate_predictions"
-    _check_common(func, data, min_window_size, random_state)
+    m, preds, cuts = _check_arguments(data, y_true=y_true, y_pred=y_pred, time=time,
+                                      cutoff=cutoff, metric=metric,
+                                      min_window_size=min_window_size,
+                                      random_state=random_state)
+    ax = TimeAxis.from_column(data, time, caller())
+    cut_values = _cutoff_values(ax, cuts)
+    # the plan: one anchor per prediction column; training window irrelevant
+    tw = "1ns" if ax.kind == "datetime" else 1e-9
+    plan = make_plan(ax, func=caller(), train_window=tw, eval_window=eval_window, gap=gap,
+                     horizon=horizon, anchors=cuts, expanding=True)
+    tgt = _prepare_target(data[y_true].to_numpy(), str(y_true), m, pos_label)
+    tgt_sorted = _Target(tgt.y[ax.order], tgt.classes, tgt.pos_label, tgt.task)
+    # cutoffs are sorted by make_plan; keep the column that goes with each
+    columns = [col for _, col in sorted(zip(cut_values, preds, strict=True))]
+    results = _score_columns(data, columns, ax, plan, tgt, tgt_sorted, m,
+                             min_window_size=int(min_window_size), random_state=random_state)
+    scores = _scores_frame(plan, results, tgt_sorted)
+    # a model trained elsewhere: its training start is unknown
+    scores["train_start"] = pd.NaT if ax.kind == "datetime" else np.nan
+    if ax.kind == "datetime" and ax.tz is not None:
+        scores["train_start"] = scores["train_start"].dt.tz_localize(ax.tz)
+    _warn_windows(scores, int(min_window_size), stacklevel=3)
+    anchors_df = pd.DataFrame({
+        "anchor": np.arange(1, plan.n_anchors + 1),
+        "cutoff": [ax.to_stamp(c) for c in plan.cutoff],
+        "prediction_column": columns,
+        "status": "ok",
+        "message": "",
+    })
+    params = _params(None, eval_window, gap, horizon, [str(c) for c in cuts], None, False,
+                     min_window_size, m)
+    params.update(y_true=str(y_true), y_pred=[str(p) for p in preds], time=str(time),
+                  pos_label=_jsonable(tgt.pos_label))
+    return OOTEvaluation(scores=scores, metric=m, time_kind=ax.kind, anchors=anchors_df,
+                         params=params, data_info=_data_info(ax, data))
+
+
+def _check_arguments(
+    data: Any, *, y_true: Any, y_pred: Any, time: Any, cutoff: Any, metric: Any,
+    min_window_size: Any, random_state: Any,
+) -> tuple[Metric, list[Any], list[Any]]:
+    """Check the arguments; return the metric, the prediction columns and the cutoffs."""
+    func = caller()
+    _check_common(data, min_window_size, random_state)
     m = get_metric(metric, func=func)
     cols = list(data.columns)
     preds = [y_pred] if isinstance(y_pred, str) else list(y_pred)
@@ -94,85 +144,78 @@ def evaluate_predictions(
     if len(cuts) != len(preds):
         raise InvalidParameterError(param_message(
             "cutoff", func, f"one cutoff per y_pred column ({len(preds)})", cutoff))
-    ax = TimeAxis.from_column(data, time, func)
+    return m, preds, cuts
+
+
+def _cutoff_values(ax: TimeAxis, cuts: list[Any]) -> list[float]:
+    """Each cutoff on the time axis, checked to lie inside the data's time span."""
     kind: TimeKind = ax.kind
+    values = []
     for c in cuts:
         try:
             v = ax.from_stamp(c) if kind == "datetime" else float(c)
         except (TypeError, ValueError) as exc:
             raise InvalidParameterError(param_message(
-                "cutoff", func, "a timestamp" if kind == "datetime" else "a number", c)
+                "cutoff", None, "a timestamp" if kind == "datetime" else "a number", c)
             ) from exc
         if not (float(ax.t_min) <= v < ax.data_end):
             raise InvalidParameterError(param_message(
-                "cutoff", func, f"inside the data's time span {ax.span_text()}", c))
-    # the plan: one anchor per prediction column; training window irrelevant
-    tw = "1ns" if kind == "datetime" else 1e-9
-    plan = make_plan(ax, func=func, train_window=tw, eval_window=eval_window, gap=gap,
-                     horizon=horizon, anchors=cuts, expanding=True)
-    order = ax.order
-    tgt = _prepare_target(data[y_true].to_numpy(), str(y_true), m, pos_label, func)
-    y_sorted = tgt.y[order]
-    tgt_sorted = _Target(y_sorted, tgt.classes, tgt.pos_label, tgt.task)
+                "cutoff", None, f"inside the data's time span {ax.span_text()}", c))
+        values.append(v)
+    return values
+
+
+def _score_columns(
+    data: pd.DataFrame, columns: list[Any], ax: TimeAxis, plan: WindowPlan, tgt: _Target,
+    tgt_sorted: _Target, m: Metric, *, min_window_size: int, random_state: Any,
+) -> list[_AnchorResult]:
+    """Score each prediction column (one anchor each) on its windows."""
     _, score_seeds = _seeds(random_state, plan.n_anchors)
-    results: list[dict[str, Any]] = []
-    # cutoffs are sorted by make_plan; keep the column that goes with each
-    pairs = sorted(zip((ax.from_stamp(c) if kind == "datetime" else float(c) for c in cuts),
-                       preds, strict=True))
-    for a, (_, col) in enumerate(pairs):
+    results = []
+    for a, col in enumerate(columns):
         elo, ehi = plan.eval_range(a)
-        raw = data[col].to_numpy()[order[elo:ehi]]
-        if tgt.task == "binary" and m.response == "predict":
-            p = (raw == tgt.pos_label).astype(np.int64)
-        elif tgt.task == "multiclass":
-            assert tgt.classes is not None
-            if m.response != "predict":
-                raise InvalidParameterError(param_message(
-                    "metric", func, "a label metric for a multiclass target with one "
-                    "prediction column", m.name))
-            p = np.searchsorted(tgt.classes, raw).astype(np.int64)
-        else:
-            try:
-                p = np.asarray(raw, dtype=float) if tgt.task != "raw" else raw
-            except (TypeError, ValueError) as exc:
-                msg = (f"The prediction column {col!r} must hold numbers for metric "
-                       f"{m.name!r} (dtype {data[col].dtype}, first value {raw[0]!r}). "
-                       "Pass scores or probabilities, or choose a label metric such as "
-                       "'accuracy'.")
-                raise InvalidParameterError(msg) from exc
-            if p.dtype.kind == "f" and not np.all(np.isfinite(p)):
-                msg = (f"The prediction column {col!r} has {int((~np.isfinite(p)).sum())} "
-                    f"missing or infinite value(s) after the cutoff. Fill or drop them.")
-                raise InvalidParameterError(msg)
-            if m.name in ("log_loss", "brier") and p.ndim == 1 and (
-                    np.any(p < 0) or np.any(p > 1)):
-                msg = (f"The prediction column {col!r} must hold probabilities in [0, 1] "
-                       f"for metric {m.name!r}. Got values from {float(np.min(p)):g} to "
-                       f"{float(np.max(p)):g} after the cutoff. Pass the predicted "
-                       "probability of the positive class.")
-                raise InvalidParameterError(msg)
+        p = _encoded_predictions(data, col, ax.order[elo:ehi], tgt, m)
         sel = plan.anchor_idx == a
-        ws = score_windows(m, y_sorted[elo:ehi], p, plan.lo[sel] - elo, plan.hi[sel] - elo,
-                           min_window_size=int(min_window_size),
-                           n_classes=_n_classes(tgt),
-                           random_state=score_seeds[a])
-        results.append({"status": "ok", "scores": ws})
-    scores = _scores_frame(plan, results, tgt_sorted)
-    # a model trained elsewhere: its training start is unknown
-    scores["train_start"] = pd.NaT if kind == "datetime" else np.nan
-    if kind == "datetime" and ax.tz is not None:
-        scores["train_start"] = scores["train_start"].dt.tz_localize(ax.tz)
-    _warn_windows(scores, int(min_window_size), stacklevel=2)
-    anchors_df = pd.DataFrame({
-        "anchor": np.arange(1, plan.n_anchors + 1),
-        "cutoff": [ax.to_stamp(c) for c in plan.cutoff],
-        "prediction_column": [c for _, c in pairs],
-        "status": "ok",
-        "message": "",
-    })
-    params = _params(None, eval_window, gap, horizon, [str(c) for c in cuts], None, False,
-                     min_window_size, m)
-    params.update(y_true=str(y_true), y_pred=[str(p) for p in preds], time=str(time),
-                  pos_label=_jsonable(tgt.pos_label))
-    return OOTEvaluation(scores=scores, metric=m, time_kind=kind, anchors=anchors_df,
-                         params=params, data_info=_data_info(ax, data))
+        ws = score_windows(m, tgt_sorted.y[elo:ehi], p, plan.lo[sel] - elo,
+                           plan.hi[sel] - elo, min_window_size=min_window_size,
+                           n_classes=_n_classes(tgt), random_state=score_seeds[a])
+        results.append(_AnchorResult(ws))
+    return results
+
+
+def _encoded_predictions(data: pd.DataFrame, col: Any, rows: np.ndarray, tgt: _Target,
+                         m: Metric) -> np.ndarray:
+    """The prediction column ``col`` at ``rows``, checked and encoded like the target."""
+    raw = data[col].to_numpy()[rows]
+    p: np.ndarray
+    if tgt.task == "binary" and m.response == "predict":
+        p = (raw == tgt.pos_label).astype(np.int64)
+        return p
+    if tgt.task == "multiclass":
+        assert tgt.classes is not None
+        if m.response != "predict":
+            raise InvalidParameterError(param_message(
+                "metric", None, "a label metric for a multiclass target with one "
+                "prediction column", m.name))
+        p = np.searchsorted(tgt.classes, raw).astype(np.int64)
+        return p
+    try:
+        p = np.asarray(raw, dtype=float) if tgt.task != "raw" else raw
+    except (TypeError, ValueError) as exc:
+        msg = (f"The prediction column {col!r} must hold numbers for metric "
+               f"{m.name!r} (dtype {data[col].dtype}, first value {raw[0]!r}). "
+               "Pass scores or probabilities, or choose a label metric such as "
+               "'accuracy'.")
+        raise InvalidParameterError(msg) from exc
+    if p.dtype.kind == "f" and not np.all(np.isfinite(p)):
+        msg = (f"The prediction column {col!r} has {int((~np.isfinite(p)).sum())} "
+            f"missing or infinite value(s) after the cutoff. Fill or drop them.")
+        raise InvalidParameterError(msg)
+    if m.name in ("log_loss", "brier") and p.ndim == 1 and (
+            np.any(p < 0) or np.any(p > 1)):
+        msg = (f"The prediction column {col!r} must hold probabilities in [0, 1] "
+               f"for metric {m.name!r}. Got values from {float(np.min(p)):g} to "
+               f"{float(np.max(p)):g} after the cutoff. Pass the predicted "
+               "probability of the positive class.")
+        raise InvalidParameterError(msg)
+    return p

@@ -1,10 +1,13 @@
-"""What both entry points share: the common checks, the per-anchor seeds, the frame of
-window scores with its warning, and the settings recorded in the result.
+"""What both entry points share: the common checks, the per-anchor seeds, one anchor's
+result, the frame of window scores with its warning, and the settings recorded in the
+result.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -14,6 +17,8 @@ import oot._format as fmt
 from oot._validation import (
     InvalidParameterError,
     WindowWarning,
+    as_seed,
+    caller,
     check_random_state_param,
     check_scalar,
     param_message,
@@ -21,11 +26,36 @@ from oot._validation import (
 )
 from oot.evaluate._result import SCORE_COLUMNS
 from oot.evaluate._target import _Target
-from oot.metrics import Metric
+from oot.metrics import Metric, WindowScores
 from oot.windows import TimeAxis, WindowPlan
 
 
-def _check_common(func: str, data: Any, min_window_size: Any, random_state: Any) -> None:
+@dataclass(frozen=True)
+class _Failure:
+    """Why an anchor has no scores: the step that raised and its exception."""
+
+    stage: str              # "fit" or "predict"
+    error: BaseException
+
+
+@dataclass(frozen=True)
+class _AnchorResult:
+    """One anchor's window scores, or its failure, with the time its model took."""
+
+    scores: WindowScores | None
+    failure: _Failure | None = None
+    fit_time: float = math.nan
+    predict_time: float = math.nan
+
+    @property
+    def status(self) -> str:
+        """"ok", or "failed" (see ``failure``)."""
+        return "ok" if self.failure is None else "failed"
+
+
+def _check_common(data: Any, min_window_size: Any, random_state: Any) -> None:
+    """The checks both entry points make first (messages name the running one)."""
+    func = caller()
     if not isinstance(data, pd.DataFrame):
         raise InvalidParameterError(param_message(
             "data", func, "a pandas DataFrame", type(data).__name__,
@@ -34,31 +64,26 @@ def _check_common(func: str, data: Any, min_window_size: Any, random_state: Any)
     check_random_state_param(random_state, func)
 
 
-
 def _seeds(random_state: Any, n: int) -> tuple[list[int | None], list[int]]:
-    """Per-anchor seeds for the estimator and for bootstrap SEs, independent of n_jobs."""
-    if random_state is None:
-        ss = np.random.SeedSequence(0)
-        est_seeds: list[int | None] = [None] * n
-    else:
-        if isinstance(random_state, np.random.RandomState):
-            base = int(random_state.randint(0, 2**31 - 1))
-        elif isinstance(random_state, np.random.Generator):
-            base = int(random_state.integers(0, 2**31 - 1))
-        else:
-            base = int(random_state)
-        ss = np.random.SeedSequence(base)
-        est_seeds = []
+    """Per-anchor seeds for the estimator and for bootstrap SEs, independent of n_jobs.
+
+    Without a ``random_state`` the estimators keep their own and the SEs' bootstrap
+    seeds come from a fixed sequence, so results are still reproducible.
+    """
+    base = as_seed(random_state)
+    ss = np.random.SeedSequence(0 if base is None else base)
+    est_seeds: list[int | None] = [None] * n
     children = ss.spawn(2 * n)
-    if random_state is not None:
+    if base is not None:
         est_seeds = [int(c.generate_state(1)[0] % (2**31 - 1)) for c in children[:n]]
     score_seeds = [int(c.generate_state(1)[0]) for c in children[n:]]
     return est_seeds, score_seeds
 
 
-
-def _scores_frame(plan: WindowPlan, per_anchor: list[dict[str, Any]], target: _Target,
+def _scores_frame(plan: WindowPlan, per_anchor: list[_AnchorResult], target: _Target,
                   ) -> pd.DataFrame:
+    """:attr:`OOTEvaluation.scores` from the plan and each anchor's result; ``target``
+    is the encoded target in time order (for the class counts of failed anchors)."""
     n_w = plan.n_windows
     score = np.full(n_w, np.nan)
     se = np.full(n_w, np.nan)
@@ -67,12 +92,12 @@ def _scores_frame(plan: WindowPlan, per_anchor: list[dict[str, Any]], target: _T
     n_pos = np.zeros(n_w, dtype=np.int64)
     for a, res in enumerate(per_anchor):
         sel = np.flatnonzero(plan.anchor_idx == a)
-        if res["status"] != "ok":
+        ws = res.scores
+        if ws is None:
             status[sel] = "anchor_failed"
             if target.task == "binary":
                 n_pos[sel] = [int(target.y[plan.lo[i]:plan.hi[i]].sum()) for i in sel]
             continue
-        ws = res["scores"]
         score[sel] = ws.score
         se[sel] = ws.se
         status[sel] = ws.status
@@ -89,7 +114,6 @@ def _scores_frame(plan: WindowPlan, per_anchor: list[dict[str, Any]], target: _T
     return df[SCORE_COLUMNS + (["n_pos", "n_neg"] if target.task == "binary" else [])]
 
 
-
 def _warn_windows(scores: pd.DataFrame, min_window_size: int, stacklevel: int) -> None:
     bad = scores[scores["status"] != "ok"]
     if len(bad) == 0:
@@ -103,12 +127,10 @@ def _warn_windows(scores: pd.DataFrame, min_window_size: int, stacklevel: int) -
     )
 
 
-
 def _jsonable(v: Any) -> Any:
     if isinstance(v, np.generic):
         return v.item()
     return v
-
 
 
 def _params(train_window: Any, eval_window: Any, gap: Any, horizon: Any, anchors: Any,
@@ -131,7 +153,6 @@ def _params(train_window: Any, eval_window: Any, gap: Any, horizon: Any, anchors
         "expanding": bool(expanding),
         "min_window_size": int(min_window_size),
     }
-
 
 
 def _data_info(ax: TimeAxis, data: pd.DataFrame) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oot._validation import InvalidParameterError, param_message
+from oot._validation import InvalidParameterError, caller, param_message
 from oot.metrics import Metric
 
 
@@ -33,7 +33,6 @@ class _Target:
         return None if self.classes is None else len(self.classes)
 
 
-
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
     """``np.unique(values)``; by hashing for integers and objects (5-20x faster there)."""
     if values.dtype.kind in "fc":
@@ -41,9 +40,10 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     return np.sort(pd.unique(values))
 
 
-
 def _prepare_target(values: np.ndarray, name: str, metric: Metric, pos_label: Any,
-                    func: str) -> _Target:
+                    ) -> _Target:
+    """Check the target column ``name`` against the metric and encode it."""
+    func = caller()
     task = metric.task
     if task in ("binary", "classification"):
         na = np.zeros(0, dtype=bool) if values.dtype.kind in "biu" else pd.isna(values)
@@ -103,7 +103,6 @@ def _prepare_target(values: np.ndarray, name: str, metric: Metric, pos_label: An
     return _Target(np.asarray(values), None, pos_label, "raw")
 
 
-
 def _response(estimator: Any, X: Any, metric: Metric, target: _Target) -> np.ndarray:
     """The predictions the metric needs, encoded like the target."""
     resp = metric.response
@@ -149,8 +148,8 @@ def _response(estimator: Any, X: Any, metric: Metric, target: _Target) -> np.nda
     return pred
 
 
-
-def _check_response_method(estimator: Any, metric: Metric, func: str) -> None:
+def _check_response_method(estimator: Any, metric: Metric) -> None:
+    """Refuse an estimator without the prediction method the metric needs."""
     resp = metric.response
     if resp == "predict":
         ok = hasattr(estimator, "predict")
@@ -165,11 +164,10 @@ def _check_response_method(estimator: Any, metric: Metric, func: str) -> None:
                                   else "")
     if not ok:
         raise InvalidParameterError(param_message(
-            "estimator", func, f"an estimator with {need}, which metric {metric.name!r} "
+            "estimator", None, f"an estimator with {need}, which metric {metric.name!r} "
             "needs", estimator,
             "Use a probabilistic classifier, or wrap it in "
             "sklearn.calibration.CalibratedClassifierCV." if "proba" in need else None))
-
 
 
 def _n_classes(target: _Target) -> int | None:

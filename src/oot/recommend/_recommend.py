@@ -3,7 +3,8 @@
 It runs (or takes) an out-of-time evaluation, fits the degradation curve, finds the
 smallest model age at which the fitted curve reaches the tolerance threshold,
 bootstraps that age over calendar periods for a confidence interval, and (given costs)
-solves the age-replacement cost optimum (:mod:`oot.recommend._cost`).
+solves the age-replacement cost optimum (:mod:`oot.recommend._cost`). Each of those is
+one step below; :func:`recommend_retrain_interval` reads as the list of them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,40 +22,28 @@ from oot._common import ConfidenceInterval
 from oot._time import TimeKind, age_to_float, float_to_age
 from oot._validation import (
     InvalidParameterError,
+    caller,
     check_option,
     check_random_state_param,
     check_scalar,
+    entry_point,
     param_message,
 )
-from oot.degradation import bootstrap_crossing, fit_degradation
+from oot.degradation import DegradationCurve, bootstrap_crossing, fit_degradation
 from oot.evaluate import OOTEvaluation
 from oot.evaluate._engine import _evaluate_out_of_time
 from oot.metrics import Metric, get_metric
-from oot.recommend._cost import cost_optimal_interval
+from oot.recommend._cost import CostOptimum, cost_optimal_interval
 from oot.recommend._result import RetrainRecommendation
 from oot.windows import parse_length
 
 __all__ = ["recommend_retrain_interval"]
 
-_FUNC = "recommend_retrain_interval"
 _CURVES = ["auto", "linear", "quadratic", "exponential", "power", "logarithmic", "hinge",
            "isotonic"]
 
 
-# ------------------------------------------------------------------ age helpers
-def _round_down(x: float | None, unit: float | None) -> float | None:
-    if x is None or unit is None or not math.isfinite(x):
-        return x
-    r = math.floor(x / unit + 1e-9) * unit
-    return r if r > 0 else x
-
-
-def _to_age(x: float | None, time_kind: TimeKind) -> Any:
-    if x is None or not math.isfinite(x):
-        return None
-    return float_to_age(x, time_kind)
-
-
+@entry_point("recommend_retrain_interval")
 def recommend_retrain_interval(
     data: pd.DataFrame | OOTEvaluation,
     estimator: Any = None,
@@ -158,156 +148,40 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
     >>> print(str(rec))  # doctest: +SKIP
     Retrain every 48 days (90% CI 33-71 days): MSE rises 10% above its baseline ...
     """
-    # ---- check every argument first, whatever the branch
-    given_ev = data if isinstance(data, OOTEvaluation) else None
-    frame = data if isinstance(data, pd.DataFrame) else None
-    is_eval = given_ev is not None
-    if given_ev is None and frame is None:
-        raise InvalidParameterError(param_message(
-            "data", _FUNC, "a pandas DataFrame or an OOTEvaluation", type(data).__name__))
-    if is_eval:
-        given = {k: v for k, v in dict(estimator=estimator, target=target, time=time,
-                                       features=features).items() if v is not None}
-        if given:
-            names = ", ".join(given)
-            msg = (f"recommend_retrain_interval was given an OOTEvaluation and also {names}, "
-                "which are used only to run an evaluation on a DataFrame. Drop them, or "
-                "pass the DataFrame instead of the evaluation.")
-            raise InvalidParameterError(msg)
+    m, round_unit = _check_arguments(
+        data, estimator, target=target, time=time, features=features, metric=metric,
+        tolerance=tolerance, tolerance_type=tolerance_type, baseline=baseline, curve=curve,
+        reference=reference, confidence_level=confidence_level, n_bootstrap=n_bootstrap,
+        retrain_cost=retrain_cost, shortfall_cost=shortfall_cost, round_to=round_to,
+        extrapolate=extrapolate, random_state=random_state)
+    if isinstance(data, OOTEvaluation):
+        ev = data
     else:
-        if estimator is None:
-            raise InvalidParameterError(param_message(
-                "estimator", _FUNC, "a scikit-learn estimator when data is a DataFrame",
-                estimator, "Pass e.g. LogisticRegression(), or pass an OOTEvaluation."))
-        for name, v in (("target", target), ("time", time)):
-            if v is None:
-                raise InvalidParameterError(param_message(
-                    name, _FUNC, "a column name when data is a DataFrame", v))
-    check_option(tolerance_type, "tolerance_type", _FUNC, ["relative", "absolute"])
-    if tolerance_type == "relative":
-        check_scalar(tolerance, "tolerance", _FUNC, low=0, high=1, low_inclusive=False,
-                     high_inclusive=False, extra=" for tolerance_type='relative'",
-                     fix="Write 5% as tolerance=0.05." if isinstance(
-                         tolerance, numbers.Real) and tolerance >= 1 else None)
-    else:
-        check_scalar(tolerance, "tolerance", _FUNC, low=0, low_inclusive=False,
-                     extra=" for tolerance_type='absolute' (in metric units)")
-    if isinstance(baseline, str):
-        check_option(baseline, "baseline", _FUNC, ["curve", "first_window"])
-    else:
-        check_scalar(baseline, "baseline", _FUNC, extra=" or one of 'curve', 'first_window'")
-    check_option(curve, "curve", _FUNC, _CURVES)
-    check_option(reference, "reference", _FUNC, ["baseline", "fresh"])
-    check_scalar(confidence_level, "confidence_level", _FUNC, low=0, high=1,
-                 low_inclusive=False, high_inclusive=False,
-                 fix="Write 90% as confidence_level=0.9." if isinstance(
-                     confidence_level, numbers.Real) and confidence_level >= 1 else None)
-    check_scalar(n_bootstrap, "n_bootstrap", _FUNC, kind="int", low=1)
-    if (retrain_cost is None) != (shortfall_cost is None):
-        missing = "shortfall_cost" if shortfall_cost is None else "retrain_cost"
-        raise InvalidParameterError(param_message(
-            missing, _FUNC, "given together with "
-            + ("retrain_cost" if missing == "shortfall_cost" else "shortfall_cost"), None,
-            "The cost-optimal cadence needs both costs; pass both or neither."))
-    if retrain_cost is not None:
-        check_scalar(retrain_cost, "retrain_cost", _FUNC, low=0, low_inclusive=False)
-        check_scalar(shortfall_cost, "shortfall_cost", _FUNC, low=0, low_inclusive=False)
-    if not isinstance(extrapolate, (bool, np.bool_)):
-        raise InvalidParameterError(param_message("extrapolate", _FUNC, "a bool", extrapolate))
-    check_random_state_param(random_state, _FUNC)
-    m = given_ev.metric if given_ev is not None else get_metric(metric, func=_FUNC)
-    if is_eval and not isinstance(metric, str | Metric):
-        raise InvalidParameterError(param_message("metric", _FUNC, "a metric name", metric))
-    if isinstance(baseline, numbers.Real) and tolerance_type == "relative" and (
-            float(baseline) == 0):
-        raise InvalidParameterError(param_message(
-            "baseline", _FUNC, "non-zero for tolerance_type='relative'", baseline,
-            "Use tolerance_type='absolute' for a metric whose baseline is 0."))
-
-    kind: TimeKind
-    if given_ev is not None:
-        kind = given_ev.time_kind
-    else:
-        assert frame is not None
-        tcol = frame[time] if time in frame.columns else None
-        kind = "numeric" if tcol is not None and tcol.dtype.kind in "iuf" else "datetime"
-    round_unit: float | None = None
-    if round_to is not None:
-        rl = parse_length(round_to, "round_to", _FUNC, kind)
-        assert rl is not None
-        if rl.fixed is None:
-            raise InvalidParameterError(param_message(
-                "round_to", _FUNC, "a fixed length like 'D', 'W' or '7D'", round_to,
-                "Calendar offsets such as 'MS' have no fixed length; use '30D'."))
-        round_unit = rl.fixed / 86_400e9 if kind == "datetime" else rl.fixed
-
-    # ---- evaluation
-    if given_ev is not None:
-        ev = given_ev
-    else:
-        assert frame is not None
         assert target is not None
         assert time is not None
         ev = _evaluate_out_of_time(
-            frame, estimator, func=_FUNC, target=target, time=time, features=features,
-            metric=m, train_window=train_window, eval_window=eval_window, gap=gap,
-            horizon=horizon, anchors=anchors, anchor_step=anchor_step, expanding=expanding,
+            data, estimator, target=target, time=time, features=features, metric=m,
+            train_window=train_window, eval_window=eval_window, gap=gap, horizon=horizon,
+            anchors=anchors, anchor_step=anchor_step, expanding=expanding,
             min_window_size=min_window_size, pos_label=pos_label, on_error=on_error,
-            n_jobs=n_jobs, random_state=random_state, progress=progress)
-    kind = ev.time_kind
-
-    # ---- curve, threshold, crossing
+            n_jobs=n_jobs, random_state=random_state, progress=progress, stacklevel=4)
     fitted = fit_degradation(ev, curve=curve, baseline=baseline, reference=reference)
     threshold = fitted.threshold(tolerance, tolerance_type)
-    max_age = float(fitted.age_max)
     cross = fitted.crossing_age(threshold)
-    cross_f = None if cross is None else float(_age_float(cross, kind))
     boot = bootstrap_crossing(ev, fitted, tolerance=tolerance, tolerance_type=tolerance_type,
                               n_bootstrap=n_bootstrap, confidence_level=confidence_level,
                               random_state=random_state)
-    degrading = fitted.trend_pvalue < 0.05 and fitted.trend_direction == "degrading"
-    extrapolated: float | None = None
-    if cross_f is not None:
-        status = "crossed"
-        interval_f: float | None = cross_f
-    elif degrading:
-        status = "not_reached"
-        interval_f = max_age
-        if extrapolate:
-            far = fitted.crossing_age(threshold, extrapolate=True, max_age=10 * max_age)
-            if far is not None:
-                extrapolated = float(_age_float(far, kind))
-    else:
-        status = "no_degradation"
-        interval_f = None
-    low = float(boot.low)
-    high = float(boot.high)
+    kind = ev.time_kind
+    found = _status(fitted, threshold, cross, kind, extrapolate=extrapolate)
+    cost = _cost_optimum(fitted, retrain_cost, shortfall_cost)
 
-    # ---- cost optimum
-    cost_T: float | None = None
-    cost_rate: float | None = None
-    cost_msg = ""
-    if retrain_cost is not None and shortfall_cost is not None:
-        base = fitted.baseline
-        sign = 1.0 if fitted.greater_is_better else -1.0
+    def age(x: float | None) -> Any:  # rounded down to round_to, in the time's units
+        return _to_age(_round_down(x, round_unit), kind)
 
-        def shortfall(a: np.ndarray) -> np.ndarray:
-            return np.maximum(sign * (base - np.asarray(fitted.predict(a), dtype=float)), 0.0)
-
-        opt = cost_optimal_interval(shortfall, retrain_cost=float(retrain_cost),
-                                    shortfall_cost=float(shortfall_cost), max_age=max_age)
-        cost_T, cost_rate, cost_msg = opt.interval, opt.cost_rate, opt.message
-
-    # ---- rounding and packaging
-    interval_f = _round_down(interval_f, round_unit)
-    low_r = _round_down(low, round_unit) if math.isfinite(low) else None
-    high_r = _round_down(high, round_unit) if math.isfinite(high) else None
-    cost_T = _round_down(cost_T, round_unit)
-    extrapolated = _round_down(extrapolated, round_unit)
     return RetrainRecommendation(
-        status=status,
-        interval=_to_age(interval_f, kind),
-        interval_ci=ConfidenceInterval(_to_age(low_r, kind), _to_age(high_r, kind)),
+        status=found.status,
+        interval=age(found.interval),
+        interval_ci=ConfidenceInterval(age(_finite(boot.low)), age(_finite(boot.high))),
         baseline=float(fitted.baseline),
         threshold=float(threshold),
         tolerance=float(tolerance),
@@ -318,11 +192,11 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
         confidence_level=float(confidence_level),
         n_bootstrap=int(n_bootstrap),
         crossed_fraction=float(boot.crossed_fraction),
-        max_age=_to_age(max_age, kind),
-        extrapolated_interval=_to_age(extrapolated, kind),
-        cost_optimal_interval=_to_age(cost_T, kind),
-        cost_rate=cost_rate,
-        cost_message=cost_msg,
+        max_age=_to_age(float(fitted.age_max), kind),
+        extrapolated_interval=age(found.extrapolated),
+        cost_optimal_interval=age(None if cost is None else cost.interval),
+        cost_rate=None if cost is None else cost.cost_rate,
+        cost_message="" if cost is None else cost.message,
         retrain_cost=None if retrain_cost is None else float(retrain_cost),
         shortfall_cost=None if shortfall_cost is None else float(shortfall_cost),
         round_to=None if round_to is None else str(round_to),
@@ -331,6 +205,186 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
         band_low=tuple(float(x) for x in boot.band_low),
         band_high=tuple(float(x) for x in boot.band_high),
     )
+
+
+# ------------------------------------------------------------------ the arguments
+def _check_arguments(
+    data: Any, estimator: Any, *, target: str | None, time: str | None, features: Any,
+    metric: Any, tolerance: float, tolerance_type: str, baseline: str | float, curve: str,
+    reference: str, confidence_level: float, n_bootstrap: int, retrain_cost: float | None,
+    shortfall_cost: float | None, round_to: Any, extrapolate: bool, random_state: Any,
+) -> tuple[Metric, float | None]:
+    """Check every argument first, whatever the branch; return the metric and the
+    rounding unit (in fit units: days for datetime time)."""
+    _check_data(data, estimator, target=target, time=time, features=features)
+    _check_settings(tolerance=tolerance, tolerance_type=tolerance_type, baseline=baseline,
+                    curve=curve, reference=reference, confidence_level=confidence_level,
+                    n_bootstrap=n_bootstrap, retrain_cost=retrain_cost,
+                    shortfall_cost=shortfall_cost, extrapolate=extrapolate,
+                    random_state=random_state)
+    func = caller()
+    is_eval = isinstance(data, OOTEvaluation)
+    m = data.metric if is_eval else get_metric(metric, func=func)
+    if is_eval and not isinstance(metric, str | Metric):
+        raise InvalidParameterError(param_message("metric", func, "a metric name", metric))
+    if isinstance(baseline, numbers.Real) and tolerance_type == "relative" and (
+            float(baseline) == 0):
+        raise InvalidParameterError(param_message(
+            "baseline", func, "non-zero for tolerance_type='relative'", baseline,
+            "Use tolerance_type='absolute' for a metric whose baseline is 0."))
+    return m, _round_unit(round_to, _time_kind(data, time))
+
+
+def _check_data(data: Any, estimator: Any, *, target: Any, time: Any, features: Any,
+                ) -> None:
+    """An evaluation alone, or a DataFrame with an estimator, a target and a time."""
+    func = caller()
+    if isinstance(data, OOTEvaluation):
+        given = {k: v for k, v in dict(estimator=estimator, target=target, time=time,
+                                       features=features).items() if v is not None}
+        if given:
+            names = ", ".join(given)
+            msg = (f"{func} was given an OOTEvaluation and also {names}, "
+                "which are used only to run an evaluation on a DataFrame. Drop them, or "
+                "pass the DataFrame instead of the evaluation.")
+            raise InvalidParameterError(msg)
+        return
+    if not isinstance(data, pd.DataFrame):
+        raise InvalidParameterError(param_message(
+            "data", func, "a pandas DataFrame or an OOTEvaluation", type(data).__name__))
+    if estimator is None:
+        raise InvalidParameterError(param_message(
+            "estimator", func, "a scikit-learn estimator when data is a DataFrame",
+            estimator, "Pass e.g. LogisticRegression(), or pass an OOTEvaluation."))
+    for name, v in (("target", target), ("time", time)):
+        if v is None:
+            raise InvalidParameterError(param_message(
+                name, func, "a column name when data is a DataFrame", v))
+
+
+def _check_settings(
+    *, tolerance: float, tolerance_type: str, baseline: str | float, curve: str,
+    reference: str, confidence_level: float, n_bootstrap: int, retrain_cost: float | None,
+    shortfall_cost: float | None, extrapolate: bool, random_state: Any,
+) -> None:
+    """The analysis settings: tolerance, baseline, curve, interval, costs, seed."""
+    func = caller()
+    check_option(tolerance_type, "tolerance_type", func, ["relative", "absolute"])
+    if tolerance_type == "relative":
+        check_scalar(tolerance, "tolerance", func, low=0, high=1, low_inclusive=False,
+                     high_inclusive=False, extra=" for tolerance_type='relative'",
+                     fix="Write 5% as tolerance=0.05." if isinstance(
+                         tolerance, numbers.Real) and tolerance >= 1 else None)
+    else:
+        check_scalar(tolerance, "tolerance", func, low=0, low_inclusive=False,
+                     extra=" for tolerance_type='absolute' (in metric units)")
+    if isinstance(baseline, str):
+        check_option(baseline, "baseline", func, ["curve", "first_window"])
+    else:
+        check_scalar(baseline, "baseline", func, extra=" or one of 'curve', 'first_window'")
+    check_option(curve, "curve", func, _CURVES)
+    check_option(reference, "reference", func, ["baseline", "fresh"])
+    check_scalar(confidence_level, "confidence_level", func, low=0, high=1,
+                 low_inclusive=False, high_inclusive=False,
+                 fix="Write 90% as confidence_level=0.9." if isinstance(
+                     confidence_level, numbers.Real) and confidence_level >= 1 else None)
+    check_scalar(n_bootstrap, "n_bootstrap", func, kind="int", low=1)
+    if (retrain_cost is None) != (shortfall_cost is None):
+        missing = "shortfall_cost" if shortfall_cost is None else "retrain_cost"
+        raise InvalidParameterError(param_message(
+            missing, func, "given together with "
+            + ("retrain_cost" if missing == "shortfall_cost" else "shortfall_cost"), None,
+            "The cost-optimal cadence needs both costs; pass both or neither."))
+    if retrain_cost is not None:
+        check_scalar(retrain_cost, "retrain_cost", func, low=0, low_inclusive=False)
+        check_scalar(shortfall_cost, "shortfall_cost", func, low=0, low_inclusive=False)
+    if not isinstance(extrapolate, (bool, np.bool_)):
+        raise InvalidParameterError(param_message("extrapolate", func, "a bool", extrapolate))
+    check_random_state_param(random_state, func)
+
+
+def _time_kind(data: OOTEvaluation | pd.DataFrame, time: Any) -> TimeKind:
+    """The kind of time, before any evaluation has run (for ``round_to``)."""
+    if isinstance(data, OOTEvaluation):
+        return data.time_kind
+    tcol = data[time] if time in data.columns else None
+    return "numeric" if tcol is not None and tcol.dtype.kind in "iuf" else "datetime"
+
+
+def _round_unit(round_to: Any, kind: TimeKind) -> float | None:
+    """``round_to`` in fit units (days for datetime time), or None."""
+    if round_to is None:
+        return None
+    func = caller()
+    rl = parse_length(round_to, "round_to", func, kind)
+    assert rl is not None
+    if rl.fixed is None:
+        raise InvalidParameterError(param_message(
+            "round_to", func, "a fixed length like 'D', 'W' or '7D'", round_to,
+            "Calendar offsets such as 'MS' have no fixed length; use '30D'."))
+    return rl.fixed / 86_400e9 if kind == "datetime" else float(rl.fixed)
+
+
+# ---------------------------------------------------------------------- the steps
+@dataclass(frozen=True)
+class _Found:
+    """What the fitted curve says, in fit units (days for datetime time)."""
+
+    status: str                 # "crossed", "not_reached" or "no_degradation"
+    interval: float | None      # the crossing age; the oldest age when not reached
+    extrapolated: float | None  # the extrapolated crossing, when asked for and found
+
+
+def _status(fitted: DegradationCurve, threshold: float, cross: Any, kind: TimeKind, *,
+            extrapolate: bool) -> _Found:
+    """Crossed within the evaluated ages, degrading but not reached, or no degradation."""
+    max_age = float(fitted.age_max)
+    if cross is not None:
+        return _Found("crossed", float(_age_float(cross, kind)), None)
+    if fitted.trend_pvalue < 0.05 and fitted.trend_direction == "degrading":
+        extrapolated = None
+        if extrapolate:
+            far = fitted.crossing_age(threshold, extrapolate=True, max_age=10 * max_age)
+            if far is not None:
+                extrapolated = float(_age_float(far, kind))
+        return _Found("not_reached", max_age, extrapolated)
+    return _Found("no_degradation", None, None)
+
+
+def _cost_optimum(fitted: DegradationCurve, retrain_cost: float | None,
+                  shortfall_cost: float | None) -> CostOptimum | None:
+    """The age-replacement optimum on the fitted curve's shortfall (None without costs)."""
+    if retrain_cost is None or shortfall_cost is None:
+        return None
+    base = fitted.baseline
+    sign = 1.0 if fitted.greater_is_better else -1.0
+
+    def shortfall(a: np.ndarray) -> np.ndarray:
+        return np.maximum(sign * (base - np.asarray(fitted.predict(a), dtype=float)), 0.0)
+
+    return cost_optimal_interval(shortfall, retrain_cost=float(retrain_cost),
+                                 shortfall_cost=float(shortfall_cost),
+                                 max_age=float(fitted.age_max))
+
+
+# ------------------------------------------------------------------ age helpers
+def _finite(x: float) -> float | None:
+    """A CI end: None when the bootstrap puts it beyond the evaluated ages."""
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _round_down(x: float | None, unit: float | None) -> float | None:
+    if x is None or unit is None or not math.isfinite(x):
+        return x
+    r = math.floor(x / unit + 1e-9) * unit
+    return r if r > 0 else x
+
+
+def _to_age(x: float | None, time_kind: TimeKind) -> Any:
+    if x is None or not math.isfinite(x):
+        return None
+    return float_to_age(x, time_kind)
 
 
 def _age_float(age: Any, kind: TimeKind) -> float:
