@@ -323,10 +323,32 @@ class DegradationDisplay:
         self.ax_ = ax
         self.figure_: Figure = ax.figure  # type: ignore[assignment]
         rec = self.recommendation
-        kind = self._time_kind
-        level = rec.confidence_level if rec is not None else 0.9
+        max_age, per = self._set_unit(unit)
+        # window scores, coloured by anchor
+        self.errorbars_: list[Any] = []
+        self.colorbar_: Any = None
+        handles: list[Any] = []
+        if self.evaluation is not None:
+            handles.extend(self._plot_points(ax, z, cmap, per))
+        # curve, band and baseline
+        self.curve_line_: Any = None
+        self.band_: Any = None
+        self.baseline_line_: Any = None
+        self.threshold_line_: Any = None
+        self.interval_line_: Any = None
+        self.interval_span_: Any = None
+        if self.curve is not None:
+            handles.extend(self._plot_curve(ax, self.curve, per, band=band))
+        # threshold, interval and its CI
+        if rec is not None:
+            handles.extend(self._plot_recommendation(ax, rec, per, max_age))
+        self._finish(ax, handles, title=title, legend=legend)
+        return self
 
-        # ---- age range and unit
+    def _set_unit(self, unit: str | None) -> tuple[float, float]:
+        """Choose the age axis' unit (``unit_``) from the oldest age shown; return that
+        age in days and the days per unit."""
+        rec = self.recommendation
         ages_all: list[float] = []
         if self.evaluation is not None:
             ages_all.extend(self.evaluation.ages().tolist())
@@ -337,68 +359,58 @@ class DegradationDisplay:
                 if a is not None:
                     ages_all.append(self._to_days(a))
         max_age = max(ages_all) if ages_all else 1.0
-        if kind == "datetime":
+        if self._time_kind == "datetime":
             self.unit_, per = (unit, fmt.AGE_UNITS[unit]) if unit else fmt.age_unit(max_age)
         else:
             self.unit_, per = "", 1.0
+        return max_age, per
 
-        # ---- window scores, coloured by anchor
-        self.errorbars_: list[Any] = []
-        self.colorbar_: Any = None
+    def _plot_curve(self, ax: Axes, curve: DegradationCurve, per: float, *, band: bool,
+                    ) -> list[Any]:
+        """The fitted curve (dotted where extrapolated), its band and the baseline."""
+        rec = self.recommendation
+        level = rec.confidence_level if rec is not None else 0.9
         handles: list[Any] = []
-        if self.evaluation is not None:
-            handles.extend(self._plot_points(ax, z, cmap, per))
+        top = float(curve.age_max)
+        ext = None if rec is None else rec.extrapolated_interval
+        grid = np.linspace(0.0, top, 300)
+        y = np.asarray(curve.predict(grid), dtype=float)
+        (self.curve_line_,) = ax.plot(grid / per, y, color=_CURVE_COLOR, lw=2.2,
+                                      label=f"fitted curve ({curve.family})", zorder=4)
+        handles.append(self.curve_line_)
+        if ext is not None and self._to_days(ext) > top:
+            g2 = np.linspace(top, self._to_days(ext) * 1.03, 100)
+            ax.plot(g2 / per, np.asarray(curve.predict(g2), dtype=float),
+                    color=_CURVE_COLOR, lw=1.6, ls=":", zorder=4,
+                    label="curve, extrapolated")
+            handles.append(ax.lines[-1])
+        if band:
+            if rec is not None and len(rec.band_age):
+                # the recommendation's bootstrap band: calendar noise included
+                bx = np.asarray(rec.band_age, dtype=float)
+                lo = np.asarray(rec.band_low, dtype=float)
+                hi = np.asarray(rec.band_high, dtype=float)
+                what = "band of the curve (cluster bootstrap)"
+            else:
+                bx = grid
+                lo, hi = curve.band(grid, confidence_level=level)
+                what = "band of the curve"
+            if np.isfinite(lo).any():
+                self.band_ = ax.fill_between(
+                    bx / per, lo, hi, color=_CURVE_COLOR, alpha=0.13, lw=0,
+                    label=f"{fmt.level(level)} {what}", zorder=3)
+                handles.append(self.band_)
+        base = float(rec.baseline if rec is not None else curve.baseline)
+        self.baseline_line_ = ax.axhline(
+            base, color=_BASELINE_COLOR, lw=1.3, ls="--", zorder=2,
+            label=f"baseline {fmt.number(base)}")
+        handles.append(self.baseline_line_)
+        return handles
 
-        # ---- curve and band
-        self.curve_line_: Any = None
-        self.band_: Any = None
-        self.baseline_line_: Any = None
-        self.threshold_line_: Any = None
-        self.interval_line_: Any = None
-        self.interval_span_: Any = None
-        curve = self.curve
-        if curve is not None:
-            top = float(curve.age_max)
-            ext = None if rec is None else rec.extrapolated_interval
-            grid = np.linspace(0.0, top, 300)
-            y = np.asarray(curve.predict(grid), dtype=float)
-            (self.curve_line_,) = ax.plot(grid / per, y, color=_CURVE_COLOR, lw=2.2,
-                                          label=f"fitted curve ({curve.family})", zorder=4)
-            handles.append(self.curve_line_)
-            if ext is not None and self._to_days(ext) > top:
-                g2 = np.linspace(top, self._to_days(ext) * 1.03, 100)
-                ax.plot(g2 / per, np.asarray(curve.predict(g2), dtype=float),
-                        color=_CURVE_COLOR, lw=1.6, ls=":", zorder=4,
-                        label="curve, extrapolated")
-                handles.append(ax.lines[-1])
-            if band:
-                if rec is not None and len(rec.band_age):
-                    # the recommendation's bootstrap band: calendar noise included
-                    bx = np.asarray(rec.band_age, dtype=float)
-                    lo = np.asarray(rec.band_low, dtype=float)
-                    hi = np.asarray(rec.band_high, dtype=float)
-                    what = "band of the curve (cluster bootstrap)"
-                else:
-                    bx = grid
-                    lo, hi = curve.band(grid, confidence_level=level)
-                    what = "band of the curve"
-                if np.isfinite(lo).any():
-                    self.band_ = ax.fill_between(
-                        bx / per, lo, hi, color=_CURVE_COLOR, alpha=0.13, lw=0,
-                        label=f"{fmt.level(level)} {what}", zorder=3)
-                    handles.append(self.band_)
-            base = float(rec.baseline if rec is not None else curve.baseline)
-            self.baseline_line_ = ax.axhline(
-                base, color=_BASELINE_COLOR, lw=1.3, ls="--", zorder=2,
-                label=f"baseline {fmt.number(base)}")
-            handles.append(self.baseline_line_)
-
-        # ---- threshold, interval and its CI
-        if rec is not None:
-            handles.extend(self._plot_recommendation(ax, rec, per, max_age))
-
-        # ---- axes, labels, title, legend
-        if kind == "datetime":
+    def _finish(self, ax: Axes, handles: list[Any], *, title: bool | str, legend: bool,
+                ) -> None:
+        """Axis labels, grid, title (``title_``) and the legend below (``legend_``)."""
+        if self._time_kind == "datetime":
             ax.set_xlabel(f"model age ({self.unit_} since the end of the training data)")
         else:
             ax.set_xlabel("model age (time units since the end of the training data)")
@@ -417,7 +429,6 @@ class DegradationDisplay:
             self.legend_ = ax.legend(
                 handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13),
                 ncol=ncol, frameon=False, fontsize=9)
-        return self
 
     def _plot_points(self, ax: Axes, z: float | None, cmap: Any, per: float) -> list[Any]:
         ev = self.evaluation
