@@ -337,8 +337,8 @@ def _evaluate_out_of_time(
         data, estimator, target=target, time=time, features=features, metric=metric,
         min_window_size=min_window_size, on_error=on_error, n_jobs=n_jobs,
         progress=progress, random_state=random_state)
-    ax = TimeAxis.from_column(data, time, caller())
-    plan = make_plan(ax, func=caller(), train_window=train_window, eval_window=eval_window,
+    ax = TimeAxis.from_column(data, time)
+    plan = make_plan(ax, train_window=train_window, eval_window=eval_window,
                      gap=gap, horizon=horizon, anchors=anchors, anchor_step=anchor_step,
                      expanding=expanding)
     results, tgt = _run_plan(data, estimator, ax, plan, feats, target=target, metric=m,

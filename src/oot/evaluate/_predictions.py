@@ -93,11 +93,11 @@ def evaluate_predictions(
                                       cutoff=cutoff, metric=metric,
                                       min_window_size=min_window_size,
                                       random_state=random_state)
-    ax = TimeAxis.from_column(data, time, caller())
+    ax = TimeAxis.from_column(data, time)
     cut_values = _cutoff_values(ax, cuts)
     # the plan: one anchor per prediction column; training window irrelevant
     tw = "1ns" if ax.kind == "datetime" else 1e-9
-    plan = make_plan(ax, func=caller(), train_window=tw, eval_window=eval_window, gap=gap,
+    plan = make_plan(ax, train_window=tw, eval_window=eval_window, gap=gap,
                      horizon=horizon, anchors=cuts, expanding=True)
     tgt = _prepare_target(data[y_true].to_numpy(), str(y_true), m, pos_label)
     tgt_sorted = _Target(tgt.y[ax.order], tgt.classes, tgt.pos_label, tgt.task)

@@ -316,7 +316,7 @@ def _round_unit(round_to: Any, kind: TimeKind) -> float | None:
     if round_to is None:
         return None
     func = caller()
-    rl = parse_length(round_to, "round_to", func, kind)
+    rl = parse_length(round_to, "round_to", kind)
     assert rl is not None
     if rl.fixed is None:
         raise InvalidParameterError(param_message(
