@@ -266,3 +266,14 @@ print(failed)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=120, check=True)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+def test_import_oot_stays_light() -> None:
+    """``import oot`` loads none of the heavy libraries: they are imported where they
+    are used (the estimator's clone, joblib, scipy's optimisers, matplotlib)."""
+    heavy = ["sklearn", "scipy", "matplotlib", "joblib", "tqdm"]
+    proc = subprocess.run(
+        [sys.executable, "-c",
+         f"import sys, oot; print([m for m in {heavy!r} if m in sys.modules])"],
+        capture_output=True, text=True, timeout=60, check=True)
+    assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr

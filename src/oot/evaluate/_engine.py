@@ -17,6 +17,7 @@ import functools
 import math
 import threading
 import time as _time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -656,8 +657,6 @@ def _run_anchors(
             # an interrupt between two results: close the generator now (joblib aborts,
             # cancelling pending anchors and terminating the workers), not at garbage
             # collection, which a traceback kept alive in an interactive session delays
-            import warnings
-
             with warnings.catch_warnings():
                 # joblib's "N tasks ... have been cancelled" is what was asked for here
                 warnings.simplefilter("ignore", UserWarning)
