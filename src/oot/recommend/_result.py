@@ -92,7 +92,7 @@ class RetrainRecommendation:
     tolerance: float
     tolerance_type: str
     metric: Metric
-    curve: Any
+    curve: DegradationCurve
     evaluation: OOTEvaluation
     confidence_level: float = 0.9
     n_bootstrap: int = 0
