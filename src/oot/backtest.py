@@ -855,6 +855,26 @@ class CadenceBacktest:
                 f"cadences={int((self.summary_table['steps'] > 0).sum())}, "
                 f"periods={self.n_periods}, oracle={self.oracle is not None})")
 
+    def plot(self, kind: str = "tradeoff", ax: Any = None, **kwargs: Any) -> Any:
+        """Plot the backtest: the trade-off chart, or the realized scores over time.
+
+        Delegates to :meth:`oot.plotting.BacktestDisplay.from_backtest` and returns the
+        display (``.ax_``, ``.figure_``).
+
+        Parameters
+        ----------
+        kind : {"tradeoff", "realized"}, default="tradeoff"
+            "tradeoff": cost rate (or share within tolerance) against cadence, with the
+            oracle, the best fixed cadence and the recommendation marked; "realized":
+            the realized score over calendar time for a few cadences.
+        ax : matplotlib Axes, default=None
+        **kwargs
+            Passed to :meth:`~oot.plotting.BacktestDisplay.from_backtest`.
+        """
+        from oot.plotting import BacktestDisplay
+
+        return BacktestDisplay.from_backtest(self, kind=kind, ax=ax, **kwargs)
+
     def _repr_html_(self) -> str:
         head = html.escape(str(self))
         cols = [c for c in ("cadence", "mean_score", "worst_score", "within_tolerance",
@@ -1166,7 +1186,7 @@ def backtest_cadences(
                                           f"{step.label(max_steps)}")
             else:
                 rec_k = raw
-                note = f"rounded down to whole {_period_plural(step)}"
+                note = _rounding_note(step)
             if rec_k not in ks:
                 ks = sorted({*ks, rec_k})
 
@@ -1376,9 +1396,12 @@ def _check_interval(value: Any, kind: TimeKind) -> None:
             "recommended_interval", None, expected, value))
 
 
-def _period_plural(step: _Step) -> str:
+def _rounding_note(step: _Step) -> str:
+    """'rounded down to whole months', or '... to a multiple of 30 days'."""
     n = step.noun()
-    return "steps" if "period" in n else n
+    if "period" in n:
+        return f"rounded down to a multiple of {step.label(1)}"
+    return f"rounded down to whole {n}"
 
 
 def _missing(v: Any) -> bool:

@@ -1,4 +1,5 @@
-"""Displays: the degradation plot and the aging heatmap, in scikit-learn's Display style.
+"""Displays: the degradation plot, the aging heatmap and the backtest's charts, in
+scikit-learn's Display style.
 
 A Display's ``__init__`` stores the data, its ``from_*`` classmethods compute what is
 needed and call :meth:`plot`, and ``plot(ax=None, **kwargs)`` draws on ``ax`` (or on a
@@ -8,7 +9,8 @@ Matplotlib's pyplot is imported only inside ``plot`` and only when no Axes is gi
 """
 
 from oot._format import age_unit
+from oot.plotting._backtest import BacktestDisplay
 from oot.plotting._degradation import DegradationDisplay
 from oot.plotting._heatmap import AgingHeatmapDisplay
 
-__all__ = ["DegradationDisplay", "AgingHeatmapDisplay", "age_unit"]
+__all__ = ["DegradationDisplay", "AgingHeatmapDisplay", "BacktestDisplay", "age_unit"]
