@@ -463,6 +463,12 @@ def test_verdict_on_a_recommendation() -> None:
         days=240))
     assert tight.verdict() == "inconclusive"
     assert backtest_cadences(ev).verdict() is None
+    never = backtest_cadences(ev, recommended_interval="never")
+    assert never.recommended_steps == 0
+    assert never.verdict() == "retrain_more_often"
+    assert str(never).startswith("Never retraining (the recommendation, no degradation "
+                                 "detected) kept ROC AUC within 5% of its baseline")
+    assert never.summary().loc[lambda s: s["recommended"], "cadence"].tolist() == ["never"]
 
 
 def test_lower_is_better_and_absolute_tolerance() -> None:

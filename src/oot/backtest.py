@@ -662,8 +662,8 @@ class CadenceBacktest:
         metric within tolerance (the longest such cadence is the best one without costs).
     retrain_cost, shortfall_cost : float or None
     recommended_steps : int or None
-        The recommendation's cadence in anchor steps (its interval rounded down), when
-        one was given.
+        The recommendation's cadence in anchor steps (its interval rounded down; 0 for
+        never retraining), when one was given.
     recommended_interval : Timedelta, float or None
         The interval that was rounded down.
     span_start, span_end
@@ -796,8 +796,8 @@ class CadenceBacktest:
             return ""
         k = self.recommended_steps
         row = self._row(k)
-        label = str(row["cadence"])
-        text = (f"Retraining every {label} (the recommendation"
+        label = "Never retraining" if k == 0 else f"Retraining every {row['cadence']}"
+        text = (f"{label} (the recommendation"
                 + (f", {self.recommended_note}" if self.recommended_note else "")
                 + f") kept {self._within_text()} in {self._count(row)}")
         v = self.verdict()
@@ -1062,10 +1062,11 @@ def backtest_cadences(
         Share of periods within tolerance a cadence must reach to count as keeping the
         metric within tolerance (for the best cadence without costs, and the verdict on
         a recommendation).
-    recommended_interval : Timedelta, float or None, default=None
+    recommended_interval : Timedelta, float, "never" or None, default=None
         A recommended retraining interval (an age, as
         :attr:`RetrainRecommendation.interval`); it is rounded down to whole anchor
         steps and marked (:meth:`RetrainRecommendation.backtest` passes its own).
+        "never" marks never retraining (a recommendation that finds no degradation).
 
     Returns
     -------
@@ -1134,7 +1135,8 @@ def backtest_cadences(
         check_scalar(baseline, "baseline", func, extra=" or one of 'curve', 'first_window'")
     check_option(reference, "reference", func, ["baseline", "fresh"])
     check_option(curve, "curve", func, ["auto", *FAMILIES])
-    if recommended_interval is not None:
+    if recommended_interval is not None and not (
+            isinstance(recommended_interval, str) and recommended_interval == "never"):
         _check_interval(recommended_interval, evaluation.time_kind)
     if (retrain_cost is None) != (shortfall_cost is None):
         missing = "shortfall_cost" if shortfall_cost is None else "retrain_cost"
@@ -1175,7 +1177,9 @@ def backtest_cadences(
         ks = sorted({_steps_of(v, step, max_steps) for v in values} | {1})
     rec_k: int | None = None
     note = ""
-    if recommended_interval is not None:
+    if isinstance(recommended_interval, str) and recommended_interval == "never":
+        rec_k, note = 0, "no degradation detected"
+    elif recommended_interval is not None:
         raw = _interval_steps(recommended_interval, step, mx)
         if raw is not None:
             if raw < 1:

@@ -352,12 +352,14 @@ class BacktestDisplay:
                 color=_BEST_COLOR, ms=16, zorder=7, label=f"{what}: every "
                 f"{best['cadence'].iloc[0]}")
             handles.append(self.best_marker_)
-        rec = fixed.loc[fixed["recommended"]]
+        rec = t.loc[t["recommended"]]
         if len(rec):
+            k = int(rec["steps"].iloc[0])
+            what = "never retrain" if k == 0 else f"every {rec['cadence'].iloc[0]}"
             (self.recommended_marker_,) = ax.plot(
-                rec["steps"].to_numpy(float), rec[col].to_numpy(float), "o", ms=15,
+                [x_never if k == 0 else float(k)], rec[col].to_numpy(float), "o", ms=15,
                 mfc="none", mec=_REC_COLOR, mew=2.2, zorder=8,
-                label=f"the recommendation: every {rec['cadence'].iloc[0]}")
+                label=f"the recommendation: {what}")
             handles.append(self.recommended_marker_)
         # ticks: every cadence when few, else a readable subset that keeps the best and
         # the recommended cadence; never retraining at the far right
