@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    from oot.backtest import CadenceBacktest
     from oot.degradation import DegradationCurve
     from oot.evaluate import OOTEvaluation
     from oot.metrics import Metric
@@ -40,6 +41,9 @@ __all__ = [
     "tolerance_amount", "tolerance_signed", "tolerance_change", "threshold_rule",
     "recommendation_sentence", "evaluation_sentence", "interval_label", "curve_title",
     "WINDOW_STATUS_TEXT", "window_status", "window_status_counts",
+    "cadence_name", "every", "period_noun", "rounding_note", "backtest_within",
+    "backtest_count", "backtest_check_sentence", "backtest_sentence", "backtest_title",
+    "cost_rate_label",
     "MethodItem", "method", "method_text",
 ]
 
@@ -444,6 +448,235 @@ def window_status_counts(counts: Mapping[Any, int] | pd.Series,
     """
     return "; ".join(f"{int(c)} {window_status(str(s), min_window_size)}"
                      for s, c in counts.items())
+
+
+# ==================================================================== policy backtest
+_NS_PER_DAY = 86_400 * 10**9
+
+
+def cadence_name(steps: int, *, months: int | None = None, fixed: float | None = None,
+                 time_kind: str = "datetime") -> str:
+    """The name of a cadence of ``steps`` anchor steps: ``'3 months'``, ``'1 year'``,
+    ``'60 days'``, ``'2 weeks'``, or a number for numeric time; ``'never'`` for 0.
+
+    ``months`` is the anchor step in calendar months, else ``fixed`` its length (in
+    nanoseconds for datetime time, in time units for numeric time).
+
+    Examples
+    --------
+    >>> import oot._format as fmt
+    >>> fmt.cadence_name(4, months=3), fmt.cadence_name(1, months=1)
+    ('1 year', '1 month')
+    >>> fmt.cadence_name(2, fixed=30 * 86_400e9), fmt.cadence_name(3, fixed=2.5,
+    ...                                                            time_kind="numeric")
+    ('60 days', '7.5')
+    >>> fmt.cadence_name(0, months=1)
+    'never'
+    """
+    if steps == 0:
+        return "never"
+    if time_kind == "numeric":
+        assert fixed is not None
+        return f"{steps * fixed:g}"
+    if months is not None:
+        mo = steps * months
+        if mo % 12 == 0:
+            return _plural(mo // 12, "year")
+        return _plural(mo, "month")
+    assert fixed is not None
+    days = steps * fixed / _NS_PER_DAY
+    if days == int(days):
+        if int(days) % 7 == 0 and fixed % (7 * _NS_PER_DAY) == 0:
+            return _plural(int(days) // 7, "week")
+        return _plural(int(days), "day")
+    return age(pd.Timedelta(int(steps * fixed), unit="ns"), "datetime")
+
+
+def every(name: str, time_kind: str = "datetime") -> str:
+    """``'every 3 months'``, ``'every month'`` (for ``'1 month'``), ``'never'``, or
+    ``'every 10 time units'`` for numeric time.
+
+    Examples
+    --------
+    >>> import oot._format as fmt
+    >>> fmt.every("1 month"), fmt.every("30 days"), fmt.every("10", "numeric")
+    ('every month', 'every 30 days', 'every 10 time units')
+    """
+    if name == "never":
+        return "never"
+    if time_kind == "numeric":
+        return f"every {name} time units"
+    if name.startswith("1 ") and name[2:] in ("day", "week", "month", "year"):
+        return f"every {name[2:]}"
+    return f"every {name}"
+
+
+def period_noun(*, months: int | None = None, fixed: float | None = None,
+                time_kind: str = "datetime") -> str:
+    """The plural name of a calendar period: ``'months'``, ``'quarters'``, ``'weeks'``,
+    ``'30-day periods'``, or ``'periods'`` (numeric time).
+
+    Examples
+    --------
+    >>> import oot._format as fmt
+    >>> fmt.period_noun(months=3), fmt.period_noun(fixed=30 * 86_400e9)
+    ('quarters', '30-day periods')
+    """
+    if time_kind == "numeric":
+        return "periods"
+    if months is not None:
+        name = {1: "month", 3: "quarter", 12: "year"}.get(months)
+        return name + "s" if name else f"{months}-month periods"
+    assert fixed is not None
+    days = fixed / _NS_PER_DAY
+    if days == 1:
+        return "days"
+    if days == 7:
+        return "weeks"
+    return f"{days:g}-day periods" if days == int(days) else "periods"
+
+
+def rounding_note(reason: str, step_name: str, noun: str, cap_name: str = "") -> str:
+    """How a recommended interval became a backtested cadence, for the sentence.
+
+    ``reason``: "rounded" (down to whole steps), "short" (below one step), "long"
+    (capped at the longest cadence ``cap_name``) or "never" (no degradation).
+
+    Examples
+    --------
+    >>> import oot._format as fmt
+    >>> fmt.rounding_note("rounded", "1 month", "months")
+    'rounded down to whole months'
+    >>> fmt.rounding_note("rounded", "30 days", "30-day periods")
+    'rounded down to a multiple of 30 days'
+    """
+    if reason == "never":
+        return "no degradation detected"
+    if reason == "short":
+        return f"shorter than one step ({step_name}); the fastest cadence backtested"
+    if reason == "long":
+        return f"longer than the anchors allow; capped at {cap_name}"
+    if "period" in noun:
+        return f"rounded down to a multiple of {step_name}"
+    return f"rounded down to whole {noun}"
+
+
+def backtest_within(bt: CadenceBacktest) -> str:
+    """``'MAE within 20% of the fresh model'`` or ``'... of its baseline 1.75'``."""
+    name = metric_name(bt.metric)
+    tol = tolerance_amount(bt.tolerance, bt.tolerance_type)
+    if bt.reference == "fresh":
+        return f"{name} within {tol} of the fresh model"
+    return f"{name} within {tol} of its baseline {number(bt.baseline)}"
+
+
+def _bt_row(bt: CadenceBacktest, steps: int) -> pd.Series:
+    t = bt.summary_table
+    return t.loc[t["steps"] == steps].iloc[0]
+
+
+def backtest_count(bt: CadenceBacktest, steps: int, column: str | None = None) -> str:
+    """How many periods a cadence kept within tolerance: ``'47 of 50 months'``, or
+    ``'46.7 of 50 months on average over its 4 phases (45 to 49)'``."""
+    col = column or bt.share_column
+    row = _bt_row(bt, steps)
+    n = bt.n_periods
+    mean = float(row[col]) * n
+    if abs(mean - round(mean)) < 1e-9:
+        return f"{round(mean)} of {n} {bt.period_noun}"
+    text = (f"{mean:.1f} of {n} {bt.period_noun} on average over its "
+            f"{int(row['n_phases'])} phases")
+    lo, hi = f"{col}_min", f"{col}_max"
+    if lo in row and hi in row:
+        text += f" ({round(float(row[lo]) * n)} to {round(float(row[hi]) * n)})"
+    return text
+
+
+def _bt_every(bt: CadenceBacktest, steps: int) -> str:
+    return every(str(_bt_row(bt, steps)["cadence"]), bt.time_kind)
+
+
+def backtest_check_sentence(bt: CadenceBacktest) -> str:
+    """Whether history agrees with the recommendation, in one sentence ('' without one).
+
+    ``Retraining every 4 months (the recommendation, rounded down to whole months) kept
+    MAE within 20% of the fresh model in 47 of 50 months: history agrees with the
+    recommendation.``
+    """
+    k = bt.recommended_steps
+    if k is None:
+        return ""
+    what = "Never retraining" if k == 0 else f"Retraining {_bt_every(bt, k)}"
+    note = f", {bt.recommended_note}" if bt.recommended_note else ""
+    text = (f"{what} (the recommendation{note}) kept {backtest_within(bt)} in "
+            f"{backtest_count(bt, k)}")
+    verdict = bt.verdict()
+    if verdict == "agrees":
+        return text + ": history agrees with the recommendation."
+    if verdict == "retrain_more_often":
+        best = bt.longest_within_target
+        assert best is not None
+        return (text + f": history suggests retraining more often ({_bt_every(bt, best)} "
+                f"kept it in {backtest_count(bt, best)}).")
+    return (text + f": history cannot settle it, since even retraining {_bt_every(bt, 1)} "
+            f"kept it in only {backtest_count(bt, 1)} (the tolerance is within the scatter "
+            "between periods).")
+
+
+def cost_rate_label(time_kind: str) -> str:
+    """``'per day'`` (datetime time) or ``'per unit of time'``."""
+    return "per day" if time_kind == "datetime" else "per unit of time"
+
+
+def backtest_sentence(bt: CadenceBacktest) -> str:
+    """``str(backtest)``: the check of a recommendation, then the cheapest fixed cadence
+    and the oracle (with costs), or the longest cadence that met the target share."""
+    parts = []
+    if bt.recommended_steps is not None:
+        parts.append(backtest_check_sentence(bt))
+    n = bt.n_periods
+    span = f"{n} {bt.period_noun} of history"
+    target = level(bt.target_share)
+    if bt.oracle is not None:
+        t = bt.summary_table
+        best = int(t.loc[t["best"], "steps"].iloc[0])
+        row = _bt_row(bt, best)
+        unit = cost_rate_label(bt.time_kind)
+        rate = "a year" if bt.time_kind == "datetime" else "per unit of time"
+        parts.append(
+            f"Over {span} the cheapest fixed cadence was {_bt_every(bt, best)}: cost "
+            f"{number(float(row['cost_rate']))} {unit} with "
+            f"{float(row[bt.rate_column]):.3g} retrains {rate}, and it kept "
+            f"{backtest_within(bt)} in {backtest_count(bt, best)}. The best schedule in "
+            f"hindsight retrained {bt.oracle.n_retrains} times at "
+            f"{number(bt.oracle.cost_rate)} {unit}.")
+    elif bt.recommended_steps is None:
+        longest = bt.longest_within_target
+        if longest is not None:
+            parts.append(
+                f"Over {span}, the longest cadence that kept {backtest_within(bt)} in at "
+                f"least {target} of them was {_bt_every(bt, longest)}: "
+                f"{backtest_count(bt, longest)}. Never retraining kept it in "
+                f"{backtest_count(bt, 0)}.")
+        else:
+            parts.append(
+                f"Over {span} no cadence kept {backtest_within(bt)} in {target} of them; "
+                f"retraining {_bt_every(bt, 1)} kept it in {backtest_count(bt, 1)}, never "
+                f"retraining in {backtest_count(bt, 0)}.")
+    return " ".join(parts)
+
+
+def backtest_title(bt: CadenceBacktest, kind: str) -> str:
+    """The title of a backtest chart (``kind`` "realized" or "tradeoff")."""
+    name = metric_name(bt.metric)
+    span = f"{bt.n_periods} {bt.period_noun} of history"
+    if kind == "realized":
+        return f"Realized {name} over {span}, by retraining cadence"
+    if bt.oracle is not None:
+        return f"What each retraining cadence would have cost over {span}"
+    ref = "the fresh model" if bt.reference == "fresh" else "its baseline"
+    return (f"How often each retraining cadence kept {name} within "
+            f"{tolerance_amount(bt.tolerance, bt.tolerance_type)} of {ref} over {span}")
 
 
 # ======================================================================== method text

@@ -41,8 +41,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import oot._format as fmt
 from oot._serialize import frame_from_dict, frame_to_dict, value_from_json, value_to_json
-from oot._time import NS_PER_DAY, TimeKind, format_age
+from oot._time import NS_PER_DAY, TimeKind
 from oot._validation import (
     InvalidParameterError,
     caller,
@@ -337,24 +338,8 @@ class _Step:
 
     def label(self, k: int) -> str:
         """'3 months', '60 days', '2 weeks', '1 year', or a number for numeric time."""
-        if self.kind == "numeric":
-            assert self.fixed is not None
-            return f"{k * self.fixed:g}"
-        if self.months is not None:
-            mo = k * self.months
-            if mo % 12 == 0:
-                y = mo // 12
-                return f"{y} year" + ("s" if y != 1 else "")
-            return f"{mo} month" + ("s" if mo != 1 else "")
-        assert self.fixed is not None
-        days = k * self.fixed / NS_PER_DAY
-        if days == int(days):
-            d = int(days)
-            if d % 7 == 0 and self.fixed % (7 * NS_PER_DAY) == 0:
-                w = d // 7
-                return f"{w} week" + ("s" if w != 1 else "")
-            return f"{d} day" + ("s" if d != 1 else "")
-        return format_age(pd.Timedelta(int(k * self.fixed), unit="ns"), "datetime")
+        return fmt.cadence_name(k, months=self.months, fixed=self.fixed,
+                                time_kind=self.kind)
 
     def spelling(self, k: int) -> str:
         """How to ask for ``k`` steps: 'MS', '3MS', '60D', '2.5'."""
@@ -370,21 +355,9 @@ class _Step:
             return f"{int(days)}D"
         return str(pd.Timedelta(int(k * self.fixed), unit="ns"))
 
-    def noun(self, plural: bool = True) -> str:
+    def noun(self) -> str:
         """The period's name for sentences: 'months', 'weeks', '30-day periods'."""
-        s = "s" if plural else ""
-        if self.kind == "numeric":
-            return "period" + s
-        if self.months is not None:
-            name = {1: "month", 3: "quarter", 12: "year"}.get(self.months)
-            return (name + s) if name else f"{self.months}-month period{s}"
-        assert self.fixed is not None
-        days = self.fixed / NS_PER_DAY
-        if days == 1:
-            return "day" + s
-        if days == 7:
-            return "week" + s
-        return (f"{days:g}-day period{s}" if days == int(days) else f"period{s}")
+        return fmt.period_noun(months=self.months, fixed=self.fixed, time_kind=self.kind)
 
     def as_length(self, k: int) -> Any:
         """``k`` steps as a length (Timedelta, DateOffset or number) for arithmetic."""
@@ -738,34 +711,17 @@ class CadenceBacktest:
         return self.summary_table.copy()
 
     # ------------------------------------------------------------------ text
-    def _tol_text(self) -> str:
-        if self.tolerance_type == "relative":
-            return f"{100 * self.tolerance:.4g}%"
-        return _num(self.tolerance)
-
-    def _within_text(self) -> str:
-        name = self.metric.display_name or self.metric.name
-        if self.reference == "fresh":
-            return f"{name} within {self._tol_text()} of the fresh model"
-        return f"{name} within {self._tol_text()} of its baseline {_num(self.baseline)}"
-
     def _row(self, steps: int) -> pd.Series:
         t = self.summary_table
         return t.loc[t["steps"] == steps].iloc[0]
 
-    def _count(self, row: pd.Series, col: str | None = None) -> str:
-        """'47 of 50 months', or '46.7 of 50 months on average over 4 phases (45 to 49)'."""
-        col = col or self.share_column
-        n = self.n_periods
-        mean = float(row[col]) * n
-        if abs(mean - round(mean)) < 1e-9:
-            return f"{round(mean)} of {n} {self.period_noun}"
-        text = (f"{mean:.1f} of {n} {self.period_noun} on average over its "
-                f"{int(row['n_phases'])} phases")
-        lo, hi = f"{col}_min", f"{col}_max"
-        if lo in row and hi in row:
-            text += f" ({round(float(row[lo]) * n)} to {round(float(row[hi]) * n)})"
-        return text
+    @property
+    def longest_within_target(self) -> int | None:
+        """The longest fixed cadence (in steps) whose share of periods within tolerance
+        (``share_column``) reached ``target_share``; None when none did."""
+        t = self.summary_table
+        ok = t.loc[(t[self.share_column] >= self.target_share) & (t["steps"] > 0)]
+        return None if ok.empty else int(ok["steps"].max())
 
     def verdict(self) -> str | None:
         """Whether history agrees with the recommendation (None without one).
@@ -785,70 +741,13 @@ class CadenceBacktest:
             return "retrain_more_often"
         return "inconclusive"
 
-    def _longest_meeting(self) -> pd.Series | None:
-        t = self.summary_table
-        ok = t.loc[(t[self.share_column] >= self.target_share) & (t["steps"] > 0)]
-        return None if ok.empty else ok.iloc[int(np.argmax(ok["steps"].to_numpy()))]
-
     def recommendation_sentence(self) -> str:
-        """One sentence: did the recommended cadence keep the metric within tolerance?"""
-        if self.recommended_steps is None:
-            return ""
-        k = self.recommended_steps
-        row = self._row(k)
-        label = "Never retraining" if k == 0 else f"Retraining every {row['cadence']}"
-        text = (f"{label} (the recommendation"
-                + (f", {self.recommended_note}" if self.recommended_note else "")
-                + f") kept {self._within_text()} in {self._count(row)}")
-        v = self.verdict()
-        if v == "agrees":
-            text += ": history agrees with the recommendation."
-        elif v == "retrain_more_often":
-            best = self._longest_meeting()
-            assert best is not None
-            text += (f": history suggests retraining more often (every {best['cadence']} "
-                     f"kept it in {self._count(best)}).")
-        else:
-            text += (f": history cannot settle it, since even retraining every "
-                     f"{self._row(1)['cadence']} kept it in only "
-                     f"{self._count(self._row(1))} (the tolerance is within the scatter "
-                     "between periods).")
-        return text
+        """One sentence: did the recommended cadence keep the metric within tolerance?
+        ('' without a recommendation)."""
+        return fmt.backtest_check_sentence(self)
 
     def __str__(self) -> str:
-        parts = []
-        if self.recommended_steps is not None:
-            parts.append(self.recommendation_sentence())
-        n = self.n_periods
-        unit = "per day" if self.time_kind == "datetime" else "per unit of time"
-        rate_unit = "a year" if self.time_kind == "datetime" else "per unit of time"
-        if self.oracle is not None:
-            t = self.summary_table
-            best = t.loc[t["best"]].iloc[0]
-            parts.append(
-                f"Over {n} {self.period_noun} of history the cheapest fixed cadence was "
-                f"every {best['cadence']}: cost {_num(float(best['cost_rate']))} {unit} "
-                f"with {float(best[self.rate_column]):.3g} retrains {rate_unit}, and it kept "
-                f"{self._within_text()} in {self._count(best)}. The best schedule in "
-                f"hindsight retrained {self.oracle.n_retrains} times at "
-                f"{_num(self.oracle.cost_rate)} {unit}.")
-        elif self.recommended_steps is None:
-            best_row = self._longest_meeting()
-            never = self._row(0)
-            if best_row is not None:
-                parts.append(
-                    f"Over {n} {self.period_noun} of history, the longest cadence that kept "
-                    f"{self._within_text()} in at least {100 * self.target_share:.0f}% of "
-                    f"them was every {best_row['cadence']}: {self._count(best_row)}. "
-                    f"Never retraining kept it in {self._count(never)}.")
-            else:
-                every = self._row(1)
-                parts.append(
-                    f"Over {n} {self.period_noun} of history no cadence kept "
-                    f"{self._within_text()} in {100 * self.target_share:.0f}% of them; "
-                    f"retraining every {every['cadence']} kept it in {self._count(every)}, "
-                    f"never retraining in {self._count(never)}.")
-        return " ".join(parts)
+        return fmt.backtest_sentence(self)
 
     def __repr__(self) -> str:
         return (f"CadenceBacktest(metric={self.metric.name!r}, step={self.step!r}, "
@@ -981,10 +880,6 @@ class CadenceBacktest:
                    f"{exc}.")
             raise InvalidParameterError(msg) from exc
         return cls.from_dict(d)
-
-
-def _num(v: float) -> str:
-    return f"{v:.4g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.3e}"
 
 
 # ============================================================ the public function
@@ -1178,19 +1073,14 @@ def backtest_cadences(
     rec_k: int | None = None
     note = ""
     if isinstance(recommended_interval, str) and recommended_interval == "never":
-        rec_k, note = 0, "no degradation detected"
+        rec_k, note = 0, fmt.rounding_note("never", step.label(1), step.noun())
     elif recommended_interval is not None:
         raw = _interval_steps(recommended_interval, step, mx)
         if raw is not None:
-            if raw < 1:
-                rec_k, note = 1, (f"shorter than one step ({step.label(1)}); the fastest "
-                                  "cadence backtested")
-            elif raw > max_steps:
-                rec_k, note = max_steps, (f"longer than the anchors allow; capped at "
-                                          f"{step.label(max_steps)}")
-            else:
-                rec_k = raw
-                note = _rounding_note(step)
+            reason = "short" if raw < 1 else "long" if raw > max_steps else "rounded"
+            rec_k = min(max(raw, 1), max_steps)
+            note = fmt.rounding_note(reason, step.label(1), step.noun(),
+                                     step.label(max_steps))
             if rec_k not in ks:
                 ks = sorted({*ks, rec_k})
 
@@ -1398,14 +1288,6 @@ def _check_interval(value: Any, kind: TimeKind) -> None:
     if not ok:
         raise InvalidParameterError(param_message(
             "recommended_interval", None, expected, value))
-
-
-def _rounding_note(step: _Step) -> str:
-    """'rounded down to whole months', or '... to a multiple of 30 days'."""
-    n = step.noun()
-    if "period" in n:
-        return f"rounded down to a multiple of {step.label(1)}"
-    return f"rounded down to whole {n}"
 
 
 def _missing(v: Any) -> bool:

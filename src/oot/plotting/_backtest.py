@@ -156,30 +156,18 @@ class BacktestDisplay:
         return picks
 
     def _label(self, steps: int) -> str:
-        t = self.backtest.summary_table
+        """'every 3 months' or 'never retrain' (legend entries)."""
+        bt = self.backtest
+        t = bt.summary_table
         name = str(t.loc[t["steps"] == steps, "cadence"].iloc[0])
-        if steps == 0:
-            return "never retrain"
-        return f"every {name}"
+        return "never retrain" if steps == 0 else fmt.every(name, bt.time_kind)
 
     def _default_title(self) -> str:
-        bt = self.backtest
-        name = bt.metric.display_name or bt.metric.name
-        span = f"{bt.n_periods} {bt.period_noun} of history"
-        if self.kind == "realized":
-            return f"Realized {name} over {span}, by retraining cadence"
-        if bt.oracle is not None:
-            return f"What each retraining cadence would have cost over {span}"
-        tol = (f"{100 * bt.tolerance:.4g}%" if bt.tolerance_type == "relative"
-               else fmt.number(bt.tolerance))
-        ref = "the fresh model" if bt.reference == "fresh" else "its baseline"
-        return (f"How often each retraining cadence kept {name} within {tol} of {ref} "
-                f"over {span}")
+        return fmt.backtest_title(self.backtest, self.kind)
 
     def _metric_label(self) -> str:
         m = self.backtest.metric
-        way = "higher" if m.greater_is_better else "lower"
-        return f"{m.display_name or m.name} ({way} is better)"
+        return fmt.metric_label(fmt.metric_name(m), bool(m.greater_is_better))
 
     # ------------------------------------------------------------------ plot
     def plot(
@@ -307,7 +295,7 @@ class BacktestDisplay:
         with_cost = "cost_rate" in t.columns and bt.oracle is not None
         if with_cost:
             col, lo_col, hi_col = "cost_rate", "cost_rate_min", "cost_rate_max"
-            unit = "per day" if bt.time_kind == "datetime" else "per unit of time"
+            unit = fmt.cost_rate_label(bt.time_kind)
             ylabel = f"cost {unit} (retrains + shortfall)"
         else:
             col = bt.share_column
@@ -337,7 +325,7 @@ class BacktestDisplay:
             handles.append(self.oracle_line_)
         else:
             target = ax.axhline(bt.target_share, color=_THRESHOLD_COLOR, ls="--", lw=1.2,
-                                zorder=3, label=f"target share {100 * bt.target_share:.0f}%")
+                                zorder=3, label=f"target share {fmt.level(bt.target_share)}")
             handles.append(target)
             from matplotlib.ticker import PercentFormatter
 
@@ -349,13 +337,13 @@ class BacktestDisplay:
                 "longest cadence meeting the target")
             (self.best_marker_,) = ax.plot(
                 best["steps"].to_numpy(float), best[col].to_numpy(float), "*",
-                color=_BEST_COLOR, ms=16, zorder=7, label=f"{what}: every "
-                f"{best['cadence'].iloc[0]}")
+                color=_BEST_COLOR, ms=16, zorder=7,
+                label=f"{what}: {self._label(int(best['steps'].iloc[0]))}")
             handles.append(self.best_marker_)
         rec = t.loc[t["recommended"]]
         if len(rec):
             k = int(rec["steps"].iloc[0])
-            what = "never retrain" if k == 0 else f"every {rec['cadence'].iloc[0]}"
+            what = self._label(k)
             (self.recommended_marker_,) = ax.plot(
                 [x_never if k == 0 else float(k)], rec[col].to_numpy(float), "o", ms=15,
                 mfc="none", mec=_REC_COLOR, mew=2.2, zorder=8,
