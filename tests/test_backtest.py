@@ -344,6 +344,69 @@ def test_the_backtest_fits_no_model() -> None:
     assert len(bt.by_phase) == 1 + sum(range(1, 9))
 
 
+# ----------------------------------------------------------------- rec.backtest()
+def test_recommendation_checked_on_its_own_history() -> None:
+    ev = make_degradation_scores(n_anchors=16, n_windows=16, slope=-0.0004,
+                                 random_state=2).to_evaluation()
+    rec = oot.recommend_retrain_interval(ev, tolerance=0.05, reference="fresh",
+                                         retrain_cost=1.0, shortfall_cost=5.0,
+                                         n_bootstrap=100, random_state=0)
+    bt = rec.backtest()
+    same = backtest_cadences(ev, tolerance=0.05, baseline=rec.baseline, reference="fresh",
+                             retrain_cost=1.0, shortfall_cost=5.0,
+                             recommended_interval=rec.interval)
+    pd.testing.assert_frame_equal(bt.summary(), same.summary(), check_exact=True)
+    assert bt.baseline_mode == "curve"
+    assert bt.recommended_steps == math.floor(rec.interval / pd.Timedelta(days=30))
+    assert bt.oracle is not None          # the recommendation's costs
+    assert rec.backtest(retrain_cost=2.0, shortfall_cost=1.0).retrain_cost == 2.0
+    summ = bt.summary()
+    name = summ.loc[summ["recommended"], "cadence"].iloc[0]
+    assert str(bt).startswith(f"Retraining every {name} (the recommendation")
+    assert rec.summary().loc["history", "value"] == bt.recommendation_sentence()
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'cadences' parameter of RetrainRecommendation.backtest must be lengths "
+            "that are whole multiples of the anchor step (30 days)")):
+        rec.backtest("45D")
+
+
+def test_no_degradation_recommends_never_retraining() -> None:
+    ev = make_degradation_scores(n_anchors=8, n_windows=8, shape="none", period_sd=0,
+                                 anchor_sd=0, se=0.002, random_state=0).to_evaluation()
+    rec = oot.recommend_retrain_interval(ev, n_bootstrap=50, random_state=0)
+    assert rec.status == "no_degradation"
+    bt = rec.backtest()
+    assert bt.recommended_steps == 0
+    assert bt.verdict() == "agrees"
+    assert str(bt).startswith("Never retraining (the recommendation, no degradation "
+                              "detected) kept ROC AUC within 5% of its baseline")
+
+
+def test_history_of_a_recommendation_that_cannot_be_backtested() -> None:
+    ev = make_degradation_scores(n_anchors=1, random_state=0).to_evaluation()
+    rec = oot.recommend_retrain_interval(ev, n_bootstrap=20, random_state=0)
+    assert rec.summary().loc["history", "value"] == (
+        "Not checked on history: the evaluation has 1 anchor; a backtest needs at least 3 "
+        "(e.g. anchors=24).")
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'evaluation' parameter of RetrainRecommendation.backtest must be an "
+            "evaluation with at least 3 anchors")):
+        rec.backtest()
+
+
+def test_recommendation_backtest_fits_no_model() -> None:
+    ds = make_drifting_regression(3000, n_features=3, periods=400, drift_rate=0.003,
+                                  random_state=2)
+    CountingRegressor.fits = 0
+    rec = oot.recommend_retrain_interval(
+        ds.frame, CountingRegressor(), target="y", time="time", metric="mae",
+        train_window="120D", eval_window="30D", anchors=9, n_bootstrap=50, random_state=0)
+    assert CountingRegressor.fits == 9
+    rec.backtest()
+    rec.summary()
+    assert CountingRegressor.fits == 9
+
+
 # ----------------------------------------------------------------- structure
 def _sim30(**kw: Any) -> OOTEvaluation:
     sim = make_degradation_scores(n_anchors=14, n_windows=14, random_state=0, **kw)

@@ -43,6 +43,7 @@ __all__ = [
     "WINDOW_STATUS_TEXT", "window_status", "window_status_counts",
     "cadence_name", "every", "period_noun", "rounding_note", "backtest_within",
     "backtest_count", "backtest_check_sentence", "backtest_sentence", "backtest_title",
+    "history_not_checked",
     "cost_rate_label",
     "MethodItem", "method", "method_text",
 ]
@@ -621,6 +622,11 @@ def backtest_check_sentence(bt: CadenceBacktest) -> str:
     return (text + f": history cannot settle it, since even retraining {_bt_every(bt, 1)} "
             f"kept it in only {backtest_count(bt, 1)} (the tolerance is within the scatter "
             "between periods).")
+
+
+def history_not_checked(problem: str) -> str:
+    """``'Not checked on history: the evaluation has 1 anchor; ...'``."""
+    return f"Not checked on history: {problem}."
 
 
 def cost_rate_label(time_kind: str) -> str:

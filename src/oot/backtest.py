@@ -57,7 +57,7 @@ from oot.evaluate import OOTEvaluation
 from oot.metrics import Metric
 from oot.windows import Length, parse_length
 
-__all__ = ["backtest_cadences", "CadenceBacktest", "CadenceOracle"]
+__all__ = ["backtest_cadences", "backtest_problem", "CadenceBacktest", "CadenceOracle"]
 
 _SCHEMA = "oot.CadenceBacktest/1"
 _DAYS_PER_YEAR = 365.25
@@ -105,6 +105,14 @@ class _Matrix:
         return None if self.period_months is None else self.step_periods * self.period_months
 
 
+class _StructureError(InvalidParameterError):
+    """The evaluation's structure does not allow a backtest; ``reason`` says why briefly."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class _Said(str):
     """A description echoed as the 'Got ... instead' part of a message, without quotes."""
 
@@ -127,12 +135,13 @@ def _first_values(values: Sequence[Any], n: int = 6) -> str:
 
 
 def _grid_error(got: str, detail: str) -> InvalidParameterError:
-    return InvalidParameterError(param_message(
+    return _StructureError(param_message(
         "evaluation", None,
         "an evaluation whose anchors are a whole number of evaluation windows apart, so "
         "that every anchor is scored on the same calendar periods", _Said(got),
         detail + " Evaluate with anchor_step=None (anchors one eval_window apart, the "
-        "default) or a multiple of eval_window."))
+        "default) or a multiple of eval_window."),
+        "its anchors are not a whole number of evaluation windows apart")
 
 
 def _read_matrix(ev: OOTEvaluation) -> _Matrix:
@@ -142,21 +151,24 @@ def _read_matrix(ev: OOTEvaluation) -> _Matrix:
     if "window_start" not in s.columns or s["window_start"].isna().any():
         missing = (len(s) if "window_start" not in s.columns
                    else int(s["window_start"].isna().sum()))
-        raise InvalidParameterError(param_message(
+        raise _StructureError(param_message(
             "evaluation", None,
             "an evaluation whose scores have a window_start (the calendar period each "
             "window covers)", _Said(f"{missing} of {len(s)} windows without one"),
             "Evaluate with oot.evaluate_out_of_time or oot.evaluate_predictions, or add "
             "window_start (and window_end) columns to the frame given to "
-            "OOTEvaluation.from_frame."))
+            "OOTEvaluation.from_frame."), "its windows have no calendar start")
     n_anchors_total = int(s["anchor"].nunique())
     if n_anchors_total < _MIN_ANCHORS:
-        raise InvalidParameterError(param_message(
+        raise _StructureError(param_message(
             "evaluation", None, f"an evaluation with at least {_MIN_ANCHORS} anchors (a "
             "backtest compares retraining at different cutoffs)",
             _Said(f"{n_anchors_total} anchor{'s' if n_anchors_total != 1 else ''}"),
             "Ask for more when you evaluate, e.g. anchors=24 with the default anchor_step "
-            "(one eval_window apart)."))
+            "(one eval_window apart)."),
+            f"the evaluation has {n_anchors_total} anchor"
+            f"{'s' if n_anchors_total != 1 else ''}; a backtest needs at least "
+            f"{_MIN_ANCHORS} (e.g. anchors=24)")
     keys = _as_keys(s["window_start"], kind)
     uniq, inv = np.unique(keys, return_inverse=True)
     # -- the period grid: consecutive starts one period apart
@@ -268,11 +280,11 @@ def _read_matrix(ev: OOTEvaluation) -> _Matrix:
     if len(np.unique(flat)) != len(flat):
         dup = pd.Series(flat).duplicated().to_numpy()
         r = int(np.flatnonzero(keep)[np.flatnonzero(dup)[0]])
-        raise InvalidParameterError(param_message(
+        raise _StructureError(param_message(
             "evaluation", None, "an evaluation with one row per anchor and calendar period",
             _Said(f"two rows for anchor {anc[r]} and the period starting "
                   f"{s['window_start'].iloc[r]}"),
-            "Drop the duplicated rows."))
+            "Drop the duplicated rows."), "an anchor has two rows for one period")
 
     def mat(values: np.ndarray, fill: float = np.nan) -> np.ndarray:
         out = np.full((J, W), fill, dtype=float)
@@ -325,6 +337,34 @@ def _stamp(key: Any, kind: TimeKind, like: pd.Index) -> Any:
     ts = pd.Timestamp(int(key), unit="ns", tz="UTC")
     tz = getattr(like, "tz", None)
     return ts.tz_convert(tz) if tz is not None else ts.tz_convert(None)
+
+
+def backtest_problem(evaluation: OOTEvaluation) -> str | None:
+    """Why ``evaluation`` cannot be backtested, in a few words; None when it can.
+
+    The checks :func:`backtest_cadences` makes of the evaluation's structure (window
+    starts, at least 3 anchors a whole number of windows apart), for callers that show
+    the backtest only when there is one to show (the recommendation's summary, the
+    report).
+
+    Examples
+    --------
+    >>> import oot
+    >>> from oot.backtest import backtest_problem
+    >>> ev = oot.datasets.make_degradation_scores(n_anchors=2, random_state=0)
+    >>> backtest_problem(ev.to_evaluation())
+    'the evaluation has 2 anchors; a backtest needs at least 3 (e.g. anchors=24)'
+    >>> ev = oot.datasets.make_degradation_scores(n_anchors=6, random_state=0)
+    >>> backtest_problem(ev.to_evaluation()) is None
+    True
+    """
+    try:
+        # every cadence, and a fixed baseline: no curve is fitted for the check
+        backtest_cadences(evaluation, baseline=1.0, tolerance=1.0,
+                          tolerance_type="absolute")
+    except _StructureError as exc:
+        return exc.reason
+    return None
 
 
 # ============================================================ cadences and their names
@@ -1121,12 +1161,13 @@ def backtest_cadences(
     us = mx.usable[serve, widx[None, :]]
     judged: np.ndarray = np.asarray(us.all(axis=0), dtype=bool)
     if not judged.any():
-        raise InvalidParameterError(param_message(
+        raise _StructureError(param_message(
             "evaluation", func, "an evaluation with usable scores on the periods the "
             "backtest compares", _Said("no period where every schedule's model has a "
                                        "usable score"),
             "Check the evaluation's status column (too small windows, a failed anchor) "
-            "or lower min_window_size."))
+            "or lower min_window_size."),
+            "no period has a usable score for every schedule")
     fresh = mx.score[avail, widx]
     lengths = mx.lengths
     span = float(lengths.sum())

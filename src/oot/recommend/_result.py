@@ -20,7 +20,7 @@ import oot._format as fmt
 from oot._common import ConfidenceInterval
 from oot._serialize import check_schema, load_document, value_from_json, value_to_json
 from oot._time import TimeKind
-from oot._validation import InvalidParameterError
+from oot._validation import InvalidParameterError, calling
 from oot.degradation import DegradationCurve
 from oot.evaluate import OOTEvaluation
 from oot.metrics import Metric
@@ -153,7 +153,86 @@ class RetrainRecommendation:
         if self.retrain_cost is not None:
             rows["cost_optimal_interval"] = self.cost_optimal_interval
             rows["cost_rate"] = self.cost_rate
+        rows["history"] = self.history_sentence()
         return pd.DataFrame({"value": pd.Series(rows, dtype=object)})
+
+    # ------------------------------------------------------------- the backtest
+    def backtest(self, cadences: Any = None, *, retrain_cost: float | None = None,
+                 shortfall_cost: float | None = None, phases: str | int = "all",
+                 target_share: float = 0.9) -> Any:
+        """Check the recommendation on its own history: backtest the cadences.
+
+        Runs :func:`oot.backtest_cadences` on :attr:`evaluation` with this
+        recommendation's tolerance, baseline and reference, and marks the recommended
+        cadence: :attr:`interval` rounded down to a whole number of anchor steps (never
+        retraining for "no_degradation"). Nothing is refitted.
+
+        Parameters
+        ----------
+        cadences : length or list of lengths, default=None
+            As in :func:`oot.backtest_cadences` (None: every multiple of the step).
+        retrain_cost, shortfall_cost : float, default=None
+            The costs of the cost rate and the oracle; None uses this recommendation's
+            (if it was given any). The backtest measures the shortfall against the fresh
+            model's score on each period, not against the baseline.
+        phases : "all" or int, default="all"
+        target_share : float, default=0.9
+            Share of periods within tolerance the recommended cadence must reach for
+            history to agree with the recommendation.
+
+        Returns
+        -------
+        CadenceBacktest
+            ``str()`` says whether history agrees; :meth:`~oot.CadenceBacktest.verdict`
+            returns "agrees", "retrain_more_often" or "inconclusive".
+
+        Raises
+        ------
+        InvalidParameterError
+            The evaluation cannot be backtested (fewer than 3 anchors, anchors not a
+            whole number of windows apart, no window starts), or a bad argument.
+
+        Examples
+        --------
+        >>> import oot
+        >>> ev = oot.datasets.make_degradation_scores(
+        ...     n_anchors=12, n_windows=12, slope=-0.0004, random_state=0).to_evaluation()
+        >>> rec = oot.recommend_retrain_interval(ev, n_bootstrap=100, random_state=0)
+        >>> bt = rec.backtest()
+        >>> bt.recommended_steps      # 4.0 months, rounded down to whole 30-day steps
+        4
+        >>> bt.verdict()
+        'agrees'
+        """
+        import dataclasses
+
+        from oot.backtest import backtest_cadences
+
+        if (retrain_cost is None) and (shortfall_cost is None):
+            retrain_cost, shortfall_cost = self.retrain_cost, self.shortfall_cost
+        interval = "never" if self.status == "no_degradation" else self.interval
+        with calling("RetrainRecommendation.backtest"):
+            bt = backtest_cadences(
+                self.evaluation, cadences, tolerance=self.tolerance,
+                tolerance_type=self.tolerance_type, baseline=self.baseline,
+                reference=self.curve.reference, retrain_cost=retrain_cost,
+                shortfall_cost=shortfall_cost, phases=phases, target_share=target_share,
+                recommended_interval=interval)
+        mode = self.curve.baseline_mode
+        return dataclasses.replace(bt, baseline_mode=mode if isinstance(mode, str) else "value")
+
+    def history_sentence(self) -> str:
+        """Whether history agrees with the recommendation, in one sentence.
+
+        The sentence of :meth:`backtest` with its defaults, or why the evaluation cannot
+        be backtested ("Not checked on history: the evaluation has 1 anchor; ...").
+        """
+        from oot.backtest import backtest_problem
+
+        problem = backtest_problem(self.evaluation)
+        if problem is not None:
+            return fmt.history_not_checked(problem)
+        return str(self.backtest().recommendation_sentence())
 
     def _repr_html_(self) -> str:
         head = html.escape(str(self))
