@@ -521,7 +521,7 @@ def test_verdict_on_a_recommendation() -> None:
     assert "history agrees with the recommendation" in str(ok)
     more = backtest_cadences(ev, recommended_interval=pd.Timedelta(days=240))
     assert more.verdict() == "retrain_more_often"
-    assert "history suggests retraining more often" in str(more)
+    assert "History suggests retraining more often" in str(more)
     tight = backtest_cadences(ev, tolerance=0.001, recommended_interval=pd.Timedelta(
         days=240))
     assert tight.verdict() == "inconclusive"

@@ -617,11 +617,11 @@ def backtest_check_sentence(bt: CadenceBacktest) -> str:
     if verdict == "retrain_more_often":
         best = bt.longest_within_target
         assert best is not None
-        return (text + f": history suggests retraining more often ({_bt_every(bt, best)} "
-                f"kept it in {backtest_count(bt, best)}).")
-    return (text + f": history cannot settle it, since even retraining {_bt_every(bt, 1)} "
-            f"kept it in only {backtest_count(bt, 1)} (the tolerance is within the scatter "
-            "between periods).")
+        return (text + f". History suggests retraining more often: {_bt_every(bt, best)} "
+                f"kept it in {backtest_count(bt, best)}.")
+    return (text + f". History cannot settle it: even retraining {_bt_every(bt, 1)} kept "
+            f"it in only {backtest_count(bt, 1)}, so the tolerance is within the scatter "
+            "between periods.")
 
 
 def history_not_checked(problem: str) -> str:

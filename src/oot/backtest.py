@@ -57,7 +57,8 @@ from oot.evaluate import OOTEvaluation
 from oot.metrics import Metric
 from oot.windows import Length, parse_length
 
-__all__ = ["backtest_cadences", "backtest_problem", "CadenceBacktest", "CadenceOracle"]
+__all__ = ["backtest_cadences", "backtest_problem", "history_check", "CadenceBacktest",
+           "CadenceOracle"]
 
 _SCHEMA = "oot.CadenceBacktest/1"
 _DAYS_PER_YEAR = 365.25
@@ -359,12 +360,53 @@ def backtest_problem(evaluation: OOTEvaluation) -> str | None:
     True
     """
     try:
-        # every cadence, and a fixed baseline: no curve is fitted for the check
-        backtest_cadences(evaluation, baseline=1.0, tolerance=1.0,
-                          tolerance_type="absolute")
+        mx = _read_matrix(evaluation)
     except _StructureError as exc:
         return exc.reason
+    widx = np.arange(mx.n_periods)
+    avail = np.searchsorted(mx.first, widx, side="right") - 1
+    if not np.any(mx.usable[avail, widx] & mx.usable[0]):
+        return "no period has a usable score for every schedule"
     return None
+
+
+def history_check(
+    evaluation: OOTEvaluation,
+    *,
+    tolerance: float,
+    tolerance_type: str,
+    baseline: float,
+    reference: str,
+    recommended_interval: Any,
+    target_share: float = 0.9,
+) -> str:
+    """Whether history agrees with a recommendation, in one sentence (or why it cannot
+    be checked): the sentence of a backtest of every cadence, without its per-period
+    frames (:attr:`RetrainRecommendation.summary` and the report use it).
+
+    Examples
+    --------
+    >>> import oot
+    >>> from oot.backtest import history_check
+    >>> ev = oot.datasets.make_degradation_scores(n_anchors=12, n_windows=12,
+    ...                                           random_state=0).to_evaluation()
+    >>> print(history_check(ev, tolerance=0.05, tolerance_type="relative",
+    ...                     baseline=0.8, reference="baseline",
+    ...                     recommended_interval="never"))  # doctest: +ELLIPSIS
+    Never retraining (the recommendation, no degradation detected) kept ROC AUC within
+    5% of its baseline 0.8 in 3 of 12 30-day periods. History suggests retraining more
+    often: every 120 days kept it in 11.2 of 12 30-day periods on average over its 4
+    phases (11 to 12).
+    """
+    problem = backtest_problem(evaluation)
+    if problem is not None:
+        return fmt.history_not_checked(problem)
+    bt = _backtest(
+        evaluation, None, tolerance=tolerance, tolerance_type=tolerance_type,
+        baseline=baseline, curve="auto", reference=reference, retrain_cost=None,
+        shortfall_cost=None, phases="all", target_share=target_share,
+        recommended_interval=recommended_interval, realized=False)
+    return bt.recommendation_sentence()
 
 
 # ============================================================ cadences and their names
@@ -1050,6 +1092,31 @@ def backtest_cadences(
     >>> bool(bt.oracle.cost_rate <= bt.summary()["cost_rate"].min())
     True
     """
+    return _backtest(
+        evaluation, cadences, tolerance=tolerance, tolerance_type=tolerance_type,
+        baseline=baseline, curve=curve, reference=reference, retrain_cost=retrain_cost,
+        shortfall_cost=shortfall_cost, phases=phases, target_share=target_share,
+        recommended_interval=recommended_interval, realized=True)
+
+
+def _backtest(
+    evaluation: OOTEvaluation,
+    cadences: Any,
+    *,
+    tolerance: float,
+    tolerance_type: str,
+    baseline: str | float,
+    curve: str,
+    reference: str,
+    retrain_cost: float | None,
+    shortfall_cost: float | None,
+    phases: str | int,
+    target_share: float,
+    recommended_interval: Any,
+    realized: bool,
+) -> CadenceBacktest:
+    """:func:`backtest_cadences`; ``realized=False`` leaves the per-period frames empty
+    (the summary alone, for a sentence: they hold a row per cadence x phase x period)."""
     func = caller()
     if not isinstance(evaluation, OOTEvaluation):
         raise InvalidParameterError(param_message(
@@ -1286,7 +1353,8 @@ def backtest_cadences(
     summ["recommended"] = (summ["steps"] == rec_k) if rec_k is not None else False
     summ["recommended"] = summ["recommended"].astype(bool)
 
-    realized = _realized_frame(mx, serve, jd, labels, K, P)
+    keep = jd if realized else np.zeros_like(jd)
+    realized_frame = _realized_frame(mx, serve, keep, labels, K, P)
     periods = pd.DataFrame({
         "period": mx.start_values,
         "end": _end_values(mx),
@@ -1296,7 +1364,7 @@ def backtest_cadences(
         "judged": judged,
     }).reset_index(drop=True)
     return CadenceBacktest(
-        summary_table=summ, by_phase=by_phase, realized=realized, periods=periods,
+        summary_table=summ, by_phase=by_phase, realized=realized_frame, periods=periods,
         oracle=oracle, metric=evaluation.metric, time_kind=mx.kind, step=step.label(1),
         n_anchors=J, tolerance=float(tolerance), tolerance_type=tolerance_type,
         baseline=base, baseline_mode=base_mode, threshold=float(thr), reference=reference,

@@ -227,12 +227,15 @@ class RetrainRecommendation:
         The sentence of :meth:`backtest` with its defaults, or why the evaluation cannot
         be backtested ("Not checked on history: the evaluation has 1 anchor; ...").
         """
-        from oot.backtest import backtest_problem
+        from oot.backtest import history_check
 
-        problem = backtest_problem(self.evaluation)
-        if problem is not None:
-            return fmt.history_not_checked(problem)
-        return str(self.backtest().recommendation_sentence())
+        with calling("RetrainRecommendation.history_sentence"):
+            return history_check(
+                self.evaluation, tolerance=self.tolerance,
+                tolerance_type=self.tolerance_type, baseline=self.baseline,
+                reference=self.curve.reference,
+                recommended_interval=("never" if self.status == "no_degradation"
+                                      else self.interval))
 
     def _repr_html_(self) -> str:
         head = html.escape(str(self))
