@@ -55,6 +55,9 @@ def test_demo(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "Retrain" in captured.out
     assert f"Report written to {out.absolute() / 'index.html'}" in captured.out
+    # the demo checks the recommendation on history (the policy backtest)
+    assert "History: Retraining every 3 months (the recommendation" in captured.out
+    assert (out / "backtest.png").exists()
     assert (out / "index.html").exists()
     assert (out / "recommendation.json").exists()
     rec = RetrainRecommendation.from_json((out / "recommendation.json").read_text())

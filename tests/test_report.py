@@ -40,7 +40,9 @@ def test_files_and_content(rec, tmp_path):
     import html
 
     assert html.escape(str(rec)) in page
-    assert page.count("data:image/png;base64,") == 2
+    # the degradation plot and the heatmap, and the History section's two charts (the
+    # fixture's 6 anchors one window apart can be backtested)
+    assert page.count("data:image/png;base64,") == 4
     assert "Method" in page
     assert "Per-window scores" in page
     assert "baseline" in page

@@ -43,7 +43,7 @@ __all__ = [
     "WINDOW_STATUS_TEXT", "window_status", "window_status_counts",
     "cadence_name", "every", "period_noun", "rounding_note", "backtest_within",
     "backtest_count", "backtest_check_sentence", "backtest_sentence", "backtest_title",
-    "history_not_checked",
+    "history_not_checked", "backtest_caption", "backtest_method",
     "cost_rate_label",
     "MethodItem", "method", "method_text",
 ]
@@ -619,9 +619,19 @@ def backtest_check_sentence(bt: CadenceBacktest) -> str:
         assert best is not None
         return (text + f". History suggests retraining more often: {_bt_every(bt, best)} "
                 f"kept it in {backtest_count(bt, best)}.")
-    return (text + f". History cannot settle it: even retraining {_bt_every(bt, 1)} kept "
-            f"it in only {backtest_count(bt, 1)}, so the tolerance is within the scatter "
-            "between periods.")
+    if k == 1:
+        text += (". History cannot settle it: no cadence is faster, so the tolerance is "
+                 "within the scatter between periods.")
+    else:
+        text += (f". History cannot settle it: even retraining {_bt_every(bt, 1)} kept "
+                 f"it in only {backtest_count(bt, 1)}, so the tolerance is within the "
+                 "scatter between periods.")
+    if bt.reference == "baseline" and k != 1:
+        text += (f" Against the fresh model's score on each period (within "
+                 f"{tolerance_amount(bt.tolerance, bt.tolerance_type)}), "
+                 f"{'never retraining' if k == 0 else 'it'} kept it in "
+                 f"{backtest_count(bt, k, 'within_fresh')}.")
+    return text
 
 
 def history_not_checked(problem: str) -> str:
@@ -670,6 +680,61 @@ def backtest_sentence(bt: CadenceBacktest) -> str:
                 f"retraining {_bt_every(bt, 1)} kept it in {backtest_count(bt, 1)}, never "
                 f"retraining in {backtest_count(bt, 0)}.")
     return " ".join(parts)
+
+
+def backtest_caption(bt: CadenceBacktest, kind: str) -> str:
+    """The report's caption of a backtest chart (``kind`` "realized" or "tradeoff")."""
+    if kind == "realized":
+        return ("The score of the model in service in each period for a few cadences "
+                "(phase 0), a marker where a retrained model goes into service; retraining "
+                "every step is the fresh model, never retraining the first model aging.")
+    if bt.oracle is not None:
+        return ("The cost per day of each fixed cadence (retrains plus shortfall against "
+                "the fresh model; bar: its range over the phases), the best schedule in "
+                "hindsight, the cheapest fixed cadence and the recommendation.")
+    return ("The share of periods each fixed cadence kept within tolerance (bar: its "
+            "range over the phases), the target share, the longest cadence that met it "
+            "and the recommendation.")
+
+
+def backtest_method(bt: CadenceBacktest) -> list[MethodItem]:
+    """How the backtest was computed, one paragraph per step (for the report)."""
+    kind = bt.time_kind
+    span = (f"{bt.n_periods} {bt.period_noun} from {stamp(bt.span_start)} to "
+            f"{stamp(bt.span_end)}")
+    left = (f"; {_plural(bt.n_periods_excluded, 'period')} left out because a schedule's "
+            "model had no usable score there" if bt.n_periods_excluded else "")
+    items = [
+        MethodItem("Schedules", (
+            f"A cadence of k steps ({bt.step} each) retrains at the first cutoff and then "
+            "at every k-th cutoff, starting at the 1st, 2nd, ... or k-th one (its k "
+            "phases; the figures are averaged over them). In each calendar period the "
+            "model in service is the latest retrained one whose evaluation had started, "
+            "and its score on that period is read from the evaluation: no model is "
+            "refitted.")),
+        MethodItem("Periods", f"Every schedule is judged on the same {span}{left}."),
+    ]
+    name = metric_name(bt.metric)
+    tol = tolerance_amount(bt.tolerance, bt.tolerance_type)
+    gib = bool(bt.metric.greater_is_better)
+    base = (f"the threshold {number(bt.threshold)} "
+            f"({threshold_rule(bt.tolerance, bt.tolerance_type, gib)} {number(bt.baseline)})")
+    items.append(MethodItem("Within tolerance", (
+        f"A period counts as within tolerance of the baseline when the realized {name} "
+        f"is {'at or above' if gib else 'at or below'} {base}, and within tolerance of "
+        f"the fresh model when it is within {tol} of the youngest model's score on that "
+        f"period. A cadence keeps {name} within tolerance when it does so in at least "
+        f"{level(bt.target_share)} of the periods.")))
+    if bt.oracle is not None and bt.retrain_cost is not None:
+        unit = "day" if kind == "datetime" else "unit of time"
+        items.append(MethodItem("Cost", (
+            f"Cost rate = ({number(bt.retrain_cost)} per retrain x retrains + "
+            f"{number(float(bt.shortfall_cost or 0.0))} x shortfall x the period's length "
+            f"in {unit}s, summed over the periods) / the span; the shortfall is how far "
+            "the realized score falls short of the fresh model's (never negative). The "
+            "best schedule in hindsight minimises it over every subset of the cutoffs "
+            "(exact dynamic programming); regret is a cadence's cost rate minus its.")))
+    return items
 
 
 def backtest_title(bt: CadenceBacktest, kind: str) -> str:

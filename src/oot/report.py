@@ -2,7 +2,8 @@
 
 :func:`save_report` writes ``index.html`` (figures embedded, so the one file can be
 mailed or attached to a ticket), ``recommendation.json`` (the exact, machine-readable
-result) and ``degradation.png`` / ``heatmap.png``. The folder is built next to its
+result) and ``degradation.png`` / ``heatmap.png``, and when the evaluation allows a
+policy backtest, ``backtest.png`` / ``backtest_realized.png``. The folder is built next to its
 destination and renamed into place, so an interrupted run never leaves half-written
 files and a report written over an old one never mixes old and new files.
 """
@@ -25,16 +26,20 @@ import pandas as pd
 import oot._format as fmt
 from oot import __version__
 from oot._validation import InvalidParameterError, param_message
-from oot.plotting import AgingHeatmapDisplay, DegradationDisplay
+from oot.backtest import CadenceBacktest, backtest_problem
+from oot.plotting import AgingHeatmapDisplay, BacktestDisplay, DegradationDisplay
 from oot.recommend import RetrainRecommendation
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["save_report", "REPORT_FILES"]
+__all__ = ["save_report", "REPORT_FILES", "BACKTEST_FILES"]
 
-#: The files a report folder holds.
-REPORT_FILES = ("index.html", "recommendation.json", "degradation.png", "heatmap.png")
+#: The files a report folder holds (the last two only with a backtest section).
+REPORT_FILES = ("index.html", "recommendation.json", "degradation.png", "heatmap.png",
+                "backtest.png", "backtest_realized.png")
+#: The figures of the backtest section.
+BACKTEST_FILES = ("backtest.png", "backtest_realized.png")
 
 _FUNC = "save_report"
 _DPI = 110
@@ -45,6 +50,7 @@ def save_report(
     directory: str | os.PathLike[str],
     *,
     overwrite: bool = True,
+    backtest: CadenceBacktest | bool | None = None,
 ) -> Path:
     """Write a report folder for a recommendation, atomically.
 
@@ -52,7 +58,11 @@ def save_report(
     as base64 PNG, the summary, the method in plain words, the data's span and the
     per-window table), ``recommendation.json`` (``recommendation.to_json(indent=2)``,
     read back with :meth:`oot.RetrainRecommendation.from_json`), ``degradation.png`` and
-    ``heatmap.png``.
+    ``heatmap.png``. A section "History" says whether the recommendation would have
+    kept the metric within tolerance on the evaluation's own periods (the policy
+    backtest, :meth:`oot.RetrainRecommendation.backtest`), with ``backtest.png`` (the
+    cost or the share within tolerance of every cadence) and ``backtest_realized.png``
+    (the realized scores over time).
 
     Everything is written into a temporary folder beside ``directory`` and then renamed
     into place. An error midway leaves any existing report untouched; overwriting
@@ -67,6 +77,13 @@ def save_report(
         The report folder. Its parent folders are created if needed.
     overwrite : bool, default=True
         Replace an existing folder. With False, an existing ``directory`` is an error.
+    backtest : CadenceBacktest, bool or None, default=None
+        The History section: None backtests the recommendation when its evaluation
+        allows it (at least 3 anchors a whole number of windows apart) and otherwise
+        says why not; True requires it (an evaluation that cannot be backtested is an
+        error); False leaves the section out; a :class:`~oot.CadenceBacktest` (from
+        ``recommendation.backtest(...)``, say with other cadences or costs) is shown as
+        given.
 
     Returns
     -------
@@ -93,7 +110,8 @@ def save_report(
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     out = save_report(rec, pathlib.Path(tmp) / "report")
     ...     sorted(p.name for p in out.iterdir())
-    ['degradation.png', 'heatmap.png', 'index.html', 'recommendation.json']
+    ['backtest.png', 'backtest_realized.png', 'degradation.png', 'heatmap.png',
+     'index.html', 'recommendation.json']
     """
     if not isinstance(recommendation, RetrainRecommendation):
         raise InvalidParameterError(param_message(
@@ -104,6 +122,10 @@ def save_report(
             "directory", _FUNC, "a path (str or os.PathLike)", type(directory).__name__))
     if not isinstance(overwrite, (bool, np.bool_)):
         raise InvalidParameterError(param_message("overwrite", _FUNC, "a bool", overwrite))
+    if not (backtest is None or isinstance(backtest, (bool, np.bool_, CadenceBacktest))):
+        raise InvalidParameterError(param_message(
+            "backtest", _FUNC, "None, a bool or a CadenceBacktest",
+            type(backtest).__name__))
     target = Path(directory).expanduser().absolute()
     if target.exists() and not target.is_dir():
         raise InvalidParameterError(param_message(
@@ -118,7 +140,8 @@ def save_report(
 
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
     try:
-        _write_files(recommendation, staging)
+        bt, problem = _resolve_backtest(recommendation, backtest)
+        _write_files(recommendation, staging, bt, problem)
         _swap_into_place(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -143,12 +166,27 @@ def _swap_into_place(staging: Path, target: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- content
-def _write_files(rec: RetrainRecommendation, folder: Path) -> None:
-    figures = render_figures(rec)
+def _resolve_backtest(rec: RetrainRecommendation, backtest: CadenceBacktest | bool | None,
+                      ) -> tuple[CadenceBacktest | None, str | None]:
+    """The History section's backtest, or why there is none (None, None: no section)."""
+    if isinstance(backtest, CadenceBacktest):
+        return backtest, None
+    if backtest is False:
+        return None, None
+    problem = None if backtest is True else backtest_problem(rec.evaluation)
+    if problem is not None:
+        return None, problem
+    return rec.backtest(), None
+
+
+def _write_files(rec: RetrainRecommendation, folder: Path,
+                 bt: CadenceBacktest | None = None, problem: str | None = None) -> None:
+    figures = render_figures(rec, backtest=bt)
     for name, png in figures.items():
         (folder / name).write_bytes(png)
     (folder / "recommendation.json").write_text(rec.to_json(indent=2), encoding="utf-8")
-    (folder / "index.html").write_text(build_html(rec, figures), encoding="utf-8")
+    (folder / "index.html").write_text(
+        build_html(rec, figures, backtest=bt, backtest_problem=problem), encoding="utf-8")
 
 
 def _png(fig: Figure) -> bytes:
@@ -157,8 +195,10 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def render_figures(rec: RetrainRecommendation) -> dict[str, bytes]:
-    """The report's figures as PNG bytes: ``degradation.png`` and ``heatmap.png``.
+def render_figures(rec: RetrainRecommendation, *, backtest: CadenceBacktest | None = None,
+                   ) -> dict[str, bytes]:
+    """The report's figures as PNG bytes: ``degradation.png`` and ``heatmap.png``, and
+    with a ``backtest`` its two charts, ``backtest.png`` and ``backtest_realized.png``.
 
     Drawn on stand-alone :class:`matplotlib.figure.Figure` objects (no pyplot, no
     global state), so this works in any backend and any thread.
@@ -182,6 +222,11 @@ def render_figures(rec: RetrainRecommendation) -> dict[str, bytes]:
     fig = Figure(figsize=(10.0, 4.8), layout="constrained")
     AgingHeatmapDisplay.from_evaluation(rec.evaluation, ax=fig.add_subplot())
     out["heatmap.png"] = _png(fig)
+    if backtest is not None:
+        for name, kind in zip(BACKTEST_FILES, ("tradeoff", "realized"), strict=True):
+            fig = Figure(figsize=(10.0, 5.6), layout="constrained")
+            BacktestDisplay.from_backtest(backtest, kind=kind, ax=fig.add_subplot())
+            out[name] = _png(fig)
     return out
 
 
@@ -269,8 +314,48 @@ details summary{cursor:pointer;color:#2b6cb0}
 """
 
 
-def build_html(rec: RetrainRecommendation, figures: dict[str, bytes]) -> str:
+def _backtest_section(bt: CadenceBacktest | None, problem: str | None,
+                      figures: dict[str, bytes]) -> str:
+    """The History section: does the recommended cadence hold on the evaluation's own
+    periods, the charts, the per-cadence table and how it was computed."""
+    if bt is None and problem is None:
+        return ""
+    if bt is None:
+        assert problem is not None
+        return (f"<h2>History</h2>\n<p>{html.escape(fmt.history_not_checked(problem))} "
+                "A backtest replays, for every retraining cadence, which of the anchors' "
+                "models would have been in service in each calendar period.</p>")
+    parts = ["<h2>History: what each cadence would have delivered</h2>"]
+    parts.append(f'<p class="sentence">{html.escape(str(bt))}</p>')
+    captions = {
+        "backtest.png": fmt.backtest_caption(bt, "tradeoff"),
+        "backtest_realized.png": fmt.backtest_caption(bt, "realized"),
+    }
+    for name in BACKTEST_FILES:
+        if name in figures:
+            b64 = base64.b64encode(figures[name]).decode("ascii")
+            parts.append(f'<figure><img alt="{name}" src="data:image/png;base64,{b64}">'
+                         f"<figcaption class='muted'>{html.escape(captions[name])}"
+                         "</figcaption></figure>")
+    cols = [c for c in ("cadence", "mean_score", "worst_score", "within_tolerance",
+                        "within_fresh", bt.rate_column, "cost_rate", "regret", "best",
+                        "recommended") if c in bt.summary_table.columns]
+    table = bt.summary()[cols]
+    parts.append(f"<details><summary>Every cadence ({len(table)})</summary>"
+                 f"{_table(table)}</details>")
+    parts.append("<ul>" + "".join(f"<li><b>{html.escape(item.title)}.</b> "
+                                  f"{html.escape(item.text)}</li>"
+                                  for item in fmt.backtest_method(bt)) + "</ul>")
+    return "\n".join(parts)
+
+
+def build_html(rec: RetrainRecommendation, figures: dict[str, bytes], *,
+               backtest: CadenceBacktest | None = None,
+               backtest_problem: str | None = None) -> str:
     """The report page, with ``figures`` (name -> PNG bytes) embedded as base64.
+
+    ``backtest`` adds the History section (its figures taken from ``figures``);
+    ``backtest_problem`` says instead why there is no backtest.
 
     Examples
     --------
@@ -313,6 +398,7 @@ def build_html(rec: RetrainRecommendation, figures: dict[str, bytes]) -> str:
 {imgs[0] if imgs else ""}
 <h2>Summary</h2>
 {_table(summary, index=True)}
+{_backtest_section(backtest, backtest_problem, figures)}
 <h2>Method</h2>
 {_method(rec)}
 <h2>Data</h2>

@@ -64,6 +64,11 @@ def add_parser(sub: Any) -> None:
     an.add_argument("--round-to", type=_length, metavar="R")
     an.add_argument("--n-jobs", type=int, metavar="J")
     an.add_argument("--random-state", type=int, default=0, metavar="S")
+    an.add_argument("--backtest", action="store_true",
+                    help="also check the recommendation on history: replay every "
+                         "retraining cadence on the evaluation's periods and print whether "
+                         "the recommended one kept the metric within tolerance (needs 3 or "
+                         "more anchors one eval window apart, or a multiple of it)")
     an.add_argument("--out", required=True, metavar="DIR", help="report folder")
     an.add_argument("--json", action="store_true",
                     help="print only the result as JSON on stdout")
@@ -114,5 +119,5 @@ def run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     header = (f"oot analyze: {args.file}, {len(data):,} rows, {type(estimator).__name__} "
               f"({args.model}), {fmt.metric_name(metric)}.")
-    _emit(rec, args.out, args, seconds, header)
+    _emit(rec, args.out, args, seconds, header, backtest=args.backtest)
     return 0

@@ -157,11 +157,61 @@ def _summary_lines(rec: Any, seconds: float) -> list[str]:
     return lines
 
 
+def _backtest_lines(bt: Any) -> list[str]:
+    """The History block: the sentence, then one line per notable cadence (every step,
+    the recommended and the best one, never retraining)."""
+    import oot._format as fmt
+
+    t = bt.summary_table
+    picks: list[int] = [1]
+    for flag in ("recommended", "best"):
+        hit = [int(k) for k in t.loc[t[flag], "steps"]]
+        if hit and hit[0] not in picks:
+            picks.append(hit[0])
+    if 0 not in picks:
+        picks.append(0)
+    rate = "retrains/year" if bt.time_kind == "datetime" else "retrains/unit"
+    cost = "cost_rate" in t.columns
+    n = bt.n_periods
+    head = (f"  {'cadence (' + str(n) + ' ' + bt.period_noun + ')':<30} "
+            f"{'within tol. of baseline':>24} {'of fresh model':>15} {rate:>14}")
+    if cost:
+        head += f" {'cost ' + fmt.cost_rate_label(bt.time_kind):>17}"
+    lines = [head]
+    for k in picks:
+        row = t.loc[t["steps"] == k].iloc[0]
+        name = fmt.every(str(row["cadence"]), bt.time_kind)
+        marks = [m for m in ("recommended", "best") if bool(row[m])]
+        label = name + (f" ({', '.join(marks)})" if marks else "")
+        line = (f"  {label:<30} {_periods(float(row['within_tolerance']) * n):>24} "
+                f"{_periods(float(row['within_fresh']) * n):>15} "
+                f"{float(row[bt.rate_column]):>14.3g}")
+        if cost:
+            line += f" {fmt.number(float(row['cost_rate'])):>17}"
+        lines.append(line)
+    if bt.oracle is not None:
+        o = bt.oracle
+        lines.append(f"  {'best schedule in hindsight':<30} "
+                     f"{_periods(o.within_tolerance * n):>24} "
+                     f"{_periods(o.within_fresh * n):>15} {o.retrains_per_year:>14.3g} "
+                     f"{fmt.number(o.cost_rate):>17}")
+    return lines
+
+
+def _periods(count: float) -> str:
+    """A count of periods: whole, or with one decimal (an average over phases)."""
+    return f"{count:.0f}" if abs(count - round(count)) < 1e-9 else f"{count:.1f}"
+
+
 def _emit(rec: Any, out: str, args: argparse.Namespace, seconds: float,
-          header: str | None) -> None:
+          header: str | None, *, backtest: bool = False) -> None:
+    """Write the report and print the result; ``backtest=True`` also backtests the
+    recommendation (an evaluation that cannot be backtested is an error) and prints
+    whether history agrees."""
     from oot.report import save_report
 
-    folder = save_report(rec, out)
+    bt = rec.backtest() if backtest else None
+    folder = save_report(rec, out, backtest=bt)
     if args.json:
         print(rec.to_json())
         return
@@ -174,6 +224,11 @@ def _emit(rec: Any, out: str, args: argparse.Namespace, seconds: float,
     print(str(rec))
     print()
     print("\n".join(_summary_lines(rec, seconds)))
+    if bt is not None:
+        print()
+        print(f"History: {bt}")
+        print()
+        print("\n".join(_backtest_lines(bt)))
     print()
     print(f"Report written to {folder / 'index.html'}")
 

@@ -254,11 +254,13 @@ class RetrainRecommendation:
         return DegradationDisplay.from_recommendation(self, ax=ax, **kwargs)
 
     def save_report(self, directory: str | os.PathLike[str], *, overwrite: bool = True,
-                    ) -> Path:
+                    backtest: Any = None) -> Path:
         """Write the report folder: ``index.html``, ``recommendation.json``, PNG figures.
 
         Delegates to :func:`oot.report.save_report`; the write is atomic (an interrupted
         run leaves any earlier report intact, never a mix of old and new files).
+        ``backtest`` chooses the History section (None: when the evaluation allows a
+        backtest; True: required; False: none; or a CadenceBacktest to show).
 
         Returns
         -------
@@ -267,7 +269,7 @@ class RetrainRecommendation:
         """
         from oot.report import save_report
 
-        return save_report(self, directory, overwrite=overwrite)
+        return save_report(self, directory, overwrite=overwrite, backtest=backtest)
 
     # ------------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
