@@ -86,6 +86,18 @@ def test_realized_draws_step_lines_with_the_realized_scores(
                            "retraining cadence")
 
 
+def test_realized_with_a_fresh_reference_follows_the_fresh_model(
+        evaluation: oot.OOTEvaluation) -> None:
+    bt = oot.backtest_cadences(evaluation, reference="fresh", tolerance=0.05)
+    disp = bt.plot(kind="realized", ax=_ax())
+    judged = bt.periods[bt.periods["judged"]]
+    np.testing.assert_allclose(disp.threshold_line_.get_ydata()[:-1],
+                               judged["fresh_score"].to_numpy() * 0.95, rtol=1e-15)
+    legend = [t.get_text() for t in disp.legend_.get_texts()]
+    assert "threshold: the fresh model -5%" in legend
+    assert not any(t.startswith("baseline") for t in legend)
+
+
 def test_realized_with_chosen_cadences(evaluation: oot.OOTEvaluation) -> None:
     bt = oot.backtest_cadences(evaluation)
     disp = BacktestDisplay.from_backtest(bt, kind="realized", cadences=[2, 0],

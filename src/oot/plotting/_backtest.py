@@ -66,6 +66,9 @@ class BacktestDisplay:
         ``"cadences"`` -> the line through the cadences.
     oracle_line_, best_marker_, recommended_marker_ : matplotlib artists or None
         (``kind="tradeoff"``)
+    threshold_line_ : matplotlib artist
+        (``kind="realized"``) The threshold: a horizontal line, or with
+        ``reference="fresh"`` a step line following the fresh model's score.
 
     See Also
     --------
@@ -202,6 +205,7 @@ class BacktestDisplay:
         self.oracle_line_: Any = None
         self.best_marker_: Any = None
         self.recommended_marker_: Any = None
+        self.threshold_line_: Any = None
         handles = (self._plot_realized(ax) if self.kind == "realized"
                    else self._plot_tradeoff(ax))
         ax.grid(True, color="#e6e6e6", lw=0.8, zorder=0)
@@ -265,11 +269,26 @@ class BacktestDisplay:
 
             handles.append(Line2D([], [], ls="", marker="v", ms=6, color="#444444",
                                   label="a retrained model goes into service"))
-        base = ax.axhline(bt.baseline, color=_BASELINE_COLOR, lw=1.2, ls="--", zorder=2,
-                          label=f"baseline {fmt.number(bt.baseline)}")
-        thr = ax.axhline(bt.threshold, color=_THRESHOLD_COLOR, lw=1.4, ls="--", zorder=2,
-                         label=f"threshold {fmt.number(bt.threshold)}")
-        handles.extend([base, thr])
+        if bt.reference == "fresh":
+            # within tolerance of the fresh model: the threshold moves with its score
+            fresh = judged["fresh_score"].to_numpy(float)
+            gib = bool(bt.metric.greater_is_better)
+            delta = (bt.tolerance * np.abs(fresh) if bt.tolerance_type == "relative"
+                     else np.full(fresh.shape, bt.tolerance))
+            limit = fresh - delta if gib else fresh + delta
+            (self.threshold_line_,) = ax.step(
+                np.append(starts, ends[-1]), np.append(limit, limit[-1]), where="post",
+                color=_THRESHOLD_COLOR, lw=1.1, ls="--", zorder=3,
+                label=f"threshold: the fresh model "
+                f"{fmt.tolerance_signed(bt.tolerance, bt.tolerance_type, gib)}")
+            handles.append(self.threshold_line_)
+        else:
+            base = ax.axhline(bt.baseline, color=_BASELINE_COLOR, lw=1.2, ls="--",
+                              zorder=2, label=f"baseline {fmt.number(bt.baseline)}")
+            self.threshold_line_ = ax.axhline(
+                bt.threshold, color=_THRESHOLD_COLOR, lw=1.4, ls="--", zorder=2,
+                label=f"threshold {fmt.number(bt.threshold)}")
+            handles.extend([base, self.threshold_line_])
         ax.set_ylabel(self._metric_label())
         note = any(int(bt.summary_table.loc[bt.summary_table["steps"] == k,
                                             "n_phases"].iloc[0]) > 1 for k in picks)
