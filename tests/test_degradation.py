@@ -155,7 +155,7 @@ def test_isotonic_shape_equals_scikit_learn(sgn: float, seed: int) -> None:
     """Our pooled PAVA equals sklearn's IsotonicRegression (ties in x, zero weights)."""
     from sklearn.isotonic import IsotonicRegression
 
-    from oot.degradation import _isotonic_shape
+    from oot.degradation._isotonic import isotonic_shape
 
     rng = np.random.default_rng(seed)
     a = rng.integers(0, 15, 120).astype(float) * 30.0 + 15.0  # repeated ages
@@ -164,7 +164,7 @@ def test_isotonic_shape_equals_scikit_learn(sgn: float, seed: int) -> None:
     w[rng.random(a.size) < 0.2] = 0.0  # pairs-bootstrap weights can be zero
     w[a == a.max()] = 0.0  # an age with no weight at all: interpolated (clipped) values
     ages, inv = np.unique(a, return_inverse=True)
-    fit, kx, ky = _isotonic_shape(ages, inv.reshape(-1), a, t, w, sgn)
+    fit, kx, ky = isotonic_shape(ages, inv.reshape(-1), a, t, w, sgn)
     ref = IsotonicRegression(increasing=sgn > 0, out_of_bounds="clip").fit(
         a, t, sample_weight=w)
     np.testing.assert_allclose(fit, ref.predict(a), rtol=0, atol=1e-12)

@@ -1,0 +1,145 @@
+"""An evaluation made ready for the curve fits: ages, scores, weights, anchors, clusters.
+
+:func:`prepare` is the one place that turns an :class:`~oot.OOTEvaluation` into the
+arrays every fit and bootstrap works on: the usable windows (optionally against the
+fresh reference), sorted by anchor and age, with squared standard errors, anchor indices,
+each anchor's first window and the calendar clusters the bootstrap resamples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from oot._time import TimeKind, age_to_float
+from oot._validation import InvalidParameterError, param_message
+from oot.evaluate import OOTEvaluation
+
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+IntArray = np.ndarray[Any, np.dtype[np.intp]]
+BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
+
+
+@dataclass
+class _Data:
+    a: FloatArray          # ages (days or numbers)
+    y: FloatArray          # scores (after the reference transform)
+    se2: FloatArray        # squared standard errors (0 where unknown and equal weights)
+    equal: bool            # se unknown everywhere: equal weights
+    anc: IntArray          # anchor index 0..J-1
+    anchors: list[int]     # anchor labels
+    first: BoolArray       # each anchor's first usable window
+    clusters: IntArray | None   # calendar periods
+    cluster_rule: str
+    n_total: int
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+    @property
+    def n_anchors(self) -> int:
+        return len(self.anchors)
+
+    def onehot(self) -> FloatArray:
+        out = np.zeros((self.n, self.n_anchors))
+        out[np.arange(self.n), self.anc] = 1.0
+        return out
+
+
+def check_evaluation(evaluation: Any) -> None:
+    """The 'evaluation' argument of the running entry point is an OOTEvaluation."""
+    if not isinstance(evaluation, OOTEvaluation):
+        raise InvalidParameterError(param_message(
+            "evaluation", None, "an OOTEvaluation", type(evaluation).__name__,
+            "Build one with oot.evaluate_out_of_time or OOTEvaluation.from_frame."))
+
+
+def prepare(evaluation: OOTEvaluation, reference: str) -> _Data:
+    """The usable windows of ``evaluation`` as fit arrays, sorted by anchor and age."""
+    s = evaluation.usable.copy()
+    if reference == "fresh":
+        s = _against_fresh(s, evaluation.time_kind, reference)
+    a = _ages(s, evaluation.time_kind)
+    y = s["score"].to_numpy(float)
+    se2, equal = _squared_errors(s["se"].to_numpy(float), y)
+    labels, anc = np.unique(s["anchor"].to_numpy(), return_inverse=True)
+    order = np.lexsort((a, anc))
+    a, y, se2, anc = a[order], y[order], se2[order], anc[order]
+    s = s.iloc[order]
+    first = np.r_[True, anc[1:] != anc[:-1]]
+    clusters, rule = _clusters(s, evaluation.params)
+    return _Data(a=a, y=y, se2=se2, equal=equal, anc=anc.astype(np.intp),
+                 anchors=[int(v) for v in labels], first=first, clusters=clusters,
+                 cluster_rule=rule, n_total=len(evaluation.scores))
+
+
+def _against_fresh(s: pd.DataFrame, kind: TimeKind, reference: str) -> pd.DataFrame:
+    """Scores relative to the youngest model on the same calendar window.
+
+    Each score becomes ``score - fresh + mean(fresh)`` (``fresh``: the score of an anchor
+    whose first usable window it is), its SE ``sqrt(se^2 + se_fresh^2)``; windows that
+    no fresh model scored are dropped.
+    """
+    if "window_start" not in s or s["window_start"].isna().all():
+        raise InvalidParameterError(param_message(
+            "reference", None, "'baseline' when the scores have no window_start "
+            "(the fresh reference compares models on the same calendar window)",
+            reference,
+            "Evaluate with oot.evaluate_out_of_time (anchors spaced by eval_window), or "
+            "add a window_start column to the frame given to OOTEvaluation.from_frame."))
+    s = s[s["window_start"].notna()].copy()
+    s["_age"] = np.asarray(age_to_float(s["age"], kind), dtype=float)
+    first_rows = s[s["_age"] == s.groupby("anchor")["_age"].transform("min")]
+    youngest = first_rows.sort_values("_age", kind="stable").groupby(
+        "window_start", sort=False).head(1)
+    s = s[s["window_start"].isin(youngest["window_start"])].copy()
+    key = s["window_start"]
+    fresh = youngest.set_index("window_start")
+    f_score = fresh["score"].reindex(key).to_numpy(float)
+    f_se = fresh["se"].reindex(key).to_numpy(float)
+    is_fresh = s.index.isin(youngest.index)
+    mean_fresh = float(fresh["score"].mean())
+    sc = s["score"].to_numpy(float)
+    se = s["se"].to_numpy(float)
+    s["score"] = sc - f_score + mean_fresh
+    s["se"] = np.where(is_fresh, se, np.sqrt(se**2 + f_se**2))
+    return s
+
+
+def _ages(s: pd.DataFrame, kind: TimeKind) -> FloatArray:
+    a = np.asarray(age_to_float(s["age"], kind), dtype=float)
+    if np.any(a < 0):
+        raise InvalidParameterError(param_message(
+            "evaluation", None, "an evaluation whose usable windows have ages >= 0",
+            float(a.min()), "Ages are window midpoints minus the training cutoff."))
+    return a
+
+
+def _squared_errors(se: FloatArray, y: FloatArray) -> tuple[FloatArray, bool]:
+    """Squared SEs and whether every window gets the same weight (no SE known).
+
+    A window's SE is known when it is finite and positive: an SE of 0 (a tiny window
+    with AUC = 1, say) is not certainty, and would take an infinite weight. Unknown SEs
+    among known ones take their median.
+    """
+    known = np.isfinite(se) & (se > 0)
+    if not known.any():
+        return np.zeros_like(y), True
+    se = np.where(known, se, np.median(se[known]))
+    return se**2, False
+
+
+def _clusters(s: pd.DataFrame, params: dict[str, Any]) -> tuple[IntArray | None, str]:
+    """The calendar period of each window (what the bootstrap resamples) and its rule."""
+    if "window_start" in s and s["window_start"].notna().all():
+        return (pd.factorize(s["window_start"])[0].astype(np.intp),
+                "calendar window (window_start)")
+    step, win = params.get("anchor_step"), params.get("eval_window")
+    if step is not None and win is not None and str(step) == str(win):
+        return (pd.factorize(s["anchor"].to_numpy() + s["window"].to_numpy())[0].astype(
+            np.intp), "anchor + window - 1 (anchors one window apart)")
+    return None, "cell (no window_start: anchor x window cells resampled independently)"

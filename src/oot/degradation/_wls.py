@@ -1,0 +1,449 @@
+"""Weighted least-squares fits of the profiled (parametric) families, and their statistics.
+
+Every parametric family is linear in its coefficients given at most one nonlinear
+parameter ``phi``. A fit profiles ``phi`` over the family's grid (refined by a parabolic
+step, then a bounded scalar optimiser) and eliminates the anchor offsets by
+within-anchor weighted centring (Frisch-Waugh-Lovell). The algebra is written for ``R``
+replicates at once (weights ``w`` and values ``y`` of shape ``(R, n)`` or ``(1, n)``),
+which makes the bootstrap's refits one batch (:func:`profile_refit`).
+
+Also here: the Paule-Mandel between-window variance, the Gaussian log-likelihood AICc
+uses, and the linearisation of a fit (Jacobian, parameter covariance).
+
+Internal units: ages are divided by ``scale`` (the oldest age) before they enter a basis.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from oot.degradation._data import FloatArray, _Data
+
+if TYPE_CHECKING:
+    from oot.degradation._families import CurveFamily
+
+_ProfileFixed = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
+
+
+# ======================================================================= results
+@dataclass
+class WeightedFit:
+    """A family fitted at fixed weights (what a family's ``fit`` hook returns)."""
+
+    params: dict[str, float]   # user parameters (empty for knot-based families)
+    mu: FloatArray             # (J,) anchor offsets
+    fshape: FloatArray         # (n,) f(age) at the windows
+    rss: float                 # weighted residual sum of squares
+    phi: float = float("nan")  # internal nonlinear parameter
+    knots_x: tuple[float, ...] = ()
+    knots_y: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Replicas:
+    """Bootstrap replicates of one data set, as a family's ``refit`` hook receives them.
+
+    ``w`` and ``y`` are ``(R, n)`` or ``(1, n)`` (shared by every replicate);
+    ``threshold`` maps each replicate's level (mean anchor offset) to its threshold;
+    ``grid`` holds the ages at which the replicate curves are returned.
+    """
+
+    d: _Data
+    w: FloatArray
+    y: FloatArray
+    onehot: FloatArray
+    sgn: float
+    scale: float
+    grid: FloatArray
+    threshold: Callable[[FloatArray], FloatArray]
+    r: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "r", max(self.w.shape[0], self.y.shape[0]))
+
+    @functools.cached_property
+    def profile_fixed(self) -> _ProfileFixed:
+        """:func:`profile_fixed` of the replicates (shared by every family's batch fit)."""
+        return profile_fixed(self.w, self.y, self.onehot)
+
+
+@dataclass
+class ReplicateFit:
+    """One family refitted to every replicate (what a family's ``refit`` hook returns)."""
+
+    crossing: FloatArray   # (R,) crossing age of each replicate (inf when never)
+    values: FloatArray     # (R, G) each replicate's mean curve level + f on the grid
+    rss: FloatArray        # (R,) weighted residual sum of squares (for re-selection)
+
+
+# ======================================================================= bases
+def grid_basis(family: CurveFamily, a: FloatArray, scale: float
+               ) -> tuple[FloatArray, bool, FloatArray]:
+    """The family's grid and the basis on it, cached: the fit, its re-fits and every
+    bootstrap of one curve profile the same ages on the same grid. Read-only arrays."""
+    a = np.ascontiguousarray(a, dtype=float)
+    return _grid_basis_cached(family, a.tobytes(), len(a), float(scale))
+
+
+@functools.lru_cache(maxsize=32)
+def _grid_basis_cached(family: CurveFamily, a_bytes: bytes, n: int, scale: float
+                       ) -> tuple[FloatArray, bool, FloatArray]:
+    a = np.frombuffer(a_bytes, dtype=float, count=n)
+    assert family.grid is not None
+    grid, logspaced = family.grid(a, scale)
+    basis = family.design(a, grid, scale)
+    grid.flags.writeable = False
+    basis.flags.writeable = False
+    return grid, logspaced, basis
+
+
+# ======================================================================= batch algebra
+def _anchor_basis_sums(w: FloatArray, basis: FloatArray, onehot: FloatArray) -> FloatArray:
+    """Per-anchor weighted sums of the basis columns: (R|1, n), (n, M) -> (R|1, J, M).
+
+    ``out[r, j, m] = sum of w[r, i] * basis[i, m] over the cells i of anchor j``, without
+    the (R, n, J) tensor ``w[:, :, None] * onehot``: one small product when the weights
+    are shared by all replicates, else one (R, n_j) @ (n_j, M) product per anchor.
+    """
+    if w.shape[0] == 1:
+        return np.asarray(((w[0][:, None] * onehot).T @ basis)[None], dtype=float)
+    anc = np.argmax(onehot, axis=1)
+    out = np.empty((w.shape[0], onehot.shape[1], basis.shape[1]))
+    for j in range(onehot.shape[1]):
+        idx = np.flatnonzero(anc == j)
+        out[:, j, :] = w[:, idx] @ basis[idx]
+    return out
+
+
+def profile_fixed(w: FloatArray, y: FloatArray, onehot: FloatArray) -> _ProfileFixed:
+    """The parts of :func:`_profile` that do not depend on the basis.
+
+    Returns ``(inv, swy, wy, syy, swyy)``: inverse anchor weight sums (0 for empty
+    anchors), per-anchor sums of w * y, w * y, the within-anchor centred sum of w * y^2
+    and its uncentred sum ``swyy``.
+    """
+    sw = w @ onehot                                          # (R|1, J)
+    safe = np.where(sw > 0, sw, 1.0)
+    inv = np.where(sw > 0, 1.0 / safe, 0.0)
+    wy = w * y
+    swy = wy @ onehot                                        # (R, J)
+    swyy = np.sum(wy * y, axis=1)
+    syy = swyy - np.sum(swy * swy * inv, axis=1)
+    return inv, swy, wy, syy, swyy
+
+
+def _profile(
+    w: FloatArray, y: FloatArray, basis: FloatArray, onehot: FloatArray,
+    fixed: _ProfileFixed | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Within-anchor centred single-column regressions of y on each basis column.
+
+    w, y : (R|1, n); basis : (n, M). Returns rss (R, M), coef (R, M), Sxx, Sxy, Syy.
+    ``fixed`` is ``profile_fixed(w, y, onehot)`` when the caller profiles the same
+    weights and values on several bases.
+    """
+    inv, swy, wy, syy, _ = profile_fixed(w, y, onehot) if fixed is None else fixed
+    swg = _anchor_basis_sums(w, basis, onehot)               # (R|1, J, M)
+    wgg = w @ (basis * basis)
+    sxx = wgg - np.einsum("rjm,rj->rm", swg * swg, inv)
+    sxy = wy @ basis - np.einsum("rjm,rj->rm", swg, swy * inv)
+    tiny = 1e-12 * np.maximum(np.abs(wgg), 1e-300)
+    okx = sxx > tiny
+    coef = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
+    rss = syy[:, None] - coef * sxy
+    return rss, coef, sxx, sxy, syy
+
+
+def offsets(w: FloatArray, y: FloatArray, fitted_shape: FloatArray,
+            onehot: FloatArray) -> FloatArray:
+    """Weighted per-anchor means of y - f: (R|1, n) -> (R, J) (NaN for empty anchors)."""
+    sw = w @ onehot
+    num = (w * (y - fitted_shape)) @ onehot
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(sw > 0, num / np.where(sw > 0, sw, 1.0), np.nan))
+
+
+def _offsets_from_sums(swy: FloatArray, swf: FloatArray, inv: FloatArray) -> FloatArray:
+    """:func:`offsets` from per-anchor sums a fit already has: ``(swy - swf) / sw``.
+
+    ``swy`` and ``swf`` are the anchors' weighted sums of y and of the fitted shape,
+    ``inv`` is ``1 / sw`` (0 for anchors without weight, which get NaN).
+    """
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.where(inv > 0, (swy - swf) * inv, np.nan))
+
+
+@dataclass
+class _BatchFit:
+    coef: FloatArray    # (R, p) internal coefficients
+    phi: FloatArray     # (R,) internal nonlinear parameter (NaN if none)
+    rss: FloatArray     # (R,)
+    mu: FloatArray      # (R, J)
+
+
+def batch_fit(family: CurveFamily, a: FloatArray, w: FloatArray, y: FloatArray,
+              onehot: FloatArray, scale: float, fixed: _ProfileFixed | None = None,
+              ) -> _BatchFit:
+    """Fit one profiled family to R replicates at once (weights and/or values vary).
+
+    ``fixed`` is ``profile_fixed(w, y, onehot)`` when the caller fits several families
+    to the same replicates.
+    """
+    if fixed is None:
+        fixed = profile_fixed(w, y, onehot)
+    if family.nonlinear:
+        return _batch_fit_profiled(family, a, w, y, onehot, scale, fixed)
+    return _batch_fit_linear(family, a, w, y, onehot, scale, fixed)
+
+
+def _batch_fit_linear(family: CurveFamily, a: FloatArray, w: FloatArray, y: FloatArray,
+                      onehot: FloatArray, scale: float, fixed: _ProfileFixed) -> _BatchFit:
+    """A family linear in its coefficients: one column by the profile, more by the
+    normal equations (within-anchor centred, a 1e-12 relative ridge)."""
+    r = max(w.shape[0], y.shape[0])
+    basis = family.design(a, None, scale)                   # (n, p)
+    inv, swy, wy = fixed[0], fixed[1], fixed[2]
+    swg = _anchor_basis_sums(w, basis, onehot)               # (R|1, J, p)
+    p = basis.shape[1]
+    if p == 1:
+        rss, coef, *_ = _profile(w, y, basis, onehot, fixed)
+        coef = np.broadcast_to(coef, (r, 1)).copy()
+        rss = np.broadcast_to(rss, (r, 1))[:, 0].copy()
+    else:
+        xtx = np.einsum("rn,np,nq->rpq", w, basis, basis) - np.einsum(
+            "rjp,rjq,rj->rpq", swg, swg, inv)
+        xty = wy @ basis - np.einsum("rjp,rj->rp", swg, swy * inv)
+        syy = fixed[3]
+        xtx = np.broadcast_to(xtx, (r, p, p))
+        ridge = 1e-12 * np.trace(xtx, axis1=1, axis2=2)[:, None, None] * np.eye(p)
+        coef = np.linalg.solve(xtx + ridge, xty[..., None])[..., 0]
+        rss = syy - np.sum(coef * xty, axis=1)
+    mu = _offsets_from_sums(swy, np.sum(swg * coef[:, None, :], axis=2), inv)
+    return _BatchFit(coef, np.full(r, np.nan), rss, mu)
+
+
+def _batch_fit_profiled(family: CurveFamily, a: FloatArray, w: FloatArray, y: FloatArray,
+                        onehot: FloatArray, scale: float, fixed: _ProfileFixed
+                        ) -> _BatchFit:
+    """A family with one nonlinear parameter: the grid profile, a parabolic step from
+    each replicate's best grid point, and the refit there when it is better."""
+    r = max(w.shape[0], y.shape[0])
+    grid, logspaced, basis = grid_basis(family, a, scale)   # basis (n, M)
+    rss, coef, *_ = _profile(w, y, basis, onehot, fixed)
+    # a grid value whose basis overflows (a power or exponential far out) cannot win
+    rss = np.where(np.isfinite(rss), rss, np.inf)
+    rss = np.broadcast_to(rss, (r, len(grid)))
+    k = np.argmin(rss, axis=1)
+    rows = np.arange(r)
+    phi_new = _parabolic_step(grid, logspaced, rss, k)
+    # the basis at each replicate's parameter, on the distinct ages only (windows of
+    # equal age share a value), then spread to the cells
+    ages, at = np.unique(a, return_inverse=True)
+    b_r = family.design(ages, phi_new[:, None], scale)[:, at.reshape(-1)]  # (R, n)
+    w_b = np.broadcast_to(w, (r, w.shape[1]))
+    y_b = np.broadcast_to(y, (r, y.shape[1]))
+    wb = w_b * b_r
+    swg = wb @ onehot
+    # 1 / sw, w * y, its anchor sums and sum of w * y^2 are the profile's (same values)
+    inv = np.broadcast_to(fixed[0], (r, onehot.shape[1]))
+    swy = np.broadcast_to(fixed[1], (r, onehot.shape[1]))
+    swyy = np.broadcast_to(fixed[4], (r,))
+    sxx = np.sum(wb * b_r, axis=1) - np.sum(swg * swg * inv, axis=1)
+    sxy = np.sum(wb * y_b, axis=1) - np.sum(swg * swy * inv, axis=1)
+    syy = swyy - np.sum(swy * swy * inv, axis=1)
+    okx = sxx > 1e-300
+    c_new = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
+    rss_new = syy - c_new * sxy
+    better = rss_new <= rss[rows, k]
+    phi = np.where(better, phi_new, grid[k])
+    cf = np.where(better, c_new, np.broadcast_to(coef, (r, len(grid)))[rows, k])
+    rs = np.where(better, rss_new, rss[rows, k])
+    # anchor offsets from swg of the chosen basis column (the refined one, or the grid's)
+    if not better.all():
+        kept = ~better
+        swg = swg.copy()
+        swg[kept] = (w_b[kept] * np.ascontiguousarray(basis.T)[k[kept]]) @ onehot
+    mu = _offsets_from_sums(swy, cf[:, None] * swg, inv)
+    return _BatchFit(cf[:, None], phi, rs, mu)
+
+
+def _parabolic_step(grid: FloatArray, logspaced: bool, rss: FloatArray,
+                    k: np.ndarray[Any, np.dtype[np.intp]]) -> FloatArray:
+    """Vertex of the parabola through each row's best grid point and its neighbours, in
+    grid coordinates (log phi for log-spaced grids), at most one grid step away."""
+    t = np.log(grid) if logspaced else grid
+    km = np.clip(k, 1, len(grid) - 2)
+    rows = np.arange(rss.shape[0])
+    f0, f1, f2 = rss[rows, km - 1], rss[rows, km], rss[rows, km + 1]
+    den = f0 - 2 * f1 + f2
+    step = t[km + 1] - t[km]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        off = np.where(den > 0, 0.5 * (f0 - f2) / den, 0.0)
+    off = np.clip(off, -1.0, 1.0)
+    t_new = np.where((k == km), t[km] + off * step, t[k])
+    return np.asarray(np.exp(t_new) if logspaced else t_new, dtype=float)
+
+
+# ======================================================================= the fit hooks
+def profile_fit(family: CurveFamily, d: _Data, w: FloatArray, sgn: float, scale: float,
+                onehot: FloatArray) -> WeightedFit:
+    """The ``fit`` hook of the profiled families: the batch fit of one replicate, the
+    nonlinear parameter polished by a bounded optimiser, then the offsets."""
+    bf = batch_fit(family, d.a, w[None, :], d.y[None, :], onehot, scale)
+    phi = float(bf.phi[0])
+    coef = bf.coef[0]
+    if family.nonlinear:
+        phi, coef = _polish_phi(family, d, w, onehot, scale, phi, float(bf.rss[0]))
+    user = family.user_params(coef, phi, scale)
+    params = {k: float(v) for k, v in user.items()}
+    fshape = np.asarray(family.shape(params, d.a), dtype=float)
+    mu = offsets(w[None, :], d.y[None, :], fshape[None, :], onehot)[0]
+    resid = d.y - mu[d.anc] - fshape
+    rss = float(np.sum(w * resid * resid))
+    return WeightedFit(params, mu, fshape, rss, phi)
+
+
+def _polish_phi(family: CurveFamily, d: _Data, w: FloatArray, onehot: FloatArray,
+                scale: float, phi: float, rss0: float) -> tuple[float, FloatArray]:
+    """Minimise the profile's residual sum of squares over ``phi`` within two grid steps
+    of the batch fit's value (kept unless the optimiser does better); the coefficient
+    at the result."""
+    from scipy import optimize
+    assert family.grid is not None
+    grid, logspaced = family.grid(d.a, scale)
+    w1, y1 = w[None, :], d.y[None, :]
+    fixed = profile_fixed(w1, y1, onehot)
+    # _profile's residual sum of squares for one column, without its batch shapes
+    inv, swy, wy, syy = fixed[0][0], fixed[1][0], fixed[2][0], float(fixed[3][0])
+    swy_inv = swy * inv
+
+    def rss_at(t: float) -> float:
+        ph = math.exp(t) if logspaced else t
+        g = family.design(d.a, np.array([ph]), scale)[:, 0]
+        wg = w * g
+        swg = wg @ onehot
+        wgg = float(wg @ g)
+        sxx = wgg - float((swg * swg) @ inv)
+        sxy = float(wy @ g) - float(swg @ swy_inv)
+        coef = sxy / sxx if sxx > 1e-12 * max(abs(wgg), 1e-300) else 0.0
+        return syy - coef * sxy
+
+    t_all = np.log(grid) if logspaced else grid
+    t0 = math.log(phi) if logspaced else phi
+    k = int(np.argmin(np.abs(t_all - t0)))
+    lo, hi = t_all[max(k - 2, 0)], t_all[min(k + 2, len(grid) - 1)]
+    if hi > lo:
+        res = optimize.minimize_scalar(
+            rss_at, bounds=(lo, hi), method="bounded",
+            options={"xatol": 1e-10 * max(1.0, abs(hi - lo))})
+        if float(res.fun) <= rss0:
+            phi = math.exp(res.x) if logspaced else float(res.x)
+    basis = family.design(d.a, np.array([phi]), scale)
+    _, cf, *_ = _profile(w1, y1, basis, onehot, fixed)
+    return phi, np.array([cf[0, 0]])
+
+
+def profile_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
+    """The ``refit`` hook of the profiled families: one batch fit of every replicate."""
+    bf = batch_fit(family, rep.d.a, rep.w, rep.y, rep.onehot, rep.scale,
+                   rep.profile_fixed)
+    with np.errstate(invalid="ignore"):
+        level = np.nanmean(bf.mu, axis=1)
+    thr = rep.threshold(level)
+    user = family.user_params(bf.coef, bf.phi, rep.scale)
+    cross = family.crossing_age(user, rep.sgn * (thr - level), rep.sgn)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        col = {k: np.asarray(v, dtype=float).reshape(-1, 1) for k, v in user.items()}
+        values = level[:, None] + family.shape(col, rep.grid[None, :])
+    return ReplicateFit(cross, np.asarray(values, dtype=float), bf.rss)
+
+
+# ======================================================================= variance
+def pm_tau2(resid: FloatArray, se2: FloatArray, df: int) -> float:
+    """Paule-Mandel (generalised Q) estimate: sum r^2 / (se^2 + tau2) = df."""
+    from scipy import optimize
+    r2 = resid * resid
+    if df <= 0 or not np.all(np.isfinite(r2)):
+        return 0.0
+    if np.all(se2 == 0):
+        return float(np.sum(r2) / df)
+    if float(np.sum(r2 / np.maximum(se2, 1e-300))) <= df:
+        return 0.0
+    hi = float(np.sum(r2) / df)
+
+    def q(t: float) -> float:
+        # a window with se = 0 and a zero residual adds 0, not 0/0
+        return float(np.sum(r2 / np.maximum(se2 + t, 1e-300))) - df
+
+    if q(hi) > 0:  # cannot happen mathematically; guard rounding
+        return hi
+    return float(optimize.brentq(q, 0.0, hi, xtol=1e-14 * max(hi, 1e-300)))
+
+
+def ml_loglik(resid: FloatArray, se2: FloatArray) -> float:
+    """Gaussian log-likelihood with variance se^2 + tau2, tau2 at its ML value."""
+    from scipy import optimize
+    r2 = resid * resid
+    if np.all(se2 == 0):
+        v = max(float(np.mean(r2)), 1e-300)
+        return -0.5 * len(r2) * (math.log(2 * math.pi * v) + 1.0)
+
+    def nll(t: float) -> float:
+        v = se2 + math.exp(t)
+        return 0.5 * float(np.sum(np.log(2 * math.pi * v) + r2 / v))
+
+    ref = max(float(np.mean(r2)), float(np.mean(se2)), 1e-300)
+    res = optimize.minimize_scalar(nll, bounds=(math.log(ref) - 30, math.log(ref) + 2),
+                                   method="bounded")
+    zero = 0.5 * float(np.sum(np.log(2 * math.pi * np.maximum(se2, 1e-300))
+                              + r2 / np.maximum(se2, 1e-300)))
+    return -min(float(res.fun), zero)
+
+
+# ======================================================================= linearisation
+def full_jacobian(family: CurveFamily, params: dict[str, float], a: FloatArray,
+                  onehot: FloatArray) -> FloatArray:
+    """Derivatives of the fitted values wrt (offsets, shape parameters): (n, J + p)."""
+    cols = [onehot]
+    for nm in family.params:
+        h = 1e-6 * max(abs(params[nm]), 1e-8)
+        p1, p2 = dict(params), dict(params)
+        p1[nm] += h
+        p2[nm] -= h
+        cols.append(((family.shape(p1, a) - family.shape(p2, a)) / (2 * h))[:, None])
+    return np.hstack(cols)
+
+
+def param_cov(family: CurveFamily, params: dict[str, float], w: FloatArray,
+              fitted: FloatArray, d: _Data, onehot: FloatArray
+              ) -> tuple[tuple[float, ...], ...]:
+    """Covariance of (level, *params) by the delta method on the weighted fit."""
+    names = family.params
+    jac = full_jacobian(family, params, d.a, onehot)
+    k = jac.shape[1]
+    resid = d.y - fitted
+    dof = max(d.n - k, 1)
+    s2 = max(float(np.sum(w * resid * resid)) / dof, 1e-300) if d.equal else max(
+        1.0, float(np.sum(w * resid * resid)) / dof)
+    # unit-norm columns: pinv's cut-off must not depend on the metric's units
+    norm = np.sqrt(np.einsum("ip,i,ip->p", jac, w, jac))
+    norm = np.where(norm > 0, norm, 1.0)
+    js = jac / norm
+    info = js.T @ (w[:, None] * js)
+    try:
+        cov_full = np.linalg.pinv(info) * s2 / np.outer(norm, norm)
+    except np.linalg.LinAlgError:  # pragma: no cover
+        return ()
+    jn = d.n_anchors
+    tr = np.zeros((1 + len(names), k))
+    tr[0, :jn] = 1.0 / jn
+    for i in range(len(names)):
+        tr[1 + i, jn + i] = 1.0
+    cov = tr @ cov_full @ tr.T
+    return tuple(tuple(float(v) for v in row) for row in cov)
