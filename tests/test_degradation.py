@@ -385,6 +385,18 @@ def test_to_dict_round_trip(family: str) -> None:
     assert back.crossing_age(c.threshold(0.05)) == c.crossing_age(c.threshold(0.05))
 
 
+def test_documents_with_the_removed_extra_field_still_load() -> None:
+    """Curves written before DegradationCurve.extra was removed carry ``"extra":
+    {"__dict__": []}`` (the encoded empty dict); they load, and the key is not written
+    back."""
+    c = fit_degradation(family_eval("linear", noise=0.001), curve="linear")
+    old = {**c.to_dict(), "extra": {"__dict__": []}}
+    back = DegradationCurve.from_dict(json.loads(json.dumps(old)))
+    assert "extra" not in back.to_dict()
+    assert back.to_dict() == c.to_dict()
+    assert not hasattr(back, "extra")
+
+
 def test_summary_str_html_band() -> None:
     c = fit_degradation(family_eval("linear", noise=0.001), curve="linear")
     s = c.summary()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -130,7 +130,6 @@ class DegradationCurve:
     knots_x: tuple[float, ...] = ()
     knots_y: tuple[float, ...] = ()
     cluster_rule: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------- evaluation
     @property
@@ -336,7 +335,11 @@ class DegradationCurve:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DegradationCurve:
-        """Rebuild a curve from :meth:`to_dict` output."""
+        """Rebuild a curve from :meth:`to_dict` output.
+
+        Keys that are not fields are ignored (documents written before the ``extra``
+        field was removed carry an empty ``extra``).
+        """
         if not isinstance(d, dict) or d.get("schema") != _SCHEMA:
             got = d.get("schema") if isinstance(d, dict) else d
             raise InvalidParameterError(param_message(
