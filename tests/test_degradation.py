@@ -491,6 +491,41 @@ def test_bootstrap_larger_tolerance_later() -> None:
     assert np.all(b2.samples[fin] >= b1.samples[fin])
 
 
+def test_bootstrap_interval_is_a_confidence_interval() -> None:
+    from oot import ConfidenceInterval
+    from oot.datasets import make_degradation_scores
+
+    ev = make_degradation_scores(random_state=0).to_evaluation()  # datetime time
+    c = fit_degradation(ev, curve="linear")
+    b = bootstrap_crossing(ev, c, tolerance=0.05, n_bootstrap=100, random_state=0)
+    ci = b.interval()
+    assert isinstance(ci, ConfidenceInterval)
+    for end, days in ((ci.low, b.low), (ci.high, b.high)):  # ages to the second
+        assert isinstance(end, pd.Timedelta)
+        assert abs(end - pd.Timedelta(days=days)) <= pd.Timedelta(seconds=1)
+    num = sim_eval(0)
+    bn = bootstrap_crossing(num, fit_degradation(num, curve="linear"), tolerance=0.05,
+                            n_bootstrap=100, random_state=0)
+    assert bn.interval() == ConfidenceInterval(bn.low, bn.high)
+
+
+def test_bootstrap_random_state_goes_through_as_generator() -> None:
+    from oot._validation import as_generator
+
+    ev = sim_eval(0)
+    c = fit_degradation(ev, curve="linear")
+    for rs in (7, np.random.RandomState(7)):
+        ref_rs = 7 if isinstance(rs, int) else np.random.RandomState(7)
+        b = bootstrap_crossing(ev, c, tolerance=0.05, n_bootstrap=50, random_state=rs)
+        ref = bootstrap_crossing(ev, c, tolerance=0.05, n_bootstrap=50,
+                                 random_state=as_generator(ref_rs))
+        np.testing.assert_array_equal(b.samples, ref.samples)
+    msg = ("The 'random_state' parameter of bootstrap_crossing must be an int >= 0, a "
+           "numpy Generator/RandomState or None. Got -1 instead.")
+    with pytest.raises(InvalidParameterError, match=re.escape(msg)):
+        bootstrap_crossing(ev, c, tolerance=0.05, n_bootstrap=10, random_state=-1)
+
+
 def test_bootstrap_mismatched_curve() -> None:
     ev = sim_eval(0)
     other = fit_degradation(family_eval("linear"))

@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from oot._common import ConfidenceInterval
 from oot._time import TimeKind, float_to_age
 from oot._validation import (
     InvalidParameterError,
+    as_generator,
     caller,
     check_option,
     check_random_state_param,
@@ -72,7 +74,7 @@ class CrossingBootstrap:
     ...                       crossed_fraction=2 / 3, n_bootstrap=3, confidence_level=0.9,
     ...                       method="wild cluster")
     >>> b.interval()
-    (10.0, inf)
+    ConfidenceInterval(low=10.0, high=inf)
     """
 
     samples: FloatArray
@@ -89,12 +91,12 @@ class CrossingBootstrap:
     band_low: FloatArray = field(default_factory=lambda: np.empty(0))
     band_high: FloatArray = field(default_factory=lambda: np.empty(0))
 
-    def interval(self) -> tuple[Any, Any]:
-        """``(low, high)`` as ages (Timedeltas for datetime time; NaT for inf)."""
+    def interval(self) -> ConfidenceInterval:
+        """The interval as ages: Timedeltas for datetime time (NaT for inf)."""
         if self.time_kind == "datetime":
-            return float_to_age(self.low, "datetime"), float_to_age(self.high, "datetime")
-        return float(self.low), float(self.high)
-
+            return ConfidenceInterval(float_to_age(self.low, "datetime"),
+                                      float_to_age(self.high, "datetime"))
+        return ConfidenceInterval(float(self.low), float(self.high))
 
 
 # ages at which bootstrap_crossing evaluates the replicate curves (the band)
@@ -177,9 +179,7 @@ def bootstrap_crossing(
     """
     thr0 = _check_arguments(evaluation, curve, tolerance, tolerance_type, n_bootstrap,
                             confidence_level, random_state, method)
-    rng = (random_state if isinstance(random_state, np.random.Generator) else
-           np.random.default_rng(random_state.randint(2**31 - 1)) if isinstance(
-               random_state, np.random.RandomState) else np.random.default_rng(random_state))
+    rng = as_generator(random_state)
     d = prepare(evaluation, curve.reference)
     if d.n != curve.n_windows or d.n_anchors != curve.n_anchors:
         raise InvalidParameterError(param_message(
