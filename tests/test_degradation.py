@@ -18,7 +18,7 @@ from oot.degradation import (
     fit_degradation,
     mann_kendall,
 )
-from oot.results import OOTEvaluation
+from oot.evaluate import OOTEvaluation
 
 AGES = np.arange(15.0, 15.0 + 30 * 12, 30.0)  # 12 monthly windows
 TRUE = {
