@@ -84,6 +84,23 @@ class CurveFamily:
     delta_method : bool
         The fit can be linearised in ``params``: the curve gets a delta-method band and
         the wild bootstrap jackknife (CV3) residuals.
+
+    Examples
+    --------
+    A square-root family, ``f(a) = b * sqrt(a)``: linear in ``b``, so no grid.
+
+    >>> import numpy as np
+    >>> from oot.degradation._families import CurveFamily, amplitude_crossing
+    >>> sqrt = CurveFamily(
+    ...     name="sqrt", params=("b",), n_shape=1,
+    ...     basis=lambda u, _: np.sqrt(u)[:, None],
+    ...     to_user=lambda coef, phi, scale: {"b": coef[..., 0] / np.sqrt(scale)},
+    ...     shape=lambda p, a: p["b"] * np.sqrt(a),
+    ...     crossing=amplitude_crossing("b", lambda p, r: r * r))
+    >>> float(sqrt.shape({"b": -0.004}, 100.0))
+    -0.04
+    >>> float(sqrt.crossing_age({"b": -0.004}, 0.04, -1.0))  # sgn -1: higher is better
+    100.0
     """
 
     name: str
@@ -100,7 +117,8 @@ class CurveFamily:
     delta_method: bool = True
 
     def __post_init__(self) -> None:
-        if self.fit is profile_fit and (self.basis is None or self.to_user is None):
+        profiled = self.fit is profile_fit or self.refit is profile_refit
+        if profiled and (self.basis is None or self.to_user is None):
             msg = (f"The curve family {self.name!r} is fitted by the profile fit, which "
                    "needs its basis and to_user.")
             raise TypeError(msg)
