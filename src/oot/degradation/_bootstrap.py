@@ -33,7 +33,7 @@ from oot.degradation._curve import (
 )
 from oot.degradation._data import FloatArray, IntArray, _Data, check_evaluation, prepare
 from oot.degradation._families import CurveFamily, get_family
-from oot.degradation._wls import Replicas, ReplicateFit, full_jacobian
+from oot.degradation._wls import Replicas, full_jacobian
 from oot.evaluate import OOTEvaluation
 
 
@@ -328,24 +328,28 @@ def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
     if curve.selection == "auto":
         names = [f for f in curve.aicc if np.isfinite(curve.aicc[f])] or names
     families = [get_family(name) for name in names]
-    fits = [f.refit_replicates(rep) for f in families]
-    pick = np.argmin(_replicate_aicc(families, fits, w_rep, d), axis=0)
+    cross = np.full((len(families), r), np.inf)
+    values = np.full((len(families), r, grid.size), np.nan)
+    rss = np.full((len(families), r), np.inf)
+    for i, family in enumerate(families):
+        fit = family.refit_replicates(rep)
+        cross[i], values[i], rss[i] = fit.crossing, fit.values, fit.rss
+    pick = np.argmin(_replicate_aicc(families, rss, w_rep, d), axis=0)
     rows = np.arange(r)
-    out = np.stack([f.crossing for f in fits])[pick, rows]
-    values = np.stack([f.values for f in fits])[pick, rows]
-    return np.where(out <= curve.age_max, out, np.inf), values
+    out = cross[pick, rows]
+    return np.where(out <= curve.age_max, out, np.inf), values[pick, rows]
 
 
-def _replicate_aicc(families: list[CurveFamily], fits: list[ReplicateFit],
-                    w_rep: FloatArray, d: _Data) -> FloatArray:
-    """AICc of each family's refit of each replicate, from its rss: (families, R)."""
-    r = fits[0].crossing.shape[0]
+def _replicate_aicc(families: list[CurveFamily], rss: FloatArray, w_rep: FloatArray,
+                    d: _Data) -> FloatArray:
+    """AICc of each family's refit of each replicate from its rss (families, R)."""
+    r = rss.shape[1]
     n_eff = np.sum(np.broadcast_to(w_rep, (r, d.n)) > 0, axis=1)
-    crit = np.full((len(fits), r), np.inf)
-    for i, (family, fit) in enumerate(zip(families, fits, strict=True)):
+    crit = np.full(rss.shape, np.inf)
+    for i, family in enumerate(families):
         k = d.n_anchors + family.n_shape + 1
         with np.errstate(divide="ignore", invalid="ignore"):
-            crit[i] = (n_eff * np.log(np.maximum(fit.rss, 1e-300) / n_eff) + 2 * k
+            crit[i] = (n_eff * np.log(np.maximum(rss[i], 1e-300) / n_eff) + 2 * k
                        + 2 * k * (k + 1) / np.maximum(n_eff - k - 1, 1e-9))
     return crit
 
