@@ -29,7 +29,7 @@ from oot._validation import (
     entry_point,
     param_message,
 )
-from oot.degradation import DegradationCurve, bootstrap_crossing, fit_degradation
+from oot.degradation import FAMILIES, DegradationCurve, bootstrap_crossing, fit_degradation
 from oot.evaluate import OOTEvaluation
 from oot.evaluate._engine import _evaluate_out_of_time
 from oot.metrics import Metric, get_metric
@@ -39,8 +39,8 @@ from oot.windows import parse_length
 
 __all__ = ["recommend_retrain_interval"]
 
-_CURVES = ["auto", "linear", "quadratic", "exponential", "power", "logarithmic", "hinge",
-           "isotonic"]
+#: ``curve=`` accepts a family or "auto" (AICc among the parametric ones)
+_CURVES = ["auto", *FAMILIES]
 
 
 @entry_point("recommend_retrain_interval")
