@@ -1,0 +1,289 @@
+"""Standard-error formulas, each written once.
+
+Every formula works on arrays (one value per window) and is used both by the vectorised
+path of :func:`oot.metrics.score_windows` (many windows at once) and by the per-window
+path (:meth:`oot.metrics.Metric.standard_error` and the loop over windows), which runs
+the same code on one window.
+
+* :func:`binomial_se`: a proportion (accuracy, precision, recall);
+* :func:`hanley_mcneil_se` and :func:`delong_se` (from DeLong's placement variances,
+  :func:`delong_from_variances`): ROC AUC;
+* :func:`mean_se`: the mean of row values (MAE, MSE, MAPE, log loss, Brier);
+* :func:`sqrt_delta_se`: the delta method for the root of a mean (RMSE);
+* :func:`r2_se`: R² linearised in the window's rows;
+* :func:`ovr_macro_auc_se`, :func:`per_class_se`: multiclass ROC AUC and the macro
+  per-class proportions (per window only).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from oot._validation import InvalidParameterError, entry_point, param_message
+from oot.metrics._kernels import FloatArray, RankAUC, Segments, rank_auc
+
+__all__ = ["hanley_mcneil_se", "delong_se"]
+
+
+def _scalar_or_array(out: FloatArray) -> Any:
+    return float(out) if out.ndim == 0 else out
+
+
+def binomial_se(p: ArrayLike, n: ArrayLike) -> Any:
+    """Standard error ``sqrt(p (1 - p) / n)`` of a proportion ``p`` of ``n`` rows.
+
+    NaN where ``n`` is 0 or ``p`` is not finite; a float for scalar inputs.
+
+    Examples
+    --------
+    >>> from oot.metrics._se import binomial_se
+    >>> round(binomial_se(0.75, 4), 6)
+    0.216506
+    """
+    pa = np.asarray(p, dtype=float)
+    na = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.sqrt(pa * (1.0 - pa) / na)
+    return _scalar_or_array(np.where(na > 0, out, np.nan))
+
+
+def hanley_mcneil_se(auc: ArrayLike, n_pos: ArrayLike, n_neg: ArrayLike) -> Any:
+    """Standard error of ROC AUC by Hanley & McNeil (1982).
+
+    Parameters
+    ----------
+    auc : float or array-like
+        Area under the ROC curve.
+    n_pos, n_neg : int or array-like
+        Numbers of positive and negative rows.
+
+    Returns
+    -------
+    float or ndarray
+        ``sqrt((A(1-A) + (n_pos-1)(Q1-A^2) + (n_neg-1)(Q2-A^2)) / (n_pos n_neg))`` with
+        ``Q1 = A/(2-A)``, ``Q2 = 2A^2/(1+A)``; NaN where a class is absent.
+
+    See Also
+    --------
+    delong_se : The nonparametric (DeLong) standard error, used by default.
+
+    References
+    ----------
+    .. [1] J. A. Hanley and B. J. McNeil, "The meaning and use of the area under a
+       receiver operating characteristic (ROC) curve", Radiology 143(1), 29-36, 1982.
+
+    Examples
+    --------
+    >>> from oot.metrics import hanley_mcneil_se
+    >>> round(hanley_mcneil_se(0.75, 20, 200), 8)
+    0.06498283
+    """
+    a = np.asarray(auc, dtype=float)
+    npos = np.asarray(n_pos, dtype=float)
+    nneg = np.asarray(n_neg, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q1 = a / (2.0 - a)
+        q2 = 2.0 * a * a / (1.0 + a)
+        var = (a * (1.0 - a) + (npos - 1.0) * (q1 - a * a)
+               + (nneg - 1.0) * (q2 - a * a)) / (npos * nneg)
+        out = np.where((npos > 0) & (nneg > 0), np.sqrt(np.maximum(var, 0.0)), np.nan)
+    return _scalar_or_array(out)
+
+
+def delong_from_variances(r: RankAUC) -> FloatArray:
+    """DeLong's standard error ``sqrt(var(V10)/n_pos + var(V01)/n_neg)`` per window.
+
+    ``r`` holds the placement-value variances (:func:`oot.metrics._kernels.rank_auc`
+    with ``delong=True``); NaN where a class has fewer than two rows.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(r.var10 / r.n_pos + r.var01 / r.n_neg)
+    return np.where((r.n_pos > 1) & (r.n_neg > 1), se, np.nan)
+
+
+def auc_se(r: RankAUC, se_method: str) -> FloatArray:
+    """The standard error of each window's AUC by ``se_method`` ("delong" or
+    "hanley_mcneil")."""
+    if se_method == "hanley_mcneil":
+        return np.asarray(hanley_mcneil_se(r.auc, r.n_pos, r.n_neg), dtype=float)
+    return delong_from_variances(r)
+
+
+@entry_point("delong_se")
+def delong_se(y_true: ArrayLike, y_score: ArrayLike) -> float:
+    """Standard error of binary ROC AUC by DeLong, DeLong & Clarke-Pearson (1988).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        0/1 labels (1 is positive).
+    y_score : array-like of shape (n,)
+        Scores; ties count one half.
+
+    Returns
+    -------
+    float
+        ``sqrt(var(V10)/n_pos + var(V01)/n_neg)`` from the placement values; NaN when
+        either class has fewer than two rows.
+
+    References
+    ----------
+    .. [1] E. R. DeLong, D. M. DeLong and D. L. Clarke-Pearson, "Comparing the areas
+       under two or more correlated receiver operating characteristic curves: a
+       nonparametric approach", Biometrics 44(3), 837-845, 1988.
+
+    Examples
+    --------
+    >>> from oot.metrics import delong_se
+    >>> round(delong_se([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.7]), 6)
+    0.157135
+    """
+    yt = np.asarray(y_true).ravel()
+    ys = np.asarray(y_score, dtype=float).ravel()
+    if yt.shape != ys.shape:
+        raise InvalidParameterError(param_message(
+            "y_score", None, f"an array of the same length as y_true ({len(yt)})",
+            f"an array of length {len(ys)}"))
+    return float(delong_from_variances(rank_auc(yt, ys, Segments.one(len(yt)),
+                                                 delong=True))[0])
+
+
+def mean_se(seg: Segments, rows: FloatArray, mean: FloatArray) -> FloatArray:
+    """Standard error ``sd(rows) / sqrt(n)`` of each window's mean of row values.
+
+    Two-pass: ``rows`` (gathered, window after window) are centred on their window's
+    ``mean`` and squared **in place**, then summed per window. NaN for windows of fewer
+    than two rows and where a row is not finite.
+    """
+    n = seg.lengths.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        seg.subtract_each(rows, mean)
+        np.multiply(rows, rows, out=rows)
+        var = seg.sum(rows) / (n - 1.0)
+        return np.where(seg.lengths > 1, np.sqrt(var / n), np.nan)
+
+
+def sqrt_delta_se(root: FloatArray, se: FloatArray) -> FloatArray:
+    """Delta method for ``root = sqrt(mean)``: ``SE(root) = SE(mean) / (2 root)``.
+
+    At ``root == 0`` (every row 0) the SE is 0 when the mean's is, else NaN.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(root > 0, se / (2.0 * root), np.where(se == 0, 0.0, np.nan))
+
+
+def r2_se(seg: Segments, a: FloatArray, b: FloatArray, num: FloatArray,
+          den: FloatArray) -> FloatArray:
+    """Standard error of ``R² = 1 - SSres/SStot``, linearised in the window's rows.
+
+    ``a = (y - p)^2`` and ``b = (y - mean_w(y))^2`` are the gathered rows, ``num`` and
+    ``den`` their window sums. With ``ma, mb`` the window means of ``a, b``, R² is
+    ``1 - ma/mb``, whose first-order influence of row i is
+    ``d_i = (a_i - (ma/mb) b_i) / mb`` (up to sign); the SE is ``sd(d)/sqrt(n)``. NaN
+    for windows of fewer than two rows or with ``SStot = 0``.
+    """
+    n = seg.lengths.astype(float)
+    wid = seg.wid
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ma = num / n
+        mb = den / n
+        d = (a - (ma / mb)[wid] * b) / mb[wid]
+        dmean = seg.sum(d) / n
+        dd = d - dmean[wid]
+        var = seg.sum(dd * dd) / (n - 1.0)
+        return np.where((seg.lengths >= 2) & (den > 0), np.sqrt(var / n), np.nan)
+
+
+# ---------------------------------------------------------------------------------------
+# Per-window formulas of the registry's se_func (no vectorised kernel covers them)
+# ---------------------------------------------------------------------------------------
+
+
+def roc_auc_se(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """DeLong's SE for 1-D scores; the macro one-vs-rest SE for a probability matrix."""
+    if np.ndim(y_pred) == 2:
+        return ovr_macro_auc_se(np.asarray(y_true), np.asarray(y_pred, dtype=float))
+    return delong_se(y_true, y_pred)
+
+
+def ovr_macro_auc_se(y_true: np.ndarray, proba: np.ndarray) -> float:
+    """SE of the macro one-vs-rest ROC AUC from DeLong's placement values.
+
+    Each one-vs-rest AUC is a two-sample U-statistic whose first-order influence on row
+    ``i`` is ``(V10_i - A_k) / n1_k`` for its positives and ``(V01_i - A_k) / n0_k`` for
+    its negatives (DeLong's structural components). The macro average's influence is the
+    mean over classes, and its variance the sum of squared influences, with the
+    ``n / (n - 1)`` small-sample factor; it reduces to DeLong's variance for one class
+    pair and, unlike adding the per-class variances, keeps their covariances.
+    """
+    from scipy.stats import rankdata
+
+    n, k = proba.shape
+    psi = np.zeros(n)
+    for c in range(k):
+        pos = y_true == c
+        n1 = int(pos.sum())
+        n0 = n - n1
+        if n1 < 2 or n0 < 2:
+            return math.nan
+        s = proba[:, c]
+        r_all = rankdata(s)
+        v = np.empty(n)
+        v[pos] = (r_all[pos] - rankdata(s[pos])) / n0
+        v[~pos] = 1.0 - (r_all[~pos] - rankdata(s[~pos])) / n1
+        auc = float(v[pos].mean())
+        psi[pos] += (v[pos] - auc) / n1
+        psi[~pos] += (v[~pos] - auc) / n0
+    psi /= k
+    return float(math.sqrt(np.sum(psi**2) * n / (n - 1)))
+
+
+def per_class_se(y_true: np.ndarray, y_pred: np.ndarray, by: str) -> float:
+    """SE of macro precision/recall: ``sqrt(sum_k p_k(1-p_k)/n_k) / K``."""
+    yt, yp = np.asarray(y_true), np.asarray(y_pred)
+    ref = yt if by == "recall" else yp
+    classes = np.unique(ref)
+    if len(classes) == 0:
+        return math.nan
+    var = 0.0
+    for k in classes:
+        sel = ref == k
+        nk = int(sel.sum())
+        pk = float(np.mean(yt[sel] == yp[sel]))
+        var += pk * (1.0 - pk) / nk
+    return math.sqrt(var) / len(classes)
+
+
+def _binary_label_set(y_true: np.ndarray, y_pred: np.ndarray) -> bool:
+    return bool(np.all(np.isin(y_true, (0, 1))) and np.all(np.isin(y_pred, (0, 1))))
+
+
+def _proportion_among(hits: np.ndarray, among: np.ndarray) -> float:
+    """Binomial SE of the share of ``hits`` among the rows selected by ``among``."""
+    return float(binomial_se(float(np.mean(hits[among])) if among.any() else math.nan,
+                             int(among.sum())))
+
+
+def precision_se(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Binomial SE of binary precision (among predicted positives); else per class."""
+    yt, yp = np.asarray(y_true), np.asarray(y_pred)
+    if _binary_label_set(yt, yp):
+        return _proportion_among(yt == 1, yp == 1)
+    return per_class_se(yt, yp, "precision")
+
+
+def recall_se(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Binomial SE of binary recall (among actual positives); else per class."""
+    yt, yp = np.asarray(y_true), np.asarray(y_pred)
+    if _binary_label_set(yt, yp):
+        return _proportion_among(yp == 1, yt == 1)
+    return per_class_se(yt, yp, "recall")
+
+
+def balanced_accuracy_se(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """SE of balanced accuracy: the macro recall's."""
+    return per_class_se(np.asarray(y_true), np.asarray(y_pred), "recall")
