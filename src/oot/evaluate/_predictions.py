@@ -211,7 +211,7 @@ def _encoded_predictions(data: pd.DataFrame, col: Any, rows: np.ndarray, tgt: _T
         msg = (f"The prediction column {col!r} has {int((~np.isfinite(p)).sum())} "
             f"missing or infinite value(s) after the cutoff. Fill or drop them.")
         raise InvalidParameterError(msg)
-    if m.name in ("log_loss", "brier") and p.ndim == 1 and (
+    if m.requires_probabilities and p.ndim == 1 and (
             np.any(p < 0) or np.any(p > 1)):
         msg = (f"The prediction column {col!r} must hold probabilities in [0, 1] "
                f"for metric {m.name!r}. Got values from {float(np.min(p)):g} to "
