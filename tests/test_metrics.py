@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import math
+import pickle
 import re
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from oot._validation import InvalidParameterError
+import oot.metrics._scoring as om_scoring
+from oot import evaluate_predictions
+from oot._validation import InvalidParameterError, as_seed
 from oot.metrics import (
+    SE_METHODS,
+    STATUSES,
     Metric,
     WindowScores,
     available,
@@ -653,6 +659,252 @@ def test_r2_single_row_is_undefined() -> None:
     ws = score_windows("r2", np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.5, 2.0]),
                        [0, 1], [1, 3])
     assert ws.status.tolist() == ["undefined", "ok"]
+
+
+# --------------------------------------------------------------------------------------
+# Metric fields: kernels, row values, probabilities, bootstrap, statuses
+# --------------------------------------------------------------------------------------
+
+
+def squared_log_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    return np.asarray((np.log1p(y_true) - np.log1p(y_pred)) ** 2)
+
+
+def positive_regression(seed: int, n: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.gamma(2.0, 2.0, n)
+    return y, np.clip(y + rng.normal(size=n), 0.0, None)
+
+
+@pytest.mark.parametrize("root", [False, True])
+def test_user_row_mean_metric_is_vectorised_and_equals_sklearn(root: bool) -> None:
+    """A user's mean-type metric gets the vectorised kernel from its row_values: the
+    scores equal scikit-learn's per window, the SE is sd(rows)/sqrt(n) (delta method for
+    the root), and the loop over windows with the same function agrees."""
+    sk = skm.root_mean_squared_log_error if root else skm.mean_squared_log_error
+    fast = Metric("msle", func=sk, greater_is_better=False, task="regression",
+                  row_values=squared_log_error, mean_to_score="sqrt" if root else "identity")
+    loop = Metric("msle", func=sk, greater_is_better=False, task="regression")
+    assert fast.kernel == "row_mean"
+    assert om_scoring._thread_safe_scoring(fast, None)
+    assert not om_scoring._thread_safe_scoring(loop, None)
+    y, p = positive_regression(0)
+    starts, stops = make_windows(len(y), np.random.default_rng(1))
+    ws = score_windows(fast, y, p, starts, stops)
+    ref, status = sk_reference(sk, y, p, starts, stops)
+    assert_scores(ws, ref, status)
+    for w in np.flatnonzero(ws.n >= 2):
+        rows = squared_log_error(y[starts[w]:stops[w]], p[starts[w]:stops[w]])
+        expected = np.std(rows, ddof=1) / np.sqrt(len(rows))
+        if root:
+            expected /= 2 * np.sqrt(rows.mean())
+        assert ws.se[w] == pytest.approx(expected, rel=1e-12)
+    by_loop = score_windows(loop, y, p, starts, stops, n_bootstrap=0)
+    np.testing.assert_allclose(by_loop.score, ws.score, rtol=1e-12, equal_nan=True)
+
+
+def test_user_metrics_with_builtin_kernels_score_like_the_builtins(
+        binary_data: dict[str, Any]) -> None:
+    """kernel='rank_auc' and kernel='proportion' on a user's metric give the built-in
+    ROC AUC's and accuracy's numbers bit for bit."""
+    d = binary_data
+    args = (d["starts"], d["stops"])
+    auc = Metric("my_auc", func=skm.roc_auc_score, greater_is_better=True,
+                 response="predict_proba", task="binary", requires_two_classes=True,
+                 kernel="rank_auc")
+    for se_method in SE_METHODS:
+        a = score_windows(auc, d["y"], d["proba"], *args, se_method=se_method)
+        b = score_windows("roc_auc", d["y"], d["proba"], *args, se_method=se_method)
+        np.testing.assert_array_equal(a.score, b.score)
+        np.testing.assert_array_equal(a.se, b.se)
+        assert a.status.tolist() == b.status.tolist()
+    # the per-window SE of the user's AUC is DeLong's, from the same kernel
+    w = int(np.argmax((a.status == "ok") * a.n))
+    lo, hi = d["starts"][w], d["stops"][w]
+    se = auc.standard_error(d["y"][lo:hi], d["proba"][lo:hi])
+    assert np.isfinite(se)
+    assert se == delong_se(d["y"][lo:hi], d["proba"][lo:hi])
+    hits = Metric("hit_rate", func=skm.accuracy_score, greater_is_better=True,
+                  task="classification", kernel="proportion",
+                  row_values=lambda t, p: t == p)
+    a = score_windows(hits, d["y"], d["labels"], *args)
+    b = score_windows("accuracy", d["y"], d["labels"], *args)
+    np.testing.assert_array_equal(a.score, b.score)
+    np.testing.assert_array_equal(a.se, b.se)
+
+
+@pytest.mark.parametrize("name", ["mae", "mse", "rmse", "mape", "r2", "log_loss", "brier",
+                                  "accuracy", "roc_auc"])
+@pytest.mark.parametrize("n_windows", [16, 300])
+def test_standard_error_is_the_vectorised_formula(name: str, n_windows: int) -> None:
+    """Metric.standard_error on one window runs the kernel's formula on that window: it
+    equals score_windows' SE bit for bit (windows gathered, back to back or broadcast)."""
+    rng = np.random.default_rng(n_windows)
+    n = 3000
+    y: np.ndarray = rng.integers(0, 2, n)
+    p: np.ndarray = np.round(rng.random(n), 2)
+    if get_metric(name).task == "regression":
+        y = rng.normal(size=n) + 5
+        p = y + rng.normal(size=n)
+    elif name == "accuracy":
+        p = (p > 0.5).astype(np.int64)
+    if n_windows == 16:
+        starts, stops = make_windows(n, rng)
+    else:
+        starts = np.arange(0, n, n // n_windows)
+        stops = np.minimum(starts + n // n_windows, n)
+    if name == "roc_auc" and n_windows == 300:
+        return  # many tiny windows are scored together by another formula (see below)
+    ws = score_windows(name, y, p, starts, stops)
+    m = get_metric(name)
+    per = np.array([m.standard_error(y[a:b], p[a:b]) for a, b in zip(starts, stops,
+                                                                     strict=True)])
+    ok = ws.status == "ok"
+    assert ok.sum() >= 10
+    np.testing.assert_array_equal(ws.se[ok], per[ok])
+
+
+def test_requires_probabilities_makes_windows_undefined_and_is_checked_on_input() -> None:
+    def brier_rows(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        return np.asarray((y_true - np.clip(y_pred, 0, 1)) ** 2)  # clips: inputs checked
+
+    def mine(probabilities: bool) -> Metric:
+        return Metric("my_brier", func=lambda t, p: float(np.mean(brier_rows(t, p))),
+                      greater_is_better=False, response="predict_proba", task="binary",
+                      row_values=brier_rows, requires_probabilities=probabilities)
+
+    y = np.array([0, 1, 0, 1, 1, 0])
+    p = np.array([0.1, 0.8, 0.3, 1.5, 0.6, 0.2])
+    strict = score_windows(mine(True), y, p, [0, 3], [3, 6])
+    assert strict.status.tolist() == ["ok", "undefined"]
+    assert score_windows(mine(False), y, p, [0, 3], [3, 6]).status.tolist() == ["ok", "ok"]
+    assert get_metric("log_loss").requires_probabilities
+    assert get_metric("brier").requires_probabilities
+    assert not get_metric("roc_auc").requires_probabilities
+    df = pd.DataFrame({"t": pd.date_range("2024-01-01", periods=60, freq="D"),
+                       "y": np.tile([0, 1], 30), "p": np.linspace(-0.5, 1.5, 60)})
+    msg = ("The prediction column 'p' must hold probabilities in [0, 1] for metric "
+           "'my_brier'.")
+    with pytest.raises(InvalidParameterError, match=re.escape(msg)):
+        evaluate_predictions(df, y_true="y", y_pred="p", time="t", cutoff="2024-01-10",
+                             metric=mine(True), eval_window="10D")
+
+
+def test_bootstrap_se_field_is_used_for_1d_predictions_only() -> None:
+    calls: list[int] = []
+
+    def quick(y_true: np.ndarray, y_pred: np.ndarray, rng: np.random.Generator,
+              n_bootstrap: int) -> float:
+        calls.append(n_bootstrap)
+        return 0.125
+
+    m = Metric("mean_pred", func=lambda t, p: float(np.mean(p)), greater_is_better=True,
+               bootstrap_se=quick)
+    y = np.zeros(20)
+    ws = score_windows(m, y, np.linspace(0, 1, 20), [0, 10, 19], [10, 19, 20],
+                       n_bootstrap=7, random_state=0)
+    assert ws.se[:2].tolist() == [0.125, 0.125]
+    assert math.isnan(ws.se[2])  # one row: no bootstrap
+    assert calls == [7, 7]
+    assert m.standard_error(y, np.ones(20), labels=[0, 1]) != 0.125  # labels: resampled
+    assert get_metric("f1").bootstrap_se is not None
+    assert get_metric("average_precision").bootstrap_se is not None
+
+
+def test_row_values_must_give_one_value_per_row() -> None:
+    m = Metric("bad_rows", func=lambda t, p: 0.0, greater_is_better=False,
+               row_values=lambda t, p: np.zeros(3))
+    msg = ("The 'row_values' parameter of Metric 'bad_rows' must be a function returning "
+           "one value per row (an array of shape (10,)). Got 'an array of shape (3,)' "
+           "instead.")
+    with pytest.raises(InvalidParameterError, match=re.escape(msg)):
+        score_windows(m, np.zeros(10), np.zeros(10), [0], [10])
+    # on one window it is "no formula": the SE is bootstrapped (func is constant: 0)
+    assert m.standard_error(np.zeros(10), np.ones(10), random_state=0) == 0.0
+
+
+def test_metric_fields_validation_messages() -> None:
+    def make(**kw: Any) -> Metric:
+        return Metric("x", func=len, greater_is_better=True, **kw)
+
+    cases: list[tuple[dict[str, Any], str]] = [
+        (dict(kernel="rank"), "The 'kernel' parameter of Metric must be one of {'rank_auc', "
+         "'row_mean', 'proportion', 'r2', None}. Got 'rank' instead."),
+        (dict(kernel="row_mean"), "The 'row_values' parameter of Metric must be a callable "
+         "row_values(y_true, y_pred) for kernel='row_mean'. Got None instead."),
+        (dict(kernel="proportion"), "The 'row_values' parameter of Metric must be a callable "
+         "row_values(y_true, y_pred) for kernel='proportion'. Got None instead."),
+        (dict(mean_to_score="log"), "The 'mean_to_score' parameter of Metric must be one of "
+         "{'identity', 'sqrt'}. Got 'log' instead."),
+        (dict(mean_to_score="sqrt"), "The 'mean_to_score' parameter of Metric must be "
+         "'identity' for kernel=None. Got 'sqrt' instead. A window mean is turned into the "
+         "score only by the 'row_mean' kernel (give row_values)."),
+        (dict(requires_probabilities=1), "The 'requires_probabilities' parameter of Metric "
+         "must be a bool. Got 1 instead."),
+        (dict(row_values=3), "The 'row_values' parameter of Metric must be a callable "
+         "row_values(y_true, y_pred) -> ndarray or None. Got 3 instead."),
+        (dict(bootstrap_se="fast"), "The 'bootstrap_se' parameter of Metric must be a "
+         "callable bootstrap_se(y_true, y_pred, rng, n_bootstrap) -> float or None. Got "
+         "'fast' instead."),
+    ]
+    for kw, msg in cases:
+        with pytest.raises(InvalidParameterError, match=re.escape(msg)):
+            make(**kw)
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'row_values' parameter of Metric must be None for kernel='r2'.")):
+        make(kernel="r2", row_values=squared_log_error)
+    with pytest.raises(TypeError, match="positional"):
+        Metric("x", len, True)  # type: ignore[call-arg]
+
+
+def test_builtins_dispatch_on_fields_and_unpickle_to_the_registry() -> None:
+    """Built-ins are records like any other; a pickled built-in (as sent to a worker
+    process) comes back as the registry's object, a custom one as a copy."""
+    cloudpickle = pytest.importorskip("cloudpickle")  # what joblib's process workers use
+    kernels = {name: get_metric(name).kernel for name in available()}
+    assert kernels == {"roc_auc": "rank_auc", "log_loss": "row_mean", "brier": "row_mean",
+                       "accuracy": "proportion", "mae": "row_mean", "mse": "row_mean",
+                       "rmse": "row_mean", "mape": "row_mean", "r2": "r2",
+                       "average_precision": None, "balanced_accuracy": None, "f1": None,
+                       "precision": None, "recall": None}
+    assert get_metric("rmse").mean_to_score == "sqrt"
+    for name in available():
+        m = get_metric(name)
+        assert pickle.loads(pickle.dumps(m)) is m
+        assert cloudpickle.loads(cloudpickle.dumps(m)) is m
+    custom = Metric("roc_auc", func=skm.roc_auc_score, greater_is_better=True)
+    back = pickle.loads(pickle.dumps(custom))
+    assert back is not custom
+    assert not back.is_builtin
+    assert back.to_dict() == custom.to_dict()
+
+
+def test_one_status_vocabulary() -> None:
+    """metrics.STATUSES names every status a window can have (the engine's
+    "anchor_failed" too), and oot._format explains each one but "ok"."""
+    import oot._format as fmt
+
+    assert set(STATUSES) == {"ok", "too_small", "empty", "one_class", "undefined",
+                             "anchor_failed"}
+    assert set(STATUSES) == set(fmt.WINDOW_STATUS_TEXT) | {"ok"}
+    y = np.array([0, 1, 1, 1, 0, 1, 0])
+    p = np.array([0.1, 0.9, 0.8, 0.7, np.nan, 0.2, 0.4])
+    ws = score_windows("roc_auc", y, p, [0, 0, 2, 4, 5], [3, 0, 4, 7, 7], min_window_size=2)
+    assert ws.status.tolist() == ["ok", "empty", "one_class", "undefined", "ok"]
+    one = score_windows("roc_auc", y, p, [0], [1], min_window_size=2)
+    assert one.status.tolist() == ["too_small"]
+
+
+def test_generator_random_state_is_converted_once() -> None:
+    """A numpy Generator seeds the per-window bootstraps through as_seed (one draw), so
+    it gives the same SEs as the int it draws."""
+    y = np.tile([0, 1, 1, 0, 1], 20)
+    p = np.tile([0, 1, 0, 0, 1], 20)
+    a = score_windows("f1", y, p, [0, 50], [50, 100], random_state=np.random.default_rng(3))
+    seed = as_seed(np.random.default_rng(3))
+    b = score_windows("f1", y, p, [0, 50], [50, 100], random_state=seed)
+    np.testing.assert_array_equal(a.se, b.se)
+    assert np.all(np.isfinite(a.se))
 
 
 # --------------------------------------------------------------------------------------
