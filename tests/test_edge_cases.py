@@ -26,9 +26,9 @@ from oot import (
     evaluate_out_of_time,
     recommend_retrain_interval,
 )
-from oot.datasets import make_drifting_regression
 
 from ._helpers import assert_same_intervals
+from .conftest import drifting_frame
 
 STATUSES = {"crossed", "not_reached", "no_degradation"}
 # a drifting regression whose MSE crosses +10% within a year
@@ -36,10 +36,8 @@ REC = dict(metric="mse", train_window="90D", eval_window="30D", anchors=3, toler
            n_bootstrap=50, random_state=0)
 
 
-def drifting(n: int = 4000, seed: int = 0, **kw: Any) -> pd.DataFrame:
-    kw.setdefault("periods", 365)
-    kw.setdefault("drift_rate", 0.004)
-    return make_drifting_regression(n_samples=n, random_state=seed, **kw).frame
+def drifting(**kw: Any) -> pd.DataFrame:
+    return drifting_frame(seed=0, n=4000, **kw)
 
 
 BASE = drifting()

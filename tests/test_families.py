@@ -31,17 +31,12 @@ from oot.degradation import (
 )
 from oot.degradation._families import CurveFamily, amplitude_crossing, log_grid
 
+from .conftest import DEGRADING_PARAMS
+
 SRC = Path(oot.__file__).parent
 
 # parameters of each built-in parametric family that degrade a higher-is-better score
-EXAMPLES: dict[str, dict[str, float]] = {
-    "linear": {"b": -0.0003},
-    "quadratic": {"b": -0.0001, "c": -4e-7},
-    "exponential": {"d": -0.08, "s": 120.0},
-    "power": {"b": -2e-6, "beta": 1.8},
-    "logarithmic": {"b": -0.03, "k": 40.0},
-    "hinge": {"b": -0.0005, "h": 100.0},
-}
+EXAMPLES = DEGRADING_PARAMS
 
 
 # ------------------------------------------------------------------ the registry

@@ -37,22 +37,17 @@ from oot import (
     fit_degradation,
     recommend_retrain_interval,
 )
-from oot.datasets import make_degradation_scores, make_drifting_regression
+from oot.datasets import make_degradation_scores
 from oot.metrics import score_windows
 
 from ._helpers import assert_same_intervals
+from .conftest import drifting_frame
 from .strategies import time_frames
 
 FAST = settings(max_examples=8, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 REC = dict(target="y", time="time", metric="mse", train_window="90D", eval_window="30D",
            anchors=3, tolerance=0.10, n_bootstrap=40, random_state=0)
-
-
-def drifting(seed: int, n: int = 3000, **kw: Any) -> pd.DataFrame:
-    kw.setdefault("periods", 365)
-    kw.setdefault("drift_rate", 0.004)
-    return make_drifting_regression(n_samples=n, random_state=seed, **kw).frame
 
 
 def same_recommendation(a: RetrainRecommendation, b: RetrainRecommendation,
@@ -75,7 +70,7 @@ def same_recommendation(a: RetrainRecommendation, b: RetrainRecommendation,
 @settings(FAST, max_examples=5)
 @given(seed=st.integers(0, 10_000), shuffle_seed=st.integers(0, 10_000))
 def test_shuffling_rows_changes_nothing(seed: int, shuffle_seed: int) -> None:
-    df = drifting(seed, n=2000)
+    df = drifting_frame(seed, n=2000)
     a = recommend_retrain_interval(df, LinearRegression(), **REC)  # type: ignore[arg-type]
     b = recommend_retrain_interval(df.sample(frac=1.0, random_state=shuffle_seed),
                                    LinearRegression(), **REC)  # type: ignore[arg-type]
@@ -131,27 +126,44 @@ def test_inputs_are_never_modified(frame: pd.DataFrame) -> None:
     assert list(frame.index) == list(before.index)
 
 
-def test_tiny_tables_fail_with_our_error_not_a_solver_crash() -> None:
+@pytest.mark.parametrize(("days", "expected"), [
+    (44, InvalidParameterError),   # the second anchor has no window
+    (50, InvalidParameterError),
+    (58, NotEnoughWindowsError),   # 3 usable windows, 4 needed for 2 offsets + a slope
+    (65, None),                    # 5 windows: just enough
+    (75, None),
+])
+def test_tiny_tables_fail_with_our_error_not_a_solver_crash(days: int, expected: Any) -> None:
     rng = np.random.default_rng(0)
     n = 200
-    days = int(rng.integers(150, 200))
     ts = pd.Series(pd.Timestamp("2021-03-01") + pd.to_timedelta(rng.integers(0, days, n),
                                                                  unit="D"))
     x = rng.normal(size=n)
     y = (rng.random(n) < 1 / (1 + np.exp(-2 * x))).astype(int)
     df = pd.DataFrame({"ts": ts, "x": x, "y": y})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with contextlib.suppress(NotEnoughWindowsError, InvalidParameterError):
-            recommend_retrain_interval(
+
+    def run() -> RetrainRecommendation:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", WindowWarning)
+            return recommend_retrain_interval(
                 df, LogisticRegression(), target="y", time="ts", features=["x"],
                 metric="roc_auc", train_window="30D", eval_window="2W", anchors=2,
                 min_window_size=5, n_bootstrap=20, random_state=0)
 
+    if expected is not None:
+        with pytest.raises(expected, match="recommend_retrain_interval"):
+            run()
+        return
+    rec = run()
+    assert rec.status in {"crossed", "not_reached", "no_degradation"}
+    assert rec.curve.n_windows >= 4
+    assert np.isfinite(rec.baseline)
+    assert np.isfinite(rec.threshold)
+
 
 # --------------------------------------------------------- reproducibility
 def test_fixed_random_state_is_reproducible_also_across_n_jobs() -> None:
-    df = drifting(1, n=2500)
+    df = drifting_frame(1, n=2500)
     est = RandomForestRegressor(n_estimators=10, max_depth=4)  # random: seeded per anchor
     kw = dict(REC, random_state=7)
     a = recommend_retrain_interval(df, est, n_jobs=1, **kw)  # type: ignore[arg-type]
@@ -171,7 +183,7 @@ def test_fixed_random_state_is_reproducible_also_across_n_jobs() -> None:
        metric=st.sampled_from(["mae", "rmse"]))
 def test_scaling_the_target_scales_the_scores_not_the_interval(seed: int, k: float,
                                                                metric: str) -> None:
-    df = drifting(seed, time_kind="numeric")
+    df = drifting_frame(seed, time_kind="numeric")
     kw = dict(REC, metric=metric, train_window=90, eval_window=30)
     a = recommend_retrain_interval(df, LinearRegression(), **kw)  # type: ignore[arg-type]
     b = recommend_retrain_interval(df.assign(y=df["y"] * k), LinearRegression(),
@@ -188,7 +200,7 @@ def test_scaling_the_target_scales_the_scores_not_the_interval(seed: int, k: flo
 
 
 def test_scaling_the_target_down_leaves_the_interval_ci_unchanged() -> None:
-    df = drifting(0, time_kind="numeric")
+    df = drifting_frame(0, time_kind="numeric")
     kw = dict(REC, metric="mae", train_window=90, eval_window=30)
     a = recommend_retrain_interval(df, LinearRegression(), **kw)  # type: ignore[arg-type]
     b = recommend_retrain_interval(df.assign(y=df["y"] * 0.001), LinearRegression(),
@@ -204,7 +216,7 @@ _TOL_EV: dict[str, OOTEvaluation] = {}
 def _tolerance_evaluation() -> OOTEvaluation:
     if "ev" not in _TOL_EV:
         _TOL_EV["ev"] = evaluate_out_of_time(
-            drifting(3), LinearRegression(), target="y", time="time", metric="mse",
+            drifting_frame(3), LinearRegression(), target="y", time="time", metric="mse",
             train_window="90D", eval_window="30D", anchors=3)
     return _TOL_EV["ev"]
 
