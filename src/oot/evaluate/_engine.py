@@ -13,6 +13,7 @@ helper thread (:func:`_run_anchors`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import threading
@@ -49,6 +50,7 @@ from oot.evaluate._shared import (
     _warn_windows,
 )
 from oot.evaluate._target import (
+    OutputError,
     _check_response_method,
     _n_classes,
     _prepare_target,
@@ -138,6 +140,8 @@ def _fit_predict_anchor(job: _FitJob, *, eval_ready: Callable[[], None] | None =
     t2 = _time.perf_counter()
     try:
         pred = _response(est, job.X_eval, job.metric, job.target)
+    except OutputError as exc:  # the predictions came back, but cannot be scored
+        return _Predicted(None, _Failure("output", exc))
     except Exception as exc:
         return _Predicted(None, _Failure("predict", exc))
     return _Predicted(pred, fit_time=t1 - t0, predict_time=_time.perf_counter() - t2)
@@ -246,8 +250,11 @@ def evaluate_out_of_time(
     pos_label : scalar, default=None
         Positive class for binary metrics; the greater label when None.
     on_error : {"raise", "skip"}, default="raise"
-        When an anchor's fit or predict fails: raise (naming the anchor), or record the
-        failure in :attr:`OOTEvaluation.anchors` and go on with the other anchors.
+        When an anchor's fit or predict fails, or its predictions cannot be scored
+        (checked once per anchor: one row per row asked for, finite values,
+        probabilities in [0, 1], labels that are classes of the target): raise (naming
+        the anchor), or record the failure in :attr:`OOTEvaluation.anchors` and go on
+        with the other anchors.
     n_jobs : int, default=None
         Anchors run in parallel with joblib (``-1``: all cores). Within
         ``joblib.parallel_config(backend="dask")`` they run on a Dask cluster. Run
@@ -271,7 +278,8 @@ def evaluate_out_of_time(
     InvalidParameterError
         For bad arguments or columns (the message names them and says how to fix them).
     EstimatorFitError
-        When an anchor's fit or predict fails and ``on_error="raise"``.
+        When an anchor's fit or predict fails, or its output cannot be scored, and
+        ``on_error="raise"``.
 
     Warns
     -----
@@ -442,7 +450,7 @@ def _run_plan(
         if not ax.is_sorted:
             y_fit = y_fit[order]
         # workers get the target's meaning, not its values: each task ships its slices
-        tgt_meta = _Target(np.empty(0), tgt.classes, tgt.pos_label, tgt.task)
+        tgt_meta = dataclasses.replace(tgt, y=np.empty(0))
         est_seeds, score_seeds = _seeds(random_state, plan.n_anchors)
 
         def task(a: int) -> _AnchorTask:
@@ -468,7 +476,7 @@ def _run_plan(
             fill.stop()
         # on an interrupt, the helper's step in progress (a few ms) finishes first
         pool.shutdown(wait=True, cancel_futures=True)
-    return results, _Target(y_sorted, tgt.classes, tgt.pos_label, tgt.task)
+    return results, dataclasses.replace(tgt, y=y_sorted)
 
 
 def _anchor_table(ax: TimeAxis, plan: WindowPlan, results: list[_AnchorResult],
@@ -480,7 +488,7 @@ def _anchor_table(ax: TimeAxis, plan: WindowPlan, results: list[_AnchorResult],
         msg = ""
         if res.failure is not None:
             exc = res.failure.error
-            msg = f"{res.failure.stage} failed: {type(exc).__name__}: {exc}"
+            msg = res.failure.text
             if on_error == "raise":
                 msg = (f"Anchor {a + 1} of {plan.n_anchors} (cutoff "
                     f"{ax.to_stamp(plan.cutoff[a])}, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +28,14 @@ from oot.evaluate._shared import (
     _seeds,
     _warn_windows,
 )
-from oot.evaluate._target import _n_classes, _prepare_target, _Target
+from oot.evaluate._target import (
+    _encode_labels,
+    _labels_text,
+    _n_classes,
+    _prepare_target,
+    _scalar,
+    _Target,
+)
 from oot.metrics import Metric, get_metric, score_windows
 from oot.windows import TimeAxis, WindowPlan, make_plan
 
@@ -100,7 +108,7 @@ def evaluate_predictions(
     plan = make_plan(ax, train_window=tw, eval_window=eval_window, gap=gap,
                      horizon=horizon, anchors=cuts, expanding=True)
     tgt = _prepare_target(data[y_true].to_numpy(), str(y_true), m, pos_label)
-    tgt_sorted = _Target(tgt.y[ax.order], tgt.classes, tgt.pos_label, tgt.task)
+    tgt_sorted = dataclasses.replace(tgt, y=tgt.y[ax.order])
     # cutoffs are sorted by make_plan; keep the column that goes with each
     columns = [col for _, col in sorted(zip(cut_values, preds, strict=True))]
     results = _score_columns(data, columns, ax, plan, tgt, tgt_sorted, m,
@@ -188,16 +196,14 @@ def _encoded_predictions(data: pd.DataFrame, col: Any, rows: np.ndarray, tgt: _T
     """The prediction column ``col`` at ``rows``, checked and encoded like the target."""
     raw = data[col].to_numpy()[rows]
     p: np.ndarray
-    if tgt.task == "binary" and m.response == "predict":
-        p = (raw == tgt.pos_label).astype(np.int64)
-        return p
-    if tgt.task == "multiclass":
-        assert tgt.classes is not None
-        if m.response != "predict":
-            raise InvalidParameterError(param_message(
-                "metric", None, "a label metric for a multiclass target with one "
-                "prediction column", m.name))
-        p = np.searchsorted(tgt.classes, raw).astype(np.int64)
+    if tgt.task == "multiclass" and m.response != "predict":
+        raise InvalidParameterError(param_message(
+            "metric", None, "a label metric for a multiclass target with one "
+            "prediction column", m.name))
+    if tgt.task in ("binary", "multiclass") and m.response == "predict":
+        p, bad = _encode_labels(raw, tgt)
+        if bad.any():
+            _refuse_labels(col, raw, bad, tgt, m)
         return p
     try:
         p = np.asarray(raw, dtype=float) if tgt.task != "raw" else raw
@@ -219,3 +225,23 @@ def _encoded_predictions(data: pd.DataFrame, col: Any, rows: np.ndarray, tgt: _T
                "probability of the positive class.")
         raise InvalidParameterError(msg)
     return p
+
+
+def _refuse_labels(col: Any, raw: np.ndarray, bad: np.ndarray, tgt: _Target, m: Metric,
+                   ) -> None:
+    """Raise for a prediction column ``col`` whose values are not the target's labels."""
+    assert tgt.classes is not None
+    first = _scalar(raw[int(np.flatnonzero(bad)[0])])
+    continuous = raw.dtype.kind == "f" and not np.all(raw[bad] == np.round(raw[bad]))
+    if continuous:
+        fix = ("Pass predicted labels, not scores; for probabilities use a metric such as "
+               "'roc_auc' or 'log_loss'.")
+    else:
+        dtype = "str" if tgt.classes.dtype.kind in "OUS" else str(tgt.classes.dtype)
+        fix = (f"Convert it to the target's type first, e.g. data[{col!r}].astype("
+               f"{dtype!r}).")
+    raise InvalidParameterError(param_message(
+        "y_pred", None, f"a column of labels of {_labels_text(tgt)} for the label metric "
+        f"{m.name!r}", first,
+        f"{int(bad.sum())} of {len(raw)} values of column {col!r} (dtype "
+        f"{raw.dtype}) after the cutoff are not classes of the target. {fix}"))

@@ -34,8 +34,15 @@ from oot.windows import TimeAxis, WindowPlan
 class _Failure:
     """Why an anchor has no scores: the step that raised and its exception."""
 
-    stage: str              # "fit" or "predict"
+    stage: str              # "fit", "predict", or "output" (predictions not scorable)
     error: BaseException
+
+    @property
+    def text(self) -> str:
+        """``"fit failed: ValueError: ..."`` or ``"output is unusable: ..."``."""
+        if self.stage == "output":
+            return f"output is unusable: {self.error}"
+        return f"{self.stage} failed: {type(self.error).__name__}: {self.error}"
 
 
 @dataclass(frozen=True)

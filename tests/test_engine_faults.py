@@ -1,0 +1,338 @@
+"""The engine and the target encoding under hostile input (issue 12, part B).
+
+Each section is one defect class: the estimator's output (wrong shape, NaN, out of
+range, not labels), label metrics on non-labels, the order of rows with equal
+timestamps, raw exceptions from inside, failing fits under ``on_error="raise"``, and
+the windows a metric cannot score because a class is missing.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LinearRegression, LogisticRegression
+
+from oot import (
+    EstimatorFitError,
+    InvalidParameterError,
+    WindowWarning,
+    evaluate_out_of_time,
+    evaluate_predictions,
+)
+
+
+def _frame(n: int = 1500, days: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.integers(0, days, n))
+    df = pd.DataFrame({"ts": pd.Timestamp("2020-01-01") + pd.to_timedelta(t, "D"),
+                       "x1": rng.normal(size=n), "x2": rng.normal(size=n)})
+    df["y"] = (df["x1"] + rng.normal(size=n) > 0).astype(np.int64)
+    df["r"] = 2 * df["x1"] + rng.normal(size=n)
+    return df
+
+
+DF = _frame()
+KW: dict[str, Any] = dict(target="y", time="ts", features=["x1", "x2"], train_window="120D",
+                          eval_window="60D", anchors=3, min_window_size=5)
+REG = dict(KW, target="r", metric="mae")
+
+
+def eot(estimator: Any, data: pd.DataFrame | None = None, **kw: Any) -> Any:
+    args = dict(KW)
+    args.update(kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WindowWarning)
+        return evaluate_out_of_time(DF if data is None else data, estimator, **args)
+
+
+# ============================================================ the estimator's output
+class ProbaRows(LogisticRegression):
+    """predict_proba drops the last row."""
+
+    def predict_proba(self, X: Any) -> Any:
+        return super().predict_proba(X)[:-1]
+
+
+class ProbaNaN(LogisticRegression):
+    """predict_proba is NaN on the first row."""
+
+    def predict_proba(self, X: Any) -> Any:
+        p = super().predict_proba(X)
+        p[0] = np.nan
+        return p
+
+
+class ProbaDoubled(LogisticRegression):
+    """predict_proba returns twice the probabilities (up to 2)."""
+
+    def predict_proba(self, X: Any) -> Any:
+        return 2 * super().predict_proba(X)
+
+
+class ProbaColumns(LogisticRegression):
+    """predict_proba has one column too many."""
+
+    def predict_proba(self, X: Any) -> Any:
+        p = super().predict_proba(X)
+        return np.hstack([p, p[:, :1]])
+
+
+class DecisionInf(LogisticRegression):
+    """decision_function is infinite on one row (and there is no predict_proba)."""
+
+    def decision_function(self, X: Any) -> Any:
+        d = super().decision_function(X)
+        d[3] = np.inf
+        return d
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "predict_proba":
+            raise AttributeError(name)
+        return super().__getattribute__(name)
+
+
+class PredictNaN(LinearRegression):
+    """A regressor whose predictions have a NaN."""
+
+    def predict(self, X: Any) -> Any:
+        p = super().predict(X)
+        p[1] = np.nan
+        return p
+
+
+class PredictShort(LinearRegression):
+    """A regressor that returns one prediction too few."""
+
+    def predict(self, X: Any) -> Any:
+        return super().predict(X)[1:]
+
+
+class PredictStrings(LogisticRegression):
+    """A classifier whose labels come back as strings ("1"/"0" for an int target)."""
+
+    def predict(self, X: Any) -> Any:
+        return super().predict(X).astype(str)
+
+
+class FailsOnRows(LogisticRegression):
+    """Its predict_proba drops a row only for models fitted on ``bad_n`` rows."""
+
+    def __init__(self, bad_n: int = 0, C: float = 1.0) -> None:
+        super().__init__(C=C)
+        self.bad_n = bad_n
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        super().fit(X, y, sample_weight)
+        self.n_fit_ = len(X)
+        return self
+
+    def predict_proba(self, X: Any) -> Any:
+        p = super().predict_proba(X)
+        return p[:-1] if self.n_fit_ == self.bad_n else p
+
+
+OUTPUT_CASES = [
+    pytest.param(ProbaRows(), {}, "predict_proba returned 1 row fewer than asked for",
+                 id="proba-rows"),
+    pytest.param(ProbaNaN(), {}, "predict_proba returned 2 missing or infinite value(s)",
+                 id="proba-nan"),
+    pytest.param(ProbaDoubled(), {"metric": "log_loss"},
+                 "predict_proba returned probabilities outside [0, 1] (from ",
+                 id="proba-out-of-range"),
+    pytest.param(ProbaColumns(), {}, "predict_proba returned 3 columns for the estimator's 2 "
+                 "classes", id="proba-columns"),
+    pytest.param(DecisionInf(), {}, "decision_function returned 1 missing or infinite",
+                 id="decision-inf"),
+    pytest.param(PredictNaN(), REG, "predict returned 1 missing or infinite value(s)",
+                 id="regression-nan"),
+    pytest.param(PredictShort(), REG, "predict returned 1 row fewer than asked for",
+                 id="regression-rows"),
+    pytest.param(PredictStrings(), {"metric": "accuracy"},
+                 "predict returned labels of dtype <U", id="labels-as-strings"),
+]
+
+
+@pytest.mark.parametrize(("estimator", "kw", "part"), OUTPUT_CASES)
+def test_bad_output_is_the_estimators_fault_naming_the_anchor(
+        estimator: Any, kw: dict[str, Any], part: str) -> None:
+    with pytest.raises(EstimatorFitError) as info:
+        eot(estimator, **kw)
+    msg = str(info.value)
+    assert msg.startswith("Anchor 1 of 3 (cutoff 2020-04-30 00:00:00, "), msg
+    assert "the estimator's output is unusable: " in msg, msg
+    assert part in msg, msg
+    assert "score_windows" not in msg
+    assert "Pass on_error='skip'" in msg
+
+
+@pytest.mark.parametrize(("estimator", "kw", "part"), OUTPUT_CASES)
+def test_bad_output_under_skip_fails_every_anchor_with_the_reason(
+        estimator: Any, kw: dict[str, Any], part: str) -> None:
+    with pytest.raises(EstimatorFitError, match=re.escape(
+            "Every anchor's model failed (3 of 3); the first: output is unusable: ")) as info:
+        eot(estimator, on_error="skip", **kw)
+    assert part in str(info.value)
+
+
+def test_bad_output_of_one_anchor_is_isolated_under_skip() -> None:
+    good = eot(LogisticRegression())
+    n_train = good.anchors["n_train"].tolist()
+    assert n_train[1] not in (n_train[0], n_train[2])
+    ev = eot(FailsOnRows(bad_n=n_train[1]), on_error="skip")
+    a = ev.anchors.set_index("anchor")
+    assert a["status"].tolist() == ["ok", "failed", "ok"]
+    assert a.loc[2, "message"].startswith(
+        "output is unusable: predict_proba returned 1 row fewer than asked for")
+    sc = ev.scores
+    assert (sc.loc[sc["anchor"] == 2, "status"] == "anchor_failed").all()
+    pd.testing.assert_frame_equal(sc[sc["anchor"] != 2], good.scores[good.scores["anchor"] != 2])
+
+
+def test_probabilities_a_rounding_error_outside_the_range_are_accepted() -> None:
+    class Nudged(LogisticRegression):
+        def predict_proba(self, X: Any) -> Any:
+            p = super().predict_proba(X)
+            p[0] = [1 + 1e-13, -1e-13]
+            return p
+
+    ev = eot(Nudged(), metric="log_loss")
+    assert (ev.scores["status"] == "ok").all()
+
+
+# ================================================================ labels, not values
+def test_a_regressor_with_a_label_metric_is_refused_up_front() -> None:
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'estimator' parameter of evaluate_out_of_time must be a classifier for the "
+            "label metric 'accuracy' (it compares predicted labels with the target). Got "
+            "LinearRegression() instead. Use a classifier, or a regression metric such as "
+            "'rmse' or 'mae' for a numeric target.")):
+        eot(LinearRegression(), metric="accuracy")
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "balanced_accuracy", "f1", "precision",
+                                    "recall"])
+def test_continuous_predictions_for_a_label_metric_fail_the_anchor(metric: str) -> None:
+    class Soft(LogisticRegression):  # a classifier that predicts probabilities
+        def predict(self, X: Any) -> Any:
+            return self.predict_proba(X)[:, 1]
+
+    with pytest.raises(EstimatorFitError, match=re.escape(
+            "the estimator's output is unusable: predict returned labels of dtype float64 "
+            "(e.g. ")) as info:
+        eot(Soft(), metric=metric)
+    assert ("that are not classes of the target column 'y' (int64: [0, 1])"
+            in str(info.value))
+
+
+def test_unseen_labels_of_a_multiclass_target_are_not_taken_for_another_class() -> None:
+    df = DF.assign(y=np.where(DF["x1"] > 0.5, 3, np.where(DF["x1"] < -0.5, 0, 1)))
+
+    class Shifted(LogisticRegression):  # predicts 2 where it means 3: not a class
+        def predict(self, X: Any) -> Any:
+            p = super().predict(X)
+            return np.where(p == 3, 2, p)
+
+    with pytest.raises(EstimatorFitError, match=re.escape(
+            "predict returned labels of dtype int64 (e.g. 2) that are not classes of the "
+            "target column 'y' (int64: [0, 1, 3])")):
+        eot(Shifted(), data=df, metric="accuracy")
+
+
+def _preds(p: Any, y: Any = None) -> pd.DataFrame:
+    return DF.assign(p=p) if y is None else DF.assign(p=p, y=y)
+
+
+EP = dict(y_true="y", y_pred="p", time="ts", cutoff="2020-03-01", eval_window="60D",
+          min_window_size=5, metric="accuracy")
+
+
+def test_string_labels_against_an_integer_target_are_refused() -> None:
+    df = _preds(np.where(DF["x1"] > 0, "1", "0"))
+    n_after = int((DF["ts"] >= "2020-03-01").sum())
+    first = "1" if DF.loc[DF["ts"] >= "2020-03-01", "x1"].iloc[0] > 0 else "0"
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'y_pred' parameter of evaluate_predictions must be a column of labels of "
+            "the target column 'y' (int64: [0, 1]) for the label metric 'accuracy'. Got "
+            f"{first!r} instead. {n_after} of {n_after} values of column 'p' (dtype ")) as info:
+        evaluate_predictions(df, **EP)
+    assert str(info.value).endswith(
+        ") after the cutoff are not classes of the target. Convert it to the target's "
+        "type first, e.g. data['p'].astype('int64').")
+
+
+def test_scores_for_a_label_metric_are_refused_with_the_fix() -> None:
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "are not classes of the target. Pass predicted labels, not scores; for "
+            "probabilities use a metric such as 'roc_auc' or 'log_loss'.")):
+        evaluate_predictions(_preds(np.clip(0.5 + DF["x1"] / 4, 0, 1)), **EP)
+
+
+def test_matching_labels_of_another_dtype_are_accepted() -> None:
+    a = evaluate_predictions(_preds((DF["x1"] > 0).astype(np.int64)), **EP)
+    b = evaluate_predictions(_preds((DF["x1"] > 0).astype(float)), **EP)
+    pd.testing.assert_frame_equal(a.scores, b.scores)
+    ref = DF["y"] == (DF["x1"] > 0)
+    assert a.scores["score"].iloc[0] == pytest.approx(
+        ref[(DF["ts"] >= "2020-03-01") & (DF["ts"] < "2020-04-30")].mean(), abs=1e-12)
+
+
+_LABEL_METRICS = ["accuracy", "balanced_accuracy", "f1", "precision", "recall"]
+
+
+@st.composite
+def _wrong_predictions(draw: st.DrawFn) -> tuple[str, np.ndarray, np.ndarray]:
+    """A label metric, a target of one type and predictions of another."""
+    n = len(DF)
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    target = draw(st.sampled_from(["int", "str", "bool"]))
+    k = draw(st.integers(2, 4)) if target != "bool" else 2
+    codes = rng.integers(0, k, n)
+    codes[:k] = np.arange(k)
+    if target == "int":
+        y: np.ndarray = codes.astype(np.int64) * draw(st.sampled_from([1, 7]))
+    elif target == "str":
+        y = np.array(["a", "b", "c", "d"])[codes].astype(object)
+    else:
+        y = codes.astype(bool)
+    kind = draw(st.sampled_from(["continuous", "strings-of-numbers", "other-strings",
+                                 "shifted-ints"] if target != "str" else
+                                ["continuous", "ints", "other-strings"]))
+    pc = rng.integers(0, k, n)
+    if kind == "continuous":
+        p: np.ndarray = rng.random(n) + draw(st.sampled_from([0.0, 0.5]))
+    elif kind == "strings-of-numbers":
+        p = np.asarray(y if target != "bool" else codes, dtype=np.int64)[pc].astype(str)
+        p = p.astype(object) if draw(st.booleans()) else p
+    elif kind == "other-strings":
+        p = np.array(["x", "y", "z", "w"])[pc].astype(object)
+    elif kind == "ints":
+        p = pc.astype(np.int64)
+    else:
+        p = (np.asarray(y, dtype=np.int64) + 1000)[pc]
+    return draw(st.sampled_from(_LABEL_METRICS)), y, p
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_wrong_predictions())
+def test_random_wrong_typed_predictions_always_raise(
+        case: tuple[str, np.ndarray, np.ndarray]) -> None:
+    metric, y, p = case
+    df = _preds(p, y)
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'y_pred' parameter of evaluate_predictions must be a column of labels of "
+            "the target column 'y' (")):
+        evaluate_predictions(df, **dict(EP, metric=metric))
+
+
+def test_dummy_classifier_on_labels_is_accepted() -> None:
+    ev = eot(DummyClassifier(strategy="most_frequent"), metric="accuracy")
+    assert (ev.scores["status"] == "ok").all()
