@@ -336,3 +336,56 @@ def test_random_wrong_typed_predictions_always_raise(
 def test_dummy_classifier_on_labels_is_accepted() -> None:
     ev = eot(DummyClassifier(strategy="most_frequent"), metric="accuracy")
     assert (ev.scores["status"] == "ok").all()
+
+
+# ================================================== on_error="raise" stops at once
+class CountsFits(LogisticRegression):
+    """Appends a line to ``log`` at each fit; fails on models fitted on ``bad_n`` rows,
+    and sleeps ``delay`` seconds in the others."""
+
+    def __init__(self, log: str = "", bad_n: int = -1, delay: float = 0.0,
+                 C: float = 1.0) -> None:
+        super().__init__(C=C)
+        self.log, self.bad_n, self.delay = log, bad_n, delay
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        import time
+
+        with open(self.log, "a") as fh:
+            fh.write(f"{len(X)}\n")
+        if len(X) == self.bad_n:
+            msg = f"refusing {len(X)} rows"
+            raise ValueError(msg)
+        time.sleep(self.delay)
+        return super().fit(X, y, sample_weight)
+
+
+def _n_train(anchors: int) -> list[int]:
+    return [int(v) for v in eot(LogisticRegression(), anchors=anchors, train_window="60D",
+                                eval_window="30D").anchors["n_train"]]
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_on_error_raise_stops_at_the_first_failed_fit(n_jobs: int | None,
+                                                      tmp_path: Any) -> None:
+    n_train = _n_train(10)
+    assert n_train.count(n_train[1]) == 1
+    log = tmp_path / "fits.txt"
+    est = CountsFits(log=str(log), bad_n=n_train[1], delay=0.3)
+    with pytest.raises(EstimatorFitError, match=re.escape(
+            "Anchor 2 of 10 (cutoff 2020-03-31 00:00:00, ")) as info:
+        eot(est, anchors=10, train_window="60D", eval_window="30D", n_jobs=n_jobs)
+    assert "the estimator's fit failed: ValueError: refusing " in str(info.value)
+    fits = log.read_text().split()
+    # serially: anchors 1 and 2 only; with two workers, at most what joblib dispatched
+    # ahead (2 * n_jobs) besides them, never all ten
+    assert len(fits) == 2 if n_jobs is None else 2 <= len(fits) <= 6, fits
+
+
+def test_on_error_skip_still_tries_every_anchor(tmp_path: Any) -> None:
+    n_train = _n_train(4)
+    log = tmp_path / "fits.txt"
+    ev = eot(CountsFits(log=str(log), bad_n=n_train[1]), anchors=4, train_window="60D",
+             eval_window="30D", on_error="skip")
+    assert ev.anchors["status"].tolist() == ["ok", "failed", "ok", "ok"]
+    assert len(log.read_text().split()) == 4

@@ -352,7 +352,8 @@ def _evaluate_out_of_time(
                      expanding=expanding)
     results, tgt = _run_plan(data, estimator, ax, plan, feats, target=target, metric=m,
                              pos_label=pos_label, min_window_size=int(min_window_size),
-                             n_jobs=n_jobs, progress=progress, random_state=random_state)
+                             n_jobs=n_jobs, progress=progress, random_state=random_state,
+                             on_error=on_error)
     anchors_df = _anchor_table(ax, plan, results, on_error)
     scores = _scores_frame(plan, results, tgt)
     _warn_windows(scores, int(min_window_size), stacklevel=stacklevel)
@@ -428,10 +429,11 @@ def _check_columns(data: pd.DataFrame, *, target: Any, time: Any, features: Any,
 def _run_plan(
     data: pd.DataFrame, estimator: Any, ax: TimeAxis, plan: WindowPlan, feats: list[Any],
     *, target: Any, metric: Metric, pos_label: Any, min_window_size: int,
-    n_jobs: int | None, progress: bool, random_state: Any,
+    n_jobs: int | None, progress: bool, random_state: Any, on_error: str,
 ) -> tuple[list[_AnchorResult], _Target]:
     """Fit, predict and score every anchor of ``plan``; return the results and the
-    target in time order.
+    target in time order. With ``on_error="raise"`` the results end at the first
+    anchor that failed (no later anchor is tried).
 
     One helper thread copies the features into time order while the target is prepared
     and the first anchor fits, then scores each anchor while the next one fits.
@@ -470,7 +472,8 @@ def _run_plan(
 
         results = _run_anchors(
             task, plan.n_anchors, n_jobs, progress,
-            scoring_pool=pool if _thread_safe_scoring(metric, _n_classes(tgt)) else None)
+            scoring_pool=pool if _thread_safe_scoring(metric, _n_classes(tgt)) else None,
+            stop_on_failure=on_error == "raise")
     finally:
         if fill is not None:
             fill.stop()
@@ -610,9 +613,13 @@ def _features_in_time_order(data: pd.DataFrame, feats: list[Any], order: np.ndar
 
 def _run_anchors(
     task: Callable[[int], _AnchorTask], n_anchors: int, n_jobs: int | None, progress: bool,
-    *, scoring_pool: Executor | None,
+    *, scoring_pool: Executor | None, stop_on_failure: bool = False,
 ) -> list[_AnchorResult]:
     """Run one job per anchor, serially or with joblib, with an optional progress bar.
+
+    With ``stop_on_failure`` the list ends at the first failed anchor: serially no later
+    anchor is started; with joblib the pending anchors are cancelled (those already
+    running on a worker are stopped with it).
 
     Serially, given a ``scoring_pool`` (a metric scored on a vectorised path), each
     anchor's windows are scored on its thread while the next anchor's model fits: free
@@ -635,7 +642,7 @@ def _run_anchors(
         backend, config_jobs = get_active_backend()
         on_cluster = "Dask" in type(backend).__name__
         if n_jobs == 1 or (n_jobs is None and config_jobs in (None, 1) and not on_cluster):
-            return _run_serial(task, n_anchors, bar, scoring_pool)
+            return _run_serial(task, n_anchors, bar, scoring_pool, stop_on_failure)
         if n_jobs is None and on_cluster:
             n_jobs = -1
         from joblib import Parallel, delayed
@@ -661,14 +668,14 @@ def _run_anchors(
                 out.append(r)
                 if bar is not None:
                     bar.update(1)
+                if stop_on_failure and r.failure is not None:
+                    _close(gen)
+                    break
         except BaseException:
             # an interrupt between two results: close the generator now (joblib aborts,
             # cancelling pending anchors and terminating the workers), not at garbage
             # collection, which a traceback kept alive in an interactive session delays
-            with warnings.catch_warnings():
-                # joblib's "N tasks ... have been cancelled" is what was asked for here
-                warnings.simplefilter("ignore", UserWarning)
-                gen.close()
+            _close(gen)
             raise
         return out
     finally:
@@ -676,12 +683,23 @@ def _run_anchors(
             bar.close()
 
 
+def _close(gen: Any) -> None:
+    """Close joblib's result generator: it cancels the pending anchors and terminates
+    the workers (joblib's abort)."""
+    with warnings.catch_warnings():
+        # joblib's "N tasks ... have been cancelled" is what was asked for here
+        warnings.simplefilter("ignore", UserWarning)
+        gen.close()
+
+
 def _run_serial(task: Callable[[int], _AnchorTask], n_anchors: int, bar: Any,
-                scoring_pool: Executor | None) -> list[_AnchorResult]:
+                scoring_pool: Executor | None, stop_on_failure: bool = False,
+                ) -> list[_AnchorResult]:
     """The anchors one after the other. With a ``scoring_pool`` (one thread), anchor
     ``a``'s scoring runs there while anchor ``a + 1`` fits and predicts (at most one
     scoring in flight, so at most two anchors' predictions are held), and the last
-    anchor's windows are scored half there, half here."""
+    anchor's windows are scored half there, half here. With ``stop_on_failure`` the
+    first anchor whose fit or predict failed ends the list."""
     out: list[_AnchorResult] = []
     pending: Future[_AnchorResult] | None = None
     for a in range(n_anchors):
@@ -690,6 +708,9 @@ def _run_serial(task: Callable[[int], _AnchorTask], n_anchors: int, bar: Any,
         if pending is not None:
             out.append(pending.result())  # scored while this anchor fitted
             pending = None
+        if stop_on_failure and fitted.failure is not None:
+            out.append(_score_anchor(fitted, t.score))  # the failure, no scoring
+            break
         if scoring_pool is None:
             out.append(_score_anchor(fitted, t.score))
         elif a == n_anchors - 1:
