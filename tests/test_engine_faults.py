@@ -257,15 +257,17 @@ EP = dict(y_true="y", y_pred="p", time="ts", cutoff="2020-03-01", eval_window="6
 def test_string_labels_against_an_integer_target_are_refused() -> None:
     df = _preds(np.where(DF["x1"] > 0, "1", "0"))
     n_after = int((DF["ts"] >= "2020-03-01").sum())
-    first = "1" if DF.loc[DF["ts"] >= "2020-03-01", "x1"].iloc[0] > 0 else "0"
-    with pytest.raises(InvalidParameterError, match=re.escape(
-            "The 'y_pred' parameter of evaluate_predictions must be a column of labels of "
-            "the target column 'y' (int64: [0, 1]) for the label metric 'accuracy'. Got "
-            f"{first!r} instead. {n_after} of {n_after} values of column 'p' (dtype ")) as info:
+    with pytest.raises(InvalidParameterError) as info:
         evaluate_predictions(df, **EP)
-    assert str(info.value).endswith(
+    msg = str(info.value)
+    head, _got, tail = re.split(r" Got ('[01]') instead\. ", msg)
+    assert head == (
+        "The 'y_pred' parameter of evaluate_predictions must be a column of labels of the "
+        "target column 'y' (int64: [0, 1]) for the label metric 'accuracy'.")
+    assert re.fullmatch(re.escape(f"{n_after} of {n_after} values of column 'p' (dtype ")
+                        + r"[^)]+" + re.escape(
         ") after the cutoff are not classes of the target. Convert it to the target's "
-        "type first, e.g. data['p'].astype('int64').")
+        "type first, e.g. data['p'].astype('int64')."), tail), tail
 
 
 def test_scores_for_a_label_metric_are_refused_with_the_fix() -> None:
@@ -389,3 +391,83 @@ def test_on_error_skip_still_tries_every_anchor(tmp_path: Any) -> None:
              eval_window="30D", on_error="skip")
     assert ev.anchors["status"].tolist() == ["ok", "failed", "ok", "ok"]
     assert len(log.read_text().split()) == 4
+
+
+# ================================================= rows with equal timestamps
+def _daily(n: int = 1200, seed: int = 1) -> pd.DataFrame:
+    """Daily timestamps, about ten rows a day: every row shares its timestamp."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"ts": pd.Timestamp("2021-01-01")
+                       + pd.to_timedelta(rng.integers(0, 120, n), "D"),
+                       "x1": rng.normal(size=n), "x2": rng.normal(size=n)})
+    df["y"] = (df["x1"] - df["x2"] + rng.normal(size=n) > 0).astype(np.int64)
+    df["r"] = df["x1"] * df["x2"] + rng.normal(scale=0.3, size=n)
+    return df.sort_values("ts", kind="stable").reset_index(drop=True)
+
+
+def _shuffled(df: pd.DataFrame, seed: int, index: bool) -> pd.DataFrame:
+    out = df.sample(frac=1.0, random_state=seed)
+    if index:  # a shuffled index too: the original positions are lost
+        out.index = np.random.default_rng(seed).permutation(len(out)) + 10_000
+    else:
+        out = out.reset_index(drop=True)
+    return out
+
+
+DAILY_KW: dict[str, Any] = dict(time="ts", features=["x1", "x2"], train_window="30D",
+                                eval_window="15D", anchors=4, min_window_size=5,
+                                random_state=3)
+
+
+@pytest.mark.parametrize("index", [False, True])
+@pytest.mark.parametrize(("target", "metric"), [("y", "roc_auc"), ("r", "rmse")])
+def test_shuffled_rows_give_a_seeded_forest_identical_results(
+        index: bool, target: str, metric: str) -> None:
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    df = _daily()
+    est = (RandomForestClassifier(n_estimators=15, max_features=1) if target == "y"
+           else RandomForestRegressor(n_estimators=15, max_features=1))
+    kw = dict(DAILY_KW, target=target, metric=metric)
+    a = evaluate_out_of_time(df, est, **kw)
+    for seed in (0, 1):
+        b = evaluate_out_of_time(_shuffled(df, seed, index), est, **kw)
+        pd.testing.assert_frame_equal(a.scores, b.scores, check_exact=True)
+
+
+def _hit_rate(y_true: Any, y_pred: Any) -> float:
+    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+
+
+@pytest.mark.parametrize("metric", ["f1", "custom"])
+def test_shuffled_rows_give_identical_bootstrap_standard_errors(metric: str) -> None:
+    from oot import Metric
+
+    m: Any = metric if metric != "custom" else Metric(
+        "hits", func=_hit_rate, greater_is_better=True, task="classification")
+    df = _daily().assign(p=lambda d: (d["x1"] > d["x2"]).astype(np.int64))
+    kw: dict[str, Any] = dict(y_true="y", y_pred="p", time="ts", cutoff="2021-01-20",
+                              eval_window="15D", min_window_size=5, metric=m,
+                              random_state=0)
+    a = evaluate_predictions(df, **kw)
+    assert a.scores["se"].notna().all()
+    b = evaluate_predictions(_shuffled(df, 5, True), **kw)
+    pd.testing.assert_frame_equal(a.scores, b.scores, check_exact=True)
+
+
+def test_the_input_order_of_equal_rows_does_not_matter_but_values_do() -> None:
+    # two rows with one timestamp and one value each are interchangeable; the order
+    # comes from the values, so the canonical order is that of the sorted values
+    from oot.evaluate._shared import _canonical_order
+    from oot.windows import TimeAxis
+
+    df = pd.DataFrame({"t": [2.0, 1.0, 1.0, 1.0, 0.0], "x": [5.0, 9.0, 7.0, 9.0, 1.0]})
+    ax = TimeAxis.from_column(df, "t")
+    order, is_sorted = _canonical_order(ax, df, ["x"])
+    assert not is_sorted
+    assert order[0] == 4
+    assert order[-1] == 0
+    assert sorted(order[1:4].tolist()) == [1, 2, 3]
+    flipped = df.iloc[[0, 3, 2, 1, 4]].reset_index(drop=True)
+    order2, _ = _canonical_order(TimeAxis.from_column(flipped, "t"), flipped, ["x"])
+    assert df["x"].to_numpy()[order].tolist() == flipped["x"].to_numpy()[order2].tolist()

@@ -40,6 +40,7 @@ from oot._validation import (
 from oot.evaluate._result import OOTEvaluation
 from oot.evaluate._shared import (
     _AnchorResult,
+    _canonical_order,
     _check_common,
     _data_info,
     _Failure,
@@ -218,7 +219,10 @@ def evaluate_out_of_time(
     ----------
     data : DataFrame
         One row per observation, with a time column, a target column and features. Rows
-        need not be sorted; timestamps may repeat. It is never modified.
+        need not be sorted; timestamps may repeat. Rows reach the estimator in time
+        order, rows with equal timestamps in an order fixed by their values (a hash of
+        the features and the target), so neither the order of the rows nor the index
+        changes a result. It is never modified.
     estimator : estimator object
         Any scikit-learn estimator or Pipeline; it is cloned for every anchor.
     target : str
@@ -438,18 +442,19 @@ def _run_plan(
     One helper thread copies the features into time order while the target is prepared
     and the first anchor fits, then scores each anchor while the next one fits.
     """
-    order = ax.order
+    # rows of one timestamp in an order fixed by their values, not by the input order
+    order, is_sorted = _canonical_order(ax, data, [*feats, target])
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oot-engine")
     fill: _RowFill | None = None
     try:
-        X_all, fill = _features_in_time_order(data, feats, order, ax.is_sorted, pool)
+        X_all, fill = _features_in_time_order(data, feats, order, is_sorted, pool)
         y_raw = data[target].to_numpy()
         tgt = _prepare_target(y_raw, str(target), metric, pos_label)
-        y_sorted = tgt.y if ax.is_sorted else tgt.y[order]
+        y_sorted = tgt.y if is_sorted else tgt.y[order]
         # classifiers are fitted on the original labels (their classes_ are then the
         # target's classes); the metric reads the encoded target
         y_fit = y_raw if tgt.task in ("binary", "multiclass") else tgt.y
-        if not ax.is_sorted:
+        if not is_sorted:
             y_fit = y_fit[order]
         # workers get the target's meaning, not its values: each task ships its slices
         tgt_meta = dataclasses.replace(tgt, y=np.empty(0))

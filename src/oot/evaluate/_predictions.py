@@ -20,6 +20,7 @@ from oot._validation import (
 from oot.evaluate._result import OOTEvaluation
 from oot.evaluate._shared import (
     _AnchorResult,
+    _canonical_order,
     _check_common,
     _data_info,
     _jsonable,
@@ -63,7 +64,9 @@ def evaluate_predictions(
     Parameters
     ----------
     data : DataFrame
-        Rows with the time, the true target and the model's predictions.
+        Rows with the time, the true target and the model's predictions, in any order
+        (rows of one timestamp are ordered by their values, so bootstrap standard
+        errors do not depend on the input order).
     y_true : str
         Column of true values.
     y_pred : str or list of str
@@ -108,10 +111,13 @@ def evaluate_predictions(
     plan = make_plan(ax, train_window=tw, eval_window=eval_window, gap=gap,
                      horizon=horizon, anchors=cuts, expanding=True)
     tgt = _prepare_target(data[y_true].to_numpy(), str(y_true), m, pos_label)
-    tgt_sorted = dataclasses.replace(tgt, y=tgt.y[ax.order])
+    # rows of one timestamp in an order fixed by their values (bootstrap SEs resample
+    # rows by position)
+    order, _ = _canonical_order(ax, data, [y_true, *preds])
+    tgt_sorted = dataclasses.replace(tgt, y=tgt.y[order])
     # cutoffs are sorted by make_plan; keep the column that goes with each
     columns = [col for _, col in sorted(zip(cut_values, preds, strict=True))]
-    results = _score_columns(data, columns, ax, plan, tgt, tgt_sorted, m,
+    results = _score_columns(data, columns, order, plan, tgt, tgt_sorted, m,
                              min_window_size=int(min_window_size), random_state=random_state)
     scores = _scores_frame(plan, results, tgt_sorted)
     # a model trained elsewhere: its training start is unknown
@@ -174,15 +180,17 @@ def _cutoff_values(ax: TimeAxis, cuts: list[Any]) -> list[float]:
 
 
 def _score_columns(
-    data: pd.DataFrame, columns: list[Any], ax: TimeAxis, plan: WindowPlan, tgt: _Target,
-    tgt_sorted: _Target, m: Metric, *, min_window_size: int, random_state: Any,
+    data: pd.DataFrame, columns: list[Any], order: np.ndarray, plan: WindowPlan,
+    tgt: _Target, tgt_sorted: _Target, m: Metric, *, min_window_size: int,
+    random_state: Any,
 ) -> list[_AnchorResult]:
-    """Score each prediction column (one anchor each) on its windows."""
+    """Score each prediction column (one anchor each) on its windows; ``order`` is the
+    rows' time order."""
     _, score_seeds = _seeds(random_state, plan.n_anchors)
     results = []
     for a, col in enumerate(columns):
         elo, ehi = plan.eval_range(a)
-        p = _encoded_predictions(data, col, ax.order[elo:ehi], tgt, m)
+        p = _encoded_predictions(data, col, order[elo:ehi], tgt, m)
         sel = plan.anchor_idx == a
         ws = score_windows(m, tgt_sorted.y[elo:ehi], p, plan.lo[sel] - elo,
                            plan.hi[sel] - elo, min_window_size=min_window_size,

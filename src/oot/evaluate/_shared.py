@@ -71,6 +71,46 @@ def _check_common(data: Any, min_window_size: Any, random_state: Any) -> None:
     check_random_state_param(random_state, func)
 
 
+def _canonical_order(ax: TimeAxis, data: pd.DataFrame, columns: list[Any],
+                     ) -> tuple[np.ndarray, bool]:
+    """The rows in time order, rows with equal timestamps ordered by their values.
+
+    ``ax.order`` breaks ties by the input order (a stable sort), so shuffling the rows
+    (or their index) would change which rows an estimator sees first and, with it, a
+    seeded random forest's bootstrap samples or a bootstrap SE's resamples. Here rows of
+    one timestamp are ordered by a 64-bit hash of their values in ``columns`` (the
+    features and the target, or the truth and the predictions): an order that depends
+    on the data only. Rows with equal values in ``columns`` stay in input order, which
+    cannot matter, as they are the same row to the estimator and the metric.
+
+    Returns the order and whether it is the identity (the rows are already in it).
+    Only rows that share a timestamp are hashed.
+    """
+    t = ax.sorted
+    tie = t[1:] == t[:-1]
+    if not tie.any():
+        return ax.order, ax.is_sorted
+    in_tie = np.zeros(len(t), dtype=bool)
+    in_tie[1:] |= tie
+    in_tie[:-1] |= tie
+    pos = np.flatnonzero(in_tie)           # positions in time order of the tied rows
+    rows = ax.order[pos]                   # and their positions in the data
+    h = np.zeros(len(rows), dtype=np.uint64)
+    for col in columns:
+        values = data[col].to_numpy()[rows]
+        try:
+            hc = pd.util.hash_array(values)
+        except TypeError:  # unhashable cells (lists): their text
+            hc = pd.util.hash_array(np.array([repr(v) for v in values], dtype=object))
+        h = h * np.uint64(1_000_003) ^ hc  # order-sensitive combination (wraps)
+    # positions of one timestamp are contiguous: sort each group by hash, stably
+    sub = np.lexsort((h, t[pos]))
+    order = ax.order.copy()
+    order[pos] = rows[sub]
+    is_sorted = bool(np.all(order[1:] > order[:-1]))
+    return order, is_sorted
+
+
 def _seeds(random_state: Any, n: int) -> tuple[list[int | None], list[int]]:
     """Per-anchor seeds for the estimator and for bootstrap SEs, independent of n_jobs.
 
