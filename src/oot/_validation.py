@@ -182,7 +182,7 @@ def param_message(
 def check_scalar(
     value: Any,
     param: str,
-    func: str,
+    func: str | None,
     *,
     kind: str = "real",
     low: float | None = None,
@@ -193,7 +193,10 @@ def check_scalar(
     extra: str = "",
     fix: str | None = None,
 ) -> Any:
-    """Check a number (``kind`` "real" or "int") lies in a range; return it unchanged."""
+    """Check a number (``kind`` "real" or "int") lies in a range; return it unchanged.
+
+    ``func=None`` names the running entry point (see :func:`caller`).
+    """
     if value is None and allow_none:
         return value
     if kind == "int":
@@ -226,8 +229,8 @@ def check_scalar(
     return value
 
 
-def check_option(value: Any, param: str, func: str, options: Sequence[Any]) -> Any:
-    """Check ``value`` is one of ``options``."""
+def check_option(value: Any, param: str, func: str | None, options: Sequence[Any]) -> Any:
+    """Check ``value`` is one of ``options`` (``func=None``: the running entry point)."""
     if not isinstance(value, (str, bool, type(None), numbers.Number)) or value not in options:
         listed = ", ".join(_fmt(o) for o in options)
         raise InvalidParameterError(param_message(param, func, f"one of {{{listed}}}", value))
@@ -248,7 +251,7 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
 
 
 def check_columns(
-    columns: Sequence[Any], available: Sequence[Any], param: str, func: str
+    columns: Sequence[Any], available: Sequence[Any], param: str, func: str | None
 ) -> None:
     """Raise :class:`MissingColumnError` for the first column not in ``available``."""
     avail = list(available)
