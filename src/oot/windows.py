@@ -735,7 +735,7 @@ def _aligned_times(values: Any, X: Any, param: str, *, by_label: bool) -> Any:
         if not values.index.is_unique or missing.any():
             got = ("a Series with repeated index labels" if not values.index.is_unique else
                    f"a Series without {int(missing.sum())} of X's {n} index labels, e.g. "
-                   f"{index[missing][0]!r}")
+                   f"{index[missing].tolist()[0]!r}")
             raise InvalidParameterError(param_message(
                 param, None, "a Series with a timestamp for every index label of X", got,
                 f"Align the Series with X, or pass {param}=series.to_numpy() to match "
