@@ -40,6 +40,12 @@ def shape(family: str, p: dict[str, float], a: np.ndarray) -> np.ndarray:
         return p["b"] * np.log1p(a / p["k"])
     if family == "hinge":
         return p["b"] * np.maximum(0, a - p["h"])
+    if family == "logistic":
+        # a window's score is the curve's mean over the window (a +- 15 days here), by a
+        # fine midpoint rule; the curve is d (sigma((x - m) / w) - sigma(-m / w))
+        x = a[:, None] + (np.arange(3000) + 0.5) / 3000 * 30.0 - 15.0
+        sig = 1.0 / (1.0 + np.exp(-(x - p["m"]) / p["w"]))
+        return p["d"] * (sig.mean(axis=1) - 1.0 / (1.0 + np.exp(p["m"] / p["w"])))
     raise AssertionError(family)
 
 
@@ -144,28 +150,42 @@ def test_hinge_on_data_degrading_from_the_start_is_deterministic() -> None:
     np.testing.assert_allclose(ref.predict(AGES), lin.predict(AGES), atol=1e-9)
 
 
-@pytest.mark.parametrize("sgn", [1.0, -1.0])
 @pytest.mark.parametrize("seed", range(5))
-def test_isotonic_shape_equals_scikit_learn(sgn: float, seed: int) -> None:
-    """Our pooled PAVA equals sklearn's IsotonicRegression (ties in x, zero weights)."""
+def test_vectorised_pava_equals_scikit_learn(seed: int) -> None:
+    """The min-max PAVA of many rows at once equals sklearn's IsotonicRegression row by
+    row (weighted, increasing and, through the sign, decreasing fits)."""
     from sklearn.isotonic import IsotonicRegression
 
-    from oot.degradation._isotonic import isotonic_shape
+    from oot.degradation._isotonic import pava_rows
 
     rng = np.random.default_rng(seed)
-    a = rng.integers(0, 15, 120).astype(float) * 30.0 + 15.0  # repeated ages
-    t = sgn * 0.01 * np.sqrt(a) + rng.normal(0, 0.05, a.size)
-    w = rng.gamma(2.0, 1.0, a.size)
-    w[rng.random(a.size) < 0.2] = 0.0  # pairs-bootstrap weights can be zero
-    w[a == a.max()] = 0.0  # an age with no weight at all: interpolated (clipped) values
-    ages, inv = np.unique(a, return_inverse=True)
-    fit, kx, ky = isotonic_shape(ages, inv.reshape(-1), a, t, w, sgn)
-    ref = IsotonicRegression(increasing=sgn > 0, out_of_bounds="clip").fit(
-        a, t, sample_weight=w)
-    np.testing.assert_allclose(fit, ref.predict(a), rtol=0, atol=1e-12)
-    grid = np.linspace(0, 500, 101)
-    np.testing.assert_allclose(np.interp(grid, kx, ky), ref.predict(grid), rtol=0,
-                               atol=1e-12)
+    k = 14
+    x = np.arange(k, dtype=float)
+    t = 0.01 * np.sqrt(x)[None, :] + rng.normal(0, 0.05, (30, k))
+    w = rng.gamma(2.0, 1.0, k)
+    for sgn in (1.0, -1.0):
+        fit = sgn * pava_rows(sgn * t, w)
+        for row, got in zip(t, fit, strict=True):
+            ref = IsotonicRegression(increasing=sgn > 0).fit(x, row, sample_weight=w)
+            np.testing.assert_allclose(got, ref.predict(x), rtol=0, atol=1e-12)
+
+
+def test_isotonic_is_the_saturated_age_model_when_it_is_monotone() -> None:
+    """When the free age effects are already monotone the isotonic fit is the saturated
+    model itself (least squares with one effect per age and anchor offsets, by lstsq)."""
+    ev = family_eval("linear", noise=0.0005, n_anchors=4, seed=5)
+    c = fit_degradation(ev, curve="isotonic")
+    s = ev.scores
+    ages = np.unique(s["age"])
+    x = np.column_stack([(s["anchor"].to_numpy() == j).astype(float)
+                         for j in sorted(s["anchor"].unique())]
+                        + [(s["age"].to_numpy() == a).astype(float) for a in ages[1:]])
+    beta = np.linalg.lstsq(x, s["score"].to_numpy(float), rcond=None)[0]
+    effects = np.r_[0.0, beta[4:]]
+    assert np.all(np.diff(effects) < 0)  # monotone: no pooling
+    np.testing.assert_allclose(c.knots_y, effects, atol=1e-10)
+    np.testing.assert_allclose(c.knots_x, ages)
+    assert c.level == pytest.approx(float(np.mean(beta[:4])), abs=1e-10)
 
 
 # ------------------------------------------------------------------ trend test

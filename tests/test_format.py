@@ -24,6 +24,8 @@ from oot._validation import (
 )
 from oot.datasets import make_degradation_scores, make_drifting_regression
 from oot.degradation import FAMILIES
+from oot.degradation._data import prepare
+from oot.degradation._families import get_family
 from oot.recommend import recommend_retrain_interval
 
 DAY = pd.Timedelta(days=1)
@@ -460,8 +462,13 @@ def _check_tolerance(baseline, reference, tolerance_type, rec, number, items, te
         assert "%" not in tol
     # what the interval is, for the status reached
     if rec.status == "crossed":
-        assert tol.endswith("The recommended interval is the age at which the fitted curve "
-                            f"reaches the threshold: {fmt.age(rec.interval, rec.time_kind)}.")
+        said = ("The recommended interval is the age at which the fitted curve reaches the "
+                f"threshold: {fmt.age(rec.interval, rec.time_kind)}.")
+        if not rec.significant:  # issue 13: a crossing without significance says so
+            said += (" The degradation is not significant (neither the trend test nor the "
+                     "interval's upper end within the ages), so that age is what the "
+                     "curve's shape says, not an established crossing.")
+        assert tol.endswith(said)
     elif rec.status == "not_reached":
         assert tol.endswith(f"age, {fmt.age(rec.max_age, rec.time_kind)}; that age is "
                             "reported as the interval, a lower bound.")
@@ -488,6 +495,14 @@ def test_method_text_says_what_was_done(sources, source, curve, baseline, refere
         with pytest.raises(InvalidParameterError, match="no window_start"):
             recommend_retrain_interval(ev, **kw)
         return
+    if reference == "fresh" and curve != "auto":
+        # against the fresh model, 3 anchors x 8 windows leave 6 windows (the youngest
+        # anchor has no younger one): too few for a family of 3 shape parameters
+        fresh = prepare(ev, "fresh")
+        if fresh.n < fresh.n_anchors + get_family(curve).n_shape + 1:
+            with pytest.raises(NotEnoughWindowsError, match="usable windows"):
+                recommend_retrain_interval(ev, **kw)
+            return
     rec = recommend_retrain_interval(ev, **kw)
     items = {item.title: item.text for item in fmt.method(rec)}
     text = fmt.method_text(rec)

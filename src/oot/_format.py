@@ -18,6 +18,7 @@ fmt``: ``from oot import _format`` would import the package ``oot`` itself first
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -352,30 +353,62 @@ def recommendation_sentence(rec: RetrainRecommendation) -> str:
     """The sentence a manager could act on (``str(rec)``), for each status.
 
     "crossed": ``Retrain every 56 days (90% CI 41 days to 73 days): ROC AUC falls 5%
-    below its baseline 0.842 at age 56 days.``; "not_reached": ``Retrain at least every
-    ...``; "no_degradation": ``No degradation detected: ...``. A cost optimum adds
-    ``Cost-optimal cadence: every ...``.
+    below its baseline 0.842 at age 56 days.`` (and, when the degradation is not
+    significant, says so); "not_reached": ``Retrain at least every ...``;
+    "no_degradation": ``No degradation detected: ...``; "no_skill": ``No skill to lose:
+    ...``. Calendar effects left in the scores come first, with the fresh reading; a
+    cost optimum adds ``Cost-optimal cadence: every ...`` (or why there is none).
     """
     kind = rec.time_kind
     name = metric_name(rec.metric)
     gib = bool(rec.metric.greater_is_better)
-    if rec.status == "crossed":
+    curve = rec.curve
+    p = pvalue(curve.trend_pvalue)
+    lead = calendar_warning(rec)
+    if rec.status == "no_skill":
+        chance = float(getattr(rec.metric, "chance", None) or 0.0)
+        text = (f"No skill to lose: the baseline {name} {number(rec.baseline)} is at the "
+                f"level of a model without skill ({number(chance)}), or so near it that a "
+                f"{tolerance_amount(rec.tolerance, rec.tolerance_type)} tolerance reaches "
+                "it; no retraining schedule keeps a performance the model does not have. "
+                "Improve the model first.")
+    elif rec.status == "crossed":
         ci = ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age)
-        text = (f"Retrain every {age(rec.interval, kind)} ({ci}): "
-                f"{tolerance_change(name, rec.tolerance, rec.tolerance_type, gib, rec.baseline)}"
-                f" at age {age(rec.interval, kind)}.")
+        change = tolerance_change(name, rec.tolerance, rec.tolerance_type, gib, rec.baseline)
+        if rec.significant:
+            text = (f"Retrain every {age(rec.interval, kind)} ({ci}): {change} at age "
+                    f"{age(rec.interval, kind)}.")
+        else:
+            trend = ("improves with model age" if curve.trend_direction == "improving"
+                     and curve.trend_pvalue < 0.05 else "shows no significant degradation")
+            text = (f"The fitted curve reaches the threshold at age {age(rec.interval, kind)}"
+                    f" ({ci}), where {change}, but {name} {trend} (trend test p = {p}): "
+                    f"{age(rec.interval, kind)} is what the curve's shape says, not an "
+                    "established crossing.")
     elif rec.status == "not_reached":
         _, where = _verb(gib)
-        text = (f"Retrain at least every {age(rec.interval, kind)}: {name} is degrading "
-                f"but stays within {tolerance_amount(rec.tolerance, rec.tolerance_type)} "
-                f"{where} its baseline {number(rec.baseline)} up to the oldest evaluated "
-                f"age ({age(rec.max_age, kind)}).")
+        within = f"{tolerance_amount(rec.tolerance, rec.tolerance_type)} {where}"
+        if rec.limited_by == "fresh":
+            text = (f"Not reached within the ages fresh models allow: compared with a fresh "
+                    f"model on the same periods, {name} stays within {within} its baseline "
+                    f"{number(rec.baseline)} up to age {age(rec.max_age, kind)}, the oldest "
+                    "age a fresh model's score exists for; its curve reaches the threshold "
+                    "by the oldest age the evaluation has. Retrain at least every "
+                    f"{age(rec.interval, kind)}; more anchors would show further.")
+        else:
+            state = ("is degrading" if rec.significant
+                     else f"shows no significant degradation (p = {p})")
+            text = (f"Retrain at least every {age(rec.interval, kind)}: {name} {state} "
+                    f"but stays within {within} its baseline {number(rec.baseline)} up to "
+                    f"the oldest evaluated age ({age(rec.max_age, kind)}).")
+            if not rec.significant and rec.safe_interval is not None:
+                text += (f" {percent(rec.crossed_fraction)} of the bootstrap replicates "
+                         "cross within the data, so the safe interval is "
+                         f"{age(rec.safe_interval, kind)}.")
         if rec.extrapolated_interval is not None:
             text += (" Extrapolating the fitted curve, it would cross at about "
                      f"{age(rec.extrapolated_interval, kind)}.")
     else:
-        curve = rec.curve
-        p = pvalue(curve.trend_pvalue)
         # 0.05: the level recommend_retrain_interval tests the trend at
         if curve.trend_direction == "improving" and curve.trend_pvalue < 0.05:
             trend = f"improves with model age (p = {p})"
@@ -383,9 +416,171 @@ def recommendation_sentence(rec: RetrainRecommendation) -> str:
             trend = f"shows no significant trend with model age (p = {p})"
         text = (f"No degradation detected: {name} {trend} up to age "
                 f"{age(rec.max_age, kind)}; drift alone does not call for retraining.")
+    if lead:
+        text = f"{lead} {text}"
+    tail = [x for x in (baseline_note(rec), season_note(rec)) if x]
+    if tail:
+        text += " " + " ".join(tail)
     if rec.cost_optimal_interval is not None:
         text += f" Cost-optimal cadence: every {age(rec.cost_optimal_interval, kind)}."
+    elif rec.retrain_cost is not None and rec.status in ("no_degradation", "no_skill"):
+        text += " " + no_cost_cadence(rec.status)
     return text
+
+
+def no_cost_cadence(status: str) -> str:
+    """Why a recommendation with costs has no cost-optimal cadence."""
+    if status == "no_skill":
+        return ("No cost-optimal cadence: a model without skill has no shortfall to "
+                "price.")
+    return ("No cost-optimal cadence: without a significant degradation the fitted "
+            "curve's shortfall is noise, and retraining to avoid it does not pay.")
+
+
+def _calendar_terms(cal: Mapping[str, Any], kind: str) -> str:
+    parts = []
+    terms = list(cal.get("terms", ()))
+    if "shift" in terms:
+        start = cal.get("shift_start")
+        when = ""
+        if start is not None and start == start:
+            when = f" from {stamp(_calendar_time(float(start), kind))}"
+        parts.append(f"a level shift of {number(float(cal.get('shift_size', 0.0)))}"
+                     f"{when} (p = {pvalue(float(cal.get('shift_pvalue', 1.0)))})")
+    if "season" in terms:
+        parts.append(f"a yearly season of amplitude "
+                     f"{number(float(cal.get('season_amplitude', 0.0)))}")
+    return " and ".join(parts)
+
+
+def _calendar_time(t: float, kind: str) -> Any:
+    """A calendar time in fit units (days since 1970 for datetime time) as a stamp."""
+    if kind == "datetime":
+        return pd.Timestamp("1970-01-01") + pd.Timedelta(days=t)
+    return t
+
+
+def calendar_warning(rec: RetrainRecommendation) -> str:
+    """The sentence that comes first when calendar effects shared by every anchor were
+    found and left in the scores (the default reads them as aging), with the fresh
+    reading beside; empty otherwise."""
+    cal = rec.curve.calendar_effects
+    left = [t for t in cal.get("terms", ()) if t not in cal.get("removed", ())]
+    if not left or rec.curve.reference != "baseline":
+        return ""
+    found = _calendar_terms({**cal, "terms": left}, rec.time_kind)
+    text = (f"Calendar effects shared by every anchor: {found}. Every anchor's windows "
+            "move together there, and this reading takes that as aging.")
+    fresh = rec.fresh or {}
+    kind = rec.time_kind
+    if fresh.get("status") == "crossed":
+        ci = ci_text(fresh.get("interval_ci", (None, None)), rec.confidence_level, kind,
+                     max_age=fresh.get("max_age"))
+        text += (f" Against a fresh model on the same periods (reference='fresh') it would "
+                 f"be every {age(fresh.get('interval'), kind)} ({ci}).")
+    elif fresh.get("status") in ("not_reached", "no_degradation"):
+        text += (" Against a fresh model on the same periods (reference='fresh') the "
+                 f"threshold is not reached up to age {age(fresh.get('max_age'), kind)}.")
+    elif fresh.get("status") == "unavailable":
+        text += " The fresh reference cannot be computed here: " + str(
+            fresh.get("reason", "")).rstrip(".") + "."
+    text += (" Use calendar='shift' if the data changed then, or reference='fresh'; this "
+             "reading:")
+    return text
+
+
+def season_note(rec: RetrainRecommendation) -> str:
+    """A short sentence when a yearly season was modelled (removed from the scores)."""
+    cal = rec.curve.calendar_effects
+    removed = list(cal.get("removed", ()))
+    if not removed:
+        return ""
+    found = _calendar_terms({**cal, "terms": removed}, rec.time_kind)
+    return f"Modelled as calendar effects shared by every anchor, not aging: {found}."
+
+
+def baseline_note(rec: RetrainRecommendation) -> str:
+    """When the curve's age-0 value was not used as it is (it bends where no window is),
+    or disagrees with the youngest windows: both values, and what was done."""
+    curve = rec.curve
+    kind = rec.time_kind
+    if curve.baseline_mode != "curve" or not math.isfinite(curve.youngest_mean):
+        return ""
+    if curve.baseline_age > 0:
+        return (f"The curve bends between age 0 and the youngest windows (age "
+                f"{age(_as_age(curve.baseline_age, kind), kind)}, mean "
+                f"{number(curve.youngest_mean)}), where no window is: the baseline is the "
+                "curve continued straight back to age 0 from there "
+                f"({number(rec.baseline)}; the curve itself says {number(curve.level)}).")
+    return ""
+
+
+def calendar_summary(rec: RetrainRecommendation) -> str:
+    """The summary's calendar row: what was found, modelled or left in the scores."""
+    cal = rec.curve.calendar_effects
+    if not cal:
+        return ("not tested (the fresh reference)" if rec.curve.reference == "fresh"
+                else "not tested (needs window_start and two anchors)")
+    terms = list(cal.get("terms", ()))
+    if not terms:
+        text = "none found"
+    else:
+        removed = [t for t in terms if t in cal.get("removed", ())]
+        left = [t for t in terms if t not in removed]
+        bits = []
+        if removed:
+            bits.append("modelled: " + _calendar_terms({**cal, "terms": removed},
+                                                       rec.time_kind))
+        if left:
+            bits.append("left in the scores (read as aging): " + _calendar_terms(
+                {**cal, "terms": left}, rec.time_kind))
+        text = "; ".join(bits)
+    if int(cal.get("block", 1)) > 1:
+        text += (f"; periods still correlated: the bootstrap resamples blocks of "
+                 f"{int(cal['block'])} consecutive periods")
+    return text
+
+
+def shape_check(curve: DegradationCurve) -> str:
+    """Which shape decided and how well it fits (the lack-of-fit test)."""
+    lof = curve.lack_of_fit
+    if not lof:
+        if not curve._family.parametric:
+            return "no shape assumed (monotone)"
+        return "not tested (needs windows of one age from two anchors)"
+    test = (f"{lof['family']} against the saturated age model: lack-of-fit "
+            f"p = {pvalue(float(lof['pvalue']))}")
+    if lof.get("decided") and lof["decided"] != lof["family"]:
+        return f"no parametric family fits ({test}); the monotone shape decided"
+    return test
+
+
+def fresh_summary(rec: RetrainRecommendation) -> str:
+    """The summary's row for the fresh reading given beside the default one."""
+    fresh = rec.fresh or {}
+    kind = rec.time_kind
+    status = str(fresh.get("status", ""))
+    if status == "crossed":
+        ci = ci_text(fresh.get("interval_ci", (None, None)), rec.confidence_level, kind,
+                     max_age=fresh.get("max_age"))
+        return f"every {age(fresh.get('interval'), kind)} ({ci})"
+    if status == "unavailable":
+        return f"unavailable: {fresh.get('reason', '')}"
+    return f"{status} up to age {age(fresh.get('max_age'), kind)}"
+
+
+def adjusted_scores_label(curve: DegradationCurve) -> str:
+    """The plot's note when it draws the scores as the curve saw them."""
+    parts = []
+    if curve.reference == "fresh":
+        parts.append("against a fresh model on the same period")
+    if curve.calendar_effects.get("removed"):
+        parts.append("less the calendar effects modelled")
+    return "points: window scores " + " and ".join(parts)
+
+
+def _as_age(x: float, kind: str) -> Any:
+    return pd.Timedelta(days=x) if kind == "datetime" else x
 
 
 def interval_label(rec: RetrainRecommendation) -> str:
@@ -910,10 +1105,17 @@ def _interval_text(rec: RetrainRecommendation, kind: str, esc: Callable[[str], s
         if rec.extrapolated_interval is not None:
             text += (" Extrapolated, the curve would cross at about "
                      f"{esc(age(rec.extrapolated_interval, kind))}.")
+    elif rec.status == "no_skill":
+        text = ("The baseline is at the metric's chance level, so no interval is "
+                "recommended: the model has no skill to lose.")
     else:
         text = ("The fitted curve does not reach the threshold within the evaluated ages "
                 "and the trend test finds no significant degradation, so no interval is "
                 "recommended.")
+    if rec.status == "crossed" and not rec.significant:
+        text += (" The degradation is not significant (neither the trend test nor the "
+                 "interval's upper end within the ages), so that age is what the curve's "
+                 "shape says, not an established crossing.")
     if rec.round_to is not None:
         text += (" Intervals are rounded down to a multiple of "
                  f"{esc(one(length(rec.round_to, kind)))}.")
@@ -982,10 +1184,27 @@ def _curve_item(rec: RetrainRecommendation, emph: Callable[[str], str],
                "with the windows weighted equally (there are no standard errors)")
     direction = {"degrading": "are degrading", "improving": "are improving"}.get(
         str(curve.trend_direction), "show no trend")
+    check = shape_check(curve)
+    check = (f" Fit check: {check}." if curve.lack_of_fit else "")
     return MethodItem("Curve", (
         f"{article} {emph(esc(fam))} curve of score against age, {shape}, {how}, "
         f"{weights}. A trend test (Mann-Kendall, within anchors) gives "
-        f"p = {pvalue(curve.trend_pvalue)} for a trend with age: the scores {direction}."))
+        f"p = {pvalue(curve.trend_pvalue)} for a trend with age: the scores {direction}."
+        f"{check}"))
+
+
+def _calendar_item(rec: RetrainRecommendation) -> MethodItem | None:
+    """What the calendar tests found and what was done with it (None: not tested)."""
+    cal = rec.curve.calendar_effects
+    if not cal or (not cal.get("terms") and int(cal.get("block", 1)) == 1):
+        if not cal:
+            return None
+        return MethodItem("Calendar", (
+            "Calendar effects shared by every anchor were tested (a yearly season and a "
+            "level shift, under the model with a free effect per age): none found."))
+    return MethodItem("Calendar", (
+        "Calendar effects shared by every anchor were tested (a yearly season and a level "
+        f"shift, under the model with a free effect per age): {calendar_summary(rec)}."))
 
 
 def _tolerance_item(rec: RetrainRecommendation, name: str, emph: Callable[[str], str],
@@ -1018,6 +1237,9 @@ def _cost_item(rec: RetrainRecommendation, name: str,
     unit = "day" if rec.time_kind == "datetime" else "time unit"
     costs = (f"With a retraining cost of {rec.retrain_cost:g} and a shortfall cost of "
              f"{rec.shortfall_cost:g} per unit of {name} per {unit}, ")
+    if rec.status in ("no_degradation", "no_skill"):
+        return MethodItem("Cost", costs + no_cost_cadence(rec.status)[0].lower()
+                          + no_cost_cadence(rec.status)[1:])
     if rec.cost_optimal_interval is None:
         return MethodItem("Cost", (
             costs + "the long-run cost per unit time keeps falling up to the oldest "
@@ -1062,7 +1284,7 @@ def method(rec: RetrainRecommendation, *, emph: Callable[[str], str] | None = No
     >>> rec = recommend_retrain_interval(ev, curve="linear", baseline="first_window",
     ...                                  n_bootstrap=20, random_state=0)
     >>> [item.title for item in fmt.method(rec)]  # doctest: +NORMALIZE_WHITESPACE
-    ['Anchors and windows', 'Model age', 'Score', 'Curve', 'Tolerance',
+    ['Anchors and windows', 'Model age', 'Score', 'Curve', 'Calendar', 'Tolerance',
      'Confidence interval']
     >>> text = fmt.method_text(rec)
     >>> "as asked (curve='linear': no other shape was compared)" in text, "AICc" in text
@@ -1075,6 +1297,9 @@ def method(rec: RetrainRecommendation, *, emph: Callable[[str], str] | None = No
     items.append(_age_item(rec.evaluation))
     items += _score_items(rec, name)
     items.append(_curve_item(rec, emph, esc))
+    calendar = _calendar_item(rec)
+    if calendar is not None:
+        items.append(calendar)
     items.append(_tolerance_item(rec, name, emph, esc))
     items.append(_ci_item(rec, emph))
     if rec.retrain_cost is not None:

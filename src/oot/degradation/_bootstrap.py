@@ -25,15 +25,17 @@ from oot._validation import (
     entry_point,
     param_message,
 )
+from oot.degradation._calendar import block_clusters, prepared
 from oot.degradation._curve import (
     DegradationCurve,
     baseline_value,
     threshold_rule,
     threshold_value,
 )
-from oot.degradation._data import FloatArray, IntArray, _Data, check_evaluation, prepare
-from oot.degradation._families import CurveFamily, get_family
-from oot.degradation._wls import Replicas, full_jacobian
+from oot.degradation._data import FloatArray, IntArray, _Data, check_evaluation
+from oot.degradation._families import CurveFamily, flexible_family, get_family
+from oot.degradation._saturated import Saturated
+from oot.degradation._wls import Replicas, jackknife_residuals
 from oot.evaluate import OOTEvaluation
 
 
@@ -180,7 +182,7 @@ def bootstrap_crossing(
     thr0 = _check_arguments(evaluation, curve, tolerance, tolerance_type, n_bootstrap,
                             confidence_level, random_state, method)
     rng = as_generator(random_state)
-    d = prepare(evaluation, curve.reference)
+    d = prepared(evaluation, curve.reference, curve.calendar)
     if d.n != curve.n_windows or d.n_anchors != curve.n_anchors:
         raise InvalidParameterError(param_message(
             "curve", None, "the curve fitted to this evaluation",
@@ -194,8 +196,9 @@ def bootstrap_crossing(
     samples, curves = _replicate_crossings(curve, d, w_rep, y_rep, fit.onehot, tolerance,
                                            tolerance_type, band_age)
     q = _percentile_level(curve, confidence_level, fit.n_clusters)
-    low = float(np.quantile(samples, q, method="inverted_cdf"))
-    high = float(np.quantile(samples, 1 - q, method="inverted_cdf"))
+    q_low, q_high = _bias_corrected(curve, samples, float(curve._crossing(thr0)), q)
+    low = float(np.quantile(samples, q_low, method="inverted_cdf"))
+    high = float(np.quantile(samples, q_high, method="inverted_cdf"))
     ok = np.all(np.isfinite(curves), axis=1)  # replicates whose fit failed are left out
     if ok.any():
         band_low, band_high = np.quantile(curves[ok], [q, 1 - q], axis=0)
@@ -245,29 +248,49 @@ class _FittedDesign:
     @classmethod
     def of(cls, curve: DegradationCurve, d: _Data) -> _FittedDesign:
         clusters = d.clusters if d.clusters is not None else np.arange(d.n, dtype=np.intp)
+        block = int(curve.calendar_effects.get("block", 1))
+        if block > 1 and d.t is not None:  # correlated periods: blocks of them
+            clusters = block_clusters(clusters, d.t, block)
         w = np.ones(d.n) if d.equal else 1.0 / np.maximum(d.se2 + curve.tau2, 1e-300)
         mu = np.array([curve.offsets[lab] for lab in d.anchors])
-        fitted = mu[d.anc] + curve._f(d.a)
+        fitted = mu[d.anc] + curve._family.mean_shape(curve._shape_params(), d.a, d.half)
         return cls(curve._family, d.onehot(), clusters, int(clusters.max()) + 1, w, fitted,
                    d.y - fitted)
 
 
 def _draw_wild(curve: DegradationCurve, d: _Data, fit: _FittedDesign,
                rng: np.random.Generator, r: int) -> tuple[FloatArray, FloatArray, str]:
-    """Wild cluster bootstrap: ``y* = fitted + v_g * e_g``, one Webb weight per cluster."""
+    """Wild cluster bootstrap: ``y* = fitted + v_g * e_g``, one Webb weight per cluster.
+
+    ``e`` are jackknife (CV3) residuals of the fit linearised in its parameters; for the
+    isotonic family those of the saturated age model (whose size does not shrink where
+    the monotone fit pools age groups), or with one anchor its own residuals scaled by
+    the parameters it spends (one per distinct level). Calendar effects removed from the
+    scores are re-estimated in every replicate.
+    """
     v = _WEBB[rng.integers(0, 6, size=(r, fit.n_clusters))]
-    adj = _jackknife_residuals(curve, d, fit) if fit.family.delta_method else None
-    if adj is None:
-        k_par = d.n_anchors + fit.family.n_shape
+    if fit.family.delta_method:
+        adj = jackknife_residuals(fit.family, curve.params, d, fit.w, fit.resid,
+                                  fit.clusters, fit.onehot)
+        kind = "jackknife (CV3) residuals"
+    elif d.n_anchors > 1:
+        adj = Saturated.of(d, fit.w).jackknife_residuals(d.y, fit.w, fit.clusters)
+        kind = "jackknife (CV3) residuals of the saturated age model"
+    else:
+        levels = len(np.unique(np.round(curve.knots_y, 12))) if curve.knots_y else 2
+        k_par = d.n_anchors + max(levels - 1, fit.family.n_shape)
         factor = math.sqrt(fit.n_clusters / max(fit.n_clusters - 1, 1)
                            * (d.n - 1) / max(d.n - k_par, 1))
         adj = factor * fit.resid
         kind = "CR1-scaled residuals"
-    else:
-        kind = "jackknife (CV3) residuals"
-    y_rep = fit.fitted[None, :] + v[:, fit.clusters] * adj[None, :]
+    noise = v[:, fit.clusters] * adj[None, :]
+    if d.calendar is not None:
+        noise = d.calendar.adjust(noise)
+    y_rep = fit.fitted[None, :] + noise
+    block = int(curve.calendar_effects.get("block", 1))
+    blocks = f" in blocks of {block} consecutive periods" if block > 1 else ""
     label = (f"wild cluster bootstrap (Webb weights, {kind}), clusters: "
-             f"{d.cluster_rule}; percentile interval at t(G-1)-adjusted levels")
+             f"{d.cluster_rule}{blocks}; percentile interval at t(G-1)-adjusted levels")
     return fit.w[None, :], y_rep, label
 
 
@@ -282,30 +305,6 @@ def _draw_pairs(d: _Data, fit: _FittedDesign, rng: np.random.Generator, r: int
     return w_rep, d.y[None, :], label
 
 
-def _jackknife_residuals(curve: DegradationCurve, d: _Data, fit: _FittedDesign
-                         ) -> FloatArray:
-    """Residuals ``(I - H_gg)^-1 r_g`` per cluster (delete-one-cluster prediction errors).
-
-    ``H`` is the weighted hat matrix of the model linearised at the fit (offsets and
-    shape parameters).
-    """
-    w = fit.w
-    jac = full_jacobian(fit.family, curve.params, d.a, fit.onehot)
-    # H is unchanged by rescaling the columns; unit-norm columns keep pinv's cut-off from
-    # depending on the metric's units (an MAE in thousands or in units gives one H)
-    norm = np.sqrt(np.einsum("ip,i,ip->p", jac, w, jac))
-    jac = jac / np.where(norm > 0, norm, 1.0)
-    info_inv = np.linalg.pinv(jac.T @ (w[:, None] * jac))
-    out = np.empty_like(fit.resid)
-    for g in range(fit.n_clusters):
-        idx = np.nonzero(fit.clusters == g)[0]
-        jg = jac[idx]
-        h_gg = jg @ info_inv @ (jg * w[idx, None]).T
-        m = np.eye(len(idx)) - h_gg
-        out[idx] = np.linalg.lstsq(m, fit.resid[idx], rcond=1e-10)[0]
-    return out
-
-
 def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
                          y_rep: FloatArray, onehot: FloatArray, tolerance: float,
                          tolerance_type: str, grid: FloatArray,
@@ -317,17 +316,20 @@ def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
     """
     sgn = curve._sgn
     r = max(w_rep.shape[0], y_rep.shape[0])
-    y_full = np.broadcast_to(y_rep, (r, d.n))
+    young = curve.age_min if curve.baseline_age > 0 else math.nan
 
-    def threshold(level: FloatArray) -> FloatArray:
-        base = baseline_value(curve.baseline_mode, level, y_full, d.first)
-        return np.asarray(threshold_rule(base, tolerance, tolerance_type, sgn), dtype=float)
+    def replicas(w: FloatArray, y: FloatArray) -> Replicas:
+        y_full = np.broadcast_to(y, (max(w.shape[0], y.shape[0]), d.n))
 
-    rep = Replicas(d, w_rep, y_rep, onehot, sgn, curve.scale, grid, threshold)
-    names = [curve.family]
-    if curve.selection == "auto":
-        names = [f for f in curve.aicc if np.isfinite(curve.aicc[f])] or names
-    families = [get_family(name) for name in names]
+        def threshold(level: FloatArray) -> FloatArray:
+            base = baseline_value(curve.baseline_mode, level, y_full, d.first)
+            return np.asarray(threshold_rule(base, tolerance, tolerance_type, sgn),
+                              dtype=float)
+
+        return Replicas(d, w, y, onehot, sgn, curve.scale, grid, threshold, young)
+
+    rep = replicas(w_rep, y_rep)
+    families = [get_family(name) for name in _refitted(curve)]
     cross = np.full((len(families), r), np.inf)
     values = np.full((len(families), r, grid.size), np.nan)
     rss = np.full((len(families), r), np.inf)
@@ -337,7 +339,47 @@ def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
     pick = np.argmin(_replicate_aicc(families, rss, w_rep, d), axis=0)
     rows = np.arange(r)
     out = cross[pick, rows]
-    return np.where(out <= curve.age_max, out, np.inf), values[pick, rows]
+    vals = values[pick, rows]
+    lof = curve.lack_of_fit
+    if lof and curve._family.parametric and w_rep.shape[0] == 1:
+        # a replicate whose family fits worse than the saturated age model by more than
+        # the lack-of-fit test's 99% quantile moves to the monotone shape, as the data
+        # would have: the interval carries the choice of shape
+        saturated = Saturated.of(d, w_rep[0])
+        y_full = np.broadcast_to(y_rep, (r, d.n))
+        sat = saturated.rss(y_full, w_rep[0])
+        df2 = saturated.df
+        df1 = np.array([d.n - d.n_anchors - f.n_shape - df2 for f in families])[pick]
+        f_stat = ((rss[pick, rows] - sat) / np.maximum(df1, 1)
+                  / np.maximum(sat / max(df2, 1), 1e-300))
+        moved = np.flatnonzero(f_stat > lof["critical"])
+        if moved.size:
+            mono = flexible_family().refit_replicates(replicas(w_rep, y_full[moved]))
+            out[moved] = mono.crossing
+            vals[moved] = mono.values
+    if not curve._youngest_past(float(threshold_value(
+            curve.baseline, tolerance, tolerance_type, curve.greater_is_better))):
+        # as the fit: no crossing before the youngest evaluated age
+        out = np.maximum(out, curve.age_min)
+    return np.where(out <= curve.age_max, out, np.inf), vals
+
+
+#: A candidate this much worse in AICc than the chosen family on the data (Akaike
+#: weight ratio e^-5, under 1%) is not refitted to the replicates: it would hardly
+#: ever be chosen there.
+_AICC_MARGIN = 10.0
+
+
+def _refitted(curve: DegradationCurve) -> list[str]:
+    """The families the replicates choose among: the curve's, or with ``curve="auto"``
+    every candidate within ``_AICC_MARGIN`` of the best AICc."""
+    if curve.selection != "auto" or not curve._family.parametric:
+        return [curve.family]
+    finite = {f: a for f, a in curve.aicc.items() if np.isfinite(a)}
+    if not finite:
+        return [curve.family]
+    best = min(finite.values())
+    return [f for f, a in finite.items() if a <= best + _AICC_MARGIN] or [curve.family]
 
 
 def _replicate_aicc(families: list[CurveFamily], rss: FloatArray, w_rep: FloatArray,
@@ -354,6 +396,21 @@ def _replicate_aicc(families: list[CurveFamily], rss: FloatArray, w_rep: FloatAr
     return crit
 
 
+def _bias_corrected(curve: DegradationCurve, samples: FloatArray, estimate: float,
+                    q: float) -> tuple[float, float]:
+    """The percentile levels of the interval's ends: ``q`` and ``1 - q``, bias-corrected
+    (Efron's BC) for the monotone shape, whose estimate sits off the middle of its
+    replicates (a monotone fit is biased where it pools ages, and the replicates repeat
+    the bias): ``Phi(2 z0 + Phi^-1(q))`` with ``z0 = Phi^-1(share below the estimate)``."""
+    from scipy import stats
+    if curve._family.parametric or not math.isfinite(estimate):
+        return q, 1.0 - q
+    below = float(np.mean(samples < estimate)) + 0.5 * float(np.mean(samples == estimate))
+    z0 = float(stats.norm.ppf(min(max(below, 1e-3), 1 - 1e-3)))
+    return (float(stats.norm.cdf(2 * z0 + stats.norm.ppf(q))),
+            float(stats.norm.cdf(2 * z0 + stats.norm.ppf(1 - q))))
+
+
 def _percentile_level(curve: DegradationCurve, confidence_level: float,
                       n_clusters: int) -> float:
     """Lower percentile level of the interval: widened for few clusters, so that its
@@ -361,6 +418,6 @@ def _percentile_level(curve: DegradationCurve, confidence_level: float,
     ``alpha / 2`` when the replicates re-select the family, which already widens it)."""
     from scipy import stats
     alpha = 1.0 - confidence_level
-    if curve.selection == "auto" and len(curve.aicc) > 1:
+    if curve.selection == "auto" and len(curve.aicc) > 1 and curve._family.parametric:
         return alpha / 2
     return float(stats.norm.cdf(-stats.t.ppf(1 - alpha / 2, max(n_clusters - 1, 1))))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -84,6 +84,27 @@ class DegradationCurve:
         The isotonic curve (``f`` interpolated linearly between knots, flat outside).
     cluster_rule : str
         How :func:`bootstrap_crossing` groups windows into clusters for this data.
+    calendar : {"auto", "shift", "none"}
+        The ``calendar`` argument of :func:`fit_degradation`.
+    calendar_effects : dict
+        What the calendar tests found (empty when not tested): ``terms`` found
+        ("season", "shift"), ``removed`` (modelled: taken out of the scores),
+        ``season_pvalue``, ``season_amplitude``, ``shift_pvalue``, ``shift_size``,
+        ``shift_start`` (calendar time in fit units: days since 1970 for datetime time),
+        ``autocorrelation_pvalue`` of the periods' residuals afterwards, and ``block``
+        (consecutive periods the bootstrap resamples together).
+    lack_of_fit : dict
+        The family's test against the saturated age model (empty when not tested):
+        ``family`` tested, ``statistic`` (F), ``pvalue``, ``critical`` (the null
+        replicates' 99% quantile), ``df1``, ``df2`` and ``decided`` (the shape used:
+        the monotone one when no parametric family fits under ``curve="auto"``).
+    youngest_mean, youngest_sd : float
+        Mean score of each anchor's youngest window, and one window's scatter about the
+        curve (``sqrt(se^2 + tau2)``).
+    baseline_age : float
+        0 when the baseline is the curve at age 0; the youngest age when the curve bends
+        between age 0 and the youngest windows by more than two ``youngest_sd``, and the
+        baseline is the curve continued straight back from there.
 
     Examples
     --------
@@ -130,6 +151,12 @@ class DegradationCurve:
     knots_x: tuple[float, ...] = ()
     knots_y: tuple[float, ...] = ()
     cluster_rule: str = ""
+    calendar: str = "auto"
+    calendar_effects: dict[str, Any] = field(default_factory=dict)
+    lack_of_fit: dict[str, Any] = field(default_factory=dict)
+    youngest_mean: float = float("nan")
+    youngest_sd: float = float("nan")
+    baseline_age: float = 0.0
 
     # ------------------------------------------------------------- evaluation
     @property
@@ -310,9 +337,19 @@ class DegradationCurve:
         return float_to_age(age, self.time_kind) if self.time_kind == "datetime" else age
 
     def _crossing(self, threshold: float) -> float:
+        """The first age the curve reaches ``threshold``, never before the youngest
+        evaluated age unless the youngest windows are past it themselves."""
         sgn = self._sgn
         m = sgn * (threshold - self.level)
-        return float(self._family.crossing_age(self._shape_params(), m, sgn))
+        age = float(self._family.crossing_age(self._shape_params(), m, sgn))
+        if age < self.age_min and not self._youngest_past(threshold):
+            return float(self.age_min)
+        return age
+
+    def _youngest_past(self, threshold: float) -> bool:
+        """Whether the youngest windows' mean is at or past ``threshold``."""
+        return bool(np.isfinite(self.youngest_mean)
+                    and self._sgn * (self.youngest_mean - threshold) >= 0)
 
     # ------------------------------------------------------------- conversion
     def to_dict(self) -> dict[str, Any]:
@@ -380,7 +417,17 @@ class DegradationCurve:
                  ("trend_pvalue", self.trend_pvalue), ("trend_tau", self.trend_tau),
                  ("trend_direction", self.trend_direction), ("n_windows", self.n_windows),
                  ("n_anchors", self.n_anchors), ("age_min", self.age_min),
-                 ("age_max", self.age_max)]
+                 ("age_max", self.age_max), ("youngest_mean", self.youngest_mean),
+                 ("baseline_age", self.baseline_age)]
+        lof = self.lack_of_fit
+        if lof:
+            rows += [("lack_of_fit_family", lof["family"]),
+                     ("lack_of_fit_pvalue", lof["pvalue"]),
+                     ("shape_decided", lof.get("decided", self.family))]
+        cal = self.calendar_effects
+        if cal:
+            rows += [("calendar_found", ", ".join(cal["terms"]) or "none"),
+                     ("calendar_modelled", ", ".join(cal["removed"]) or "none")]
         rows += [(f"aicc[{k}]", v) for k, v in self.aicc.items()]
         return pd.DataFrame({"value": [v for _, v in rows]},
                             index=pd.Index([k for k, _ in rows], name="quantity"))

@@ -3,13 +3,14 @@
 :func:`prepare` is the one place that turns an :class:`~oot.OOTEvaluation` into the
 arrays every fit and bootstrap works on: the usable windows (optionally against the
 fresh reference), sorted by anchor and age, with squared standard errors, anchor indices,
-each anchor's first window and the calendar clusters the bootstrap resamples.
+each anchor's first window, the calendar clusters the bootstrap resamples, each window's
+length, age group and calendar time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ import pandas as pd
 from oot._time import TimeKind, age_to_float
 from oot._validation import InvalidParameterError, param_message
 from oot.evaluate import OOTEvaluation
+
+if TYPE_CHECKING:
+    from oot.degradation._calendar import CalendarFit
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 IntArray = np.ndarray[Any, np.dtype[np.intp]]
@@ -35,6 +39,10 @@ class _Data:
     clusters: IntArray | None   # calendar periods
     cluster_rule: str
     n_total: int
+    half: FloatArray       # half the length of each window (age units)
+    group: IntArray        # age group: windows of one age across anchors (0..K-1)
+    t: FloatArray | None   # calendar time of each window's midpoint (None: unknown)
+    calendar: CalendarFit | None = None   # calendar effects tested (and removed from y)
 
     @property
     def n(self) -> int:
@@ -72,9 +80,52 @@ def prepare(evaluation: OOTEvaluation, reference: str) -> _Data:
     s = s.iloc[order]
     first = np.r_[True, anc[1:] != anc[:-1]]
     clusters, rule = _clusters(s, evaluation.params)
+    half = _half_widths(s, a, anc, evaluation.time_kind)
     return _Data(a=a, y=y, se2=se2, equal=equal, anc=anc.astype(np.intp),
                  anchors=[int(v) for v in labels], first=first, clusters=clusters,
-                 cluster_rule=rule, n_total=len(evaluation.scores))
+                 cluster_rule=rule, n_total=len(evaluation.scores), half=half,
+                 group=_age_groups(a, half), t=_calendar_time(s, half, evaluation.time_kind))
+
+
+def _age_groups(a: FloatArray, half: FloatArray) -> IntArray:
+    """Windows of (nearly) one age across anchors: ages closer than a quarter of the
+    median half-window to the previous distinct age join its group."""
+    ua = np.unique(a)
+    tol = 0.25 * float(np.median(half))
+    starts = np.r_[True, np.diff(ua) > tol]
+    gid = np.cumsum(starts) - 1
+    return np.asarray(gid[np.searchsorted(ua, a)], dtype=np.intp)
+
+
+def _calendar_time(s: pd.DataFrame, half: FloatArray, kind: TimeKind) -> FloatArray | None:
+    """Each window's midpoint on the calendar, in age units (days since 1970 for
+    datetime time); None without window_start."""
+    if "window_start" not in s or not s["window_start"].notna().all():
+        return None
+    start = s["window_start"]
+    if kind == "datetime":
+        days = (pd.to_datetime(start).dt.tz_localize(None) if getattr(
+            start.dt, "tz", None) is not None else pd.to_datetime(start))
+        t = (days - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+        return np.asarray(t, dtype=float) + half
+    return np.asarray(start, dtype=float) + half
+
+
+def _half_widths(s: pd.DataFrame, a: FloatArray, anc: Any, kind: TimeKind) -> FloatArray:
+    """Half the length of each window in age units: from window_start and window_end,
+    else half the median spacing of consecutive ages within anchors (else the youngest
+    age)."""
+    if "window_start" in s and "window_end" in s and s["window_start"].notna().all() and (
+            s["window_end"].notna().all()):
+        length = s["window_end"].to_numpy() - s["window_start"].to_numpy()
+        out = np.asarray(age_to_float(pd.Series(length), kind), dtype=float) / 2
+        if np.all(np.isfinite(out)) and np.all(out > 0):
+            return np.minimum(out, a)
+    same = np.r_[False, anc[1:] == anc[:-1]]
+    gaps = np.diff(a)[same[1:]]
+    gaps = gaps[gaps > 0]
+    h = float(np.median(gaps)) / 2 if gaps.size else float(a.min())
+    return np.minimum(np.full_like(a, h), a)
 
 
 def _against_fresh(s: pd.DataFrame, kind: TimeKind, reference: str) -> pd.DataFrame:

@@ -27,6 +27,14 @@ import numpy as np
 
 from oot.degradation._data import FloatArray, _Data
 from oot.degradation._isotonic import isotonic_fit, isotonic_refit, knot_crossing, knot_shape
+from oot.degradation._logistic import (
+    logistic_crossing,
+    logistic_fit,
+    logistic_refit,
+    logistic_shape,
+    logistic_warm_fit,
+    window_basis,
+)
 from oot.degradation._wls import (
     Replicas,
     ReplicateFit,
@@ -36,7 +44,7 @@ from oot.degradation._wls import (
 )
 
 __all__ = ["CurveFamily", "FAMILIES", "PARAMETRIC_FAMILIES", "REGISTRY", "family_names",
-           "get_family", "parametric_family_names"]
+           "flexible_family", "get_family", "parametric_family_names"]
 
 #: ``shape(p, a)``: f(a) for the parameters ``p`` (values may be arrays that broadcast
 #: against ``a``, one per bootstrap replicate).
@@ -56,6 +64,11 @@ GridFn = Callable[[FloatArray, float], tuple[FloatArray, bool]]
 ToUserFn = Callable[[FloatArray, Any, float], dict[str, Any]]
 FitFn = Callable[["CurveFamily", _Data, FloatArray, float, float, FloatArray], WeightedFit]
 RefitFn = Callable[["CurveFamily", Replicas], ReplicateFit]
+#: ``warm_fit(family, d, w, sgn, scale, onehot, start)``: the fit at new weights from
+#: the fit ``start`` at the previous ones (the tau2 iterations), for families whose
+#: search is costly.
+WarmFitFn = Callable[["CurveFamily", _Data, FloatArray, float, float, FloatArray,
+                      WeightedFit], WeightedFit]
 
 _GRID_SIZE = 48
 
@@ -115,6 +128,15 @@ class CurveFamily:
     refit: RefitFn = profile_refit
     parametric: bool = True
     delta_method: bool = True
+    window_shape: Callable[[Mapping[str, Any], Any, Any], Any] | None = None
+    warm_fit: WarmFitFn | None = None
+
+    def mean_shape(self, p: Mapping[str, Any], a: Any, half: Any) -> Any:
+        """f averaged over each window ``a +- half`` (what a window's score estimates);
+        f at the midpoint unless the family says otherwise."""
+        if self.window_shape is None or half is None:
+            return self.shape(p, a)
+        return self.window_shape(p, a, half)
 
     def __post_init__(self) -> None:
         profiled = self.fit is profile_fit or self.refit is profile_refit
@@ -148,8 +170,11 @@ class CurveFamily:
         return self.to_user(coef, phi, scale)
 
     def fit_weighted(self, d: _Data, w: FloatArray, sgn: float, scale: float,
-                     onehot: FloatArray) -> WeightedFit:
-        """The family fitted to ``d`` at the weights ``w`` (its ``fit`` hook)."""
+                     onehot: FloatArray, start: WeightedFit | None = None) -> WeightedFit:
+        """The family fitted to ``d`` at the weights ``w`` (its ``fit`` hook; its
+        ``warm_fit`` from ``start``, the fit at the previous weights, when it has one)."""
+        if start is not None and self.warm_fit is not None:
+            return self.warm_fit(self, d, w, sgn, scale, onehot, start)
         return self.fit(self, d, w, sgn, scale, onehot)
 
     def refit_replicates(self, rep: Replicas) -> ReplicateFit:
@@ -193,6 +218,16 @@ def amplitude_crossing(amplitude: str,
         return inverse(p, ratio)
 
     return crossing
+
+
+def bounded_log_grid(lo: float, hi: float, young: float) -> GridFn:
+    """A log-spaced grid from ``max(lo, young * end of the youngest window / scale)``:
+    the family may not bend inside the youngest window."""
+    def grid(a: FloatArray, scale: float) -> tuple[FloatArray, bool]:
+        end0 = 2.0 * float(np.min(a)) / scale
+        return np.geomspace(max(lo, young * end0), hi, _GRID_SIZE), True
+
+    return grid
 
 
 def _hinge_grid(a: FloatArray, scale: float) -> tuple[FloatArray, bool]:
@@ -240,7 +275,7 @@ QUADRATIC = CurveFamily(
 EXPONENTIAL = CurveFamily(
     name="exponential", params=("d", "s"), n_shape=2,
     basis=lambda u, s: -np.expm1(-u / s),
-    grid=log_grid(0.02, 50.0),
+    grid=bounded_log_grid(0.02, 50.0, 1.0),
     to_user=lambda coef, phi, scale: {"d": coef[..., 0], "s": phi * scale},
     shape=lambda p, a: -p["d"] * np.expm1(-a / p["s"]),
     crossing=amplitude_crossing("d", _exponential_inverse),
@@ -248,7 +283,7 @@ EXPONENTIAL = CurveFamily(
 POWER = CurveFamily(
     name="power", params=("b", "beta"), n_shape=2,
     basis=lambda u, beta: u**beta,
-    grid=log_grid(0.1, 8.0),
+    grid=log_grid(0.5, 8.0),
     to_user=lambda coef, phi, scale: {"b": coef[..., 0] / scale**phi, "beta": phi},
     shape=lambda p, a: p["b"] * np.power(a, p["beta"]),
     crossing=amplitude_crossing(
@@ -257,7 +292,7 @@ POWER = CurveFamily(
 LOGARITHMIC = CurveFamily(
     name="logarithmic", params=("b", "k"), n_shape=2,
     basis=lambda u, k: np.log1p(u / k),
-    grid=log_grid(0.002, 50.0),
+    grid=bounded_log_grid(0.002, 50.0, 0.5),
     to_user=lambda coef, phi, scale: {"b": coef[..., 0], "k": phi * scale},
     shape=lambda p, a: p["b"] * np.log1p(a / p["k"]),
     crossing=amplitude_crossing("b", lambda p, r: p["k"] * np.expm1(r)),
@@ -270,6 +305,14 @@ HINGE = CurveFamily(
     shape=lambda p, a: p["b"] * np.maximum(0.0, a - p["h"]),
     crossing=amplitude_crossing("b", lambda p, r: p["h"] + r),
 )
+LOGISTIC = CurveFamily(
+    name="logistic", params=("d", "m", "w"), n_shape=3,
+    shape=logistic_shape, crossing=logistic_crossing,
+    fit=logistic_fit, refit=logistic_refit, warm_fit=logistic_warm_fit,
+    window_shape=lambda p, a, half: p["d"] * window_basis(
+        np.asarray(a, dtype=float), np.asarray(half, dtype=float), np.array([p["m"]]),
+        np.array([p["w"]]))[:, 0],
+)
 # monotone, no shape assumed; counted as 2 shape parameters for the minimum windows
 ISOTONIC = CurveFamily(
     name="isotonic", params=(), n_shape=2,
@@ -278,11 +321,18 @@ ISOTONIC = CurveFamily(
     parametric=False, delta_method=False,
 )
 
-_BUILTIN = (LINEAR, QUADRATIC, EXPONENTIAL, POWER, LOGARITHMIC, HINGE, ISOTONIC)
+_BUILTIN = (LINEAR, QUADRATIC, EXPONENTIAL, POWER, LOGARITHMIC, HINGE, LOGISTIC,
+            ISOTONIC)
 
 #: Every family by name, in the order ``FAMILIES`` lists them (ties in AICc go to the
 #: earlier one among equally many shape parameters). The one list of families.
 REGISTRY: dict[str, CurveFamily] = {f.name: f for f in _BUILTIN}
+
+
+def flexible_family() -> CurveFamily:
+    """The shape that decides when no parametric family fits (``curve="auto"``'s
+    lack-of-fit rule): the monotone isotonic record."""
+    return ISOTONIC
 
 
 def get_family(name: str) -> CurveFamily:

@@ -22,16 +22,20 @@ from oot._validation import (
     entry_point,
     param_message,
 )
+from oot.degradation._calendar import block_length, calendar_summary, prepared
 from oot.degradation._curve import DegradationCurve, baseline_value
-from oot.degradation._data import FloatArray, _Data, check_evaluation, prepare
+from oot.degradation._data import FloatArray, _Data, check_evaluation
 from oot.degradation._families import (
     CurveFamily,
     family_names,
+    flexible_family,
     get_family,
     parametric_family_names,
 )
+from oot.degradation._lack_of_fit import LEVEL as LOF_LEVEL
+from oot.degradation._lack_of_fit import lack_of_fit
 from oot.degradation._trend import mann_kendall
-from oot.degradation._wls import ml_loglik, param_cov, pm_tau2
+from oot.degradation._wls import WeightedFit, bend_before, ml_loglik, param_cov, pm_tau2
 from oot.evaluate import OOTEvaluation
 
 # the simplest family: the minimum-window rule of curve="auto", and its fit when no
@@ -49,6 +53,7 @@ def fit_degradation(
     curve: str = "auto",
     baseline: str | float = "curve",
     reference: str = "baseline",
+    calendar: str = "auto",
 ) -> DegradationCurve:
     """Fit a degradation curve (score vs model age, one offset per anchor).
 
@@ -111,16 +116,23 @@ def fit_degradation(
     >>> c.family, round(c.params["s"], 3), round(c.params["d"], 3)
     ('exponential', 4.0, -0.05)
     """
-    _check_arguments(evaluation, curve, baseline, reference)
-    d = prepare(evaluation, reference)
+    _check_arguments(evaluation, curve, baseline, reference, calendar)
+    d = prepared(evaluation, reference, calendar)
     gib = bool(evaluation.greater_is_better)
     sgn = -1.0 if gib else 1.0
     n_ages = _check_enough_windows(d, curve)
     scale = float(d.a.max()) if d.a.max() > 0 else 1.0
     onehot = d.onehot()
     best, aicc = _select(curve, d, sgn, scale, onehot, n_ages)
+    best, lof = _check_fit(best, curve, aicc, d, sgn, scale, onehot)
     level = float(np.mean(best.mu))
+    young = _youngest(best, d)
     base = float(baseline_value(baseline, np.array([level]), d.y[None, :], d.first)[0])
+    baseline_age = 0.0
+    if baseline == "curve" and young.bends:
+        # the curve bends between age 0 and the youngest window, where no window is:
+        # continue it straight back to age 0 from the youngest age instead
+        baseline_age, base = young.age, level + young.bend
     mk = mann_kendall(d.a, d.y, d.anc, d.clusters)
     direction = "flat" if mk.s == 0 else "degrading" if (mk.s < 0) == gib else "improving"
     family = best.family
@@ -136,11 +148,15 @@ def fit_degradation(
         n_anchors=d.n_anchors, trend_tau=float(mk.tau), trend_direction=direction,
         metric=str(getattr(evaluation.metric, "name", "")), selection=curve, scale=scale,
         param_cov=cov, knots_x=best.knots_x, knots_y=best.knots_y,
-        cluster_rule=d.cluster_rule,
+        cluster_rule=d.cluster_rule, calendar=calendar,
+        calendar_effects=calendar_summary(d, *block_length(d.y - best.fitted, best.w, d)),
+        lack_of_fit=lof,
+        youngest_mean=young.mean, youngest_sd=young.sd, baseline_age=baseline_age,
     )
 
 
-def _check_arguments(evaluation: Any, curve: Any, baseline: Any, reference: Any) -> None:
+def _check_arguments(evaluation: Any, curve: Any, baseline: Any, reference: Any,
+                     calendar: Any) -> None:
     func = caller()
     check_evaluation(evaluation)
     check_option(curve, "curve", func, ("auto", *family_names()))
@@ -153,6 +169,7 @@ def _check_arguments(evaluation: Any, curve: Any, baseline: Any, reference: Any)
         raise InvalidParameterError(param_message(
             "baseline", func, "'curve', 'first_window' or a finite float", baseline))
     check_option(reference, "reference", func, ("baseline", "fresh"))
+    check_option(calendar, "calendar", func, ("auto", "shift", "none"))
 
 
 def _check_enough_windows(d: _Data, curve: str) -> int:
@@ -216,16 +233,18 @@ def _fit_candidate(family: CurveFamily, d: _Data, sgn: float, scale: float,
     four fits), and its AICc."""
     df = d.n - d.n_anchors - family.n_shape
     tau2 = 0.0
+    fit: WeightedFit | None = None
     for it in range(4):
         v = d.se2 + tau2
         w = np.ones(d.n) if d.equal else 1.0 / np.maximum(v, 1e-300)
-        fit = family.fit_weighted(d, w, sgn, scale, onehot)
+        fit = family.fit_weighted(d, w, sgn, scale, onehot, start=fit)
         resid = d.y - fit.mu[d.anc] - fit.fshape
         new = pm_tau2(resid, d.se2, df)
         if d.equal or abs(new - tau2) <= 1e-6 * max(new, 1e-300) or it == 3:
             tau2 = new
             break
         tau2 = new
+    assert fit is not None
     loglik = ml_loglik(resid, d.se2)
     k = d.n_anchors + family.n_shape + 1
     return _Fit(family, fit.params, fit.mu, fit.mu[d.anc] + fit.fshape, fit.rss, tau2, w,
@@ -236,3 +255,51 @@ def _aicc(loglik: float, k: int, n: int) -> float:
     """AICc of a fit with ``k`` parameters (offsets, shape, tau2) on ``n`` windows."""
     return float(-2 * loglik + 2 * k + (2 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0
                                         else np.inf))
+
+
+
+
+# ======================================================================= fit checks
+def _check_fit(best: _Fit, curve: str, aicc: dict[str, float], d: _Data, sgn: float,
+               scale: float, onehot: FloatArray) -> tuple[_Fit, dict[str, Any]]:
+    """The lack-of-fit test of the chosen family (a parametric one); with
+    ``curve="auto"``, the isotonic shape decides when no parametric family fits."""
+    if not best.family.parametric:
+        return best, {}
+    test = lack_of_fit(best.family, best.params, best.fitted, best.rss, best.w, d, sgn,
+                       scale, onehot)
+    if test is None:
+        return best, {}
+    out = test.to_dict()
+    if curve == "auto" and len(aicc) > 1 and test.pvalue < LOF_LEVEL:
+        flexible = flexible_family()
+        out["decided"] = flexible.name
+        return _fit_candidate(flexible, d, sgn, scale, onehot), out
+    out["decided"] = best.family.name
+    return best, out
+
+
+@dataclass(frozen=True)
+class _Youngest:
+    """The youngest windows (each anchor's first) against the curve there."""
+
+    mean: float        # their mean score
+    sd: float          # the scatter of one window about the curve: sqrt(se^2 + tau2)
+    age: float         # the youngest evaluated age
+    bend: float        # f(age) - age f'(age): the curve's bend between 0 and that age
+
+    @property
+    def bends(self) -> bool:
+        """The curve at age 0 is farther from the straight line back from the youngest
+        age than two of a window's standard deviations: a bend no window shows."""
+        return abs(self.bend) > 2.0 * self.sd
+
+
+def _youngest(best: _Fit, d: _Data) -> _Youngest:
+    first = d.first
+    sd = float(np.sqrt(np.mean(d.se2[first]) + best.tau2))
+    age = float(d.a.min())
+    p = {**best.params, "knots_x": np.asarray(best.knots_x),
+         "knots_y": np.asarray(best.knots_y)}
+    bend = float(bend_before(lambda x: best.family.shape(p, x), age))
+    return _Youngest(float(np.mean(d.y[first])), sd, age, bend)

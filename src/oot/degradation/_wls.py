@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from oot.degradation._data import FloatArray, _Data
+from oot.degradation._data import FloatArray, IntArray, _Data
 
 if TYPE_CHECKING:
     from oot.degradation._families import CurveFamily
@@ -62,7 +62,18 @@ class Replicas:
     scale: float
     grid: FloatArray
     threshold: Callable[[FloatArray], FloatArray]
+    young: float = float("nan")   # the curve is straightened before this age (see below)
     r: int = field(init=False)
+
+    def baseline_level(self, level: FloatArray, shape: Callable[[float], Any]
+                       ) -> FloatArray:
+        """The level the threshold is measured from: the curve at age 0, or, when the
+        fit found it bending before the youngest age (``young``), the curve continued
+        straight back to age 0 from there (``shape(a)``: each replicate's f at ``a``)."""
+        if not math.isfinite(self.young):
+            return level
+        bend = np.asarray(bend_before(shape, self.young), dtype=float).reshape(-1)
+        return np.asarray(level + bend, dtype=float)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "r", max(self.w.shape[0], self.y.shape[0]))
@@ -290,6 +301,16 @@ def _parabolic_step(grid: FloatArray, logspaced: bool, rss: FloatArray,
     return np.asarray(np.exp(t_new) if logspaced else t_new, dtype=float)
 
 
+def bend_before(shape: Callable[[float], Any], age: float) -> Any:
+    """``f(age) - age * f'(age)``: how far the curve at age 0 lies from the straight
+    line through it at ``age`` (0 for a straight line; ``shape`` may return arrays, one
+    value per replicate)."""
+    h = 1e-4 * max(abs(age), 1e-9)
+    slope = (np.asarray(shape(age + h), dtype=float)
+             - np.asarray(shape(age - h), dtype=float)) / (2 * h)
+    return np.asarray(shape(age), dtype=float) - age * slope
+
+
 # ======================================================================= the fit hooks
 def profile_fit(family: CurveFamily, d: _Data, w: FloatArray, sgn: float, scale: float,
                 onehot: FloatArray) -> WeightedFit:
@@ -355,8 +376,9 @@ def profile_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
                    rep.profile_fixed)
     with np.errstate(invalid="ignore"):
         level = np.nanmean(bf.mu, axis=1)
-    thr = rep.threshold(level)
     user = family.user_params(bf.coef, bf.phi, rep.scale)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        thr = rep.threshold(rep.baseline_level(level, lambda a: family.shape(user, a)))
     cross = family.crossing_age(user, rep.sgn * (thr - level), rep.sgn)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         col = {k: np.asarray(v, dtype=float).reshape(-1, 1) for k, v in user.items()}
@@ -408,7 +430,7 @@ def ml_loglik(resid: FloatArray, se2: FloatArray) -> float:
 
 # ======================================================================= linearisation
 def full_jacobian(family: CurveFamily, params: dict[str, float], a: FloatArray,
-                  onehot: FloatArray) -> FloatArray:
+                  onehot: FloatArray, half: FloatArray | None = None) -> FloatArray:
     """Derivatives of the fitted values wrt (offsets, shape parameters): (n, J + p)."""
     cols = [onehot]
     for nm in family.params:
@@ -416,8 +438,45 @@ def full_jacobian(family: CurveFamily, params: dict[str, float], a: FloatArray,
         p1, p2 = dict(params), dict(params)
         p1[nm] += h
         p2[nm] -= h
-        cols.append(((family.shape(p1, a) - family.shape(p2, a)) / (2 * h))[:, None])
+        cols.append(((family.mean_shape(p1, a, half) - family.mean_shape(p2, a, half))
+                     / (2 * h))[:, None])
     return np.hstack(cols)
+
+
+def jackknife_residuals(family: CurveFamily, params: dict[str, float], d: _Data,
+                        w: FloatArray, resid: FloatArray, clusters: IntArray,
+                        onehot: FloatArray) -> FloatArray:
+    """Residuals ``(I - H_gg)^-1 r_g`` per cluster (delete-one-cluster prediction errors).
+
+    ``H`` is the weighted hat matrix of the model linearised at the fit (offsets and
+    shape parameters, the window means of the shape).
+    """
+    jac = full_jacobian(family, params, d.a, onehot, d.half)
+    # H is unchanged by rescaling the columns; unit-norm columns keep pinv's cut-off from
+    # depending on the metric's units (an MAE in thousands or in units gives one H)
+    norm = np.sqrt(np.einsum("ip,i,ip->p", jac, w, jac))
+    jac = jac / np.where(norm > 0, norm, 1.0)
+    info_inv = np.linalg.pinv(jac.T @ (w[:, None] * jac))
+    out = np.empty_like(resid)
+    for g in range(int(clusters.max()) + 1):
+        idx = np.nonzero(clusters == g)[0]
+        jg = jac[idx]
+        h_gg = jg @ info_inv @ (jg * w[idx, None]).T
+        out[idx] = leverage_corrected(np.eye(len(idx)) - h_gg, resid[idx])
+    return out
+
+
+def leverage_corrected(m: FloatArray, r: FloatArray) -> FloatArray:
+    """``m^-1 r`` for ``m = I - H_gg`` (the jackknife residuals of one cluster).
+
+    A direction in which the cluster's own parameters fit it exactly (singular value
+    0: an age seen by this cluster alone) carries no residual and stays 0; a nearly
+    exact one (a step located by one window) is inflated at most tenfold, not by the
+    reciprocal of a rounding error.
+    """
+    u, sv, vt = np.linalg.svd(m)
+    inv = np.where(sv > 1e-8, 1.0 / np.maximum(sv, 0.1), 0.0)
+    return np.asarray(vt.T @ (inv * (u.T @ r)), dtype=float)
 
 
 def param_cov(family: CurveFamily, params: dict[str, float], w: FloatArray,
@@ -425,7 +484,7 @@ def param_cov(family: CurveFamily, params: dict[str, float], w: FloatArray,
               ) -> tuple[tuple[float, ...], ...]:
     """Covariance of (level, *params) by the delta method on the weighted fit."""
     names = family.params
-    jac = full_jacobian(family, params, d.a, onehot)
+    jac = full_jacobian(family, params, d.a, onehot, d.half)
     k = jac.shape[1]
     resid = d.y - fitted
     dof = max(d.n - k, 1)

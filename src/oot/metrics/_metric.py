@@ -112,6 +112,11 @@ class Metric:
         ``bootstrap_se(y_true, y_pred, rng, n_bootstrap) -> float``, a faster
         equivalent of resampling the rows and calling ``func`` (1-D predictions, binary
         or regression), used when the metric has no formula.
+    chance : float or None, default=None
+        The score of a model with no skill, whatever the data (ROC AUC and balanced
+        accuracy 0.5, R² 0); None when it depends on the data (accuracy: the majority
+        rate) or is not defined. A recommendation whose baseline is near it says the
+        model has no skill to lose instead of giving a threshold.
 
     See Also
     --------
@@ -168,6 +173,7 @@ class Metric:
     mean_to_score: str = "identity"
     bootstrap_se: Callable[[np.ndarray, np.ndarray, np.random.Generator, int],
                            float] | None = None
+    chance: float | None = None
 
     def __post_init__(self) -> None:
         with calling("Metric"):
@@ -199,6 +205,11 @@ class Metric:
         self._check_callable("row_values", "row_values(y_true, y_pred) -> ndarray")
         self._check_callable("bootstrap_se", "bootstrap_se(y_true, y_pred, rng, n_bootstrap) "
                                              "-> float")
+        if self.chance is not None and (
+                isinstance(self.chance, bool) or not isinstance(self.chance, (int, float))
+                or not math.isfinite(float(self.chance))):
+            raise InvalidParameterError(
+                param_message("chance", None, "a finite float or None", self.chance))
         check_option(self.kernel, "kernel", where, (*KERNELS, None))
         check_option(self.mean_to_score, "mean_to_score", where, MEAN_TO_SCORE)
         kernel = ("row_mean" if self.kernel is None and self.row_values is not None
@@ -367,6 +378,7 @@ class Metric:
             "task": self.task,
             "display_name": self.display_name,
             "requires_two_classes": bool(self.requires_two_classes),
+            "chance": self.chance,
             "builtin": self.is_builtin,
         }
 
@@ -398,6 +410,7 @@ class Metric:
             task=d.get("task", "any"),
             display_name=d.get("display_name"),
             requires_two_classes=bool(d.get("requires_two_classes", False)),
+            chance=d.get("chance"),
         )
 
     def __repr__(self) -> str:

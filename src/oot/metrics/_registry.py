@@ -164,7 +164,7 @@ def _mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
 _BUILTINS = (
     Metric("roc_auc", func=_roc_auc, greater_is_better=True, response="predict_proba",
            task="classification", display_name="ROC AUC", se_func=roc_auc_se,
-           requires_two_classes=True, kernel="rank_auc"),
+           requires_two_classes=True, kernel="rank_auc", chance=0.5),
     Metric("average_precision", func=_average_precision, greater_is_better=True,
            response="predict_proba", task="binary", display_name="Average precision",
            requires_two_classes=True, bootstrap_se=average_precision_bootstrap),
@@ -179,7 +179,7 @@ _BUILTINS = (
            row_values=_hits),
     Metric("balanced_accuracy", func=_balanced_accuracy, greater_is_better=True,
            response="predict", task="classification", display_name="Balanced accuracy",
-           se_func=balanced_accuracy_se),
+           se_func=balanced_accuracy_se, chance=0.5),
     Metric("f1", func=_prf("f1"), greater_is_better=True, response="predict",
            task="classification", display_name="F1 score", bootstrap_se=f1_bootstrap),
     Metric("precision", func=_prf("precision"), greater_is_better=True, response="predict",
@@ -194,7 +194,7 @@ _BUILTINS = (
            task="regression", display_name="RMSE", row_values=_squared_error,
            mean_to_score="sqrt"),
     Metric("r2", func=_r2, greater_is_better=True, response="predict", task="regression",
-           display_name="R²", kernel="r2"),
+           display_name="R²", kernel="r2", chance=0.0),
     Metric("mape", func=_mape, greater_is_better=False, response="predict",
            task="regression", display_name="MAPE", row_values=_absolute_percentage_error),
 )

@@ -9,7 +9,7 @@ import numpy as np
 import oot._format as fmt
 from oot._time import age_to_float
 from oot._validation import InvalidParameterError, check_option, param_message
-from oot.degradation import DegradationCurve
+from oot.degradation import DegradationCurve, scores_as_fitted
 from oot.evaluate import OOTEvaluation
 from oot.plotting._common import (
     _BASELINE_COLOR,
@@ -434,6 +434,12 @@ class DegradationDisplay:
         ev = self.evaluation
         assert ev is not None
         u = ev.usable
+        curve = self.curve
+        adjusted = curve is not None and (curve.reference == "fresh" or bool(
+            curve.calendar_effects.get("removed")))
+        if adjusted:  # the scores the curve was fitted to, not the raw ones
+            assert curve is not None
+            u = scores_as_fitted(ev, curve)
         anchors = sorted(int(a) for a in ev.scores["anchor"].unique())
         n = len(anchors)
         colors = _anchor_colors(n, cmap)
@@ -479,6 +485,9 @@ class DegradationDisplay:
                                      label=f"window score {bar}, {n} anchors"))
         elif z is not None:
             handles.insert(0, _note_handle(f"error bars: {bar}"))
+        if adjusted:
+            assert curve is not None
+            handles.insert(0, _note_handle(fmt.adjusted_scores_label(curve)))
         return handles
 
     def _plot_recommendation(self, ax: Axes, rec: RetrainRecommendation, per: float,

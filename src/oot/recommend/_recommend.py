@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+import oot._format as fmt
 from oot._common import ConfidenceInterval
 from oot._time import TimeKind, age_to_float, float_to_age
 from oot._validation import (
     InvalidParameterError,
+    NotEnoughWindowsError,
     caller,
     check_option,
     check_random_state_param,
@@ -29,7 +31,13 @@ from oot._validation import (
     entry_point,
     param_message,
 )
-from oot.degradation import FAMILIES, DegradationCurve, bootstrap_crossing, fit_degradation
+from oot.degradation import (
+    FAMILIES,
+    CrossingBootstrap,
+    DegradationCurve,
+    bootstrap_crossing,
+    fit_degradation,
+)
 from oot.evaluate import OOTEvaluation
 from oot.evaluate._engine import _evaluate_out_of_time
 from oot.metrics import Metric, get_metric
@@ -65,6 +73,7 @@ def recommend_retrain_interval(
     baseline: str | float = "curve",
     curve: str = "auto",
     reference: str = "baseline",
+    calendar: str = "auto",
     confidence_level: float = 0.9,
     n_bootstrap: int = 1000,
     retrain_cost: float | None = None,
@@ -103,6 +112,12 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
     reference : {"baseline", "fresh"}, default="baseline"
         "fresh" compares each window with the youngest model's score on the same window,
         so a hard season is not mistaken for aging (needs anchors one window apart).
+    calendar : {"auto", "shift", "none"}, default="auto"
+        Calendar effects shared by every anchor (see :func:`oot.fit_degradation`):
+        "auto" models a yearly season when the data show one and reports a level shift
+        (then the sentence says so first and the fresh reading is given beside:
+        :attr:`RetrainRecommendation.fresh`); "shift" models a shift too; "none" only
+        reports them.
     confidence_level : float, default=0.9
         Level of the interval's confidence interval.
     n_bootstrap : int, default=1000
@@ -154,6 +169,7 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
         reference=reference, confidence_level=confidence_level, n_bootstrap=n_bootstrap,
         retrain_cost=retrain_cost, shortfall_cost=shortfall_cost, round_to=round_to,
         extrapolate=extrapolate, random_state=random_state)
+    check_option(calendar, "calendar", caller(), ["auto", "shift", "none"])
     if isinstance(data, OOTEvaluation):
         ev = data
     else:
@@ -165,19 +181,23 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
             anchors=anchors, anchor_step=anchor_step, expanding=expanding,
             min_window_size=min_window_size, pos_label=pos_label, on_error=on_error,
             n_jobs=n_jobs, random_state=random_state, progress=progress, stacklevel=4)
-    fitted = fit_degradation(ev, curve=curve, baseline=baseline, reference=reference)
+    fitted = fit_degradation(ev, curve=curve, baseline=baseline, reference=reference,
+                             calendar=calendar)
     threshold = fitted.threshold(tolerance, tolerance_type)
-    cross = fitted.crossing_age(threshold)
     boot = bootstrap_crossing(ev, fitted, tolerance=tolerance, tolerance_type=tolerance_type,
                               n_bootstrap=n_bootstrap, confidence_level=confidence_level,
                               random_state=random_state)
     kind = ev.time_kind
-    found = _status(fitted, threshold, cross, kind, extrapolate=extrapolate)
-    cost = _cost_optimum(fitted, retrain_cost, shortfall_cost)
+    found = _decide(fitted, boot, threshold, m, _oldest_age(ev), extrapolate=extrapolate)
+    cost = _cost_optimum(fitted, retrain_cost, shortfall_cost, found)
 
     def age(x: float | None) -> Any:  # rounded down to round_to, in the time's units
         return _to_age(_round_down(x, round_unit), kind)
 
+    fresh = None
+    if reference == "baseline" and _calendar_reported(fitted):
+        fresh = _fresh_reading(ev, curve, baseline, tolerance, tolerance_type, n_bootstrap,
+                               confidence_level, random_state, m, age)
     return RetrainRecommendation(
         status=found.status,
         interval=age(found.interval),
@@ -204,6 +224,9 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
         band_age=tuple(float(x) for x in boot.band_age),
         band_low=tuple(float(x) for x in boot.band_low),
         band_high=tuple(float(x) for x in boot.band_high),
+        significant=found.significant,
+        limited_by=found.limited_by,
+        fresh=fresh,
     )
 
 
@@ -328,34 +351,126 @@ def _round_unit(round_to: Any, kind: TimeKind) -> float | None:
 # ---------------------------------------------------------------------- the steps
 @dataclass(frozen=True)
 class _Found:
-    """What the fitted curve says, in fit units (days for datetime time)."""
+    """What the analysis says, in fit units (days for datetime time)."""
 
-    status: str                 # "crossed", "not_reached" or "no_degradation"
+    status: str                 # see STATUS_RULE
     interval: float | None      # the crossing age; the oldest age when not reached
     extrapolated: float | None  # the extrapolated crossing, when asked for and found
+    significant: bool = False   # the degradation is significant (the trend test)
+    limited_by: str = ""        # "fresh": the fresh reference cut the ages
 
 
-def _status(fitted: DegradationCurve, threshold: float, cross: Any, kind: TimeKind, *,
-            extrapolate: bool) -> _Found:
-    """Crossed within the evaluated ages, degrading but not reached, or no degradation."""
+#: The one status rule (``docs/concepts.md`` quotes it; the tests check each branch).
+STATUS_RULE = """\
+1. "no_skill": the metric has a chance level (ROC AUC 0.5, balanced accuracy 0.5, R2 0)
+   and the baseline is not clearly above it: the threshold is at or past chance, or the
+   baseline is within two standard errors of the youngest windows' mean of chance. No
+   interval, no threshold to act on.
+2. "crossed": the fitted curve reaches the threshold within the evaluated ages (never
+   before the youngest one unless the youngest windows are past it themselves).
+   ``significant`` says whether the degradation is significant: the trend test's
+   p < 0.05 (degrading), or the CI's upper end within the ages (so many replicates
+   cross there); the sentence says so when it is not.
+3. "not_reached": no crossing within the evaluated ages, and the trend test finds a
+   significant degradation, or a sizeable share of the bootstrap replicates (enough to put the
+   CI's lower end within the ages) crosses within them, or the fresh reference cut the
+   ages below a crossing the fresh curve (degrading) reaches by the oldest age the
+   evaluation has (``limited_by="fresh"``: "not reached within the ages fresh models
+   allow"). The
+   interval is the oldest evaluated age, a lower bound.
+4. "no_degradation": otherwise: no crossing, no significant degradation, and the CI's
+   lower end beyond the evaluated ages.
+The safe interval is the CI's lower end whenever it lies within the evaluated ages (so
+always for "crossed" and "not_reached", never for "no_degradation"), none for
+"no_skill". A cost-optimal cadence is given for "crossed" and "not_reached" only.
+"""
+
+
+def _decide(fitted: DegradationCurve, boot: CrossingBootstrap, threshold: float,
+            metric: Metric, oldest: float, *, extrapolate: bool) -> _Found:
+    """The status by :data:`STATUS_RULE`, the interval, and what qualifies them."""
+    kind = fitted.time_kind
     max_age = float(fitted.age_max)
+    # significant: the trend test says so, or the bootstrap crosses within the ages in
+    # so many replicates that the CI's upper end lies within them (a step, which a rank
+    # trend test on few windows can miss)
+    significant = bool((fitted.trend_pvalue < 0.05 and fitted.trend_direction == "degrading")
+                       or math.isfinite(boot.high))
+    if _no_skill(fitted, threshold, metric):
+        return _Found("no_skill", None, None, significant)
+    cross = fitted.crossing_age(threshold)
     if cross is not None:
-        return _Found("crossed", float(_age_float(cross, kind)), None)
-    if fitted.trend_pvalue < 0.05 and fitted.trend_direction == "degrading":
+        return _Found("crossed", float(_age_float(cross, kind)), None, significant)
+    limited = ""
+    if (fitted.reference == "fresh" and oldest > max_age * (1 + 1e-9)
+            and fitted.trend_direction == "degrading"):
+        far = fitted._crossing(threshold)
+        if math.isfinite(far) and far <= oldest:
+            limited = "fresh"
+    if significant or math.isfinite(boot.low) or limited:
         extrapolated = None
         if extrapolate:
-            far = fitted.crossing_age(threshold, extrapolate=True, max_age=10 * max_age)
-            if far is not None:
-                extrapolated = float(_age_float(far, kind))
-        return _Found("not_reached", max_age, extrapolated)
-    return _Found("no_degradation", None, None)
+            far_age = fitted.crossing_age(threshold, extrapolate=True, max_age=10 * max_age)
+            if far_age is not None:
+                extrapolated = float(_age_float(far_age, kind))
+        return _Found("not_reached", max_age, extrapolated, significant, limited)
+    return _Found("no_degradation", None, None, significant)
+
+
+def _no_skill(fitted: DegradationCurve, threshold: float, metric: Metric) -> bool:
+    """Rule 1: the baseline is at chance, or the threshold is past it."""
+    chance = getattr(metric, "chance", None)
+    if chance is None:
+        return False
+    sgn = 1.0 if fitted.greater_is_better else -1.0
+    n_first = max(int(fitted.n_anchors), 1)
+    se = fitted.youngest_sd / math.sqrt(n_first) if math.isfinite(
+        fitted.youngest_sd) else 0.0
+    return bool(sgn * (threshold - chance) <= 0 or sgn * (fitted.baseline - chance) <= 2 * se)
+
+
+def _oldest_age(ev: OOTEvaluation) -> float:
+    """The oldest usable age of the evaluation (fit units), whatever the reference."""
+    ages = np.asarray(age_to_float(ev.usable["age"], ev.time_kind), dtype=float)
+    return float(ages.max()) if ages.size else 0.0
+
+
+def _calendar_reported(fitted: DegradationCurve) -> bool:
+    """Calendar effects were found and left in the scores (read as aging, if at all)."""
+    cal = fitted.calendar_effects
+    return bool(cal) and bool(set(cal.get("terms", ())) - set(cal.get("removed", ())))
+
+
+def _fresh_reading(ev: OOTEvaluation, curve: str, baseline: str | float, tolerance: float,
+                   tolerance_type: str, n_bootstrap: int, confidence_level: float,
+                   random_state: Any, metric: Metric, age: Callable[[float | None], Any]
+                   ) -> dict[str, Any]:
+    """The analysis with the fresh reference, beside the default one (as ages)."""
+    try:
+        fitted = fit_degradation(ev, curve=curve, baseline=baseline, reference="fresh")
+        boot = bootstrap_crossing(ev, fitted, tolerance=tolerance,
+                                  tolerance_type=tolerance_type, n_bootstrap=n_bootstrap,
+                                  confidence_level=confidence_level,
+                                  random_state=random_state)
+    except (InvalidParameterError, NotEnoughWindowsError) as exc:
+        return {"status": "unavailable", "reason": str(exc)}
+    found = _decide(fitted, boot, fitted.threshold(tolerance, tolerance_type), metric,
+                    _oldest_age(ev), extrapolate=False)
+    return {"status": found.status, "interval": age(found.interval),
+            "interval_ci": (age(_finite(boot.low)), age(_finite(boot.high))),
+            "max_age": _to_age(float(fitted.age_max), ev.time_kind),
+            "limited_by": found.limited_by, "significant": found.significant,
+            "family": fitted.family}
 
 
 def _cost_optimum(fitted: DegradationCurve, retrain_cost: float | None,
-                  shortfall_cost: float | None) -> CostOptimum | None:
-    """The age-replacement optimum on the fitted curve's shortfall (None without costs)."""
+                  shortfall_cost: float | None, found: _Found) -> CostOptimum | None:
+    """The age-replacement optimum on the fitted curve's shortfall (None without costs;
+    none either without degradation: the shortfall of a flat curve is noise)."""
     if retrain_cost is None or shortfall_cost is None:
         return None
+    if found.status not in ("crossed", "not_reached"):
+        return CostOptimum(None, math.nan, fmt.no_cost_cadence(found.status))
     base = fitted.baseline
     sign = 1.0 if fitted.greater_is_better else -1.0
 

@@ -37,11 +37,15 @@ class RetrainRecommendation:
 
     Attributes
     ----------
-    status : {"crossed", "not_reached", "no_degradation"}
-        "crossed": the fitted curve reaches the threshold within the evaluated ages;
-        "not_reached": the metric degrades but stays within tolerance up to the oldest
-        evaluated age (``interval`` is then that age, a lower bound); "no_degradation":
-        no significant degrading trend and no crossing.
+    status : {"crossed", "not_reached", "no_degradation", "no_skill"}
+        By one rule (``oot.recommend.STATUS_RULE``, in the docs' concepts): "crossed":
+        the fitted curve reaches the threshold within the evaluated ages
+        (``significant`` says whether the degradation is significant); "not_reached":
+        no crossing, but the degradation is significant or enough bootstrap replicates
+        cross to put the CI's lower end within the ages (``interval`` is the oldest
+        age, a lower bound; ``limited_by="fresh"``: not reached within the ages fresh
+        models allow); "no_degradation": neither; "no_skill": the baseline is at the
+        metric's chance level, so there is no skill to lose.
     interval : Timedelta, float or None
         The smallest model age at which the fitted curve reaches the threshold (a number
         for numeric time); None for "no_degradation".
@@ -50,8 +54,9 @@ class RetrainRecommendation:
         ``confidence_level``; an end is None when the bootstrap puts it beyond the
         evaluated ages. A named tuple: ``lo, hi = rec.interval_ci`` works.
     safe_interval : Timedelta, float or None
-        The CI's lower end, the conservative cadence (None for "no_degradation");
-        derived from ``interval_ci`` and ``status``.
+        The CI's lower end, the conservative cadence, whenever it lies within the
+        evaluated ages (None for "no_degradation" and "no_skill"); derived from
+        ``interval_ci`` and ``status``.
     baseline, threshold : float
         The reference level and the level the metric may reach.
     tolerance : float
@@ -68,6 +73,17 @@ class RetrainRecommendation:
         calendar-cluster bootstrap as ``interval_ci`` (so it includes the noise windows
         of one calendar period share), at the ages ``band_age`` in fit units (days for
         datetime time). Empty when not computed.
+    significant : bool
+        The degradation is significant: the trend test's p < 0.05 (degrading), or the
+        CI's upper end within the evaluated ages (enough replicates cross there).
+    limited_by : str
+        "fresh" when the fresh reference cut the ages below a crossing its curve
+        reaches by the oldest evaluated age; "" otherwise.
+    fresh : dict or None
+        The fresh reference's reading beside this one (``status``, ``interval``,
+        ``interval_ci``, ``max_age``, ``limited_by``, ``significant``, ``family``), given
+        when calendar effects shared by every anchor were found and left in the
+        scores; None otherwise.
 
     Examples
     --------
@@ -109,6 +125,9 @@ class RetrainRecommendation:
     band_age: tuple[float, ...] = ()
     band_low: tuple[float, ...] = ()
     band_high: tuple[float, ...] = ()
+    significant: bool = False
+    limited_by: str = ""
+    fresh: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         # a plain (low, high) pair is accepted and stored in the one CI shape
@@ -117,8 +136,11 @@ class RetrainRecommendation:
 
     @property
     def safe_interval(self) -> Any:
-        """The conservative cadence: the CI's lower end (None for "no_degradation")."""
-        return None if self.status == "no_degradation" else self.interval_ci.low
+        """The conservative cadence: the CI's lower end (None for "no_degradation" and
+        "no_skill")."""
+        if self.status in ("no_degradation", "no_skill"):
+            return None
+        return self.interval_ci.low
 
     # ------------------------------------------------------------------ text
     def __str__(self) -> str:
@@ -141,13 +163,22 @@ class RetrainRecommendation:
             "threshold": self.threshold,
             "tolerance": self.tolerance,
             "tolerance_type": self.tolerance_type,
+            "calendar": fmt.calendar_summary(self),
             "curve": self.curve.family,
+            "shape_check": fmt.shape_check(self.curve),
+            "curve_at_age_0": self.curve.level,
+            "youngest_windows_mean": self.curve.youngest_mean,
+            "significant": self.significant,
             "trend_pvalue": self.curve.trend_pvalue,
             "oldest_age": self.max_age,
             "anchors": self.evaluation.n_anchors,
             "usable_windows": self.evaluation.n_usable,
             "n_bootstrap": self.n_bootstrap,
         }
+        if self.limited_by:
+            rows["limited_by"] = self.limited_by
+        if self.fresh is not None:
+            rows["fresh_reading"] = fmt.fresh_summary(self)
         if self.extrapolated_interval is not None:
             rows["extrapolated_interval"] = self.extrapolated_interval
         if self.retrain_cost is not None:
@@ -302,6 +333,9 @@ class RetrainRecommendation:
             "band_age": value_to_json(list(self.band_age)),
             "band_low": value_to_json(list(self.band_low)),
             "band_high": value_to_json(list(self.band_high)),
+            "significant": self.significant,
+            "limited_by": self.limited_by,
+            "fresh": value_to_json(self.fresh),
             "sentence": str(self),
         }
 
@@ -342,6 +376,9 @@ class RetrainRecommendation:
                 band_age=tuple(value_from_json(d.get("band_age", []))),
                 band_low=tuple(value_from_json(d.get("band_low", []))),
                 band_high=tuple(value_from_json(d.get("band_high", []))),
+                significant=bool(d.get("significant", False)),
+                limited_by=str(d.get("limited_by", "")),
+                fresh=value_from_json(d.get("fresh")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             msg = ("The 'text' parameter of RetrainRecommendation.from_json is not a valid "

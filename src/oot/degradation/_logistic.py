@@ -1,0 +1,281 @@
+"""The step / logistic family: plateau, drop, plateau, fitted to window means.
+
+``f(a) = d * (sigma((a - m) / w) - sigma(-m / w))``: a drop of ``d`` centred at age ``m``
+over a width ``w`` (``f(0) = 0``). Its width may be far less than a window: a step. A
+window's score is the mean of the curve over the window's ages, so the basis averages
+the logistic over each window (closed form through softplus): a step inside a window
+gives that window a level between the plateaus, and the step's age is located within
+the window by how far between them it lies.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from oot.degradation._data import FloatArray, _Data
+from oot.degradation._wls import (
+    Replicas,
+    ReplicateFit,
+    WeightedFit,
+    _profile,
+    offsets,
+    profile_fixed,
+)
+
+if TYPE_CHECKING:
+    from oot.degradation._families import CurveFamily
+
+_N_MID = 24
+_N_WIDTH = 6
+_ZOOMS = 7   # local 7 x 7 grids, each a third of the last: 3^-7 of a grid step
+
+
+def _sigmoid(x: Any) -> Any:
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+
+
+def logistic_shape(p: Mapping[str, Any], a: Any) -> Any:
+    """The pointwise curve ``f(a)`` (user units)."""
+    m, w = np.asarray(p["m"], dtype=float), np.asarray(p["w"], dtype=float)
+    return p["d"] * (_sigmoid((a - m) / w) - _sigmoid(-m / w))
+
+
+def logistic_crossing(p: Mapping[str, Any], m_need: Any, sgn: float) -> Any:
+    """Smallest age with ``sgn * f >= m_need``."""
+    d = sgn * np.asarray(p["d"], dtype=float)
+    mid, w = np.asarray(p["m"], dtype=float), np.asarray(p["w"], dtype=float)
+    s0 = _sigmoid(-mid / w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = s0 + m_need / np.where(d > 0, d, np.nan)
+        ok = (d > 0) & (q > 0) & (q < 1)
+        qq = np.where(ok, q, 0.5)
+        out = mid + w * np.log(qq / (1 - qq))
+    return np.where(ok, np.maximum(out, 0.0), np.inf)
+
+
+def window_basis(a: FloatArray, half: FloatArray, m: Any, w: Any) -> FloatArray:
+    """Mean of ``sigma((x - m) / w) - sigma(-m / w)`` over each window ``a +- half``.
+
+    ``a``, ``half`` (n,); ``m``, ``w`` scalars, (M,) (result (n, M)) or (R, 1) (result
+    (R, n)).
+    """
+    m = np.asarray(m, dtype=float)
+    w = np.asarray(w, dtype=float)
+    if m.ndim == 1:
+        aa, hh = a[:, None], half[:, None]
+    else:
+        aa, hh = a[None, :] if m.ndim == 2 else a, half[None, :] if m.ndim == 2 else half
+    hi = (aa + hh - m) / w
+    lo = (aa - hh - m) / w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        avg = w * (np.logaddexp(0.0, hi) - np.logaddexp(0.0, lo)) / (2.0 * hh)
+    point = _sigmoid((aa - m) / w)
+    avg = np.where(hh > 0, avg, point)
+    return np.asarray(avg - _sigmoid(-m / w), dtype=float)
+
+
+def _distinct(a: FloatArray, half: FloatArray) -> tuple[FloatArray, FloatArray, Any]:
+    """The distinct (age, half-length) windows and each window's index among them:
+    anchors one window apart share them, so bases are computed once per window kind."""
+    a = np.ascontiguousarray(a, dtype=float)
+    half = np.ascontiguousarray(half, dtype=float)
+    return _distinct_cached(a.tobytes(), half.tobytes(), a.size)
+
+
+@functools.lru_cache(maxsize=16)
+def _distinct_cached(a_bytes: bytes, half_bytes: bytes, n: int
+                     ) -> tuple[FloatArray, FloatArray, Any]:
+    a = np.frombuffer(a_bytes, dtype=float, count=n)
+    half = np.frombuffer(half_bytes, dtype=float, count=n)
+    pairs, inv = np.unique(np.column_stack([a, half]), axis=0, return_inverse=True)
+    out = (np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]),
+           np.asarray(inv).reshape(-1))
+    for arr in out:
+        arr.flags.writeable = False
+    return out
+
+
+def _basis_at(a: FloatArray, half: FloatArray, m: Any, w: Any) -> FloatArray:
+    """:func:`window_basis` computed on the distinct windows, spread to every window."""
+    ua, uh, at = _distinct(a, half)
+    out = window_basis(ua, uh, m, w)
+    return np.asarray(out[at] if np.asarray(m).ndim == 1 else out[:, at])
+
+
+def _grid_of(a: FloatArray, half: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Midpoints from the youngest window's end (no drop inside the youngest window) to
+    the start of the oldest window (a drop is seen by at least the oldest two ages, not
+    fitted to the oldest window alone), and widths from a tenth of half a window to a
+    third of the ages, as two flat arrays."""
+    young = int(np.argmin(a))
+    old = int(np.argmax(a))
+    end0 = float(a[young] + half[young])
+    a_max = float(a.max())
+    last = max(float(a[old] - half[old]), end0 * 1.01)
+    mids = np.linspace(end0, last, _N_MID)
+    h = float(np.median(half))
+    widths = np.geomspace(max(h / 10.0, 1e-9), max(a_max / 3.0, h), _N_WIDTH)
+    mm, ww = np.meshgrid(mids, widths, indexing="ij")
+    return mm.ravel(), ww.ravel()
+
+
+def _grid_basis(d: _Data) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The grid and the basis on it, cached (the fit, its tau2 iterations, the lack of
+    fit test and the bootstrap profile the same windows); read-only arrays."""
+    a = np.ascontiguousarray(d.a, dtype=float)
+    half = np.ascontiguousarray(d.half, dtype=float)
+    return _grid_basis_cached(a.tobytes(), half.tobytes(), a.size)
+
+
+@functools.lru_cache(maxsize=16)
+def _grid_basis_cached(a_bytes: bytes, half_bytes: bytes, n: int
+                       ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    a = np.frombuffer(a_bytes, dtype=float, count=n)
+    half = np.frombuffer(half_bytes, dtype=float, count=n)
+    mm, ww = _grid_of(a, half)
+    basis = _basis_at(a, half, mm, ww)
+    for arr in (mm, ww, basis):
+        arr.flags.writeable = False
+    return mm, ww, basis
+
+
+def _refine(mm: FloatArray, ww: FloatArray, rss: FloatArray, k: Any
+            ) -> tuple[FloatArray, FloatArray]:
+    """One quadratic step in (m, log w) from each row's best grid point (3 x 3 cells)."""
+    i, j = np.divmod(k, _N_WIDTH)
+    ic = np.clip(i, 1, _N_MID - 2)
+    jc = np.clip(j, 1, _N_WIDTH - 2)
+    rows = np.arange(rss.shape[0])
+
+    def at(di: int, dj: int) -> FloatArray:
+        return np.asarray(rss[rows, (ic + di) * _N_WIDTH + jc + dj])
+
+    f0 = at(0, 0)
+    fx = 0.5 * (at(1, 0) - at(-1, 0))
+    fy = 0.5 * (at(0, 1) - at(0, -1))
+    fxx = at(1, 0) - 2 * f0 + at(-1, 0)
+    fyy = at(0, 1) - 2 * f0 + at(0, -1)
+    fxy = 0.25 * (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1))
+    det = fxx * fyy - fxy * fxy
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = (det > 0) & (fxx > 0) & np.isfinite(det)
+        dx = np.where(ok, -(fyy * fx - fxy * fy) / det, 0.0)
+        dy = np.where(ok, -(fxx * fy - fxy * fx) / det, 0.0)
+    dx = np.clip(dx, -1.0, 1.0)
+    dy = np.clip(dy, -1.0, 1.0)
+    mids = mm.reshape(_N_MID, _N_WIDTH)[:, 0]
+    lw = np.log(ww.reshape(_N_MID, _N_WIDTH)[0, :])
+    m_new = mids[ic] + dx * (mids[1] - mids[0])
+    w_new = np.exp(lw[jc] + dy * (lw[1] - lw[0]))
+    # keep the grid point where it sat on the edge of the grid
+    edge = (i != ic) | (j != jc)
+    m_new = np.where(edge, mm[k], np.clip(m_new, mids[0], mids[-1]))
+    w_new = np.where(edge, ww[k], w_new)
+    return np.asarray(m_new, dtype=float), np.asarray(w_new, dtype=float)
+
+
+def logistic_fit(family: CurveFamily, d: _Data, w: FloatArray, sgn: float, scale: float,
+                 onehot: FloatArray) -> WeightedFit:
+    """Grid profile over (midpoint, width), then zooms of a 7 x 7 local grid."""
+    mm, ww, basis = _grid_basis(d)
+    w1, y1 = w[None, :], d.y[None, :]
+    fixed = profile_fixed(w1, y1, onehot)
+    rss, *_ = _profile(w1, y1, basis, onehot, fixed)
+    rss = np.where(np.isfinite(rss), rss, np.inf)
+    k = int(np.argmin(rss[0]))
+    return _zoom(d, w, onehot, fixed, mm, ww, float(mm[k]), math.log(ww[k]),
+                 float(rss[0, k]), 1.0, _ZOOMS)
+
+
+def logistic_warm_fit(family: CurveFamily, d: _Data, w: FloatArray, sgn: float,
+                      scale: float, onehot: FloatArray, start: WeightedFit
+                      ) -> WeightedFit:
+    """The fit at new weights from the one at the previous weights (the tau2 iteration
+    moves the optimum little): zooms from there, the first a third of a grid step."""
+    mm, ww, _ = _grid_basis(d)
+    fixed = profile_fixed(w[None, :], d.y[None, :], onehot)
+    return _zoom(d, w, onehot, fixed, mm, ww, float(start.params["m"]),
+                 math.log(float(start.params["w"])), math.inf, 1.0 / 3.0, _ZOOMS - 1)
+
+
+def _zoom(d: _Data, w: FloatArray, onehot: FloatArray, fixed: Any, mm: FloatArray,
+          ww: FloatArray, m: float, lw: float, best: float, first: float, zooms: int
+          ) -> WeightedFit:
+    """Local 7 x 7 grids around (m, log w), each a third of the last (the first
+    ``first`` grid steps wide), keeping the best; then the fit there."""
+    w1, y1 = w[None, :], d.y[None, :]
+    half = d.half
+    mids = mm.reshape(_N_MID, _N_WIDTH)[:, 0]
+    lws = np.log(ww.reshape(_N_MID, _N_WIDTH)[0, :])
+    dm, dl = first * float(mids[1] - mids[0]), first * float(lws[1] - lws[0])
+    for _ in range(zooms):
+        cm = np.clip(m + dm * np.linspace(-1, 1, 7), mids[0], mids[-1])
+        cl = np.clip(lw + dl * np.linspace(-1, 1, 7), lws[0], lws[-1])
+        gm, gl = np.meshgrid(cm, cl, indexing="ij")
+        g = _basis_at(d.a, half, gm.ravel(), np.exp(gl.ravel()))
+        r, *_ = _profile(w1, y1, g, onehot, fixed)
+        r = np.where(np.isfinite(r[0]), r[0], np.inf)
+        j = int(np.argmin(r))
+        if r[j] <= best:
+            m, lw, best = float(gm.ravel()[j]), float(gl.ravel()[j]), float(r[j])
+        dm, dl = dm / 3.0, dl / 3.0
+    wd = math.exp(lw)
+    g = _basis_at(d.a, half, np.array([m]), np.array([wd]))
+    _, cf, *_ = _profile(w1, y1, g, onehot, fixed)
+    params = {"d": float(cf[0, 0]), "m": m, "w": wd}
+    fitted_shape = float(cf[0, 0]) * g[:, 0]
+    mu = offsets(w1, y1, fitted_shape[None, :], onehot)[0]
+    resid = d.y - mu[d.anc] - fitted_shape
+    # fshape is the window mean of f (what the scores estimate), not f at the midpoint
+    return WeightedFit(params, mu, fitted_shape, float(np.sum(w * resid * resid)))
+
+
+def logistic_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
+    """Every replicate: the grid profile, one quadratic step, the refit there."""
+    d = rep.d
+    mm, ww, basis = _grid_basis(d)
+    rss, coef, *_ = _profile(rep.w, rep.y, basis, rep.onehot, rep.profile_fixed)
+    rss = np.where(np.isfinite(rss), rss, np.inf)
+    r = rep.r
+    rss = np.broadcast_to(rss, (r, basis.shape[1]))
+    coef = np.broadcast_to(coef, (r, basis.shape[1]))
+    k = np.argmin(rss, axis=1)
+    rows = np.arange(r)
+    m_new, w_new = _refine(mm, ww, rss, k)
+    half = d.half
+    g = _basis_at(d.a, half, m_new[:, None], w_new[:, None])     # (R, n)
+    inv, swy, _, _, swyy = rep.profile_fixed
+    w_b = np.broadcast_to(rep.w, (r, d.n))
+    y_b = np.broadcast_to(rep.y, (r, d.n))
+    wg = w_b * g
+    swg = wg @ rep.onehot
+    inv_b = np.broadcast_to(inv, (r, rep.onehot.shape[1]))
+    swy_b = np.broadcast_to(swy, (r, rep.onehot.shape[1]))
+    sxx = np.sum(wg * g, axis=1) - np.sum(swg * swg * inv_b, axis=1)
+    sxy = np.sum(wg * y_b, axis=1) - np.sum(swg * swy_b * inv_b, axis=1)
+    syy = np.broadcast_to(swyy, (r,)) - np.sum(swy_b * swy_b * inv_b, axis=1)
+    okx = sxx > 1e-300
+    c_new = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
+    rss_new = syy - c_new * sxy
+    better = rss_new <= rss[rows, k]
+    m = np.where(better, m_new, mm[k])
+    wd = np.where(better, w_new, ww[k])
+    cf = np.where(better, c_new, coef[rows, k])
+    rs = np.where(better, rss_new, rss[rows, k])
+    g_used = np.where(better[:, None], g, basis.T[k])
+    swf = (w_b * cf[:, None] * g_used) @ rep.onehot
+    with np.errstate(invalid="ignore"):
+        mu = np.where(inv_b > 0, (swy_b - swf) * inv_b, np.nan)
+        level = np.nanmean(mu, axis=1)
+    user = {"d": cf, "m": m, "w": wd}
+    thr = rep.threshold(rep.baseline_level(level, lambda a: logistic_shape(user, a)))
+    cross = family.crossing_age(user, rep.sgn * (thr - level), rep.sgn)
+    col = {key: v.reshape(-1, 1) for key, v in user.items()}
+    with np.errstate(invalid="ignore", over="ignore"):
+        values = level[:, None] + logistic_shape(col, rep.grid[None, :])
+    return ReplicateFit(cross, np.asarray(values, dtype=float), rs)
