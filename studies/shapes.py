@@ -69,6 +69,8 @@ import oot
 
 TOL = 0.05
 LEVEL = 0.9
+YEAR = 365.25                       # days; the season's period
+ORIGIN = pd.Timestamp("2020-01-01")  # the first anchor's cutoff
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 
@@ -139,7 +141,6 @@ class Scenario:
     cal_sd: float = 0.01          # calendar noise, shared by the anchors scoring a period
     shock_df: float = 0.0         # > 0: Student t calendar noise (scale cal_sd)
     season_amp: float = 0.0
-    season_period: float = 12.0   # in windows
     growing_sd: float = 0.0       # cell noise sd at the oldest age (0 at age 0)
     group: str = "new"            # "new" (issue 13) or "first round" (studies/coverage.py)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -208,7 +209,7 @@ SCENARIOS: dict[str, Scenario] = {
                               "shape 3); 8 anchors", "weibull_rise",
                               {"base": 1.0, "rise": 0.15, "lam": 200.0, "k": 3.0},
                               metric="mae", cal_sd=0.0125, anchor_sd=0.006),
-    "season_8": Scenario("linear decline (-0.0003/day) under a 12-window season "
+    "season_8": Scenario("linear decline (-0.0003/day) under a yearly season "
                          "(amplitude 0.02); 8 anchors", "linear",
                          {"base": 0.80, "slope": -0.0003}, season_amp=_SEASON),
     "season_4": Scenario("same, 4 anchors", "linear", {"base": 0.80, "slope": -0.0003},
@@ -285,10 +286,10 @@ def simulate(sc: Scenario, seed: int) -> pd.DataFrame:
         cal = sc.cal_sd * rng.standard_t(sc.shock_df, size=n_periods)
     else:
         cal = sc.cal_sd * rng.standard_normal(n_periods)
-    if sc.season_amp > 0:
-        phase = rng.uniform(0.0, sc.season_period)
-        cal = cal + sc.season_amp * np.sin(2 * np.pi * (np.arange(n_periods) + phase)
-                                           / sc.season_period)
+    if sc.season_amp > 0:  # a yearly cycle on the calendar (the periods' midpoints)
+        phase = rng.uniform(0.0, YEAR)
+        mid = (np.arange(n_periods) + 0.5) * W
+        cal = cal + sc.season_amp * np.sin(2 * np.pi * (mid + phase) / YEAR)
     if "calendar_step" in sc.extra:
         start, size = sc.extra["calendar_step"]
         cal = cal + np.where(np.arange(n_periods) >= start, size, 0.0)
@@ -303,10 +304,14 @@ def simulate(sc: Scenario, seed: int) -> pd.DataFrame:
     score = mean + se_true * rng.standard_normal(J * K)
     if sc.metric == "roc_auc":
         score = np.clip(score, 0.0, 1.0)
+    def at(days: Any) -> pd.Series:
+        return ORIGIN + pd.to_timedelta(np.asarray(days, dtype=float), unit="D")
+
     return pd.DataFrame({
-        "anchor": j + 1, "window": k + 1, "age": age, "score": score,
-        "se": _se(sc, score, n, n_pos), "n": n.astype(np.int64),
-        "cutoff": j * W, "window_start": (j + k) * W, "window_end": (j + k + 1) * W,
+        "anchor": j + 1, "window": k + 1, "age": pd.to_timedelta(age, unit="D"),
+        "score": score, "se": _se(sc, score, n, n_pos), "n": n.astype(np.int64),
+        "cutoff": at(j * W), "window_start": at((j + k) * W),
+        "window_end": at((j + k + 1) * W),
     })
 
 
@@ -314,7 +319,7 @@ def simulate(sc: Scenario, seed: int) -> pd.DataFrame:
 def naive_rule(sc: Scenario, frame: pd.DataFrame) -> float:
     """Age of the first window whose mean score over anchors is ``TOL`` past the first
     window's (inf when none is)."""
-    by_k = frame.groupby("window")["score"].mean().sort_index()
+    by_k = frame.groupby("window")["score"].mean().sort_index()  # window k: same age
     first = float(by_k.iloc[0])
     thr = first - TOL * abs(first) if sc.greater_is_better else first + TOL * abs(first)
     vals = by_k.to_numpy(float)[1:]
@@ -326,40 +331,82 @@ def naive_rule(sc: Scenario, frame: pd.DataFrame) -> float:
 
 
 def _f(x: Any) -> float:
-    return math.inf if x is None else float(x)
+    """An age in days (inf for None: beyond the evaluated ages)."""
+    if x is None:
+        return math.inf
+    if isinstance(x, pd.Timedelta):
+        return float(x / pd.Timedelta(days=1))
+    return float(x)
 
 
-def run_oot(sc: Scenario, frame: pd.DataFrame, seed: int, n_bootstrap: int,
-            ) -> dict[str, Any]:
-    """``recommend_retrain_interval`` with its defaults, as a new user would run it."""
-    ev = oot.OOTEvaluation.from_frame(frame, metric=sc.metric, time_kind="numeric")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        rec = oot.recommend_retrain_interval(ev, tolerance=TOL, confidence_level=LEVEL,
-                                             n_bootstrap=n_bootstrap, random_state=seed)
-    lo, hi = rec.interval_ci
+def _reading(status: str, interval: Any, ci: Any) -> dict[str, Any]:
+    lo, hi = ci
+    given = status in ("crossed", "not_reached")
     return {
-        "status": rec.status,
-        "interval": _f(rec.interval) if rec.status == "crossed" else math.inf,
-        "reported": _f(rec.interval),
-        "low": _f(lo), "high": _f(hi),
+        "status": status,
+        "interval": _f(interval) if status == "crossed" else math.inf,
+        "reported": _f(interval),
         # an end of None: "beyond the evaluated ages" for the upper end; a lower end of
         # None means the whole CI lies beyond them
-        "safe": _f(rec.safe_interval),
-        "family": rec.curve.family,
-        "trend_p": float(rec.curve.trend_pvalue),
-        "n_warnings": len(caught),
+        "low": _f(lo), "high": _f(hi),
+        "safe": _f(lo) if given else math.inf,
     }
 
 
-def one(name: str, k: int, n_bootstrap: int) -> dict[str, Any]:
+def run_oot(sc: Scenario, frame: pd.DataFrame, seed: int, n_bootstrap: int,
+            curve: str = "auto") -> dict[str, Any]:
+    """``recommend_retrain_interval`` with its defaults, as a new user would run it, and
+    as the user would follow it: when the recommendation says a calendar shift shared by
+    every anchor is read as aging (and gives the fresh reading beside, ``rec.fresh``),
+    its first advice, ``calendar="shift"``, gives the answer."""
+    ev = oot.OOTEvaluation.from_frame(frame, metric=sc.metric)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rec = oot.recommend_retrain_interval(ev, tolerance=TOL, confidence_level=LEVEL,
+                                             n_bootstrap=n_bootstrap, random_state=seed,
+                                             curve=curve)
+    out = _reading(rec.status, rec.interval, rec.interval_ci)
+    out.update({f"default_{k}": v for k, v in out.items()})
+    out["advice"] = ""
+    if getattr(rec, "fresh", None) is not None:
+        # the library found a calendar shift and reads it as aging, saying so first: it
+        # advises calendar="shift" (the data changed then) or reference="fresh"; the
+        # study follows the first advice (the fresh reading, beside, is recorded)
+        fresh = rec.fresh
+        out.update({f"fresh_{k}": v for k, v in _reading(
+            fresh["status"], fresh.get("interval"),
+            fresh.get("interval_ci", (None, None))).items()})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rec = oot.recommend_retrain_interval(ev, tolerance=TOL, confidence_level=LEVEL,
+                                                 n_bootstrap=n_bootstrap,
+                                                 random_state=seed, curve=curve,
+                                                 calendar="shift")
+        out.update(_reading(rec.status, rec.interval, rec.interval_ci))
+        out["advice"] = "shift"
+    cal = getattr(rec.curve, "calendar_effects", {}) or {}
+    lof = getattr(rec.curve, "lack_of_fit", {}) or {}
+    out.update({
+        "family": rec.curve.family,
+        "trend_p": float(rec.curve.trend_pvalue),
+        "significant": bool(getattr(rec, "significant", rec.curve.trend_pvalue < 0.05)),
+        "calendar_found": "+".join(cal.get("terms", ())),
+        "calendar_modelled": "+".join(cal.get("removed", ())),
+        "lack_of_fit_p": float(lof.get("pvalue", math.nan)),
+        "baseline_straightened": bool(getattr(rec.curve, "baseline_age", 0.0) > 0),
+        "n_warnings": len(caught),
+    })
+    return out
+
+
+def one(name: str, k: int, n_bootstrap: int, curve: str = "auto") -> dict[str, Any]:
     sc = SCENARIOS[name]
     # a seed per (scenario, data set) that does not move when scenarios are added
     seed = 1_000 * (zlib.crc32(name.encode()) % 1_000_000) + k
     frame = simulate(sc, seed)
     truth = sc.true_crossing()
     t0 = time.perf_counter()
-    res = run_oot(sc, frame, seed, n_bootstrap)
+    res = run_oot(sc, frame, seed, n_bootstrap, curve)
     res["seconds"] = time.perf_counter() - t0
     res.update({"scenario": name, "seed": seed, "truth": truth,
                 "naive": naive_rule(sc, frame)})
@@ -373,6 +420,8 @@ def _rel_err(est: FloatArray, truth: float) -> FloatArray:
 
 
 def _pct(x: float) -> str:
+    if math.isnan(x):
+        return "-"
     return "inf" if not math.isfinite(x) else f"{100 * x:.1f}%"
 
 
@@ -406,8 +455,38 @@ def summarise(raw: pd.DataFrame) -> pd.DataFrame:
             row["naive_err"] = float(np.median(_rel_err(r["naive"].to_numpy(float), truth)))
             row["safe_given"] = float(np.mean(np.isfinite(r["safe"])))
         row["seconds"] = float(r["seconds"].mean())
+        for col, key in (("advice", "fresh_followed"), ("calendar_modelled", "season"),
+                         ("lack_of_fit_p", "lof"), ("baseline_straightened", "straight")):
+            if col not in r:
+                row[key] = math.nan
+            elif col == "advice":
+                row[key] = float(np.mean(r[col].fillna("") != ""))
+            elif col == "calendar_modelled":
+                row[key] = float(np.mean(r[col].fillna("").str.contains("season")))
+            elif col == "lack_of_fit_p":
+                row[key] = float(np.mean(r["family"] == "isotonic"))
+            else:
+                row[key] = float(np.mean(r[col].astype(bool)))
+        # the default reading, before the study follows the library's calendar advice
+        row["default_crossed"] = (float(np.mean(r["default_status"] == "crossed"))
+                                  if "default_status" in r else math.nan)
+        fams = r["family"].value_counts()
+        row["families"] = ", ".join(f"{k} {v}" for k, v in fams.head(4).items())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def markdown_reading(summary: pd.DataFrame) -> str:
+    """How oot read each scenario: what it modelled, followed and chose."""
+    out = ["| scenario | season modelled | shift found: calendar='shift' followed "
+           "| crossed before following | monotone shape decided | baseline straightened "
+           "| families (most chosen) |",
+           "|---|---|---|---|---|---|---|"]
+    for _, r in summary.iterrows():
+        out.append(f"| {r['scenario']} | {_pct(r['season'])} | {_pct(r['fresh_followed'])} "
+                   f"| {_pct(r['default_crossed'])} | {_pct(r['lof'])} "
+                   f"| {_pct(r['straight'])} | {r['families']} |")
+    return "\n".join(out)
 
 
 def markdown(summary: pd.DataFrame) -> str:
@@ -440,6 +519,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n-jobs", type=int, default=1)
     ap.add_argument("--only", default="", help="comma-separated scenario names")
     ap.add_argument("--out", default="", help="write OUT.md (table) and OUT.csv (raw)")
+    ap.add_argument("--curve", default="auto",
+                    help="recommend_retrain_interval's curve (isotonic: the flexible "
+                         "shape's own bootstrap)")
     args = ap.parse_args(argv)
     names = [s for s in args.only.split(",") if s] or list(SCENARIOS)
     unknown = sorted(set(names) - set(SCENARIOS))
@@ -447,17 +529,18 @@ def main(argv: list[str] | None = None) -> None:
         ap.error(f"unknown scenario(s) {unknown}; known: {', '.join(SCENARIOS)}")
     t0 = time.perf_counter()
     jobs = [(s, k) for s in names for k in range(args.n)]
-    res = Parallel(n_jobs=args.n_jobs)(delayed(one)(s, k, args.n_bootstrap)
+    res = Parallel(n_jobs=args.n_jobs)(delayed(one)(s, k, args.n_bootstrap, args.curve)
                                        for s, k in jobs)
     elapsed = time.perf_counter() - t0
     raw = pd.DataFrame(res)
     summary = summarise(raw)
     head = (f"oot {oot.__version__}; {args.n} data sets per scenario, {args.n_bootstrap} "
             f"bootstrap replicates, tolerance {TOL:.0%} relative, nominal "
-            f"{LEVEL:.0%} CI; {elapsed:.0f} s (n_jobs={args.n_jobs}).")
+            f"{LEVEL:.0%} CI; curve={args.curve!r}; {elapsed:.0f} s (n_jobs={args.n_jobs}).")
     scen = "\n".join(f"- `{s}`: {SCENARIOS[s].description}" for s in names)
     table = markdown(summary)
-    text = f"{head}\n\n{table}\n\nScenarios:\n\n{scen}\n"
+    text = (f"{head}\n\n{table}\n\nHow oot read them:\n\n{markdown_reading(summary)}\n\n"
+            f"Scenarios:\n\n{scen}\n")
     print(text)
     if args.out:
         out = Path(args.out)
