@@ -471,3 +471,83 @@ def test_the_input_order_of_equal_rows_does_not_matter_but_values_do() -> None:
     flipped = df.iloc[[0, 3, 2, 1, 4]].reset_index(drop=True)
     order2, _ = _canonical_order(TimeAxis.from_column(flipped, "t"), flipped, ["x"])
     assert df["x"].to_numpy()[order].tolist() == flipped["x"].to_numpy()[order2].tolist()
+
+
+# ====================================== raw exceptions from the engine and the target
+def _y(values: Any) -> pd.DataFrame:
+    return DF.assign(y=values)
+
+
+_MIXED = pd.Series([1 if v else "no" for v in DF["y"]], dtype=object)
+_LISTS = pd.Series([[v] for v in DF["y"]], dtype=object)
+
+
+RAW_CASES = [
+    pytest.param(lambda: eot(LogisticRegression(), data=_y(_MIXED)),
+                 "The target column 'y' mixes types of label (int, str), which cannot be "
+                 "ordered into classes. Convert it to one type first, e.g. "
+                 "data['y'].astype(str).", id="target-mixed-types"),
+    pytest.param(lambda: eot(LogisticRegression(), data=_y(_LISTS)),
+                 "The target column 'y' holds values of type list, which cannot be class "
+                 "labels. Use one number or string per row.", id="target-lists"),
+    pytest.param(lambda: eot(LinearRegression(), data=DF.assign(r=DF["r"] + 1j), **REG),
+                 "Metric 'mae' is a regression metric, but the target column 'r' is not "
+                 "real-valued (dtype complex128). Use a real-valued target.",
+                 id="target-complex"),
+    pytest.param(lambda: eot(LogisticRegression(), data=_y(DF["ts"])),
+                 "The target column 'y' holds datetimes (dtype datetime64[us]), which "
+                 "cannot be a target. Check the target column, or convert it to numbers "
+                 "first.", id="target-datetimes"),
+    pytest.param(lambda: eot(LogisticRegression(), pos_label=[1], metric="f1"),
+                 "The 'pos_label' parameter of evaluate_out_of_time must be one of the "
+                 "target's classes [0, 1]. Got [1] instead.", id="pos-label-unhashable"),
+    pytest.param(lambda: eot(LogisticRegression(), features=["x1", "x1"]),
+                 "The 'features' parameter of evaluate_out_of_time must be a list of distinct "
+                 "columns. Got ['x1', 'x1'] instead. 'x1' is listed 2 times.",
+                 id="features-repeated"),
+    pytest.param(lambda: eot(LogisticRegression(), features=5),
+                 "The 'features' parameter of evaluate_out_of_time must be a list of column "
+                 "names. Got 5 instead.", id="features-not-a-list"),
+    pytest.param(lambda: eot(LogisticRegression(), features={"x1", "x2"}),
+                 "The 'features' parameter of evaluate_out_of_time must be a list of column "
+                 "names in order (the estimator sees them in that order; a set has none). "
+                 "Got {'x", id="features-a-set"),
+    pytest.param(lambda: eot(LogisticRegression(), features=None, data=DF[
+                     ["ts", "x1", "x2", "y"]].set_axis(["ts", "x1", "x1", "y"], axis=1)),
+                 "The 'data' parameter of evaluate_out_of_time must be a DataFrame whose "
+                 "feature columns have distinct names. Got ['x1', 'x1'] instead. Rename or "
+                 "drop the repeated columns, or name the features to use.",
+                 id="frame-repeats-a-feature"),
+    pytest.param(lambda: evaluate_predictions(DF.assign(p=0.5), **dict(EP, y_pred=5)),
+                 "The 'y_pred' parameter of evaluate_predictions must be a column of the "
+                 "DataFrame. Got 5 instead. Columns are: 'ts', ", id="ep-y-pred-not-a-list"),
+    pytest.param(lambda: evaluate_predictions(DF, **dict(EP, y_pred="ts")),
+                 "The 'y_pred' parameter of evaluate_predictions must be columns other than "
+                 "the time and y_true columns. Got 'ts' instead.", id="ep-y-pred-is-time"),
+    pytest.param(lambda: evaluate_predictions(DF, **dict(EP, y_pred="y")),
+                 "The 'y_pred' parameter of evaluate_predictions must be columns other than "
+                 "the time and y_true columns. Got 'y' instead.", id="ep-y-pred-is-y-true"),
+    pytest.param(lambda: evaluate_predictions(DF.assign(p=0.5), **dict(EP, y_true="ts")),
+                 "The 'y_true' parameter of evaluate_predictions must be a column other than "
+                 "the time column. Got 'ts' instead.", id="ep-y-true-is-time"),
+    pytest.param(lambda: evaluate_predictions(DF.assign(p=0.5 + 0j),
+                                              **dict(EP, metric="roc_auc")),
+                 "The prediction column 'p' must hold real numbers for metric 'roc_auc' "
+                 "(dtype complex128).", id="ep-complex-predictions"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), RAW_CASES)
+def test_raw_exceptions_become_our_error(call: Any, message: str) -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        call()
+    assert message in str(info.value), str(info.value)
+
+
+def test_boolean_labels_match_an_integer_target_and_back() -> None:
+    a = evaluate_predictions(_preds(DF["x1"] > 0), **EP)
+    b = evaluate_predictions(_preds((DF["x1"] > 0).astype(np.int64)), **EP)
+    pd.testing.assert_frame_equal(a.scores, b.scores)
+    c = evaluate_predictions(_preds((DF["x1"] > 0).astype(np.int64), DF["y"] == 1), **EP)
+    pd.testing.assert_frame_equal(a.scores.drop(columns=["n_pos", "n_neg"]),
+                                  c.scores.drop(columns=["n_pos", "n_neg"]))

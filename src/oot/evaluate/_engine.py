@@ -412,12 +412,13 @@ def _check_columns(data: pd.DataFrame, *, target: Any, time: Any, features: Any,
             "target", func, "a column other than the time column", target))
     if features is None:
         feats = [c for c in cols if c not in (target, time)]
-    else:
-        if isinstance(features, str):
+        repeated = [c for c in feats if feats.count(c) > 1]
+        if repeated:
             raise InvalidParameterError(param_message(
-                "features", func, "a list of column names", features,
-                f"Write features=[{features!r}] for a single feature."))
-        feats = list(features)
+                "data", func, "a DataFrame whose feature columns have distinct names", repeated,
+                "Rename or drop the repeated columns, or name the features to use."))
+    else:
+        feats = _feature_list(features)
         check_columns(feats, cols, "features", func)
         clash = [f for f in feats if f in (target, time)]
         if clash:
@@ -427,6 +428,31 @@ def _check_columns(data: pd.DataFrame, *, target: Any, time: Any, features: Any,
         raise InvalidParameterError(param_message(
             "features", func, "a non-empty list of feature columns", features,
             "The DataFrame has no column besides the target and the time."))
+    return feats
+
+
+def _feature_list(features: Any) -> list[Any]:
+    """``features`` as a list of distinct names, in order (a set has no order)."""
+    func = caller()
+    if isinstance(features, str):
+        raise InvalidParameterError(param_message(
+            "features", func, "a list of column names", features,
+            f"Write features=[{features!r}] for a single feature."))
+    if isinstance(features, (set, frozenset, dict)):
+        raise InvalidParameterError(param_message(
+            "features", func, f"a list of column names in order (the estimator sees them "
+            f"in that order; a {type(features).__name__} has none)", features,
+            "Pass a list, e.g. features=sorted(...)."))
+    try:
+        feats = list(features)
+    except TypeError as exc:
+        raise InvalidParameterError(param_message(
+            "features", func, "a list of column names", features)) from exc
+    for f in feats:
+        if feats.count(f) > 1:
+            raise InvalidParameterError(param_message(
+                "features", func, "a list of distinct columns", feats,
+                f"{f!r} is listed {feats.count(f)} times."))
     return feats
 
 

@@ -149,10 +149,20 @@ def _check_arguments(
     _check_common(data, min_window_size, random_state)
     m = get_metric(metric, func=func)
     cols = list(data.columns)
-    preds = [y_pred] if isinstance(y_pred, str) else list(y_pred)
+    # one column name (a string, a number, ...) or a list of them
+    preds = list(y_pred) if isinstance(y_pred, (list, tuple, pd.Index, np.ndarray)) \
+        else [y_pred]
     check_columns([y_true], cols, "y_true", func)
     check_columns(preds, cols, "y_pred", func)
     check_columns([time], cols, "time", func)
+    if y_true == time:
+        raise InvalidParameterError(param_message(
+            "y_true", func, "a column other than the time column", y_true))
+    clash = [p for p in preds if p in (time, y_true)]
+    if clash:
+        raise InvalidParameterError(param_message(
+            "y_pred", func, "columns other than the time and y_true columns",
+            clash[0] if len(preds) == 1 else clash))
     cuts = list(cutoff) if (isinstance(cutoff, Sequence) and not isinstance(cutoff, str)) \
         else [cutoff]
     if len(cuts) != len(preds):
@@ -213,6 +223,10 @@ def _encoded_predictions(data: pd.DataFrame, col: Any, rows: np.ndarray, tgt: _T
         if bad.any():
             _refuse_labels(col, raw, bad, tgt, m)
         return p
+    if raw.dtype.kind == "c" and tgt.task != "raw":
+        msg = (f"The prediction column {col!r} must hold real numbers for metric "
+               f"{m.name!r} (dtype {raw.dtype}).")
+        raise InvalidParameterError(msg)
     try:
         p = np.asarray(raw, dtype=float) if tgt.task != "raw" else raw
     except (TypeError, ValueError) as exc:

@@ -43,11 +43,47 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     return np.sort(pd.unique(values))
 
 
+def _classes(values: np.ndarray, name: str) -> np.ndarray:
+    """The target's classes, sorted; refuses labels that cannot be classes."""
+    try:
+        return _sorted_unique(values)
+    except TypeError as exc:  # unhashable cells, or labels of types that do not order
+        types = sorted({type(v).__name__ for v in values[:10_000]})
+        if any(not isinstance(v, (str, bytes, int, float, bool, np.generic))
+               for v in values[:10_000]):
+            odd = next(t for t in types if t not in ("str", "bytes", "int", "float", "bool"))
+            msg = (f"The target column {name!r} holds values of type {odd}, which cannot "
+                   "be class labels. Use one number or string per row.")
+        else:
+            msg = (f"The target column {name!r} mixes types of label ({', '.join(types)}), "
+                   "which cannot be ordered into classes. Convert it to one type first, "
+                   f"e.g. data[{name!r}].astype(str).")
+        raise InvalidParameterError(msg) from exc
+
+
+def _check_pos_label(pos_label: Any, classes: np.ndarray) -> None:
+    """``pos_label`` is one of the two ``classes`` (anything else, unhashable
+    values included, is refused naming it)."""
+    try:
+        ok = pos_label in set(classes.tolist())
+    except TypeError:  # an unhashable pos_label is none of the classes
+        ok = False
+    if not ok:
+        raise InvalidParameterError(param_message(
+            "pos_label", None, f"one of the target's classes {classes.tolist()}", pos_label))
+
+
 def _prepare_target(values: np.ndarray, name: str, metric: Metric, pos_label: Any,
                     ) -> _Target:
     """Check the target column ``name`` against the metric and encode it."""
     func = caller()
     task = metric.task
+    if values.dtype.kind == "M" or (values.dtype.kind == "O" and len(values) and isinstance(
+            values[0], (pd.Timestamp, np.datetime64))):
+        dtype = values.dtype if values.dtype.kind == "M" else pd.Series(values[:1]).dtype
+        msg = (f"The target column {name!r} holds datetimes (dtype {dtype}), which cannot "
+               "be a target. Check the target column, or convert it to numbers first.")
+        raise InvalidParameterError(msg)
     if task in ("binary", "classification"):
         na = np.zeros(0, dtype=bool) if values.dtype.kind in "biu" else pd.isna(values)
         if na.any():
@@ -55,7 +91,7 @@ def _prepare_target(values: np.ndarray, name: str, metric: Metric, pos_label: An
                 f"positions {np.flatnonzero(na)[:5].tolist()}). Drop those rows before "
                 f"calling {func}.")
             raise InvalidParameterError(msg)
-        classes = _sorted_unique(values)
+        classes = _classes(values, name)
         if len(classes) < 2:
             msg = (f"The target column {name!r} has a single class ({classes.tolist()}), so "
                 f"metric {metric.name!r} cannot be computed. Check the target column.")
@@ -74,16 +110,19 @@ def _prepare_target(values: np.ndarray, name: str, metric: Metric, pos_label: An
         if len(classes) == 2:
             if pos_label is None:
                 pos_label = classes[-1]
-            elif pos_label not in set(classes.tolist()):
-                raise InvalidParameterError(param_message(
-                    "pos_label", func, f"one of the target's classes {classes.tolist()}",
-                    pos_label))
+            else:
+                _check_pos_label(pos_label, classes)
             return _Target((values == pos_label).astype(np.int64), classes, pos_label,
                            "binary", name)
         codes = np.searchsorted(classes, values).astype(np.int64)
         return _Target(codes, classes, None, "multiclass", name)
     # regression or custom
     if task == "regression":
+        if values.dtype.kind == "c":
+            msg = (f"Metric {metric.name!r} is a regression metric, but the target column "
+                   f"{name!r} is not real-valued (dtype {values.dtype}). Use a real-valued "
+                   "target.")
+            raise InvalidParameterError(msg)
         try:
             y = np.asarray(values, dtype=float)
         except (TypeError, ValueError) as exc:
@@ -182,8 +221,14 @@ def _probabilities(out: Any, n: int, n_classes: int | None) -> np.ndarray:
 
 def _label_codes(pred: np.ndarray, classes: np.ndarray) -> np.ndarray:
     """The index of each prediction in ``classes``; -1 where it is none of them (a
-    value of another type never equals a class: ``"1"`` is not ``1``)."""
-    return np.asarray(pd.Index(classes).get_indexer(pd.Index(pred)), dtype=np.int64)
+    value of another type never equals a class: ``"1"`` is not ``1``; booleans are the
+    numbers 0 and 1, as in Python)."""
+    c, p = np.asarray(classes), np.asarray(pred)
+    if c.dtype.kind == "b" and p.dtype.kind in "iuf":
+        c = c.astype(np.int64)
+    elif p.dtype.kind == "b" and c.dtype.kind in "iuf":
+        p = p.astype(np.int64)
+    return np.asarray(pd.Index(c).get_indexer(pd.Index(p)), dtype=np.int64)
 
 
 def _labels_text(target: _Target) -> str:
