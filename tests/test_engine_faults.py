@@ -343,12 +343,12 @@ def test_dummy_classifier_on_labels_is_accepted() -> None:
 # ================================================== on_error="raise" stops at once
 class CountsFits(LogisticRegression):
     """Appends a line to ``log`` at each fit; fails on models fitted on ``bad_n`` rows,
-    and sleeps ``delay`` seconds in the others."""
+    and sleeps ``delay`` seconds in the others, but for ``fast_n`` rows."""
 
     def __init__(self, log: str = "", bad_n: int = -1, delay: float = 0.0,
-                 C: float = 1.0) -> None:
+                 fast_n: int = -1, C: float = 1.0) -> None:
         super().__init__(C=C)
-        self.log, self.bad_n, self.delay = log, bad_n, delay
+        self.log, self.bad_n, self.delay, self.fast_n = log, bad_n, delay, fast_n
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
         import time
@@ -358,7 +358,8 @@ class CountsFits(LogisticRegression):
         if len(X) == self.bad_n:
             msg = f"refusing {len(X)} rows"
             raise ValueError(msg)
-        time.sleep(self.delay)
+        if len(X) != self.fast_n:
+            time.sleep(self.delay)
         return super().fit(X, y, sample_weight)
 
 
@@ -372,15 +373,17 @@ def test_on_error_raise_stops_at_the_first_failed_fit(n_jobs: int | None,
                                                       tmp_path: Any) -> None:
     n_train = _n_train(10)
     assert n_train.count(n_train[1]) == 1
+    assert n_train.count(n_train[0]) == 1
     log = tmp_path / "fits.txt"
-    est = CountsFits(log=str(log), bad_n=n_train[1], delay=0.3)
+    # anchor 1 is fast and anchor 2 fails at once; the others take 3 s each
+    est = CountsFits(log=str(log), bad_n=n_train[1], delay=3.0, fast_n=n_train[0])
     with pytest.raises(EstimatorFitError, match=re.escape(
             "Anchor 2 of 10 (cutoff 2020-03-31 00:00:00, ")) as info:
         eot(est, anchors=10, train_window="60D", eval_window="30D", n_jobs=n_jobs)
     assert "the estimator's fit failed: ValueError: refusing " in str(info.value)
     fits = log.read_text().split()
-    # serially: anchors 1 and 2 only; with two workers, at most what joblib dispatched
-    # ahead (2 * n_jobs) besides them, never all ten
+    # serially: anchors 1 and 2 only; with two workers, also the anchors the two
+    # workers started meanwhile (terminated with them), never all ten
     assert len(fits) == 2 if n_jobs is None else 2 <= len(fits) <= 6, fits
 
 
@@ -551,3 +554,95 @@ def test_boolean_labels_match_an_integer_target_and_back() -> None:
     c = evaluate_predictions(_preds((DF["x1"] > 0).astype(np.int64), DF["y"] == 1), **EP)
     pd.testing.assert_frame_equal(a.scores.drop(columns=["n_pos", "n_neg"]),
                                   c.scores.drop(columns=["n_pos", "n_neg"]))
+
+
+# ============================================ a class missing from some windows
+def _three_classes(gone_after: int | None = 200) -> pd.DataFrame:
+    """Three classes; class 2 never occurs after day ``gone_after``."""
+    df = DF.assign(y=np.where(DF["x1"] > 0.5, 2, np.where(DF["x1"] < -0.5, 0, 1)))
+    if gone_after is not None:
+        late = (df["ts"] - df["ts"].min()).dt.days > gone_after
+        df.loc[late & (df["y"] == 2), "y"] = 1
+    return df
+
+
+def test_windows_missing_a_class_say_which_class_and_the_fix() -> None:
+    df = _three_classes()
+    with pytest.warns(WindowWarning) as record:
+        ev = evaluate_out_of_time(df, LogisticRegression(), **KW)
+    sc = ev.scores
+    present = {(a, w): set(df.loc[(df["ts"] >= s) & (df["ts"] < e), "y"])
+               for a, w, s, e in sc[["anchor", "window", "window_start", "window_end"]]
+               .itertuples(index=False)}
+    missing = sorted(k for k, v in present.items() if v != {0, 1, 2})
+    assert missing  # the data make some
+    got = sorted(map(tuple, sc.loc[sc["status"] == "missing_class",
+                                   ["anchor", "window"]].to_numpy().tolist()))
+    assert got == missing
+    assert (sc.loc[sc["status"] != "missing_class", "status"] == "ok").all()
+    msg = str(record[0].message)
+    assert f"{len(missing)} missing a class (the metric needs every class)" in msg
+    assert f"Class 2 is absent from {len(missing)} windows (anchor 1: window" in msg
+    assert ("ROC AUC averages one-vs-rest scores over every class, so a window without "
+            "one has no score: use a metric defined without it ('log_loss' or "
+            "'accuracy'), merge the class with another, or, if it is only rare, use a "
+            "longer eval_window.") in msg
+
+
+def test_other_windows_keep_their_multiclass_auc() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    df = _three_classes()
+    with pytest.warns(WindowWarning):
+        ev = evaluate_out_of_time(df, LogisticRegression(), **KW)
+    ok = ev.scores[ev.scores["status"] == "ok"]
+    assert len(ok) > 0
+    row = ok.iloc[0]
+    train = df[(df["ts"] >= row["train_start"]) & (df["ts"] < row["cutoff"])]
+    model = LogisticRegression().fit(train[["x1", "x2"]], train["y"])
+    win = df[(df["ts"] >= row["window_start"]) & (df["ts"] < row["window_end"])]
+    ref = roc_auc_score(win["y"], model.predict_proba(win[["x1", "x2"]]), multi_class="ovr")
+    assert row["score"] == pytest.approx(ref, abs=1e-9)
+
+
+def test_the_recommendation_explains_windows_lost_to_a_missing_class() -> None:
+    from oot import NotEnoughWindowsError, recommend_retrain_interval
+
+    df = _three_classes(gone_after=130)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WindowWarning)
+        with pytest.raises(NotEnoughWindowsError) as info:
+            recommend_retrain_interval(df, LogisticRegression(), **KW)
+    msg = str(info.value)
+    assert "missing a class (the metric needs every class)" in msg
+    assert "use a metric defined without it ('log_loss' or 'accuracy')" in msg
+    assert "a smaller min_window_size" not in msg
+
+
+# ====================================================== string labels: which is positive
+def test_string_labels_say_which_class_is_positive_once() -> None:
+    from oot import OOTWarning
+
+    df = DF.assign(y=np.where(DF["y"] == 1, "churn", "stay"))
+    with pytest.warns(OOTWarning) as record:
+        ev = evaluate_out_of_time(df, LogisticRegression(), **dict(KW, metric="f1"))
+    texts = [str(w.message) for w in record if "positive class" in str(w.message)]
+    assert texts == [
+        "The target column 'y' has the string labels ['churn', 'stay']; metric 'f1' "
+        "takes the greater one, 'stay', as the positive class (the order of the strings). "
+        "Pass pos_label='stay' to confirm it (and silence this warning), or "
+        "pos_label='churn'."]
+    assert record[0].filename == __file__
+    assert ev.params["pos_label"] == "stay"
+
+
+@pytest.mark.parametrize(("y", "pos_label"), [
+    (np.where(DF["y"] == 1, "churn", "stay"), "churn"),
+    (DF["y"], None),
+    (DF["y"] == 1, None),
+])
+def test_no_warning_when_the_positive_class_is_given_or_numeric(y: Any,
+                                                               pos_label: Any) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eot(LogisticRegression(), data=DF.assign(y=y), pos_label=pos_label, metric="f1")

@@ -884,8 +884,8 @@ def test_one_status_vocabulary() -> None:
     "anchor_failed" too), and oot._format explains each one but "ok"."""
     import oot._format as fmt
 
-    assert set(STATUSES) == {"ok", "too_small", "empty", "one_class", "undefined",
-                             "anchor_failed"}
+    assert set(STATUSES) == {"ok", "too_small", "empty", "one_class", "missing_class",
+                             "undefined", "anchor_failed"}
     assert set(STATUSES) == set(fmt.WINDOW_STATUS_TEXT) | {"ok"}
     y = np.array([0, 1, 1, 1, 0, 1, 0])
     p = np.array([0.1, 0.9, 0.8, 0.7, np.nan, 0.2, 0.4])
@@ -893,6 +893,11 @@ def test_one_status_vocabulary() -> None:
     assert ws.status.tolist() == ["ok", "empty", "one_class", "undefined", "ok"]
     one = score_windows("roc_auc", y, p, [0], [1], min_window_size=2)
     assert one.status.tolist() == ["too_small"]
+    # multiclass one-vs-rest AUC: a window without class 2 misses a class
+    y3 = np.array([0, 1, 2, 0, 1, 0])
+    p3 = np.full((6, 3), 1 / 3)
+    ws3 = score_windows("roc_auc", y3, p3, [0, 3], [3, 6], n_classes=3)
+    assert ws3.status.tolist() == ["ok", "missing_class"]
 
 
 def test_generator_random_state_is_converted_once() -> None:

@@ -23,6 +23,7 @@ from oot._validation import (
     MissingColumnError,
     NotEnoughWindowsError,
     OOTWarning,
+    PositiveClassWarning,
     WindowWarning,
 )
 from oot.backtest import CadenceBacktest, backtest_cadences
@@ -70,6 +71,7 @@ __all__ = [
     "OOTWarning",
     "WindowWarning",
     "ExtrapolationWarning",
+    "PositiveClassWarning",
 ]
 
 _LAZY = {"DegradationDisplay": "oot.plotting", "AgingHeatmapDisplay": "oot.plotting"}

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DAYS_PER_WEEK", "DAYS_PER_MONTH", "DAYS_PER_YEAR", "AGE_UNITS",
     "number", "cell", "percent", "level", "pvalue", "stamp",
-    "age", "age_unit", "length", "one",
+    "age", "age_unit", "length", "one", "index_ranges",
     "metric_name", "better", "metric_label",
     "ci_range", "ci_text",
     "tolerance_amount", "tolerance_signed", "tolerance_change", "threshold_rule",
@@ -252,6 +252,26 @@ def length(value: Any, time_kind: str) -> str:
         return age(pd.Timedelta(str(value)), "datetime")
     except ValueError:
         return str(value)
+
+
+def index_ranges(indices: Sequence[int], noun: str) -> str:
+    """Numbers as runs: ``[4, 5, 6, 9]`` -> ``'windows 4-6, 9'`` (``noun`` singular).
+
+    Examples
+    --------
+    >>> import oot._format as fmt
+    >>> fmt.index_ranges([4, 5, 6, 9], "window"), fmt.index_ranges([2], "window")
+    ('windows 4-6, 9', 'window 2')
+    """
+    values = sorted(set(int(i) for i in indices))
+    runs: list[list[int]] = []
+    for v in values:
+        if runs and v == runs[-1][-1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    text = ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs)
+    return f"{noun}{'s' if len(values) != 1 else ''} {text}"
 
 
 def one(words: str) -> str:
@@ -616,6 +636,7 @@ WINDOW_STATUS_TEXT: dict[str, str] = {
     "empty": "empty (no rows)",
     "too_small": "too small (fewer than min_window_size={mws} rows)",
     "one_class": "one class only (the metric needs both)",
+    "missing_class": "missing a class (the metric needs every class)",
     "undefined": "metric undefined",
     "anchor_failed": "their anchor's model failed (on_error='skip')",
 }

@@ -30,6 +30,7 @@ __all__ = [
     "OOTWarning",
     "WindowWarning",
     "ExtrapolationWarning",
+    "PositiveClassWarning",
     "param_message",
     "check_scalar",
     "check_option",
@@ -79,6 +80,10 @@ class WindowWarning(OOTWarning):
 
 class ExtrapolationWarning(OOTWarning):
     """A result was extrapolated past the oldest evaluated model age."""
+
+
+class PositiveClassWarning(OOTWarning):
+    """The positive class of string labels was chosen by their order (no pos_label)."""
 
 
 def _fmt(value: Any) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+import oot._format as fmt
 from oot._validation import (
     InvalidParameterError,
     NotEnoughWindowsError,
@@ -43,6 +44,32 @@ from oot.evaluate import OOTEvaluation
 _AUTO_FALLBACK = "linear"
 _MORE_WINDOWS = ("Get more usable windows: use longer data, a shorter eval_window, more "
                  "anchors or a smaller min_window_size.")
+# what helps when windows were left out for a status (the generic advice cannot help
+# a metric that needs a class the windows do not have)
+_STATUS_FIX = {
+    "missing_class": "use a metric defined without it ('log_loss' or 'accuracy'), merge "
+                     "the class with another, or, if it is only rare, a longer eval_window",
+    "one_class": "use a longer eval_window, or a metric defined with one class (such as "
+                 "'log_loss' or 'accuracy')",
+    "undefined": "check the model's predictions in those windows",
+    "anchor_failed": "fix the anchors that failed (OOTEvaluation.anchors['message'])",
+}
+
+
+def _more_windows(evaluation: OOTEvaluation) -> str:
+    """How to get more usable windows, from why the others were left out."""
+    status = evaluation.scores["status"]
+    lost = status[status != "ok"].value_counts()
+    if lost.empty:
+        return _MORE_WINDOWS
+    why = fmt.window_status_counts(lost, evaluation.params.get("min_window_size"))
+    fixes = [_STATUS_FIX[str(st)] for st in lost.index if str(st) in _STATUS_FIX]
+    text = f"{int(lost.sum())} windows could not be scored: {why}."
+    if fixes:
+        text += " To score them, " + "; or ".join(dict.fromkeys(fixes)) + "."
+    if set(map(str, lost.index)) - set(_STATUS_FIX):  # too small or empty windows
+        text += " " + _MORE_WINDOWS
+    return text
 
 
 @entry_point("fit_degradation")
@@ -120,7 +147,7 @@ def fit_degradation(
     d = prepared(evaluation, reference, calendar)
     gib = bool(evaluation.greater_is_better)
     sgn = -1.0 if gib else 1.0
-    n_ages = _check_enough_windows(d, curve)
+    n_ages = _check_enough_windows(d, curve, evaluation)
     scale = float(d.a.max()) if d.a.max() > 0 else 1.0
     onehot = d.onehot()
     best, aicc = _select(curve, d, sgn, scale, onehot, n_ages)
@@ -172,7 +199,7 @@ def _check_arguments(evaluation: Any, curve: Any, baseline: Any, reference: Any,
     check_option(calendar, "calendar", func, ("auto", "shift", "none"))
 
 
-def _check_enough_windows(d: _Data, curve: str) -> int:
+def _check_enough_windows(d: _Data, curve: str, evaluation: OOTEvaluation) -> int:
     """Raise unless the data can fit ``curve``; return the number of distinct ages."""
     family = get_family(_AUTO_FALLBACK if curve == "auto" else curve)
     need = max(3, d.n_anchors + family.n_shape + 1)
@@ -180,7 +207,7 @@ def _check_enough_windows(d: _Data, curve: str) -> int:
         msg = (
             f"{caller()} needs at least {need} usable windows to fit a {family.name} "
             f"curve with {d.n_anchors} anchor offset(s); got {d.n} usable windows (of "
-            f"{d.n_total}). {_MORE_WINDOWS}"
+            f"{d.n_total}). {_more_windows(evaluation)}"
         )
         raise NotEnoughWindowsError(msg)
     n_ages = len(np.unique(d.a))

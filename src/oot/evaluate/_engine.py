@@ -45,9 +45,11 @@ from oot.evaluate._shared import (
     _data_info,
     _Failure,
     _jsonable,
+    _missing_classes,
     _params,
     _scores_frame,
     _seeds,
+    _warn_positive_class,
     _warn_windows,
 )
 from oot.evaluate._target import (
@@ -252,7 +254,9 @@ def evaluate_out_of_time(
     min_window_size : int, default=30
         Windows with fewer rows are kept with ``score = NaN`` and status "too_small".
     pos_label : scalar, default=None
-        Positive class for binary metrics; the greater label when None.
+        Positive class for binary metrics; the greater label when None (for string
+        labels the later one in alphabetical order, said once in a
+        :class:`~oot.PositiveClassWarning`).
     on_error : {"raise", "skip"}, default="raise"
         When an anchor's fit or predict fails, or its predictions cannot be scored
         (checked once per anchor: one row per row asked for, finite values,
@@ -289,6 +293,8 @@ def evaluate_out_of_time(
     -----
     WindowWarning
         Once, counting the windows that could not be scored.
+    PositiveClassWarning
+        When binary string labels chose the positive class without ``pos_label``.
 
     See Also
     --------
@@ -358,9 +364,11 @@ def _evaluate_out_of_time(
                              pos_label=pos_label, min_window_size=int(min_window_size),
                              n_jobs=n_jobs, progress=progress, random_state=random_state,
                              on_error=on_error)
+    _warn_positive_class(tgt, m, pos_label, stacklevel=stacklevel)
     anchors_df = _anchor_table(ax, plan, results, on_error)
     scores = _scores_frame(plan, results, tgt)
-    _warn_windows(scores, int(min_window_size), stacklevel=stacklevel)
+    _warn_windows(scores, int(min_window_size), stacklevel=stacklevel,
+                  detail=_missing_classes(plan, scores, tgt, m))
     params = _params(train_window, eval_window, gap, horizon, anchors, anchor_step,
                      expanding, min_window_size, m)
     params.update(estimator=repr(estimator), target=str(target), time=str(time),

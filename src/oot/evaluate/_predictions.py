@@ -24,9 +24,11 @@ from oot.evaluate._shared import (
     _check_common,
     _data_info,
     _jsonable,
+    _missing_classes,
     _params,
     _scores_frame,
     _seeds,
+    _warn_positive_class,
     _warn_windows,
 )
 from oot.evaluate._target import (
@@ -124,7 +126,9 @@ def evaluate_predictions(
     scores["train_start"] = pd.NaT if ax.kind == "datetime" else np.nan
     if ax.kind == "datetime" and ax.tz is not None:
         scores["train_start"] = scores["train_start"].dt.tz_localize(ax.tz)
-    _warn_windows(scores, int(min_window_size), stacklevel=3)
+    _warn_positive_class(tgt, m, pos_label, stacklevel=3)
+    _warn_windows(scores, int(min_window_size), stacklevel=3,
+                  detail=_missing_classes(plan, scores, tgt_sorted, m))
     anchors_df = pd.DataFrame({
         "anchor": np.arange(1, plan.n_anchors + 1),
         "cutoff": [ax.to_stamp(c) for c in plan.cutoff],

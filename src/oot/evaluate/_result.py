@@ -56,7 +56,8 @@ class OOTEvaluation:
         ``window_start``, ``window_end``, ``age`` (window midpoint minus cutoff: a
         Timedelta, or a number for numeric time), ``n`` (rows), ``score``, ``se``
         (standard error of the score from the window's own rows), ``status`` ("ok",
-        "empty", "too_small", "one_class", "undefined") and ``partial`` (the last window,
+        "empty", "too_small", "one_class", "missing_class", "undefined",
+        "anchor_failed"; :data:`oot.metrics.STATUSES`) and ``partial`` (the last window,
         cut short by the end of the data or the horizon). Binary classification adds
         ``n_pos`` and ``n_neg``.
     metric : Metric

@@ -16,6 +16,7 @@ import pandas as pd
 import oot._format as fmt
 from oot._validation import (
     InvalidParameterError,
+    PositiveClassWarning,
     WindowWarning,
     as_seed,
     caller,
@@ -161,17 +162,71 @@ def _scores_frame(plan: WindowPlan, per_anchor: list[_AnchorResult], target: _Ta
     return df[SCORE_COLUMNS + (["n_pos", "n_neg"] if target.task == "binary" else [])]
 
 
-def _warn_windows(scores: pd.DataFrame, min_window_size: int, stacklevel: int) -> None:
+def _warn_windows(scores: pd.DataFrame, min_window_size: int, stacklevel: int,
+                  detail: str = "") -> None:
+    """One warning counting the windows that could not be scored, by status;
+    ``detail`` (sentences) says more about them."""
     bad = scores[scores["status"] != "ok"]
     if len(bad) == 0:
         return
     why = fmt.window_status_counts(bad["status"].value_counts(), min_window_size)
+    more = f" {detail}" if detail else ""
     warn(
         f"{len(bad)} of {len(scores)} evaluation windows could not be scored and are left "
-        f"out of every fit: {why}. See the 'status' column of "
+        f"out of every fit: {why}.{more} See the 'status' column of "
         "OOTEvaluation.scores.",
         WindowWarning, stacklevel=stacklevel + 1,
     )
+
+
+def _warn_positive_class(target: _Target, metric: Metric, pos_label: Any,
+                         stacklevel: int) -> None:
+    """Say once which class is positive when string labels chose it by their order."""
+    if pos_label is not None or target.task != "binary" or target.classes is None:
+        return
+    labels = target.classes.tolist()
+    if not all(isinstance(v, str) for v in labels):
+        return
+    pos, other = target.pos_label, next(v for v in labels if v != target.pos_label)
+    col = f"The target column {target.name!r}" if target.name else "The target"
+    warn(f"{col} has the string labels {labels}; metric {metric.name!r} takes the greater "
+         f"one, {pos!r}, as the positive class (the order of the strings). Pass "
+         f"pos_label={pos!r} to confirm it (and silence this warning), or "
+         f"pos_label={other!r}.", PositiveClassWarning, stacklevel=stacklevel + 1)
+
+
+def _missing_classes(plan: WindowPlan, scores: pd.DataFrame, target: _Target,
+                     metric: Metric) -> str:
+    """Which class is absent from which windows of status "missing_class", and the fix
+    that helps (empty when there are none). ``target`` is in time order."""
+    rows = np.flatnonzero(scores["status"].to_numpy() == "missing_class")
+    if not len(rows) or target.classes is None:
+        return ""
+    k = len(target.classes)
+    where: dict[int, list[tuple[int, int]]] = {}
+    anchors = scores["anchor"].to_numpy()
+    windows = scores["window"].to_numpy()
+    for i in rows:
+        seen = np.zeros(k, dtype=bool)
+        seen[target.y[plan.lo[i]:plan.hi[i]]] = True
+        for code in np.flatnonzero(~seen):
+            where.setdefault(int(code), []).append((int(anchors[i]), int(windows[i])))
+    parts = []
+    for c, cells in where.items():
+        by_anchor: dict[int, list[int]] = {}
+        for a, w in cells:
+            by_anchor.setdefault(a, []).append(w)
+        shown = "; ".join(f"anchor {a}: {fmt.index_ranges(ws, 'window')}"
+                          for a, ws in list(by_anchor.items())[:4])
+        if len(by_anchor) > 4:
+            shown += f"; and {len(by_anchor) - 4} more anchors"
+        label = _jsonable(target.classes[c])
+        parts.append(f"Class {label!r} is absent from {len(cells)} window"
+                     f"{'s' if len(cells) != 1 else ''} ({shown}).")
+    return (" ".join(parts) + f" {fmt.metric_name(metric)} averages one-vs-rest scores "
+            "over every class, so a window without one has no score: use a metric "
+            "defined without it ('log_loss' or 'accuracy'), merge the class with "
+            "another, or, if it is only rare, use a longer eval_window.")
 
 
 def _jsonable(v: Any) -> Any:

@@ -37,10 +37,11 @@ __all__ = ["WindowScores", "score_windows", "STATUSES", "SE_METHODS"]
 
 SE_METHODS = ("delong", "hanley_mcneil")
 
-#: Every status an evaluation window can have: score_windows writes the first five, the
+#: Every status an evaluation window can have: score_windows writes the first six, the
 #: evaluation engine writes "anchor_failed" for the windows of an anchor whose model
 #: failed. What each means, in words: ``oot._format.WINDOW_STATUS_TEXT``.
-STATUSES = ("ok", "too_small", "empty", "one_class", "undefined", "anchor_failed")
+STATUSES = ("ok", "too_small", "empty", "one_class", "missing_class", "undefined",
+            "anchor_failed")
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,8 +60,9 @@ class WindowScores:
         Positives (``y_true == 1``) and negatives per window, binary classification
         only.
     status : ndarray of object (str)
-        ``"ok"``, ``"too_small"``, ``"empty"``, ``"one_class"`` or ``"undefined"``
-        (``oot._format.WINDOW_STATUS_TEXT`` explains each).
+        ``"ok"``, ``"too_small"``, ``"empty"``, ``"one_class"``, ``"missing_class"``
+        (multiclass: a class absent, for a metric that scores every class against the
+        rest) or ``"undefined"`` (``oot._format.WINDOW_STATUS_TEXT`` explains each).
 
     Examples
     --------
@@ -191,7 +193,8 @@ def score_windows(
         n_neg = n - n_pos
     eligible = n >= max(min_window_size, 1)
     two = _two_classes(m, seg, g_true, n_pos, n_neg)
-    use = eligible & two
+    every = _every_class(m, seg, g_true, n_classes if task.multiclass else None)
+    use = eligible & two & every
 
     score = np.full(seg.n_windows, np.nan)
     se = np.full(seg.n_windows, np.nan)
@@ -207,7 +210,7 @@ def score_windows(
         _loop_windows(m, yt, yp, st, sp, use, score, se, task.labels, random_state,
                       n_bootstrap)
 
-    status = _statuses(n, min_window_size, eligible, two, use, score)
+    status = _statuses(n, min_window_size, eligible, two, every, use, score)
     score[status != "ok"] = np.nan
     se[status != "ok"] = np.nan
     return WindowScores(score=score, se=se, n=n, n_pos=n_pos, n_neg=n_neg, status=status)
@@ -313,6 +316,16 @@ def _two_classes(m: Metric, seg: Segments, g_true: NDArray[Any], n_pos: IntArray
     return seg.distinct(g_true) >= 2
 
 
+def _every_class(m: Metric, seg: Segments, g_true: NDArray[Any], n_classes: int | None,
+                 ) -> BoolArray:
+    """Windows holding every one of ``n_classes`` classes (multiclass), for a metric
+    that needs two classes per score (one-vs-rest ROC AUC scores every class against
+    the rest); all windows else."""
+    if not m.requires_two_classes or n_classes is None:
+        return np.ones(seg.n_windows, dtype=bool)
+    return seg.distinct(g_true) >= n_classes
+
+
 def _vectorised_kernel(m: Metric, multiclass: bool, binary: bool, pred_ndim: int,
                        ) -> Kernel | None:
     """The kernel that scores all windows of ``m`` at once, or None when
@@ -358,11 +371,12 @@ def _loop_windows(m: Metric, yt: NDArray[Any], yp: NDArray[Any], st: IntArray, s
 
 
 def _statuses(n: IntArray, min_window_size: int, eligible: BoolArray, two: BoolArray,
-              use: BoolArray, score: FloatArray) -> NDArray[np.object_]:
+              every: BoolArray, use: BoolArray, score: FloatArray) -> NDArray[np.object_]:
     """Each window's status (:data:`STATUSES`)."""
     status = np.full(len(n), "ok", dtype=object)
     status[n < max(min_window_size, 1)] = "too_small"
     status[n == 0] = "empty"
+    status[eligible & two & ~every] = "missing_class"
     status[eligible & ~two] = "one_class"
     status[use & ~np.isfinite(score)] = "undefined"
     return status
