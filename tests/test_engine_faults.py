@@ -646,3 +646,81 @@ def test_no_warning_when_the_positive_class_is_given_or_numeric(y: Any,
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         eot(LogisticRegression(), data=DF.assign(y=y), pos_label=pos_label, metric="f1")
+
+
+# ================================== the fresh reference needs windows that line up
+def _long(n: int = 6000, days: int = 900) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    t = np.sort(rng.integers(0, days, n))
+    df = pd.DataFrame({"ts": pd.Timestamp("2020-01-01") + pd.to_timedelta(t, "D"),
+                       "x1": rng.normal(size=n), "x2": rng.normal(size=n)})
+    df["y"] = (df["x1"] + rng.normal(size=n) > 0).astype(np.int64)
+    return df
+
+
+FRESH: dict[str, Any] = dict(target="y", time="ts", features=["x1", "x2"],
+                             train_window="180D", eval_window="30D", anchors=6,
+                             min_window_size=5)
+
+
+@pytest.mark.parametrize(("step", "suggest"), [("61D", "60D"), ("45D", "30D"),
+                                               ("100D", "90D")])
+def test_fresh_reference_with_anchors_off_the_window_grid_says_so(step: str,
+                                                                  suggest: str) -> None:
+    from oot import fit_degradation, recommend_retrain_interval
+
+    ev = evaluate_out_of_time(_long(), LogisticRegression(), anchor_step=step, **FRESH)
+    msg = (f"The 'reference' parameter of fit_degradation must be 'baseline' when the "
+           f"anchors are not a whole number of evaluation windows apart (here "
+           f"anchor_step={step!r} and eval_window='30D'; the fresh reference compares "
+           f"models on the same calendar window). Got 'fresh' instead. Evaluate with "
+           f"anchor_step=None (anchors one window apart) or a multiple of eval_window, "
+           f"such as anchor_step={suggest!r}.")
+    with pytest.raises(InvalidParameterError, match=re.escape(msg)):
+        fit_degradation(ev, reference="fresh")
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            msg.replace("fit_degradation", "recommend_retrain_interval"))):
+        recommend_retrain_interval(_long(), LogisticRegression(), anchor_step=step,
+                                   reference="fresh", n_bootstrap=50, **FRESH)
+
+
+def test_fresh_reference_without_a_shared_window_says_so() -> None:
+    from oot import OOTEvaluation, fit_degradation
+
+    # from a frame, cutoffs two windows apart but each anchor scored one window only
+    frame = pd.DataFrame({
+        "anchor": [1, 2, 3, 4], "age": [15.0, 15.0, 15.0, 15.0],
+        "window_start": [0.0, 60.0, 120.0, 180.0], "score": [0.8, 0.79, 0.78, 0.8],
+        "se": 0.01})
+    ev = OOTEvaluation.from_frame(frame, metric="roc_auc", time_kind="numeric")
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'reference' parameter of fit_degradation must be 'baseline' when no two "
+            "anchors score the same calendar window (no window_start of one anchor's "
+            "first window is scored by an older anchor). Got 'fresh' instead. The fresh "
+            "reference needs anchors one eval_window apart (or a multiple of it) and a "
+            "horizon that reaches the next anchor's windows.")):
+        fit_degradation(ev, reference="fresh")
+
+
+def test_fresh_reference_on_the_grid_still_works() -> None:
+    from oot import fit_degradation
+
+    for step in (None, "60D", "90D"):
+        ev = evaluate_out_of_time(_long(), LogisticRegression(), anchor_step=step, **FRESH)
+        c = fit_degradation(ev, reference="fresh", curve="linear")
+        assert c.n_windows == 21
+
+
+def test_fresh_reference_off_the_grid_with_numeric_time() -> None:
+    from oot import fit_degradation
+
+    df = _long().assign(ts=lambda d: (d["ts"] - d["ts"].min()).dt.days.astype(float))
+    ev = evaluate_out_of_time(df, LogisticRegression(), **{
+        **FRESH, "train_window": 180, "eval_window": 30, "anchor_step": 45})
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "(here anchor_step=45 and eval_window=30; the fresh reference compares models "
+            "on the same calendar window). Got 'fresh' instead. Evaluate with "
+            "anchor_step=None (anchors one window apart) or a multiple of eval_window, "
+            "such as anchor_step=30.")):
+        fit_degradation(ev, reference="fresh")
+    assert fit_degradation(ev, reference="baseline", curve="linear").n_windows > 0

@@ -9,6 +9,7 @@ length, age group and calendar time.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ import pandas as pd
 from oot._time import TimeKind, age_to_float
 from oot._validation import InvalidParameterError, param_message
 from oot.evaluate import OOTEvaluation
+from oot.windows import parse_length
 
 if TYPE_CHECKING:
     from oot.degradation._calendar import CalendarFit
@@ -70,6 +72,7 @@ def prepare(evaluation: OOTEvaluation, reference: str) -> _Data:
     """The usable windows of ``evaluation`` as fit arrays, sorted by anchor and age."""
     s = evaluation.usable.copy()
     if reference == "fresh":
+        _check_fresh_grid(evaluation.params, evaluation.time_kind, reference)
         s = _against_fresh(s, evaluation.time_kind, reference)
     a = _ages(s, evaluation.time_kind)
     y = s["score"].to_numpy(float)
@@ -153,12 +156,56 @@ def _against_fresh(s: pd.DataFrame, kind: TimeKind, reference: str) -> pd.DataFr
     f_score = fresh["score"].reindex(key).to_numpy(float)
     f_se = fresh["se"].reindex(key).to_numpy(float)
     is_fresh = s.index.isin(youngest.index)
+    if len(s) and is_fresh.all():  # nothing older was scored on a fresh model's window
+        raise InvalidParameterError(param_message(
+            "reference", None, "'baseline' when no two anchors score the same calendar "
+            "window (no window_start of one anchor's first window is scored by an older "
+            "anchor)", reference,
+            "The fresh reference needs anchors one eval_window apart (or a multiple of "
+            "it) and a horizon that reaches the next anchor's windows."))
     mean_fresh = float(fresh["score"].mean())
     sc = s["score"].to_numpy(float)
     se = s["se"].to_numpy(float)
     s["score"] = sc - f_score + mean_fresh
     s["se"] = np.where(is_fresh, se, np.sqrt(se**2 + f_se**2))
     return s
+
+
+def _fixed_length(value: Any, param: str, kind: TimeKind) -> float | None:
+    """A recorded window length (``params``) in nanoseconds or time units, read by the
+    one length parser; None for calendar offsets and for anything it does not read."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        length = parse_length(value, param, kind)
+    except (InvalidParameterError, TypeError, ValueError):
+        return None
+    return None if length is None or length.fixed is None else float(length.fixed)
+
+
+def _check_fresh_grid(params: dict[str, Any], kind: TimeKind, reference: str) -> None:
+    """Refuse the fresh reference when the recorded ``anchor_step`` is not a whole number
+    of fixed ``eval_window`` lengths: then no two anchors' windows start together."""
+    step_text, win_text = params.get("anchor_step"), params.get("eval_window")
+    step = _fixed_length(step_text, "anchor_step", kind)
+    win = _fixed_length(win_text, "eval_window", kind)
+    if step is None or win is None or win <= 0 or step <= 0:
+        return
+    k = step / win
+    if abs(k - round(k)) <= 1e-9 * max(1.0, k):
+        return
+    best = max(1, math.floor(k)) * win
+    if kind == "datetime":
+        td = pd.Timedelta(round(best), unit="ns")
+        suggest: Any = f"{td.days}D" if td == pd.Timedelta(days=td.days) else str(td)
+    else:
+        suggest = int(best) if float(best).is_integer() else best
+    raise InvalidParameterError(param_message(
+        "reference", None, "'baseline' when the anchors are not a whole number of "
+        f"evaluation windows apart (here anchor_step={step_text!r} and eval_window="
+        f"{win_text!r}; the fresh reference compares models on the same calendar window)",
+        reference, "Evaluate with anchor_step=None (anchors one window apart) or a "
+        f"multiple of eval_window, such as anchor_step={suggest!r}."))
 
 
 def _ages(s: pd.DataFrame, kind: TimeKind) -> FloatArray:
