@@ -187,7 +187,8 @@ def _warn_positive_class(target: _Target, metric: Metric, pos_label: Any,
     labels = target.classes.tolist()
     if not all(isinstance(v, str) for v in labels):
         return
-    pos, other = target.pos_label, next(v for v in labels if v != target.pos_label)
+    pos = _jsonable(target.pos_label)
+    other = next(v for v in labels if v != pos)
     col = f"The target column {target.name!r}" if target.name else "The target"
     warn(f"{col} has the string labels {labels}; metric {metric.name!r} takes the greater "
          f"one, {pos!r}, as the positive class (the order of the strings). Pass "
