@@ -724,3 +724,15 @@ def test_fresh_reference_off_the_grid_with_numeric_time() -> None:
             "such as anchor_step=30.")):
         fit_degradation(ev, reference="fresh")
     assert fit_degradation(ev, reference="baseline", curve="linear").n_windows > 0
+
+
+def test_fresh_reference_with_one_anchor_says_so() -> None:
+    from oot import fit_degradation
+
+    ev = evaluate_out_of_time(_long(), LogisticRegression(), **{**FRESH, "anchors": 1})
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'reference' parameter of fit_degradation must be 'baseline' when the "
+            "evaluation has a single anchor (the fresh reference compares older models "
+            "with a fresh one on the same calendar window). Got 'fresh' instead. "
+            "Evaluate with more anchors, one eval_window apart.")):
+        fit_degradation(ev, reference="fresh")

@@ -156,6 +156,11 @@ def _against_fresh(s: pd.DataFrame, kind: TimeKind, reference: str) -> pd.DataFr
     f_score = fresh["score"].reindex(key).to_numpy(float)
     f_se = fresh["se"].reindex(key).to_numpy(float)
     is_fresh = s.index.isin(youngest.index)
+    if len(s) and (s["anchor"] == s["anchor"].iloc[0]).all():
+        raise InvalidParameterError(param_message(
+            "reference", None, "'baseline' when the evaluation has a single anchor (the "
+            "fresh reference compares older models with a fresh one on the same calendar "
+            "window)", reference, "Evaluate with more anchors, one eval_window apart."))
     if len(s) and is_fresh.all():  # nothing older was scored on a fresh model's window
         raise InvalidParameterError(param_message(
             "reference", None, "'baseline' when no two anchors score the same calendar "
