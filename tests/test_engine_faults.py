@@ -27,6 +27,7 @@ from oot import (
     evaluate_out_of_time,
     evaluate_predictions,
 )
+from oot.metrics import available, get_metric
 
 
 def _frame(n: int = 1500, days: int = 400, seed: int = 0) -> pd.DataFrame:
@@ -736,3 +737,21 @@ def test_fresh_reference_with_one_anchor_says_so() -> None:
             "with a fresh one on the same calendar window). Got 'fresh' instead. "
             "Evaluate with more anchors, one eval_window apart.")):
         fit_degradation(ev, reference="fresh")
+
+
+# ============================ a label or probability metric on a continuous target
+@pytest.mark.parametrize("metric", [m for m in available()
+                                    if get_metric(m).task in ("binary", "classification")])
+def test_any_classification_metric_on_a_continuous_target_says_it_looks_continuous(
+        metric: str) -> None:
+    # binary-only metrics said "needs a binary target, but column 'r' has 1500 classes"
+    # and advised a multiclass metric, which is refused in turn
+    msg = (f"Metric {metric!r} is a classification metric, but the target column 'r' "
+           "looks continuous (1500 distinct float values). Use a regression metric such "
+           "as 'rmse' or 'mae'.")
+    with pytest.raises(InvalidParameterError, match=re.escape(msg)):
+        evaluate_out_of_time(DF, LogisticRegression(), **{**KW, "target": "r"},
+                             metric=metric)
+    with pytest.raises(InvalidParameterError, match=re.escape(msg)):
+        evaluate_predictions(DF, y_true="r", y_pred="x1", time="ts", eval_window="60D",
+                             cutoff="2020-03-01", metric=metric)

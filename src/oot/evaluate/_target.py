@@ -96,16 +96,16 @@ def _prepare_target(values: np.ndarray, name: str, metric: Metric, pos_label: An
             msg = (f"The target column {name!r} has a single class ({classes.tolist()}), so "
                 f"metric {metric.name!r} cannot be computed. Check the target column.")
             raise InvalidParameterError(msg)
-        if len(classes) > 2 and task == "binary":
-            msg = (f"Metric {metric.name!r} needs a binary target, but column {name!r} has "
-                f"{len(classes)} classes ({classes[:10].tolist()}). Use a multiclass metric "
-                "such as 'accuracy', 'balanced_accuracy', 'log_loss' or 'roc_auc'.")
-            raise InvalidParameterError(msg)
         if values.dtype.kind == "f" and len(classes) > 20 and not np.all(
                 classes == np.round(classes)):
             msg = (f"Metric {metric.name!r} is a classification metric, but the target column "
                 f"{name!r} looks continuous ({len(classes)} distinct float values). Use a "
                 "regression metric such as 'rmse' or 'mae'.")
+            raise InvalidParameterError(msg)
+        if len(classes) > 2 and task == "binary":
+            msg = (f"Metric {metric.name!r} needs a binary target, but column {name!r} has "
+                f"{len(classes)} classes ({classes[:10].tolist()}). Use a multiclass metric "
+                "such as 'accuracy', 'balanced_accuracy', 'log_loss' or 'roc_auc'.")
             raise InvalidParameterError(msg)
         if len(classes) == 2:
             if pos_label is None:
