@@ -499,7 +499,7 @@ RAW_CASES = [
                  "real-valued (dtype complex128). Use a real-valued target.",
                  id="target-complex"),
     pytest.param(lambda: eot(LogisticRegression(), data=_y(DF["ts"])),
-                 "The target column 'y' holds datetimes (dtype datetime64[us]), which "
+                 f"The target column 'y' holds datetimes (dtype {DF['ts'].dtype}), which "
                  "cannot be a target. Check the target column, or convert it to numbers "
                  "first.", id="target-datetimes"),
     pytest.param(lambda: eot(LogisticRegression(), pos_label=[1], metric="f1"),
