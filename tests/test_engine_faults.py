@@ -369,23 +369,29 @@ def _n_train(anchors: int) -> list[int]:
                                 eval_window="30D").anchors["n_train"]]
 
 
-@pytest.mark.parametrize("n_jobs", [None, 2])
-def test_on_error_raise_stops_at_the_first_failed_fit(n_jobs: int | None,
+@pytest.mark.parametrize(("n_jobs", "bad"), [(None, 1), (2, 0)])
+def test_on_error_raise_stops_at_the_first_failed_fit(n_jobs: int | None, bad: int,
                                                       tmp_path: Any) -> None:
     n_train = _n_train(10)
-    assert n_train.count(n_train[1]) == 1
-    assert n_train.count(n_train[0]) == 1
+    assert n_train.count(n_train[bad]) == 1
     log = tmp_path / "fits.txt"
-    # anchor 1 is fast and anchor 2 fails at once; the others take 3 s each
-    est = CountsFits(log=str(log), bad_n=n_train[1], delay=3.0, fast_n=n_train[0])
+    est = CountsFits(log=str(log), bad_n=n_train[bad], delay=0.3)
+    cutoff = "2020-03-31" if bad == 1 else "2020-03-01"
     with pytest.raises(EstimatorFitError, match=re.escape(
-            "Anchor 2 of 10 (cutoff 2020-03-31 00:00:00, ")) as info:
+            f"Anchor {bad + 1} of 10 (cutoff {cutoff} 00:00:00, ")) as info:
         eot(est, anchors=10, train_window="60D", eval_window="30D", n_jobs=n_jobs)
     assert "the estimator's fit failed: ValueError: refusing " in str(info.value)
     fits = log.read_text().split()
-    # serially: anchors 1 and 2 only; with two workers, also the anchors the two
-    # workers started meanwhile (terminated with them), never all ten
-    assert len(fits) == 2 if n_jobs is None else 2 <= len(fits) <= 6, fits
+    if n_jobs is None:
+        # serially: anchors 1 and 2 only
+        assert fits == [str(n_train[0]), str(n_train[1])]
+    else:
+        # with two workers the failure is the first result (anchor 1 fails at once);
+        # the other worker may have started a few slow fits by then, never all ten.
+        # (A failure at anchor 2 waits for anchor 1's slow fit, and a loaded machine
+        # can then let the second worker run far ahead: the bound would be timing.)
+        assert str(n_train[0]) in fits
+        assert len(fits) < 10, fits
 
 
 def test_on_error_skip_still_tries_every_anchor(tmp_path: Any) -> None:
