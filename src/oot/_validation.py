@@ -335,3 +335,20 @@ def as_generator(random_state: Any) -> np.random.Generator:
 def warn(message: str, category: type[Warning] = OOTWarning, stacklevel: int = 2) -> None:
     """Emit ``message`` as ``category`` with ``stacklevel`` counted from the caller."""
     warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+class Described(str):
+    """A description given as the 'Got ... instead' part of :func:`param_message`,
+    shown without quotes (``Got 3 anchors instead``).
+
+    Examples
+    --------
+    >>> from oot._validation import Described, param_message
+    >>> print(param_message("x", "f", "a sample", Described("an empty one")))
+    The 'x' parameter of f must be a sample. Got an empty one instead.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)

@@ -7,10 +7,13 @@
 - :func:`make_degradation_scores` -- an evaluation table (anchor x window scores) drawn
   around a known degradation curve, with the noise structure of real out-of-time studies
   (:class:`DegradationScores`), for calibration studies of the curve fits and intervals.
+- :func:`make_indicator_data` -- classification data in which one feature's drift causes
+  the loss and another's does not (:class:`IndicatorDataset`), for the leading indicators.
 """
 
 from ._chicago import load_chicago_ridership
 from ._drifting import DriftingDataset, make_drifting_classification, make_drifting_regression
+from ._indicators import IndicatorDataset, make_indicator_data
 from ._scores import DegradationScores, make_degradation_scores
 
 __all__ = [
@@ -20,4 +23,6 @@ __all__ = [
     "DriftingDataset",
     "make_degradation_scores",
     "DegradationScores",
+    "make_indicator_data",
+    "IndicatorDataset",
 ]

@@ -37,6 +37,12 @@ from oot._validation import (
     entry_point,
     param_message,
 )
+from oot.evaluate._indicators import (
+    IndicatorPlan,
+    anchor_indicators,
+    indicators_frame,
+    plan_indicators,
+)
 from oot.evaluate._result import OOTEvaluation
 from oot.evaluate._shared import (
     _AnchorResult,
@@ -78,6 +84,7 @@ class _FitJob:
     metric: Metric
     target: _Target         # the target's meaning (classes, positive label), no values
     seed: int | None        # for the estimator's random_state parameters
+    predict_train: bool = False   # also predict the training rows (for indicators)
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,9 @@ class _ScoreJob:
     target: _Target
     min_window_size: int
     seed: int               # for bootstrap standard errors
+    indicators: IndicatorPlan | None = None   # the leading indicators to compute
+    X_train: Any = None     # the anchor's rows, for the indicators
+    X_eval: Any = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,7 @@ class _Predicted:
     failure: _Failure | None = None
     fit_time: float = math.nan
     predict_time: float = math.nan
+    pred_train: np.ndarray | None = None   # on the training rows (for indicators)
 
 
 # ------------------------------------------------------------------- the two steps
@@ -147,7 +158,16 @@ def _fit_predict_anchor(job: _FitJob, *, eval_ready: Callable[[], None] | None =
         return _Predicted(None, _Failure("output", exc))
     except Exception as exc:
         return _Predicted(None, _Failure("predict", exc))
-    return _Predicted(pred, fit_time=t1 - t0, predict_time=_time.perf_counter() - t2)
+    pred_train = None
+    if job.predict_train:
+        try:
+            pred_train = _response(est, job.X_train, job.metric, job.target)
+        except OutputError as exc:
+            return _Predicted(None, _Failure("output", exc))
+        except Exception as exc:
+            return _Predicted(None, _Failure("predict", exc))
+    return _Predicted(pred, fit_time=t1 - t0, predict_time=_time.perf_counter() - t2,
+                      pred_train=pred_train)
 
 
 def _score_anchor(fitted: _Predicted, job: _ScoreJob, *, helper: Executor | None = None,
@@ -169,7 +189,13 @@ def _score_anchor(fitted: _Predicted, job: _ScoreJob, *, helper: Executor | None
         half = len(job.starts) // 2
         later = helper.submit(score, slice(half, None))
         ws = _concat_scores(score(slice(None, half)), later.result())
-    return _AnchorResult(ws, fit_time=fitted.fit_time, predict_time=fitted.predict_time)
+    ind = None
+    if job.indicators is not None:
+        ind = anchor_indicators(job.indicators, X_train=job.X_train, X_eval=job.X_eval,
+                                starts=job.starts, stops=job.stops,
+                                pred_train=fitted.pred_train, pred_eval=pred)
+    return _AnchorResult(ws, fit_time=fitted.fit_time, predict_time=fitted.predict_time,
+                         indicators=ind)
 
 
 def _concat_scores(a: WindowScores, b: WindowScores) -> WindowScores:
@@ -209,6 +235,7 @@ def evaluate_out_of_time(
     n_jobs: int | None = None,
     random_state: Any = None,
     progress: bool = False,
+    indicators: Any = False,
 ) -> OOTEvaluation:
     """Train on each anchor window and score the frozen model on every later window.
 
@@ -275,6 +302,16 @@ def evaluate_out_of_time(
         the same whatever ``n_jobs``) and any bootstrap standard errors.
     progress : bool, default=False
         Show a progress bar over anchors (notebook-aware tqdm).
+    indicators : bool or list of str, default=False
+        Also compute label-free leading indicators per (anchor, window) against the
+        anchor's training rows (:attr:`OOTEvaluation.indicators`, ranked by
+        :func:`oot.rank_indicators`): True for all of them, or a list of names
+        (``"psi:x1"``, ``"ks:x1"``, ``"psi:prediction"``, ``"expected:roc_auc"``) or
+        kinds (``"psi"``, ``"ks"``, ``"expected"``). PSI and the Kolmogorov-Smirnov
+        statistic of every numeric feature, PSI over the categories of every other
+        one, the same for the model's predictions (then the model also predicts its
+        training rows), and for a probabilistic classifier the expected scores from
+        its probabilities alone. See :mod:`oot.indicators`.
 
     Returns
     -------
@@ -320,7 +357,8 @@ def evaluate_out_of_time(
         train_window=train_window, eval_window=eval_window, gap=gap, horizon=horizon,
         anchors=anchors, anchor_step=anchor_step, expanding=expanding,
         min_window_size=min_window_size, pos_label=pos_label, on_error=on_error,
-        n_jobs=n_jobs, random_state=random_state, progress=progress, stacklevel=4)
+        n_jobs=n_jobs, random_state=random_state, progress=progress, stacklevel=4,
+        indicators=indicators)
 
 
 def _evaluate_out_of_time(
@@ -345,6 +383,7 @@ def _evaluate_out_of_time(
     random_state: Any,
     progress: bool,
     stacklevel: int,
+    indicators: Any = False,
 ) -> OOTEvaluation:
     """The engine behind :func:`evaluate_out_of_time` and
     :func:`~oot.recommend_retrain_interval`: check, plan, run the anchors, package.
@@ -360,10 +399,10 @@ def _evaluate_out_of_time(
     plan = make_plan(ax, train_window=train_window, eval_window=eval_window,
                      gap=gap, horizon=horizon, anchors=anchors, anchor_step=anchor_step,
                      expanding=expanding)
-    results, tgt = _run_plan(data, estimator, ax, plan, feats, target=target, metric=m,
-                             pos_label=pos_label, min_window_size=int(min_window_size),
-                             n_jobs=n_jobs, progress=progress, random_state=random_state,
-                             on_error=on_error)
+    results, tgt, iplan = _run_plan(
+        data, estimator, ax, plan, feats, target=target, metric=m, pos_label=pos_label,
+        min_window_size=int(min_window_size), n_jobs=n_jobs, progress=progress,
+        random_state=random_state, on_error=on_error, indicators=indicators)
     _warn_positive_class(tgt, m, pos_label, stacklevel=stacklevel)
     anchors_df = _anchor_table(ax, plan, results, on_error)
     scores = _scores_frame(plan, results, tgt)
@@ -374,8 +413,15 @@ def _evaluate_out_of_time(
     params.update(estimator=repr(estimator), target=str(target), time=str(time),
                   features=[str(f) for f in feats], on_error=on_error,
                   pos_label=_jsonable(tgt.pos_label))
+    ind_frame = None
+    if iplan is not None:
+        n_win = np.bincount(plan.anchor_idx, minlength=plan.n_anchors)
+        ind_frame = indicators_frame(iplan, n_win.tolist(),
+                                     [r.indicators for r in results])
+        params.update(indicators=iplan.names)
     return OOTEvaluation(scores=scores, metric=m, time_kind=ax.kind, anchors=anchors_df,
-                         params=params, data_info=_data_info(ax, data))
+                         params=params, data_info=_data_info(ax, data),
+                         indicators=ind_frame)
 
 
 def _check_arguments(
@@ -468,7 +514,8 @@ def _run_plan(
     data: pd.DataFrame, estimator: Any, ax: TimeAxis, plan: WindowPlan, feats: list[Any],
     *, target: Any, metric: Metric, pos_label: Any, min_window_size: int,
     n_jobs: int | None, progress: bool, random_state: Any, on_error: str,
-) -> tuple[list[_AnchorResult], _Target]:
+    indicators: Any = False,
+) -> tuple[list[_AnchorResult], _Target, IndicatorPlan | None]:
     """Fit, predict and score every anchor of ``plan``; return the results and the
     target in time order. With ``on_error="raise"`` the results end at the first
     anchor that failed (no later anchor is tried).
@@ -484,6 +531,8 @@ def _run_plan(
         X_all, fill = _features_in_time_order(data, feats, order, is_sorted, pool)
         y_raw = data[target].to_numpy()
         tgt = _prepare_target(y_raw, str(target), metric, pos_label)
+        iplan = plan_indicators(indicators, data, feats, estimator=estimator,
+                                metric=metric, task=tgt.task)
         y_sorted = tgt.y if is_sorted else tgt.y[order]
         # classifiers are fitted on the original labels (their classes_ are then the
         # target's classes); the metric reads the encoded target
@@ -502,11 +551,14 @@ def _run_plan(
             if fill is not None:
                 fill.wait(hi)
                 eval_ready = functools.partial(fill.wait, ehi)
+            X_tr, X_ev = X_all.iloc[lo:hi], X_all.iloc[elo:ehi]
             return _AnchorTask(
-                _FitJob(estimator, X_all.iloc[lo:hi], y_fit[lo:hi], X_all.iloc[elo:ehi],
-                        metric, tgt_meta, est_seeds[a]),
+                _FitJob(estimator, X_tr, y_fit[lo:hi], X_ev, metric, tgt_meta,
+                        est_seeds[a], iplan is not None and iplan.needs_train_predictions),
                 _ScoreJob(y_sorted[elo:ehi], plan.lo[sel] - elo, plan.hi[sel] - elo,
-                          metric, tgt_meta, min_window_size, score_seeds[a]),
+                          metric, tgt_meta, min_window_size, score_seeds[a], iplan,
+                          X_tr if iplan is not None else None,
+                          X_ev if iplan is not None else None),
                 eval_ready)
 
         results = _run_anchors(
@@ -518,7 +570,7 @@ def _run_plan(
             fill.stop()
         # on an interrupt, the helper's step in progress (a few ms) finishes first
         pool.shutdown(wait=True, cancel_futures=True)
-    return results, dataclasses.replace(tgt, y=y_sorted)
+    return results, dataclasses.replace(tgt, y=y_sorted), iplan
 
 
 def _anchor_table(ax: TimeAxis, plan: WindowPlan, results: list[_AnchorResult],

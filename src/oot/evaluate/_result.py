@@ -71,6 +71,12 @@ class OOTEvaluation:
         The window plan and settings used (for the report and for reproducibility).
     data_info : dict
         ``n_rows``, ``time_min``, ``time_max`` of the data.
+    indicators : pandas.DataFrame or None
+        The leading indicators (``evaluate_out_of_time(..., indicators=True)``): one
+        row per (anchor, window, indicator) with ``anchor``, ``window``, ``indicator``
+        (``"psi:x1"``, ``"ks:x1"``, ``"psi:prediction"``, ``"expected:roc_auc"``),
+        ``value`` and ``status``; None when they were not computed. See
+        :func:`oot.rank_indicators`.
 
     Examples
     --------
@@ -91,6 +97,7 @@ class OOTEvaluation:
     anchors: pd.DataFrame = field(default_factory=pd.DataFrame)
     params: dict[str, Any] = field(default_factory=dict)
     data_info: dict[str, Any] = field(default_factory=dict)
+    indicators: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ access
     @property
@@ -158,7 +165,7 @@ class OOTEvaluation:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; :meth:`from_dict` inverts it exactly."""
-        return {
+        out = {
             "schema": _SCHEMA,
             "metric": self.metric.to_dict(),
             "time_kind": self.time_kind,
@@ -167,6 +174,9 @@ class OOTEvaluation:
             "params": value_to_json(self.params),
             "data_info": value_to_json(self.data_info),
         }
+        if self.indicators is not None:  # absent from documents without indicators
+            out["indicators"] = frame_to_dict(self.indicators)
+        return out
 
     def to_json(self, indent: int | None = None) -> str:
         """Standard JSON (no NaN tokens); :meth:`from_json` round-trips it exactly."""
@@ -184,6 +194,8 @@ class OOTEvaluation:
                 anchors=frame_from_dict(d["anchors"]),
                 params=value_from_json(d["params"]),
                 data_info=value_from_json(d["data_info"]),
+                indicators=(None if d.get("indicators") is None
+                            else frame_from_dict(d["indicators"])),
             )
         except (KeyError, TypeError, ValueError) as exc:
             msg = ("The 'text' parameter of OOTEvaluation.from_json is not a valid document "

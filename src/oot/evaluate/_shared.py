@@ -54,6 +54,8 @@ class _AnchorResult:
     failure: _Failure | None = None
     fit_time: float = math.nan
     predict_time: float = math.nan
+    # the leading indicators (values, status codes), (n_indicators, n_windows)
+    indicators: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def status(self) -> str:

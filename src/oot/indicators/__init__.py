@@ -1,0 +1,33 @@
+"""Leading indicators: which label-free signal warns before the metric crosses the
+tolerance.
+
+``oot.evaluate_out_of_time(..., indicators=True)`` computes, per (anchor, window) and
+against the anchor's own training rows, the drift of every feature and of the model's
+predictions (PSI on training-quantile bins, the Kolmogorov-Smirnov statistic; PSI over
+categories for categorical features) and, for a probabilistic classifier, the expected
+scores from its predicted probabilities alone.
+
+The kernels are public too: :func:`psi`, :func:`ks_statistic`,
+:func:`expected_roc_auc`, :func:`expected_accuracy`.
+"""
+
+from oot.evaluate._drift import (
+    PSI_BINS,
+    PSI_PSEUDOCOUNT,
+    expected_accuracy,
+    expected_roc_auc,
+    ks_statistic,
+    psi,
+)
+from oot.evaluate._indicators import INDICATOR_COLUMNS, INDICATOR_STATUSES
+
+__all__ = [
+    "psi",
+    "ks_statistic",
+    "expected_roc_auc",
+    "expected_accuracy",
+    "INDICATOR_COLUMNS",
+    "INDICATOR_STATUSES",
+    "PSI_BINS",
+    "PSI_PSEUDOCOUNT",
+]
