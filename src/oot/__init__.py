@@ -26,7 +26,7 @@ from oot._validation import (
     PositiveClassWarning,
     WindowWarning,
 )
-from oot.backtest import CadenceBacktest, backtest_cadences
+from oot.backtest import CadenceBacktest, TriggerBacktest, backtest_cadences, backtest_trigger
 from oot.degradation import DegradationCurve, fit_degradation
 from oot.evaluate import OOTEvaluation, evaluate_out_of_time, evaluate_predictions
 from oot.metrics import Metric
@@ -51,12 +51,14 @@ __all__ = [
     "OutOfTimeSplit",
     "Metric",
     "backtest_cadences",
+    "backtest_trigger",
     # results
     "RetrainRecommendation",
     "OOTEvaluation",
     "DegradationCurve",
     "ConfidenceInterval",
     "CadenceBacktest",
+    "TriggerBacktest",
     # plots (matplotlib is imported on first use)
     "DegradationDisplay",
     "AgingHeatmapDisplay",

@@ -47,6 +47,8 @@ __all__ = [
     "history_not_checked", "backtest_caption", "backtest_method",
     "cost_rate_label",
     "MethodItem", "method", "method_text",
+    "indicator_label", "lead_text", "trigger_sentence", "indicator_sentence",
+    "indicator_title", "indicator_caption", "indicators_method",
 ]
 
 
@@ -1331,3 +1333,185 @@ def method(rec: RetrainRecommendation, *, emph: Callable[[str], str] | None = No
 def method_text(rec: RetrainRecommendation) -> str:
     """The method as plain text: one ``Title. text`` paragraph per item."""
     return "\n".join(f"{item.title}. {item.text}" for item in method(rec))
+
+
+# ================================================================ leading indicators
+_INDICATOR_KIND_TEXT = {"psi": "PSI", "ks": "KS statistic"}
+
+
+def indicator_label(name: str, metric_display: str | None = None) -> str:
+    """An indicator's name in words: ``'PSI of x1'``, ``'KS statistic of the
+    predictions'``, ``'expected ROC AUC'`` (``metric_display``: the metric's name as
+    people write it).
+
+    Examples
+    --------
+    >>> import oot._format as fmt
+    >>> fmt.indicator_label("psi:x1"), fmt.indicator_label("ks:prediction")
+    ('PSI of x1', 'KS statistic of the predictions')
+    >>> fmt.indicator_label("expected:roc_auc", "ROC AUC")
+    'expected ROC AUC'
+    """
+    kind, _, source = name.partition(":")
+    if kind == "expected":
+        return f"expected {metric_display or source}"
+    what = "the predictions" if source == "prediction" else source
+    return f"{_INDICATOR_KIND_TEXT.get(kind, kind)} of {what}"
+
+
+def lead_text(lead: Any, time_kind: str) -> str:
+    """``'a median 24 days before'``, ``'a median 10 days after'``, ``'at the same
+    median age as'``, or ``''`` when unknown."""
+    if lead is None or (not isinstance(lead, pd.Timedelta) and bool(pd.isna(lead))):
+        return ""
+    days = (float(lead) if time_kind == "numeric"
+            else float(pd.Timedelta(lead) / pd.Timedelta(days=1)))
+    if days == 0:
+        return "at the same median age as"
+    value: Any = abs(days) if time_kind == "numeric" else pd.Timedelta(days=abs(days))
+    return f"a median {age(value, time_kind)} {'before' if days > 0 else 'after'}"
+
+
+def _level_text(value: float) -> str:
+    if np.isinf(value):
+        return "any value" if value < 0 else "no value"
+    return number(value)
+
+
+def _count_of(share: float, n: int, noun: str) -> str:
+    return f"{round(share * n)} of {n} {noun}"
+
+
+def _retrains(k: float) -> str:
+    k = float(k)
+    text = f"{k:.0f}" if abs(k - round(k)) < 1e-9 else f"{k:.1f}"
+    return f"{text} retrain{'' if text == '1' else 's'}"
+
+
+def trigger_sentence(tb: Any) -> str:
+    """``str(trigger_backtest)``: what retraining on the indicator gave on the test
+    periods, against the fixed cadences on the same periods."""
+    name = metric_name(tb.metric)
+    label = indicator_label(tb.indicator, name if tb.indicator.startswith("expected:")
+                            else None)
+    how = "tuned on" if tb.tuned else "with the level given; tuning part"
+    where = "above" if tb.direction == "above" else "below"
+    text = (f"Retraining when {label} is {where} {_level_text(tb.level)} ({how} the first "
+            f"{tb.n_tune} {tb.period_noun}) kept {name} within "
+            f"{tolerance_amount(tb.tolerance, tb.tolerance_type)} of "
+            f"{'the fresh model' if tb.reference == 'fresh' else 'its baseline'} in "
+            f"{_count_of(tb.within_test, tb.n_test, 'later ' + tb.period_noun)} with "
+            f"{_retrains(tb.retrains_test)}")
+    if tb.fixed_same_cadence is not None:
+        fixed = every(tb.fixed_same_cadence, tb.time_kind) if tb.fixed_same_cadence != (
+            "never") else "never retraining"
+        text += (f"; the best fixed cadence with as many retrains ({fixed}) kept it in "
+                 f"{_count_of(tb.fixed_same_within, tb.n_test, tb.period_noun)}")
+    if tb.fixed_needed_cadence is not None:
+        text += (f"; a fixed cadence needed {_retrains(tb.fixed_needed_retrains)} to do as "
+                 f"well ({every(tb.fixed_needed_cadence, tb.time_kind)})"
+                 if tb.fixed_needed_cadence != "never" else
+                 "; never retraining did as well")
+    else:
+        text += "; no fixed cadence did as well"
+    return text + "."
+
+
+def indicator_sentence(report: Any) -> str:
+    """``str(indicator_report)``: the indicator to watch, its lead and its trigger
+    (``Watch PSI of the predictions: it passed 0.1 a median 24 days before ROC AUC
+    fell 5% below its baseline 0.84; ...``), or that none tracked the metric."""
+    t = report.summary_table
+    name = metric_name(report.metric)
+    gib = bool(report.metric.greater_is_better)
+    if t.empty:
+        return "No indicator to rank."
+    best = report.best
+    if best is None:
+        top = t.iloc[0]
+        return (f"No indicator tracked {name}: the closest, "
+                f"{indicator_label(str(top['indicator']), name)}, had a rank correlation "
+                f"of {number(float(top['correlation']))} with it within anchors (at least "
+                f"{number(report.min_correlation)} in the metric's direction is needed).")
+    row = t.loc[t["indicator"] == best].iloc[0]
+    label = indicator_label(best, name)
+    change = tolerance_change(name, report.tolerance, report.tolerance_type, gib,
+                              report.baseline)
+    change = change.replace(" falls ", " fell ").replace(" rises ", " rose ")
+    text = (f"Watch {label}: its rank correlation with {name} within anchors is "
+            f"{number(float(row['correlation']))}")
+    lead = lead_text(row["lead"], report.time_kind)
+    if lead:
+        where = "passed" if row["direction"] == "above" else "fell below"
+        text += (f"; it {where} {_level_text(float(row['trigger_level']))} {lead} "
+                 f"{change}")
+    if report.trigger_problem:
+        return text + f". Not backtested as a trigger: {report.trigger_problem}."
+    n = int(row["n_test"])
+    text += (f"; as a trigger (its level tuned on the earlier {report.period_noun}) it "
+             f"kept {name} within tolerance in "
+             f"{_count_of(float(row['within_test']), n, 'later ' + report.period_noun)} "
+             f"with {_retrains(float(row['retrains_test']))}")
+    need = row["fixed_needed_cadence"]
+    if need is None or (isinstance(need, float) and np.isnan(need)):
+        text += ", better than any fixed cadence"
+    elif need == "never":
+        text += ", as never retraining did"
+    else:
+        text += (f"; the best fixed cadence to do as well ({every(str(need), report.time_kind)}) "
+                 f"needed {_retrains(float(row['fixed_needed_retrains']))}")
+    return text + "."
+
+
+def indicator_title(name: str, metric_display: str) -> str:
+    """The title of one panel of the indicator plot."""
+    return f"{indicator_label(name, metric_display)} and {metric_display}"
+
+
+def indicator_caption(report: Any) -> str:
+    """The report's caption of the indicator figure."""
+    return ("Each panel: the indicator on every window against the model's age (one "
+            "line per anchor; the trigger level dashed) and the measured "
+            f"{metric_name(report.metric)} on the same windows (right axis; the "
+            "tolerance's threshold dotted).")
+
+
+def indicators_method(report: Any) -> list[MethodItem]:
+    """How the indicators were computed and ranked, one paragraph per step."""
+    name = metric_name(report.metric)
+    items = [
+        MethodItem("Indicators", (
+            "For each anchor and each of its evaluation windows, against the anchor's own "
+            "training rows and without labels: the population stability index (PSI; "
+            "bins at the training deciles, right-closed, fewer with ties; half a row "
+            "added to every bin on both sides, so that an empty bin has a small share; "
+            "missing values and, for categories, unseen categories in bins of their "
+            "own) and the two-sample Kolmogorov-Smirnov statistic of every numeric "
+            "feature, PSI over the categories of every categorical one, the same for the "
+            "model's predictions against its predictions on the training rows, and for "
+            "a probabilistic classifier the expected scores a calibrated model would "
+            "reach from its predicted probabilities alone.")),
+        MethodItem("Correlation", (
+            f"Each anchor's windows are ranked by the indicator and by {name}; the ranks, "
+            "scaled to (0, 1) and centred within the anchor, are correlated over every "
+            "anchor's windows together, so that a difference of level between anchors "
+            "counts for nothing. An indicator tracks the metric when this correlation, "
+            "signed so that positive means it moves toward its alarm as the metric "
+            f"worsens, is at least {number(report.min_correlation)}.")),
+        MethodItem("Lead", (
+            f"The age at which the degradation curve fitted to the scores crosses the "
+            f"threshold {number(report.threshold)} minus the median over the anchors of "
+            "the age of the first window where the indicator passed its trigger level "
+            "(positive: the indicator warned first).")),
+    ]
+    if not report.trigger_problem:
+        items.append(MethodItem("Trigger", (
+            "The model in service is retrained at the first cutoff after a period on "
+            "which its indicator passed the level, and the new model serves once its "
+            "evaluation starts; the realized scores are read from the evaluation (no "
+            f"model is refitted). The level is chosen on the first "
+            f"{percent(report.tune_share)} of the judged {report.period_noun} (the fewest "
+            f"retrains that kept {name} within tolerance in at least "
+            f"{level(report.target_share)} of them) and judged on the later ones, "
+            "against every fixed cadence on the same periods.")))
+    return items

@@ -30,6 +30,7 @@ Definitions (see the user guide, "Concepts", and ``DESIGN.md``, "Policy backtest
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import math
@@ -42,23 +43,33 @@ import numpy as np
 import pandas as pd
 
 import oot._format as fmt
-from oot._serialize import frame_from_dict, frame_to_dict, value_from_json, value_to_json
+from oot._serialize import (
+    check_schema,
+    frame_from_dict,
+    frame_to_dict,
+    load_document,
+    value_from_json,
+    value_to_json,
+)
 from oot._time import NS_PER_DAY, TimeKind
 from oot._validation import (
+    Described,
     InvalidParameterError,
     caller,
     check_option,
     check_scalar,
+    closest,
     entry_point,
     param_message,
 )
 from oot.degradation import FAMILIES, fit_degradation
 from oot.evaluate import OOTEvaluation
+from oot.evaluate._indicators import indicator_direction
 from oot.metrics import Metric
 from oot.windows import Length, parse_length
 
 __all__ = ["backtest_cadences", "backtest_problem", "history_check", "CadenceBacktest",
-           "CadenceOracle"]
+           "CadenceOracle", "backtest_trigger", "TriggerBacktest", "MAX_TRIGGER_LEVELS"]
 
 _SCHEMA = "oot.CadenceBacktest/1"
 _DAYS_PER_YEAR = 365.25
@@ -87,6 +98,11 @@ class _Matrix:
     period_fixed: float | None   # period length (ns or units) for a fixed grid
     period_months: int | None    # months per period for a calendar grid
     n_anchors_total: int      # anchors in the evaluation (some may lie past the span)
+    # period ends as keys like ``starts`` (W,), and each scores row's cell
+    # ``j * W + w`` of the matrices (-1 for rows outside them)
+    ends: np.ndarray = dataclasses.field(default_factory=lambda: np.empty(0))
+    row_cell: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.empty(0, dtype=np.int64))
 
     @property
     def n_anchors(self) -> int:
@@ -114,13 +130,7 @@ class _StructureError(InvalidParameterError):
         self.reason = reason
 
 
-class _Said(str):
-    """A description echoed as the 'Got ... instead' part of a message, without quotes."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return str(self)
+_Said = Described  # a description echoed as the 'Got ... instead' part, unquoted
 
 
 def _as_keys(values: pd.Series, kind: TimeKind) -> np.ndarray:
@@ -292,6 +302,9 @@ def _read_matrix(ev: OOTEvaluation) -> _Matrix:
         out[rows, cols] = values[keep]
         return out
 
+    row_cell = np.full(len(s), -1, dtype=np.int64)
+    row_cell[keep] = flat
+
     score = mat(s["score"].to_numpy(dtype=float))
     usable = np.zeros((J, W), dtype=bool)
     ok = (s["status"].to_numpy() == "ok") & np.isfinite(s["score"].to_numpy(dtype=float))
@@ -314,7 +327,8 @@ def _read_matrix(ev: OOTEvaluation) -> _Matrix:
         anchor_ids=a_ids[:J], cutoffs=cutoffs, score=score,
         n=mat(s["n"].to_numpy(dtype=float), 0.0), se=mat(s["se"].to_numpy(dtype=float)),
         age=mat(ages), usable=usable, step_periods=m, period_fixed=period_fixed,
-        period_months=period_months, n_anchors_total=n_anchors_total)
+        period_months=period_months, n_anchors_total=n_anchors_total,
+        ends=np.asarray(span_ends), row_cell=row_cell)
 
 
 def _next_starts(uniq: np.ndarray, start_vals: pd.Index, kind: TimeKind,
@@ -1118,25 +1132,8 @@ def _backtest(
     """:func:`backtest_cadences`; ``realized=False`` leaves the per-period frames empty
     (the summary alone, for a sentence: they hold a row per cadence x phase x period)."""
     func = caller()
-    if not isinstance(evaluation, OOTEvaluation):
-        raise InvalidParameterError(param_message(
-            "evaluation", func, "an OOTEvaluation", _Said(type(evaluation).__name__),
-            "Build one with oot.evaluate_out_of_time or OOTEvaluation.from_frame."))
-    check_option(tolerance_type, "tolerance_type", func, ["relative", "absolute"])
-    if tolerance_type == "relative":
-        check_scalar(tolerance, "tolerance", func, low=0, high=1, low_inclusive=False,
-                     high_inclusive=False, extra=" for tolerance_type='relative'",
-                     fix="Write 5% as tolerance=0.05." if isinstance(
-                         tolerance, numbers.Real) and tolerance >= 1 else None)
-    else:
-        check_scalar(tolerance, "tolerance", func, low=0, low_inclusive=False,
-                     extra=" for tolerance_type='absolute' (in metric units)")
-    if isinstance(baseline, str):
-        check_option(baseline, "baseline", func, ["curve", "first_window"])
-    else:
-        check_scalar(baseline, "baseline", func, extra=" or one of 'curve', 'first_window'")
-    check_option(reference, "reference", func, ["baseline", "fresh"])
-    check_option(curve, "curve", func, ["auto", *FAMILIES])
+    _check_threshold_args(evaluation, tolerance=tolerance, tolerance_type=tolerance_type,
+                          baseline=baseline, reference=reference, curve=curve)
     if recommended_interval is not None and not (
             isinstance(recommended_interval, str) and recommended_interval == "never"):
         _check_interval(recommended_interval, evaluation.time_kind)
@@ -1153,15 +1150,8 @@ def _backtest(
             and phases >= 0):
         raise InvalidParameterError(param_message(
             "phases", func, "'all' or an int >= 0", phases))
-    check_scalar(target_share, "target_share", func, low=0, high=1, low_inclusive=False,
-                 fix="Write 90% as target_share=0.9." if isinstance(
-                     target_share, numbers.Real) and target_share > 1 else None)
+    _check_target_share(target_share)
     gib = bool(evaluation.greater_is_better)
-    if (isinstance(baseline, numbers.Real) and tolerance_type == "relative"
-            and float(baseline) == 0):
-        raise InvalidParameterError(param_message(
-            "baseline", func, "non-zero for tolerance_type='relative'", baseline,
-            "Use tolerance_type='absolute' for a metric whose baseline is 0."))
 
     mx = _read_matrix(evaluation)
     step = _anchor_step(mx)
@@ -1192,16 +1182,8 @@ def _backtest(
                 ks = sorted({*ks, rec_k})
 
     # ---- the baseline (a curve fit on the scores: no model is fitted)
-    if isinstance(baseline, str):
-        fitted = fit_degradation(evaluation, curve=curve if baseline == "curve" else "linear",
-                                 baseline=baseline)
-        base = float(fitted.baseline)
-        base_mode = baseline
-    else:
-        base = float(baseline)
-        base_mode = "value"
-    delta = float(tolerance) * abs(base) if tolerance_type == "relative" else float(tolerance)
-    thr = base - delta if gib else base + delta
+    base, base_mode, thr = _baseline_threshold(evaluation, baseline, curve, tolerance,
+                                               tolerance_type)
     sign = 1.0 if gib else -1.0
 
     # ---- the schedules: (steps, phase); never retrain is steps 0
@@ -1218,12 +1200,9 @@ def _backtest(
     P = np.asarray(sched_p, dtype=np.int64)
     W = mx.n_periods
     widx = np.arange(W)
-    # latest anchor whose evaluation has started in each period
-    avail = np.searchsorted(mx.first, widx, side="right") - 1
+    avail = _available(mx)
     Kc = np.where(K > 0, K, 1)[:, None]
-    serve = np.where(avail[None, :] < P[:, None], 0,
-                     P[:, None] + ((avail[None, :] - P[:, None]) // Kc) * Kc)
-    serve[K == 0] = 0
+    serve = _fixed_serve(mx, K, P)
     sc = mx.score[serve, widx[None, :]]
     us = mx.usable[serve, widx[None, :]]
     judged: np.ndarray = np.asarray(us.all(axis=0), dtype=bool)
@@ -1379,6 +1358,89 @@ def _backtest(
     )
 
 
+def _check_threshold_args(evaluation: Any, *, tolerance: Any, tolerance_type: Any,
+                          baseline: Any, reference: Any, curve: Any) -> None:
+    """The checks :func:`backtest_cadences` and :func:`backtest_trigger` share: the
+    evaluation, the tolerance, the baseline, the reference and the curve."""
+    func = caller()
+    if not isinstance(evaluation, OOTEvaluation):
+        raise InvalidParameterError(param_message(
+            "evaluation", func, "an OOTEvaluation", _Said(type(evaluation).__name__),
+            "Build one with oot.evaluate_out_of_time or OOTEvaluation.from_frame."))
+    check_option(tolerance_type, "tolerance_type", func, ["relative", "absolute"])
+    if tolerance_type == "relative":
+        check_scalar(tolerance, "tolerance", func, low=0, high=1, low_inclusive=False,
+                     high_inclusive=False, extra=" for tolerance_type='relative'",
+                     fix="Write 5% as tolerance=0.05." if isinstance(
+                         tolerance, numbers.Real) and float(tolerance) >= 1 else None)
+    else:
+        check_scalar(tolerance, "tolerance", func, low=0, low_inclusive=False,
+                     extra=" for tolerance_type='absolute' (in metric units)")
+    if isinstance(baseline, str):
+        check_option(baseline, "baseline", func, ["curve", "first_window"])
+    else:
+        check_scalar(baseline, "baseline", func, extra=" or one of 'curve', 'first_window'")
+    check_option(reference, "reference", func, ["baseline", "fresh"])
+    check_option(curve, "curve", func, ["auto", *FAMILIES])
+    if (isinstance(baseline, numbers.Real) and tolerance_type == "relative"
+            and float(baseline) == 0):
+        raise InvalidParameterError(param_message(
+            "baseline", func, "non-zero for tolerance_type='relative'", baseline,
+            "Use tolerance_type='absolute' for a metric whose baseline is 0."))
+
+
+def _check_target_share(target_share: Any) -> None:
+    check_scalar(target_share, "target_share", caller(), low=0, high=1,
+                 low_inclusive=False,
+                 fix="Write 90% as target_share=0.9." if isinstance(
+                     target_share, numbers.Real) and float(target_share) > 1 else None)
+
+
+def _baseline_threshold(evaluation: OOTEvaluation, baseline: str | float, curve: str,
+                        tolerance: float, tolerance_type: str,
+                        ) -> tuple[float, str, float]:
+    """The baseline, how it was obtained and the threshold ``baseline -/+ tolerance``
+    (a curve fit on the scores for "curve" and "first_window": no model is fitted)."""
+    base, base_mode, thr, _ = _fitted_threshold(evaluation, baseline, curve, tolerance,
+                                                tolerance_type)
+    return base, base_mode, thr
+
+
+def _fitted_threshold(evaluation: OOTEvaluation, baseline: str | float, curve: str,
+                      tolerance: float, tolerance_type: str,
+                      ) -> tuple[float, str, float, Any]:
+    """:func:`_baseline_threshold` and the degradation curve fitted for the baseline
+    (None for a baseline given as a number)."""
+    fitted = None
+    if isinstance(baseline, str):
+        fitted = fit_degradation(evaluation, curve=curve if baseline == "curve" else "linear",
+                                 baseline=baseline)
+        base = float(fitted.baseline)
+        base_mode = baseline
+    else:
+        base = float(baseline)
+        base_mode = "value"
+    delta = float(tolerance) * abs(base) if tolerance_type == "relative" else float(tolerance)
+    thr = base - delta if evaluation.greater_is_better else base + delta
+    return base, base_mode, float(thr), fitted
+
+
+def _available(mx: _Matrix) -> np.ndarray:
+    """The latest anchor whose evaluation has started in each period (W,)."""
+    return np.searchsorted(mx.first, np.arange(mx.n_periods), side="right") - 1
+
+
+def _fixed_serve(mx: _Matrix, K: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """The anchor in service in each period (S, W) for cadences of ``K`` steps with
+    phases ``P`` (steps 0: never retrain)."""
+    avail = _available(mx)
+    Kc = np.where(K > 0, K, 1)[:, None]
+    serve = np.where(avail[None, :] < P[:, None], 0,
+                     P[:, None] + ((avail[None, :] - P[:, None]) // Kc) * Kc)
+    serve[K == 0] = 0
+    return np.asarray(serve)
+
+
 def _check_interval(value: Any, kind: TimeKind) -> None:
     """``recommended_interval`` is an age: a Timedelta (datetime time) or a number."""
     if kind == "numeric":
@@ -1451,3 +1513,593 @@ def _realized_frame(mx: _Matrix, serve: np.ndarray, jd: np.ndarray,
     out["retrained"] = changed[:, cols].ravel()
     del widx
     return pd.DataFrame(out)
+
+
+# ============================================================ the trigger policy
+_TRIGGER_SCHEMA = "oot.TriggerBacktest/1"
+#: At most this many candidate levels are tried when the level is tuned (quantiles of
+#: the indicator's values in the tuning periods when it has more distinct ones).
+MAX_TRIGGER_LEVELS = 64
+
+
+def _next_anchor(mx: _Matrix) -> np.ndarray:
+    """For each period ``w``: the first anchor whose cutoff is at or after the end of
+    ``w`` (the first cutoff at which an alarm raised on ``w``'s rows can retrain), or
+    ``J`` when there is none. Without cutoffs (scores from a frame): the first anchor
+    first scored after ``w``."""
+    J, W = mx.n_anchors, mx.n_periods
+    after = np.searchsorted(mx.first, np.arange(W), side="right")
+    if any(_missing(c) for c in mx.cutoffs):
+        return np.asarray(after, dtype=np.int64)
+    cut = _as_keys(pd.Series(list(mx.cutoffs)), mx.kind)
+    if mx.kind == "numeric":
+        ends = np.asarray(mx.ends, dtype=float)
+        nxt = np.searchsorted(cut, ends - 1e-9 * np.maximum(1.0, np.abs(ends)),
+                              side="left")
+    else:
+        nxt = np.searchsorted(cut, np.asarray(mx.ends, dtype=np.int64), side="left")
+    return np.asarray(np.minimum(np.maximum(nxt, after), J), dtype=np.int64)
+
+
+def _trigger_serve(mx: _Matrix, values: np.ndarray, levels: np.ndarray, direction: int,
+                   nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The anchor in service (H, W) under the trigger at each of ``levels``, and where
+    the alarm was raised.
+
+    The first anchor serves from the first period. In each period the indicator of
+    the model in service (``values[j, w]``, known at the end of the period) is compared
+    with the level; when it passes it (``direction * (value - level) > 0``) and no
+    retrain is pending, the model is retrained at the first cutoff at or after the
+    end of the period (``nxt[w]``); that model goes into service in its own first
+    period. A missing value raises no alarm.
+    """
+    H = len(levels)
+    J, W = mx.n_anchors, mx.n_periods
+    serve = np.zeros((H, W), dtype=np.int64)
+    alarm = np.zeros((H, W), dtype=bool)
+    cur = np.zeros(H, dtype=np.int64)
+    pending = np.full(H, -1, dtype=np.int64)
+    first = mx.first
+    for w in range(W):
+        waiting = pending >= 0
+        arrive = waiting & (first[np.maximum(pending, 0)] <= w)
+        cur = np.where(arrive, pending, cur)
+        pending = np.where(arrive, -1, pending)
+        serve[:, w] = cur
+        v = values[cur, w]
+        with np.errstate(invalid="ignore"):
+            fire = (pending < 0) & np.isfinite(v) & (direction * (v - levels) > 0)
+        alarm[:, w] = fire
+        if nxt[w] < J:
+            pending = np.where(fire, nxt[w], pending)
+    return serve, alarm
+
+
+@dataclass(frozen=True)
+class _Judge:
+    """What judging a schedule needs: the threshold, the fresh scores and the parts."""
+
+    sign: float
+    threshold: float
+    fresh_low: np.ndarray        # (W,) fresh score -/+ tolerance, the fresh threshold
+    judged: np.ndarray           # (W,) bool
+    parts: tuple[np.ndarray, ...]  # (W,) bool masks: tuning periods, test periods
+    reference: str
+
+
+def _judge(mx: _Matrix, serve: np.ndarray, jd: _Judge) -> tuple[np.ndarray, np.ndarray]:
+    """Share of each part's judged periods within tolerance and retrains in each part
+    (a retrain counts in the period its model goes into service): ``(S, parts)``."""
+    widx = np.arange(mx.n_periods)
+    sc = mx.score[serve, widx[None, :]]
+    with np.errstate(invalid="ignore"):
+        if jd.reference == "fresh":
+            ok = jd.sign * (sc - jd.fresh_low[None, :]) >= 0
+        else:
+            ok = jd.sign * (sc - jd.threshold) >= 0
+    changed = np.zeros(serve.shape, dtype=bool)
+    changed[:, 1:] = serve[:, 1:] != serve[:, :-1]
+    within = np.column_stack([
+        (ok & (jd.judged & part)[None, :]).sum(axis=1) / max(int((jd.judged & part).sum()),
+                                                             1)
+        for part in jd.parts])
+    retrains = np.column_stack([(changed & part[None, :]).sum(axis=1)
+                                for part in jd.parts]).astype(float)
+    return within, retrains
+
+
+def _candidate_levels(values: np.ndarray, mx: _Matrix, part: np.ndarray,
+                      direction: int) -> np.ndarray:
+    """Levels to try: the distinct values an in-service model could show in the tuning
+    periods (at most :data:`MAX_TRIGGER_LEVELS`, as quantiles), plus one beyond each
+    end (always / never retrain)."""
+    avail = _available(mx)
+    ok = (np.arange(mx.n_anchors)[:, None] <= avail[None, :]) & part[None, :]
+    v = values[ok]
+    v = np.unique(v[np.isfinite(v)])
+    if len(v) > MAX_TRIGGER_LEVELS - 2:
+        q = np.linspace(0.0, 1.0, MAX_TRIGGER_LEVELS - 2)
+        v = np.unique(np.quantile(v, q, method="inverted_cdf"))
+    return np.concatenate(([-np.inf], v, [np.inf]))[::direction]
+
+
+def _choose_level(within: np.ndarray, retrains: np.ndarray, target_share: float) -> int:
+    """The level tuned on history: the fewest retrains among the levels that kept the
+    metric within tolerance in ``target_share`` of the tuning periods (ties: the higher
+    share, then the later candidate, i.e. the less sensitive level); when none did, the
+    highest share (ties: the fewest retrains)."""
+    idx = np.arange(len(within))
+    feasible = within >= target_share - 1e-12
+    if feasible.any():
+        order = np.lexsort((-idx, -within, retrains))
+        order = order[feasible[order]]
+    else:
+        order = np.lexsort((-idx, retrains, -within))
+    return int(order[0])
+
+
+@dataclass(frozen=True, eq=False)
+class TriggerBacktest:
+    """A retraining trigger on history: retrain when a label-free indicator passes a
+    level (the result of :func:`oot.backtest_trigger`).
+
+    The periods of the backtest are split in time: the level is chosen on the earlier
+    ones (the tuning periods) and judged on the later ones (the test periods), against
+    the fixed cadences on the same test periods.
+
+    Attributes
+    ----------
+    indicator : str
+        The indicator watched (``"psi:prediction"``).
+    direction : {"above", "below"}
+        The alarm is raised when the indicator is above the level (drift) or below it
+        (the expected value of a metric where greater is better).
+    level : float
+        The trigger level (``+-inf``: never, or always, retrain).
+    tuned : bool
+        Whether the level was chosen on the tuning periods (False: given).
+    levels : pandas.DataFrame
+        The candidate levels tried: ``level``, ``within_tune``, ``retrains_tune``,
+        ``chosen`` (empty when the level was given).
+    realized : pandas.DataFrame
+        One row per period: ``period``, ``part`` ("tune" or "test"), ``judged``,
+        ``anchor`` (the model in service), ``age``, ``score``, ``value`` (its
+        indicator), ``alarm``, ``retrained``, ``within``.
+    fixed : pandas.DataFrame
+        Each fixed cadence on the test periods (averaged over its phases):
+        ``cadence``, ``steps``, ``within_test``, ``retrains_test``.
+    n_tune, n_test : int
+        Judged periods in each part.
+    within_tune, within_test : float
+        Share of each part's judged periods within tolerance under the trigger.
+    retrains_tune, retrains_test : int
+        Retrains in each part (counted in the period the new model goes into service).
+    fixed_same_cadence, fixed_same_within : str or None, float
+        The fixed cadence with at most as many test retrains that kept the metric
+        within tolerance the most often, and its share.
+    fixed_needed_cadence, fixed_needed_retrains : str or None, float
+        The fixed cadence with the fewest test retrains that did as well as the trigger,
+        and how many it needed (None / NaN when none did).
+    split : Timestamp or float
+        Start of the first test period.
+    """
+
+    indicator: str
+    direction: str
+    level: float
+    tuned: bool
+    levels: pd.DataFrame
+    realized: pd.DataFrame
+    fixed: pd.DataFrame
+    metric: Metric
+    time_kind: TimeKind
+    n_tune: int
+    n_test: int
+    within_tune: float
+    within_test: float
+    retrains_tune: int
+    retrains_test: int
+    fixed_same_cadence: str | None
+    fixed_same_within: float
+    fixed_needed_cadence: str | None
+    fixed_needed_retrains: float
+    tolerance: float
+    tolerance_type: str
+    baseline: float
+    baseline_mode: str
+    threshold: float
+    reference: str
+    target_share: float
+    tune_share: float
+    split: Any
+    period_noun: str = "periods"
+    step: str = ""
+
+    @property
+    def beats_fixed(self) -> bool:
+        """Whether the trigger did at least as well as every fixed cadence with as many
+        retrains, on the test periods."""
+        return bool(self.within_test >= self.fixed_same_within - 1e-12)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per part ("tune", "test") under the trigger, then the fixed cadence
+        with as many test retrains and the one that did as well (test periods)."""
+        rows = [
+            {"schedule": "trigger", "part": "tune", "periods": self.n_tune,
+             "within": self.within_tune, "retrains": float(self.retrains_tune)},
+            {"schedule": "trigger", "part": "test", "periods": self.n_test,
+             "within": self.within_test, "retrains": float(self.retrains_test)},
+        ]
+        f = self.fixed.set_index("cadence")
+        for name in (self.fixed_same_cadence, self.fixed_needed_cadence):
+            if name is not None:
+                rows.append({"schedule": f"every {name}" if name != "never" else "never",
+                             "part": "test", "periods": self.n_test,
+                             "within": float(f["within_test"].loc[name]),
+                             "retrains": float(f["retrains_test"].loc[name])})
+        return pd.DataFrame(rows).drop_duplicates().reset_index(drop=True)
+
+    def __str__(self) -> str:
+        return fmt.trigger_sentence(self)
+
+    def __repr__(self) -> str:
+        return (f"TriggerBacktest(indicator={self.indicator!r}, level={self.level:.4g}, "
+                f"within_test={self.within_test:.3g}, retrains_test={self.retrains_test})")
+
+    def _repr_html_(self) -> str:
+        head = html.escape(str(self))
+        table = self.summary().to_html(index=False, float_format=lambda v: f"{v:.4g}",
+                                       border=0)
+        return f"<div class='oot-trigger'><p><b>{head}</b></p>{table}</div>"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; :meth:`from_dict` inverts it exactly."""
+        out: dict[str, Any] = {"schema": _TRIGGER_SCHEMA}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, pd.DataFrame):
+                out[f.name] = frame_to_dict(v)
+            elif isinstance(v, Metric):
+                out[f.name] = v.to_dict()
+            else:
+                out[f.name] = value_to_json(v)
+        out["sentence"] = str(self)
+        return out
+
+    def to_json(self, indent: int | None = None) -> str:
+        """Standard JSON (no NaN tokens); :meth:`from_json` round-trips it exactly."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TriggerBacktest:
+        """Rebuild a trigger backtest from :meth:`to_dict` output."""
+        name = "TriggerBacktest"
+        check_schema(d, _TRIGGER_SCHEMA, name)
+        try:
+            kw: dict[str, Any] = {}
+            for f in dataclasses.fields(cls):
+                v = d[f.name]
+                if f.name in ("levels", "realized", "fixed"):
+                    kw[f.name] = frame_from_dict(v)
+                elif f.name == "metric":
+                    kw[f.name] = Metric.from_dict(v)
+                else:
+                    kw[f.name] = value_from_json(v)
+            return cls(**kw)
+        except (KeyError, TypeError, ValueError) as exc:
+            msg = (f"The 'text' parameter of {name}.from_json is not a valid document "
+                   f"written by {name}.to_json: {type(exc).__name__}: {exc}.")
+            raise InvalidParameterError(msg) from exc
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> TriggerBacktest:
+        """Rebuild a trigger backtest from :meth:`to_json` output (exact round trip)."""
+        return cls.from_dict(load_document(text, "TriggerBacktest"))
+
+
+def indicator_matrix(evaluation: OOTEvaluation, mx: _Matrix, names: Sequence[str],
+                     ) -> np.ndarray:
+    """The indicators ``names`` as ``(len(names), J, W)`` anchor x period matrices (NaN
+    where a value is missing or its status is not "ok")."""
+    ind = evaluation.indicators
+    out = np.full((len(names), mx.n_anchors, mx.n_periods), np.nan)
+    if ind is None or not len(names):
+        return out
+    s = evaluation.scores
+    key = pd.MultiIndex.from_arrays([s["anchor"].to_numpy(), s["window"].to_numpy()])
+    ok = ind["status"].to_numpy() == "ok"
+    sub = ind.loc[ok & ind["indicator"].isin(list(names)).to_numpy()]
+    pos = key.get_indexer(pd.MultiIndex.from_arrays([sub["anchor"].to_numpy(),
+                                                     sub["window"].to_numpy()]))
+    cell = np.where(pos >= 0, mx.row_cell[np.maximum(pos, 0)], -1)
+    which = pd.Index(list(names)).get_indexer(sub["indicator"])
+    keep = (cell >= 0) & (which >= 0)
+    flat = out.reshape(len(names), -1)
+    flat[which[keep], cell[keep]] = sub["value"].to_numpy(dtype=float)[keep]
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class _TriggerSetup:
+    """What every trigger of one evaluation shares: the matrix, the parts, the fixed
+    cadences' figures on them."""
+
+    mx: _Matrix
+    judge: _Judge
+    nxt: np.ndarray
+    fixed: pd.DataFrame      # per cadence: cadence, steps, within_test, retrains_test
+    split_index: int
+    base: float
+    base_mode: str
+    step: _Step
+
+
+def _trigger_setup(evaluation: OOTEvaluation, *, tolerance: float, tolerance_type: str,
+                   baseline: str | float, curve: str, reference: str,
+                   tune_share: float) -> _TriggerSetup:
+    func = caller()
+    mx = _read_matrix(evaluation)
+    base, base_mode, thr = _baseline_threshold(evaluation, baseline, curve, tolerance,
+                                               tolerance_type)
+    sign = 1.0 if evaluation.greater_is_better else -1.0
+    W, J = mx.n_periods, mx.n_anchors
+    avail = _available(mx)
+    could_serve = np.arange(J)[:, None] <= avail[None, :]
+    judged = np.asarray((mx.usable | ~could_serve).all(axis=0), dtype=bool)
+    fresh = mx.score[avail, np.arange(W)]
+    d_fresh = (float(tolerance) * np.abs(fresh) if tolerance_type == "relative"
+               else np.full(W, float(tolerance)))
+    n_j = int(judged.sum())
+    n_tune = round(tune_share * n_j)
+    if n_tune < 2 or n_j - n_tune < 2:
+        raise InvalidParameterError(param_message(
+            "evaluation", func, "an evaluation with at least 2 judged periods before and "
+            "after the split (the level is chosen on the earlier periods and judged on "
+            "the later ones)", _Said(f"{n_j} judged period{'s' if n_j != 1 else ''}, "
+                                     f"{n_tune} of them for tuning (tune_share="
+                                     f"{tune_share:g})"),
+            "Evaluate more anchors or longer (more calendar periods), or move "
+            "tune_share toward 0.5."))
+    split = int(np.flatnonzero(judged)[n_tune])
+    tune = np.arange(W) < split
+    jd = _Judge(sign=sign, threshold=thr, fresh_low=fresh - sign * d_fresh,
+                judged=judged, parts=(tune, ~tune), reference=reference)
+    # the fixed cadences, every phase, and never retraining
+    ks = list(range(1, J))
+    K = np.asarray([k for k in ks for _ in range(k)] + [0], dtype=np.int64)
+    P = np.asarray([p for k in ks for p in range(k)] + [0], dtype=np.int64)
+    within, retrains = _judge(mx, _fixed_serve(mx, K, P), jd)
+    step = _anchor_step(mx)
+    per = pd.DataFrame({"steps": K, "within_test": within[:, 1],
+                        "retrains_test": retrains[:, 1]})
+    # each cadence's figures: the mean over its phases
+    mean = per.groupby("steps", sort=False)[["within_test", "retrains_test"]].mean()
+    steps = [int(k) for k in mean.index.to_numpy(dtype=np.int64)]
+    fixed = pd.DataFrame({
+        "cadence": [step.label(k) if k > 0 else "never" for k in steps],
+        "steps": np.asarray(steps, dtype=np.int64),
+        "within_test": mean["within_test"].to_numpy(dtype=float),
+        "retrains_test": mean["retrains_test"].to_numpy(dtype=float),
+    })
+    return _TriggerSetup(mx, jd, _next_anchor(mx), fixed, split, base, base_mode, step)
+
+
+def _trigger_one(setup: _TriggerSetup, values: np.ndarray, direction: int,
+                 level: float | None, target_share: float,
+                 ) -> tuple[float, pd.DataFrame, np.ndarray, np.ndarray, np.ndarray,
+                            np.ndarray]:
+    """Tune (or take) the level of one indicator; return the level, the table of
+    candidates, the chosen schedule's serve and alarm rows, and its within / retrains
+    per part."""
+    mx, jd = setup.mx, setup.judge
+    if level is None:
+        levels = _candidate_levels(values, mx, jd.parts[0], direction)
+    else:
+        levels = np.asarray([float(level)])
+    serve, alarm = _trigger_serve(mx, values, levels, direction, setup.nxt)
+    within, retrains = _judge(mx, serve, jd)
+    best = 0 if level is not None else _choose_level(within[:, 0], retrains[:, 0],
+                                                     target_share)
+    table = pd.DataFrame() if level is not None else pd.DataFrame({
+        "level": levels, "within_tune": within[:, 0],
+        "retrains_tune": retrains[:, 0].astype(np.int64),
+        "chosen": np.arange(len(levels)) == best})
+    return (float(levels[best]), table, serve[best], alarm[best], within[best],
+            retrains[best])
+
+
+def _fixed_comparison(fixed: pd.DataFrame, within_test: float, retrains_test: float,
+                      ) -> tuple[str | None, float, str | None, float]:
+    """The fixed cadence with at most as many test retrains that did best, and the one
+    with the fewest retrains that did as well as the trigger."""
+    same = fixed.loc[fixed["retrains_test"] <= retrains_test + 1e-9]
+    same_name: str | None = None
+    same_within = math.nan
+    if len(same):
+        row = same.sort_values(["within_test", "retrains_test"],
+                               ascending=[False, True], kind="stable").iloc[0]
+        same_name, same_within = str(row["cadence"]), float(row["within_test"])
+    good = fixed.loc[fixed["within_test"] >= within_test - 1e-12]
+    need_name: str | None = None
+    need = math.nan
+    if len(good):
+        row = good.sort_values(["retrains_test", "within_test"],
+                               ascending=[True, False], kind="stable").iloc[0]
+        need_name, need = str(row["cadence"]), float(row["retrains_test"])
+    return same_name, same_within, need_name, need
+
+
+def _check_trigger_args(tune_share: Any, level: Any) -> None:
+    func = caller()
+    check_scalar(tune_share, "tune_share", func, low=0, high=1, low_inclusive=False,
+                 high_inclusive=False,
+                 fix="Write half as tune_share=0.5." if isinstance(
+                     tune_share, numbers.Real) and float(tune_share) >= 1 else None)
+    if level is not None and not (isinstance(level, numbers.Real)
+                                  and not isinstance(level, bool)
+                                  and not math.isnan(float(level))):
+        raise InvalidParameterError(param_message(
+            "level", func, "a number or None (None: chosen on the tuning periods)", level))
+
+
+@entry_point("backtest_trigger")
+def backtest_trigger(
+    evaluation: OOTEvaluation,
+    indicator: str,
+    *,
+    level: float | None = None,
+    tolerance: float = 0.05,
+    tolerance_type: str = "relative",
+    baseline: str | float = "curve",
+    curve: str = "auto",
+    reference: str = "baseline",
+    target_share: float = 0.9,
+    tune_share: float = 0.5,
+) -> TriggerBacktest:
+    """Backtest a retraining trigger: retrain when a label-free indicator passes a level.
+
+    The model in service is watched period by period: when its indicator on a period
+    (:attr:`OOTEvaluation.indicators`, known at the end of the period, before any label)
+    passes the level, the model is retrained at the first cutoff at or after the end of
+    that period, and the new model goes into service when its evaluation starts (after
+    the gap). As in :func:`backtest_cadences`, nothing is refitted: the realized scores
+    are read from the evaluation.
+
+    The level is chosen on history, and judged on other history: the periods are split
+    in time, the first ``tune_share`` of them choose the level (the fewest retrains that
+    kept the metric within tolerance in ``target_share`` of them), and the trigger is
+    judged on the later ones, against every fixed cadence on the same periods.
+
+    Parameters
+    ----------
+    evaluation : OOTEvaluation
+        From :func:`oot.evaluate_out_of_time` with ``indicators=`` (at least 3 anchors a
+        whole number of evaluation windows apart, as for :func:`backtest_cadences`).
+    indicator : str
+        The indicator to watch, a name in ``evaluation.indicators["indicator"]``.
+    level : float, default=None
+        The trigger level; None chooses it on the tuning periods.
+    tolerance, tolerance_type, baseline, curve, reference
+        As in :func:`backtest_cadences`: a period is within tolerance when the realized
+        score is within ``tolerance`` of the baseline (``reference="baseline"``) or of
+        the fresh model's score on that period (``"fresh"``).
+    target_share : float, default=0.9
+        Share of the tuning periods within tolerance the chosen level must reach.
+    tune_share : float, default=0.5
+        Share of the judged periods, the earliest, used to choose the level.
+
+    Returns
+    -------
+    TriggerBacktest
+
+    Raises
+    ------
+    InvalidParameterError
+        An unknown indicator (the message names close ones), an evaluation without
+        indicators, or the errors of :func:`backtest_cadences`.
+
+    See Also
+    --------
+    oot.rank_indicators : Every indicator's correlation, lead and trigger at once.
+
+    Notes
+    -----
+    A period is judged when every anchor that could be in service then has a usable
+    score on it, so that every schedule is judged on the same periods. A retrain counts
+    in the part (tuning or test) where its model goes into service. The direction of
+    the alarm comes from the indicator: above the level for drift statistics, below it
+    for the expected value of a metric where greater is better.
+
+    Examples
+    --------
+    >>> import oot
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> sim = oot.datasets.make_indicator_data(n_samples=12000, random_state=0)
+    >>> ev = oot.evaluate_out_of_time(sim.frame, LogisticRegression(), target=sim.target,
+    ...                               time=sim.time, train_window="90D",
+    ...                               eval_window="30D", anchors=12, indicators=True)
+    >>> tb = oot.backtest_trigger(ev, "psi:x_cause", tolerance=0.05)
+    >>> tb.retrains_test <= 6
+    True
+    """
+    func = caller()
+    _check_threshold_args(evaluation, tolerance=tolerance, tolerance_type=tolerance_type,
+                          baseline=baseline, reference=reference, curve=curve)
+    _check_target_share(target_share)
+    _check_trigger_args(tune_share, level)
+    names = _indicator_names(evaluation)
+    if not isinstance(indicator, str) or indicator not in names:
+        hint = closest(str(indicator), names)
+        raise InvalidParameterError(param_message(
+            "indicator", func, "the name of an indicator of the evaluation", indicator,
+            f"Did you mean {hint!r}?" if hint is not None else
+            f"The evaluation has {len(names)}: {', '.join(repr(n) for n in names[:8])}"
+            + (", ..." if len(names) > 8 else "") + "."))
+    setup = _trigger_setup(evaluation, tolerance=tolerance, tolerance_type=tolerance_type,
+                           baseline=baseline, curve=curve, reference=reference,
+                           tune_share=tune_share)
+    return _trigger_result(evaluation, setup, indicator, level=level,
+                           tolerance=tolerance, tolerance_type=tolerance_type,
+                           reference=reference, target_share=target_share,
+                           tune_share=tune_share)
+
+
+def _indicator_names(evaluation: OOTEvaluation) -> list[str]:
+    """The indicators an evaluation holds, in order; the error when it holds none."""
+    ind = evaluation.indicators
+    if ind is None or not len(ind):
+        raise InvalidParameterError(param_message(
+            "evaluation", None, "an evaluation with leading indicators",
+            _Said("an evaluation without them"),
+            "Evaluate with oot.evaluate_out_of_time(..., indicators=True)."))
+    return [str(n) for n in pd.unique(ind["indicator"])]
+
+
+def _trigger_result(evaluation: OOTEvaluation, setup: _TriggerSetup, indicator: str, *,
+                    level: float | None, tolerance: float, tolerance_type: str,
+                    reference: str, target_share: float, tune_share: float,
+                    values: np.ndarray | None = None) -> TriggerBacktest:
+    """The trigger backtest of one indicator on a prepared setup."""
+    mx, jd = setup.mx, setup.judge
+    direction = indicator_direction(indicator)
+    if values is None:
+        values = indicator_matrix(evaluation, mx, [indicator])[0]
+    lvl, table, serve, alarm, within, retrains = _trigger_one(
+        setup, values, direction, level, target_share)
+    same, same_w, need, need_r = _fixed_comparison(setup.fixed, float(within[1]),
+                                                   float(retrains[1]))
+    W = mx.n_periods
+    widx = np.arange(W)
+    sc = mx.score[serve, widx]
+    with np.errstate(invalid="ignore"):
+        ok = (jd.sign * (sc - jd.fresh_low) >= 0 if reference == "fresh"
+              else jd.sign * (sc - jd.threshold) >= 0)
+    changed = np.zeros(W, dtype=bool)
+    changed[1:] = serve[1:] != serve[:-1]
+    realized = pd.DataFrame({
+        "period": mx.start_values,
+        "part": np.where(jd.parts[0], "tune", "test").astype(object),
+        "judged": jd.judged,
+        "anchor": mx.anchor_ids[serve].astype(np.int64),
+        "age": _ages(mx.age[serve, widx], mx.kind),
+        "score": sc,
+        "value": values[serve, widx],
+        "alarm": alarm,
+        "retrained": changed,
+        "within": ok & jd.judged,
+    }).reset_index(drop=True)
+    return TriggerBacktest(
+        indicator=indicator, direction="above" if direction > 0 else "below",
+        level=lvl, tuned=level is None, levels=table, realized=realized,
+        fixed=setup.fixed.copy(), metric=evaluation.metric, time_kind=mx.kind,
+        n_tune=int((jd.judged & jd.parts[0]).sum()),
+        n_test=int((jd.judged & jd.parts[1]).sum()),
+        within_tune=float(within[0]), within_test=float(within[1]),
+        retrains_tune=int(retrains[0]), retrains_test=int(retrains[1]),
+        fixed_same_cadence=same, fixed_same_within=same_w,
+        fixed_needed_cadence=need, fixed_needed_retrains=need_r,
+        tolerance=float(tolerance), tolerance_type=tolerance_type, baseline=setup.base,
+        baseline_mode=setup.base_mode, threshold=float(jd.threshold), reference=reference,
+        target_share=float(target_share), tune_share=float(tune_share),
+        split=mx.start_values[setup.split_index], period_noun=_period_step(mx).noun(),
+        step=setup.step.label(1))

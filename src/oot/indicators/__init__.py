@@ -5,12 +5,14 @@ tolerance.
 against the anchor's own training rows, the drift of every feature and of the model's
 predictions (PSI on training-quantile bins, the Kolmogorov-Smirnov statistic; PSI over
 categories for categorical features) and, for a probabilistic classifier, the expected
-scores from its predicted probabilities alone.
+scores from its predicted probabilities alone. :func:`backtest_trigger` says how well
+one of them does as a retraining trigger on history.
 
 The kernels are public too: :func:`psi`, :func:`ks_statistic`,
 :func:`expected_roc_auc`, :func:`expected_accuracy`.
 """
 
+from oot.backtest import TriggerBacktest, backtest_trigger
 from oot.evaluate._drift import (
     PSI_BINS,
     PSI_PSEUDOCOUNT,
@@ -22,6 +24,8 @@ from oot.evaluate._drift import (
 from oot.evaluate._indicators import INDICATOR_COLUMNS, INDICATOR_STATUSES
 
 __all__ = [
+    "backtest_trigger",
+    "TriggerBacktest",
     "psi",
     "ks_statistic",
     "expected_roc_auc",
