@@ -29,6 +29,7 @@ from oot._validation import (
 from oot.backtest import CadenceBacktest, TriggerBacktest, backtest_cadences, backtest_trigger
 from oot.degradation import DegradationCurve, fit_degradation
 from oot.evaluate import OOTEvaluation, evaluate_out_of_time, evaluate_predictions
+from oot.indicators import IndicatorReport, rank_indicators
 from oot.metrics import Metric
 from oot.recommend import RetrainRecommendation, recommend_retrain_interval
 from oot.windows import OutOfTimeSplit
@@ -52,6 +53,7 @@ __all__ = [
     "Metric",
     "backtest_cadences",
     "backtest_trigger",
+    "rank_indicators",
     # results
     "RetrainRecommendation",
     "OOTEvaluation",
@@ -59,6 +61,7 @@ __all__ = [
     "ConfidenceInterval",
     "CadenceBacktest",
     "TriggerBacktest",
+    "IndicatorReport",
     # plots (matplotlib is imported on first use)
     "DegradationDisplay",
     "AgingHeatmapDisplay",
