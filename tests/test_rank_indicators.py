@@ -205,3 +205,34 @@ def test_bad_input_messages(evaluation: OOTEvaluation) -> None:
         oot.rank_indicators(evaluation, tolerance=5)
     with pytest.raises(InvalidParameterError, match="'evaluation' parameter"):
         oot.rank_indicators("not an evaluation")  # type: ignore[arg-type]
+
+
+def _with_mirror_indicator(ev: OOTEvaluation) -> OOTEvaluation:
+    """``ev`` with one indicator, "psi:x1", equal to minus the window's score: it tracks
+    the metric perfectly whether or not the metric degrades."""
+    s = ev.scores
+    frame = pd.DataFrame({"anchor": s["anchor"].to_numpy(), "window": s["window"].to_numpy(),
+                          "indicator": "psi:x1", "value": -s["score"].to_numpy(dtype=float),
+                          "status": "ok"})
+    return dataclasses.replace(ev, indicators=frame)
+
+
+def test_nothing_is_recommended_when_the_metric_does_not_degrade() -> None:
+    sim = oot.datasets.make_indicator_data(6000, cause_speed=0.0, random_state=0)
+    ev = oot.evaluate_out_of_time(
+        sim.frame, LogisticRegression(), target=sim.target, time=sim.time,
+        train_window="90D", eval_window="30D", anchors=8, indicators=["psi:x1"])
+    rep = oot.rank_indicators(_with_mirror_indicator(ev), tolerance=0.05)
+    assert pd.isna(rep.crossing_age)
+    row = rep.summary().iloc[0]
+    assert row["agreement"] == pytest.approx(1.0)
+    assert bool(row["tracks"])
+    assert rep.best is None
+    assert str(rep).startswith("ROC AUC did not degrade past the tolerance")
+
+
+def test_a_perfect_mirror_of_a_degrading_score_is_recommended(
+        evaluation: OOTEvaluation) -> None:
+    rep = oot.rank_indicators(_with_mirror_indicator(evaluation), tolerance=0.05)
+    assert rep.best == "psi:x1"
+    assert rep.summary().iloc[0]["agreement"] == pytest.approx(1.0)

@@ -1388,6 +1388,14 @@ def _retrains(k: float) -> str:
     return f"{text} retrain{'' if text == '1' else 's'}"
 
 
+def _mean_retrains(k: float) -> str:
+    """``'2 retrains'``, or ``'0.7 retrains on average over its phases'`` for a fixed
+    cadence whose phases retrain a different number of times in the test periods."""
+    k = float(k)
+    return _retrains(k) + ("" if abs(k - round(k)) < 1e-9 else
+                           " on average over its phases")
+
+
 def trigger_sentence(tb: Any) -> str:
     """``str(trigger_backtest)``: what retraining on the indicator gave on the test
     periods, against the fixed cadences on the same periods."""
@@ -1408,7 +1416,7 @@ def trigger_sentence(tb: Any) -> str:
         text += (f"; the best fixed cadence with as many retrains ({fixed}) kept it in "
                  f"{_count_of(tb.fixed_same_within, tb.n_test, tb.period_noun)}")
     if tb.fixed_needed_cadence is not None:
-        text += (f"; a fixed cadence needed {_retrains(tb.fixed_needed_retrains)} to do as "
+        text += (f"; a fixed cadence needed {_mean_retrains(tb.fixed_needed_retrains)} to do as "
                  f"well ({every(tb.fixed_needed_cadence, tb.time_kind)})"
                  if tb.fixed_needed_cadence != "never" else
                  "; never retraining did as well")
@@ -1427,6 +1435,14 @@ def indicator_sentence(report: Any) -> str:
     if t.empty:
         return "No indicator to rank."
     best = report.best
+    crossing = report.crossing_age
+    if best is None and (crossing is None or bool(pd.isna(crossing))):
+        side = "above" if gib else "below"
+        return (f"{name} did not degrade past the tolerance: the curve fitted to its "
+                f"scores stays {side} the threshold {number(report.threshold)} over the "
+                "evaluated ages, so there was no loss to warn of and no indicator is "
+                "recommended (see summary() for how each one tracked the windows' "
+                "ups and downs).")
     if best is None:
         top = t.iloc[0]
         return (f"No indicator tracked {name}: the closest, "
@@ -1459,7 +1475,7 @@ def indicator_sentence(report: Any) -> str:
         text += ", as never retraining did"
     else:
         text += (f"; the best fixed cadence to do as well ({every(str(need), report.time_kind)}) "
-                 f"needed {_retrains(float(row['fixed_needed_retrains']))}")
+                 f"needed {_mean_retrains(float(row['fixed_needed_retrains']))}")
     return text + "."
 
 

@@ -161,7 +161,8 @@ class IndicatorReport:
         fewest retrains that did as well and how many it needed
         (``fixed_needed_cadence``, ``fixed_needed_retrains``); ``tracks``
         (``agreement >= min_correlation``) and ``recommended`` (the indicator to
-        watch: the best one that tracks).
+        watch: the best one that tracks; none when the fitted curve does not cross the
+        tolerance within the evaluated ages, as there is then no loss to warn of).
         """
         return self.summary_table.copy()
 
@@ -172,7 +173,7 @@ class IndicatorReport:
     @property
     def best(self) -> str | None:
         """The indicator to watch (the best-ranked one that tracks the metric), or
-        None when none does."""
+        None when none does or the metric did not degrade past the tolerance."""
         t = self.summary_table
         hit = t.loc[t["recommended"]]
         return None if hit.empty else str(hit["indicator"].iloc[0])
@@ -621,7 +622,9 @@ def rank_indicators(
     t = t.iloc[order].reset_index(drop=True)
     t["rank"] = np.arange(1, len(t) + 1, dtype=np.int64)
     rec = np.zeros(len(t), dtype=bool)
-    if t["tracks"].any():
+    # no loss to warn of (the fitted curve stays within tolerance): none is recommended,
+    # whatever tracks the windows' noise
+    if t["tracks"].any() and math.isfinite(crossing):
         rec[int(np.flatnonzero(t["tracks"].to_numpy())[0])] = True
     t["recommended"] = rec
     for col in ("fixed_same_cadence", "fixed_needed_cadence"):
