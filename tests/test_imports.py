@@ -34,6 +34,7 @@ LAZY_ALLOWED = {
     ("oot.recommend._result", "oot.plotting"): "RetrainRecommendation.plot",
     ("oot.recommend._result", "oot.report"): "RetrainRecommendation.save_report",
     ("oot.backtest", "oot.plotting"): "CadenceBacktest.plot",
+    ("oot.indicators._rank", "oot.plotting"): "IndicatorReport.plot",
     # a result checked against its own history, as it plots itself
     ("oot.recommend._result", "oot.backtest"): "RetrainRecommendation.backtest",
     # a generator of known-truth data builds the result of a later step on request
