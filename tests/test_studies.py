@@ -80,3 +80,24 @@ def test_per_window_standard_errors_are_calibrated(case: int) -> None:
         r = se.run(metric, population, n, 2000, rng)
         assert 0.9 <= r["ratio_rms"] <= 1.1, (metric, population, n, r["ratio_rms"])
         assert math.isfinite(r["mean"])
+
+
+def test_leading_indicators_false_alarms_and_leads() -> None:
+    """The indicators study (16 data sets per scenario, as in docs/studies/indicators.md):
+    without a loss nothing is recommended; a distractor that jumps is never the one to
+    watch and the cause is in most step runs; the rule of thumb (PSI above 0.1) on the
+    distractor false-alarms in most anchors that never cross, and on the cause warns
+    before most crossings."""
+    st = _load("indicators")
+    jobs = [(sc, 1000 * i + k) for i, sc in enumerate(st.SCENARIOS) for k in range(16)]
+    res = Parallel(n_jobs=2)(delayed(st.one)(sc, seed) for sc, seed in jobs)
+    null = [r for r in res if r["scenario"] == "null"]
+    assert sum(r["best"] is None for r in null) >= 15
+    step = [r for r in res if r["scenario"] == "step"]
+    assert not any(r["best"] in ("psi:x_noise", "ks:x_noise") for r in step)
+    assert sum(r["best"] in st.CAUSE for r in step) >= 8
+    never = sum(r["n_anchors"] - r["x_noise_crossed"] for r in null)
+    assert sum(r["x_noise_false"] for r in null) >= 0.9 * never
+    crossed = sum(r["x_cause_crossed"] for r in res if r["scenario"] != "null")
+    warned = sum(r["x_cause_warned"] for r in res if r["scenario"] != "null")
+    assert warned >= 0.8 * crossed
