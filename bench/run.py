@@ -6,7 +6,8 @@ fail on speed, ``--only B1,B3`` for a subset, ``--save`` to also write
 same run, or an absolute time with its target; the table is markdown.
 
 B1 engine overhead, B2 per-window scoring, B3 recommendation, B4 peak memory, B5 import
-time, B6 parallel speed-up, B7 growth with the number of rows, B8 policy backtest.
+time, B6 parallel speed-up, B7 growth with the number of rows, B8 policy backtest, B12
+leading indicators.
 ``docs/performance.md`` says what each one measures.
 """
 
@@ -49,7 +50,7 @@ PLAN: dict[str, Any] = {
     "horizon": pd.DateOffset(months=24),
     "anchors": 6,
 }
-ALL = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8")
+ALL = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B12")
 # B8's plan: 36 anchors one calendar month apart (cutoff 1 = 2021-01-01), every anchor
 # scored on each later month up to the end of 2023: 36 monthly periods.
 B8_END = pd.Timestamp("2024-01-01")
@@ -88,6 +89,10 @@ class Config:
     b8_eval_repeats: int = 2
     b8_repeats: int = 5
     b8_max_steps: int = 12
+    b12_rows: int = 1_000_000
+    b12_features: int = 20
+    b12_repeats: int = 3
+    b12_loop_anchors: int = 1   # the loop's time per pair is scaled to every anchor
 
 
 FULL = Config(quick=False)
@@ -97,6 +102,7 @@ QUICK = Config(
     b4_tracemalloc=False, b5_runs=1, b6_rows=20_000, b6_features=5, b6_max_iter=10,
     b6_repeats=2, b7_rows=(20_000, 40_000, 80_000), b7_features=5, b7_repeats=1,
     b8_rows=20_000, b8_features=5, b8_eval_repeats=1, b8_repeats=2, b8_max_steps=3,
+    b12_rows=40_000, b12_features=5, b12_repeats=1,
 )
 
 # Targets
@@ -110,6 +116,7 @@ T_B6 = 1.6
 T_B7 = 1.1
 T_B8_SHARE = 0.05
 T_B8_SPEEDUP = 10.0
+T_B12 = 1.15
 
 
 # --------------------------------------------------------------------------- results
@@ -762,9 +769,104 @@ def bench_b8(cfg: Config, report: Report) -> None:
         f"baseline from a {bt.baseline_mode} fit.")
 
 
+# --------------------------------------------------------------------------- B12
+def loop_indicators(df: pd.DataFrame, n_anchors: int,
+                    ) -> tuple[dict[tuple[int, int, str], float], int]:
+    """PSI and KS of every feature on every window of the first ``n_anchors`` anchors
+    against the anchor's training rows, the plain way: per window, ``pd.cut`` at the
+    training deciles and ``value_counts`` for the PSI (half a row added to every bin),
+    and ``scipy.stats.ks_2samp`` for the KS statistic. Returns ``{(anchor, window,
+    name): value}`` and the number of (window, feature) pairs."""
+    from scipy.stats import ks_2samp
+
+    split = api("OutOfTimeSplit")(time="ts", **PLAN)
+    out: dict[tuple[int, int, str], float] = {}
+    pairs = 0
+    for a, (train, tests) in enumerate(split.split_anchors(df), start=1):
+        if a > n_anchors:
+            break
+        for col in features(df):
+            ref = df[col].to_numpy()[train]
+            edges = np.unique(np.quantile(ref, np.arange(1, 10) / 10,
+                                          method="inverted_cdf"))
+            bins = [-np.inf, *edges, np.inf]
+            e = pd.cut(pd.Series(ref), bins, right=True).value_counts(sort=False)
+            e_share = (e.to_numpy() + 0.5) / (len(ref) + 0.5 * len(e))
+            for w, rows in enumerate(tests, start=1):
+                win = df[col].to_numpy()[rows]
+                c = pd.cut(pd.Series(win), bins, right=True).value_counts(sort=False)
+                a_share = (c.to_numpy() + 0.5) / (len(win) + 0.5 * len(c))
+                out[(a, w, f"psi:{col}")] = float(
+                    ((a_share - e_share) * np.log(a_share / e_share)).sum())
+                out[(a, w, f"ks:{col}")] = float(ks_2samp(ref, win).statistic)
+                pairs += 1
+    return out, pairs
+
+
+def bench_b12(cfg: Config, report: Report) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    evaluate = api("evaluate_out_of_time")
+    df = make_frame(cfg.b12_rows, cfg.b12_features, seed=12)
+    est = LogisticRegression()
+
+    def run(indicators: Any) -> tuple[float, Any]:
+        gc.collect()
+        with quiet():
+            t0 = time.perf_counter()
+            ev = evaluate(df, est, target="y", time="ts", metric="roc_auc",
+                          indicators=indicators, **PLAN)
+            return time.perf_counter() - t0, ev
+
+    t_plain, t_ind = math.inf, math.inf
+    ev: Any = None
+    for _ in range(cfg.b12_repeats):  # interleaved, min of each
+        t_plain = min(t_plain, run(False)[0])
+        dt, ev_r = run(True)
+        if dt < t_ind:
+            t_ind, ev = dt, ev_r
+    ratio = t_ind / t_plain
+    ind = ev.indicators
+    n_an = int(ev.anchors.shape[0])
+    n_win = int(ev.scores.shape[0])
+    n_names = int(ind["indicator"].nunique())
+    report.add(Row(
+        "B12", f"evaluate_out_of_time with all leading indicators over without "
+        f"({cfg.b12_rows:,} x {cfg.b12_features}, {n_an} anchors x "
+        f"{n_win // max(n_an, 1)} monthly windows, {n_names} indicators)",
+        f"indicators=False {fmt_s(t_plain)}", f"indicators=True {fmt_s(t_ind)}", ratio,
+        f"{ratio:.3f}x", f"<= {T_B12:.2f}x", ratio <= T_B12))
+    gc.collect()
+    t0 = time.perf_counter()
+    ref, pairs = loop_indicators(df, cfg.b12_loop_anchors)
+    t_loop = time.perf_counter() - t0
+    all_pairs = n_win * cfg.b12_features
+    t_loop_all = t_loop * all_pairs / pairs  # the same per pair on every anchor
+    got = {(int(a), int(w), str(n)): float(v) for a, w, n, v in zip(
+        ind["anchor"], ind["window"], ind["indicator"], ind["value"], strict=True)}
+    diff = max(abs(got[k] - v) for k, v in ref.items())
+    if not diff <= 1e-9:
+        report.errors.append(f"B12: the indicators and the loop differ by {diff:.3g}")
+    extra = max(t_ind - t_plain, 1e-9)
+    speed = t_loop_all / extra
+    scaled = (f" on {pairs:,} of the {all_pairs:,} window x feature pairs, "
+              f"{fmt_s(t_loop_all)} scaled to all" if pairs < all_pairs else
+              f" ({pairs:,} window x feature pairs)")
+    report.add(Row(
+        "B12", "the indicators' added time vs a pandas/scipy loop doing the same PSI "
+        "(pd.cut at the training deciles) and KS (ks_2samp) of every feature per window",
+        f"loop {fmt_s(t_loop)}{scaled}",
+        f"added time {fmt_s(extra)} (also the predictions' PSI/KS and the expected "
+        f"scores)", speed, f"{speed:.0f}x faster", "report", True, speed=False))
+    report.note(
+        f"B12: best of {cfg.b12_repeats} interleaved runs each; the loop's {len(ref):,} "
+        f"PSI and KS values equal the evaluation's to {diff:.2g}; the indicators "
+        f"frame has {len(ind):,} rows.")
+
+
 BENCHES: dict[str, Callable[[Config, Report], None]] = {
     "B1": bench_b1, "B2": bench_b2, "B3": bench_b3, "B4": bench_b4, "B5": bench_b5,
-    "B6": bench_b6, "B7": bench_b7, "B8": bench_b8,
+    "B6": bench_b6, "B7": bench_b7, "B8": bench_b8, "B12": bench_b12,
 }
 
 
