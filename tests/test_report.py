@@ -17,7 +17,7 @@ from oot import InvalidParameterError, OOTEvaluation
 from oot.datasets import make_degradation_scores
 from oot.metrics import Metric
 from oot.recommend import recommend_retrain_interval
-from oot.report import REPORT_FILES, build_html, save_report
+from oot.report import REPORT_FILES, REPORT_MARK, build_html, save_report
 from oot.results import RetrainRecommendation
 
 
@@ -33,7 +33,7 @@ def rec():
 def test_files_and_content(rec, tmp_path):
     out = save_report(rec, tmp_path / "report")
     assert out == (tmp_path / "report").absolute()
-    assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*REPORT_FILES, REPORT_MARK])
     for name in ("degradation.png", "heatmap.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (out / "index.html").read_text(encoding="utf-8")
@@ -65,15 +65,15 @@ def test_creates_parent_folders(rec, tmp_path):
     assert (out / "index.html").exists()
 
 
-def test_overwrite_replaces_old_files_entirely(rec, tmp_path):
+def test_overwrite_replaces_an_old_report_entirely(rec, tmp_path):
     target = tmp_path / "report"
     save_report(rec, target)
-    (target / "old-notes.txt").write_text("stale")
-    (target / "index.html").write_text("old page")
+    (target / "heatmap.png").unlink()  # an old report with fewer files
+    mark = (target / REPORT_MARK).read_text(encoding="utf-8")
     save_report(rec, target)
-    assert not (target / "old-notes.txt").exists()
-    assert (target / "index.html").read_text(encoding="utf-8") != "old page"
-    assert sorted(p.name for p in target.iterdir()) == sorted(REPORT_FILES)
+    assert (target / "heatmap.png").exists()
+    assert (target / REPORT_MARK).read_text(encoding="utf-8") == mark
+    assert sorted(p.name for p in target.iterdir()) == sorted([*REPORT_FILES, REPORT_MARK])
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
 
 

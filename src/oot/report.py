@@ -5,17 +5,21 @@ mailed or attached to a ticket), ``recommendation.json`` (the exact, machine-rea
 result) and ``degradation.png`` / ``heatmap.png``, and when the evaluation allows a
 policy backtest, ``backtest.png`` / ``backtest_realized.png``. The folder is built next to its
 destination and renamed into place, so an interrupted run never leaves half-written
-files and a report written over an old one never mixes old and new files.
+files and a report written over an old one never mixes old and new files. A report
+replaces only a report: a mark in the folder (``.oot-report.json``) lists the files it
+wrote, and a folder holding anything else is refused, never emptied.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import hashlib
 import html
 import io
+import json
 import os
 import shutil
-import tempfile
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +29,7 @@ import pandas as pd
 
 import oot._format as fmt
 from oot import __version__
-from oot._validation import InvalidParameterError, param_message
+from oot._validation import InvalidParameterError, OOTWarning, param_message, warn
 from oot.backtest import CadenceBacktest, backtest_problem
 from oot.plotting import AgingHeatmapDisplay, BacktestDisplay, DegradationDisplay
 from oot.recommend import RetrainRecommendation
@@ -33,13 +37,16 @@ from oot.recommend import RetrainRecommendation
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["save_report", "REPORT_FILES", "BACKTEST_FILES"]
+__all__ = ["save_report", "check_destination", "REPORT_FILES", "BACKTEST_FILES",
+           "REPORT_MARK"]
 
 #: The files a report folder holds (the last two only with a backtest section).
 REPORT_FILES = ("index.html", "recommendation.json", "degradation.png", "heatmap.png",
                 "backtest.png", "backtest_realized.png")
 #: The figures of the backtest section.
 BACKTEST_FILES = ("backtest.png", "backtest_realized.png")
+#: The file that marks a folder as an oot report: the files it wrote and their SHA-256.
+REPORT_MARK = ".oot-report.json"
 
 _FUNC = "save_report"
 _DPI = 110
@@ -58,16 +65,22 @@ def save_report(
     as base64 PNG, the summary, the method in plain words, the data's span and the
     per-window table), ``recommendation.json`` (``recommendation.to_json(indent=2)``,
     read back with :meth:`oot.RetrainRecommendation.from_json`), ``degradation.png`` and
-    ``heatmap.png``. A section "History" says whether the recommendation would have
-    kept the metric within tolerance on the evaluation's own periods (the policy
-    backtest, :meth:`oot.RetrainRecommendation.backtest`), with ``backtest.png`` (the
-    cost or the share within tolerance of every cadence) and ``backtest_realized.png``
+    ``heatmap.png``, and ``.oot-report.json``, the mark that says the folder is an oot
+    report and which files it wrote (with their SHA-256). A section "History" says
+    whether the recommendation would have kept the metric within tolerance on the
+    evaluation's own periods (the policy backtest,
+    :meth:`oot.RetrainRecommendation.backtest`), with ``backtest.png`` (the cost or the
+    share within tolerance of every cadence) and ``backtest_realized.png``
     (the realized scores over time).
 
     Everything is written into a temporary folder beside ``directory`` and then renamed
-    into place. An error midway leaves any existing report untouched; overwriting
-    replaces the old folder as a whole (files of the old report that the new one does
-    not write are gone too).
+    into place. An error midway leaves any existing report untouched. A report only
+    ever replaces a report: ``directory`` may be missing, an empty folder, or a folder
+    holding nothing but an earlier report's files, unchanged since oot wrote them. Any
+    other folder is refused before anything is written, so no file oot did not write is
+    ever deleted or replaced. A symbolic link to a folder is written through (the link
+    stays; the folder it points to receives the report). New folders get the usual
+    permissions (the process' umask); a replaced folder keeps its own.
 
     Parameters
     ----------
@@ -76,7 +89,7 @@ def save_report(
     directory : str or path-like
         The report folder. Its parent folders are created if needed.
     overwrite : bool, default=True
-        Replace an existing folder. With False, an existing ``directory`` is an error.
+        Replace an existing report. With False, an existing ``directory`` is an error.
     backtest : CadenceBacktest, bool or None, default=None
         The History section: None backtests the recommendation when its evaluation
         allows it (at least 3 anchors a whole number of windows apart) and otherwise
@@ -88,12 +101,14 @@ def save_report(
     Returns
     -------
     pathlib.Path
-        The report folder (absolute).
+        The report folder (absolute, as given: a link is not resolved).
 
     Raises
     ------
     InvalidParameterError
-        ``directory`` exists and ``overwrite`` is False, or it is a file.
+        ``directory`` is empty text, a file, a link to nothing, the working directory,
+        a folder holding files that are not an unchanged oot report, or exists while
+        ``overwrite`` is False.
 
     See Also
     --------
@@ -110,59 +125,195 @@ def save_report(
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     out = save_report(rec, pathlib.Path(tmp) / "report")
     ...     sorted(p.name for p in out.iterdir())
-    ['backtest.png', 'backtest_realized.png', 'degradation.png', 'heatmap.png',
-     'index.html', 'recommendation.json']
+    ['.oot-report.json', 'backtest.png', 'backtest_realized.png', 'degradation.png',
+     'heatmap.png', 'index.html', 'recommendation.json']
     """
     if not isinstance(recommendation, RetrainRecommendation):
         raise InvalidParameterError(param_message(
             "recommendation", _FUNC, "a RetrainRecommendation",
             type(recommendation).__name__))
-    if not isinstance(directory, (str, os.PathLike)):
-        raise InvalidParameterError(param_message(
-            "directory", _FUNC, "a path (str or os.PathLike)", type(directory).__name__))
     if not isinstance(overwrite, (bool, np.bool_)):
         raise InvalidParameterError(param_message("overwrite", _FUNC, "a bool", overwrite))
     if not (backtest is None or isinstance(backtest, (bool, np.bool_, CadenceBacktest))):
         raise InvalidParameterError(param_message(
             "backtest", _FUNC, "None, a bool or a CadenceBacktest",
             type(backtest).__name__))
-    target = Path(directory).expanduser().absolute()
-    if target.exists() and not target.is_dir():
-        raise InvalidParameterError(param_message(
-            "directory", _FUNC, "a folder path", str(target),
-            "A file of that name exists; choose another name."))
-    if target.exists() and not overwrite:
-        raise InvalidParameterError(param_message(
-            "directory", _FUNC, "a folder that does not exist yet when overwrite=False",
-            str(target), "Pass overwrite=True to replace it, or choose another folder."))
-    parent = target.parent
+    given, real, old = check_destination(directory, overwrite=bool(overwrite))
+    parent = real.parent
     parent.mkdir(parents=True, exist_ok=True)
 
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    staging = _new_folder(parent, f".{real.name}.tmp-")
     try:
+        if old is not None:
+            shutil.copymode(real, staging)  # a replaced folder keeps its permissions
         bt, problem = _resolve_backtest(recommendation, backtest)
         _write_files(recommendation, staging, bt, problem)
-        _swap_into_place(staging, target)
+        _swap_into_place(staging, real, old)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return target
+    return given
 
 
-def _swap_into_place(staging: Path, target: Path) -> None:
+def check_destination(
+    directory: Any,
+    *,
+    overwrite: bool = True,
+    param: str = "directory",
+    func: str = _FUNC,
+) -> tuple[Path, Path, tuple[str, ...] | None]:
+    """Check that a report may be written to ``directory``, before any work is done.
+
+    Returns the folder as given (absolute), the real folder (symbolic links resolved:
+    the report is written through them) and, when the real folder exists, the names of
+    the files the earlier report wrote there (``()`` for an empty folder; None when it
+    does not exist). The command line calls this before its analysis, so that a bad
+    ``--out`` fails at once; :func:`save_report` calls it again when it writes.
+
+    Raises
+    ------
+    InvalidParameterError
+        As :func:`save_report` says.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from oot.report import check_destination
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "data.csv").write_text("t,y")
+    >>> check_destination(tmp / "report")[2] is None  # a new folder: nothing to replace
+    True
+    >>> check_destination(tmp)
+    Traceback (most recent call last):
+    ...
+    oot._validation.InvalidParameterError: The 'directory' parameter of save_report must be
+    a new or empty folder, or one holding only an oot report. Got ... It holds 'data.csv',
+    which oot did not write (or which changed since), and a report never replaces those. ...
+    >>> import shutil; shutil.rmtree(tmp)
+    """
+    if not isinstance(directory, (str, os.PathLike)):
+        raise InvalidParameterError(param_message(
+            param, func, "a path (str or os.PathLike)", type(directory).__name__))
+    text = os.fspath(directory)
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidParameterError(param_message(
+            param, func, "a folder path (not empty text)", text,
+            "Name the report folder, e.g. 'oot-report'; an empty path would mean the "
+            "working directory."))
+    given = Path(text).expanduser().absolute()
+    if given.is_symlink() and not given.exists():
+        raise InvalidParameterError(param_message(
+            param, func, "a folder path", str(given),
+            f"It is a symbolic link to {os.readlink(given)!r}, which does not exist. "
+            "Create that folder, or remove the link."))
+    real = Path(os.path.realpath(given))
+    if real.exists() and not real.is_dir():
+        raise InvalidParameterError(param_message(
+            param, func, "a folder path", str(given),
+            "A file of that name exists; choose another name."))
+    if not real.exists():
+        return given, real, None
+    if not overwrite:
+        raise InvalidParameterError(param_message(
+            param, func, "a folder that does not exist yet when overwrite=False",
+            str(given), "Pass overwrite=True to replace it, or choose another folder."))
+    if real == Path(os.path.realpath(os.getcwd())):
+        raise InvalidParameterError(param_message(
+            param, func, "a folder other than the working directory", str(given),
+            "Writing a report replaces its folder as a whole; name a subfolder instead, "
+            "e.g. 'oot-report'."))
+    owned, foreign = _report_files(real)
+    if foreign:
+        shown = ", ".join(repr(f) for f in foreign[:5])
+        if len(foreign) > 5:
+            shown += f", ... ({len(foreign)} in all)"
+        unmarked = (not owned and set(foreign) <= set(REPORT_FILES)
+                    and "recommendation.json" in foreign)
+        why = (" It looks like a report written before oot marked its report folders "
+               f"(with {REPORT_MARK}); oot cannot tell it from files of yours of the same "
+               "names." if unmarked else "")
+        raise InvalidParameterError(param_message(
+            param, func, "a new or empty folder, or one holding only an oot report",
+            str(given),
+            f"It holds {shown}, which oot did not write (or which changed since), and a "
+            f"report never replaces those.{why} Choose another folder, or move them out "
+            "of it (delete the folder yourself) to write the report there."))
+    return given, real, owned
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _report_files(folder: Path) -> tuple[tuple[str, ...], list[str]]:
+    """The entries of ``folder`` an earlier report wrote, and all the others (sorted).
+
+    A report's files are those its mark lists, unchanged since (same SHA-256). Without
+    a mark nothing is a report's: a folder written before reports were marked cannot be
+    told from a user's files of the same names, so it is refused too.
+    """
+    names = sorted(p.name for p in folder.iterdir())
+    mark = folder / REPORT_MARK
+    listed: dict[str, str] = {}
+    if mark.is_file() and not mark.is_symlink():
+        try:
+            doc = json.loads(mark.read_text(encoding="utf-8"))
+            files = doc.get("files") if isinstance(doc, dict) else None
+            if isinstance(files, dict):
+                listed = {str(k): str(v) for k, v in files.items()}
+        except (OSError, ValueError):
+            listed = {}
+    if not listed:
+        return (), names
+    owned = [REPORT_MARK] + [
+        n for n in names if n in listed and n != REPORT_MARK
+        and (folder / n).is_file() and not (folder / n).is_symlink()
+        and _digest(folder / n) == listed[n]]
+    return tuple(owned), [n for n in names if n not in owned]
+
+
+def _new_folder(parent: Path, prefix: str) -> Path:
+    """A new, uniquely named folder in ``parent``, with the umask's permissions.
+
+    (:func:`tempfile.mkdtemp` would make it private, mode 0700, and the report folder
+    it becomes would stay so.)
+    """
+    while True:
+        path = parent / f"{prefix}{uuid.uuid4().hex[:8]}"
+        try:
+            path.mkdir()
+        except FileExistsError:  # pragma: no cover - a collision of 32 random bits
+            continue
+        return path
+
+
+def _swap_into_place(staging: Path, target: Path, old: tuple[str, ...] | None) -> None:
     """Rename ``staging`` to ``target``; an existing ``target`` is moved aside first and
-    restored if the final rename fails."""
-    if not target.exists():
+    restored if the final rename fails. Of the old folder, only the files the earlier
+    report wrote (``old``) are deleted; anything that appeared there meanwhile is left
+    in the moved-aside folder, with a warning."""
+    if old is None:
         staging.rename(target)
         return
     backup = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+    while backup.exists():  # pragma: no cover - a collision of 32 random bits
+        backup = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
     target.rename(backup)
     try:
         staging.rename(target)
     except BaseException:
         backup.rename(target)
         raise
-    shutil.rmtree(backup, ignore_errors=True)
+    for name in old:
+        with contextlib.suppress(FileNotFoundError):
+            (backup / name).unlink()
+    try:
+        backup.rmdir()
+    except OSError:
+        left = sorted(p.name for p in backup.iterdir())
+        warn(f"save_report left {backup} in place: files appeared in the old report "
+             f"folder while the new one was written ({', '.join(left[:5])}), and a "
+             "report never deletes files it did not write.", OOTWarning, stacklevel=3)
 
 
 # ----------------------------------------------------------------------------- content
@@ -187,6 +338,9 @@ def _write_files(rec: RetrainRecommendation, folder: Path,
     (folder / "recommendation.json").write_text(rec.to_json(indent=2), encoding="utf-8")
     (folder / "index.html").write_text(
         build_html(rec, figures, backtest=bt, backtest_problem=problem), encoding="utf-8")
+    mark = {"written_by": f"oot {__version__}",
+            "files": {p.name: _digest(p) for p in sorted(folder.iterdir())}}
+    (folder / REPORT_MARK).write_text(json.dumps(mark, indent=2), encoding="utf-8")
 
 
 def _png(fig: Figure) -> bytes:

@@ -9,6 +9,7 @@ from typing import Any
 from ._common import (
     CLIError,
     _anchors,
+    _check_out,
     _emit,
     _fraction,
     _is_numeric,
@@ -84,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
     metric = get_metric(args.metric, func="oot analyze --metric")
     params = _parse_json_object(args.model_params) if args.model_params else {}
+    _check_out(args)
     if args.model not in MODELS:
         make_estimator(args.model, "regression")  # raises the one-line error
     data = _read_table(args.file)

@@ -233,6 +233,14 @@ def _emit(rec: Any, out: str, args: argparse.Namespace, seconds: float,
     print(f"Report written to {folder / 'index.html'}")
 
 
+def _check_out(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--out`` before the analysis runs (a report never replaces a folder
+    holding anything but an earlier report: ``--out .`` next to the data is refused)."""
+    from oot.report import check_destination
+
+    check_destination(args.out, param="--out", func=f"oot {args.command}")
+
+
 def _progress(args: argparse.Namespace) -> bool:
     return not args.no_progress and not args.json and sys.stderr.isatty()
 

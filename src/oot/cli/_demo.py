@@ -6,7 +6,7 @@ import argparse
 import time
 from typing import Any
 
-from ._common import _emit, _progress
+from ._common import _check_out, _emit, _progress
 
 NAME = "demo"
 
@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from oot.datasets import load_chicago_ridership
     from oot.recommend import recommend_retrain_interval
 
+    _check_out(args)
     data = load_chicago_ridership()
     features = [c for c in data.columns if c not in ("date", "ridership")]
     start = time.perf_counter()
