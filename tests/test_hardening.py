@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import oot
 import oot.report
 from oot import InvalidParameterError, RetrainRecommendation
 from oot.datasets import make_degradation_scores
@@ -290,3 +291,186 @@ def test_random_output_folders_never_lose_a_foreign_file(
         if clean:
             assert ok, case
             assert (folder / "index.html").exists()
+
+
+# ===================================================== item 2: plans that cannot fit
+def _two_years(n: int = 2000) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    ts = pd.date_range("2022-01-01", "2024-01-01", periods=n)
+    return pd.DataFrame({"ts": ts, "x": rng.normal(size=n), "y": rng.normal(size=n)})
+
+
+@contextlib.contextmanager
+def _bounded(seconds: float, megabytes: float) -> Iterator[None]:
+    """The block runs within ``seconds`` and allocates at most ``megabytes`` at its peak
+    (tracemalloc: numpy reports its buffers to it)."""
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        took = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    assert took < seconds, f"took {took:.1f} s"
+    assert peak < megabytes, f"peak {peak:.0f} MB"
+
+
+@pytest.mark.parametrize(("kw", "param", "parts"), [
+    pytest.param(dict(eval_window="30ms"), "eval_window",
+                 ("Got '30ms' instead. With eval_window='30ms' on data spanning 2022-01-01 "
+                  "00:00:00 to 2024-01-01 00:00:00 (730.4 days), one anchor would hold up "
+                  "to 2,016,000,001 windows", "Use a longer eval_window, or a horizon."),
+                 id="30ms-windows-on-two-years"),
+    pytest.param(dict(eval_window="1D", anchors=10**9, anchor_step="1s"), "anchors",
+                 ("Got 1000000000 instead. With anchor_step='1s' on data spanning",
+                  "60,480,002 anchors fit in the data, each with at least one window. Use "
+                  "fewer anchors or a longer anchor_step."), id="a-billion-anchors"),
+    pytest.param(dict(eval_window="1D", anchors=2000, anchor_step="5min"), "anchors",
+                 ("Got 2000 instead.", "the 2,000 anchors would hold about 1,394,055 windows "
+                  "(up to 697 each)"), id="many-anchors-many-windows"),
+])
+def test_a_plan_that_cannot_fit_fails_fast_with_the_count(
+        kw: dict[str, Any], param: str, parts: tuple[str, ...]) -> None:
+    from sklearn.linear_model import LinearRegression
+
+    with _bounded(seconds=2.0, megabytes=20), pytest.raises(IPE) as info:
+        oot.evaluate_out_of_time(_two_years(), LinearRegression(), target="y", time="ts",
+                                 metric="mae", train_window="30D", **kw)
+    msg = str(info.value)
+    assert msg.startswith(f"The {param!r} parameter of evaluate_out_of_time must be small "
+                          "enough for the window plan to fit in memory (at most 1,000,000 "
+                          "anchor x window pairs). ")
+    for part in parts:
+        assert part in msg, msg
+
+
+def test_a_billion_anchors_that_do_not_fit_cost_no_more_than_those_that_do() -> None:
+    split = oot.OutOfTimeSplit(time="ts", train_window="30D", eval_window="30D",
+                               anchors=10**9)
+    with _bounded(seconds=2.0, megabytes=20), pytest.raises(
+            IPE, match=r"asks for more anchors than the data hold: anchor 24 .* Use "
+                       r"anchors=23 or fewer"):
+        split.plan(_two_years())
+
+
+@settings(max_examples=40, deadline=None)
+@given(eval_ns=st.integers(10**6, 400 * 86_400 * 10**9).filter(lambda v: v % 7 != 1),
+       anchors=st.integers(0, 9).map(lambda e: 10**e),
+       step_ns=st.one_of(st.none(), st.integers(10**9, 90 * 86_400 * 10**9)),
+       horizon=st.one_of(st.none(), st.integers(1, 800).map(lambda d: f"{d}D")))
+def test_random_plans_run_within_a_bound_or_fail_fast(
+        eval_ns: int, anchors: int, step_ns: int | None, horizon: str | None) -> None:
+    data = _two_years()
+    split = oot.OutOfTimeSplit(
+        time="ts", train_window="30D", eval_window=pd.Timedelta(eval_ns, unit="ns"),
+        anchors=anchors, horizon=horizon,
+        anchor_step=None if step_ns is None else pd.Timedelta(step_ns, unit="ns"))
+    plan = None
+    with _bounded(seconds=10.0, megabytes=400), contextlib.suppress(InvalidParameterError):
+        plan = split._plan(data)
+    if plan is not None:
+        assert plan.n_windows <= oot.windows.MAX_PLAN_WINDOWS
+        # no window starts after the last timestamp: each can hold a row
+        assert np.all(plan.start <= plan.axis.t_max)
+
+
+# ============================================= item 7: integer nanoseconds, exactly
+def test_ten_nanosecond_stamps_keep_every_training_row() -> None:
+    ts = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(3000) * 10, unit="ns")
+    plan = oot.OutOfTimeSplit(time="ts", train_window="10us", eval_window="5us").plan(
+        pd.DataFrame({"ts": ts}))
+    assert plan["n_train"].tolist() == [1000] * len(plan)
+    assert plan["n"].tolist()[:3] == [500, 500, 500]
+    assert plan["age"].iloc[0] == pd.Timedelta(2500, unit="ns")
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), base=st.integers(2**58, 2**62),  # 1979 to 2116
+       unit=st.sampled_from([1, 3, 10, 256, 1000]),
+       train=st.integers(1, 400), ev=st.integers(1, 300), gap=st.integers(0, 50))
+def test_windows_on_nanosecond_stamps_hold_exactly_their_rows(
+        seed: int, base: int, unit: int, train: int, ev: int, gap: int) -> None:
+    """Brute force with Python integers: every training and evaluation window holds
+    exactly the rows whose integer stamps fall in it (a float64 holds these dates only
+    to within 32 to 512 ns)."""
+    rng = np.random.default_rng(seed)
+    ticks = rng.integers(0, 1000, 400)
+    ns = base + ticks * unit
+    ts = pd.Series(pd.to_datetime(ns, unit="ns"))
+    split = oot.OutOfTimeSplit(time="ts", train_window=pd.Timedelta(train * unit, "ns"),
+                               eval_window=pd.Timedelta(ev * unit, "ns"),
+                               gap=pd.Timedelta(gap * unit, "ns"))
+    frame = pd.DataFrame({"ts": ts})
+    try:
+        plan = split._plan(frame)
+    except InvalidParameterError:
+        return
+    stamps = [int(v) for v in ns]
+    t_min = min(stamps)
+    cut = t_min + train * unit
+    assert int(plan.cutoff[0]) == cut
+    assert plan.train_hi[0] - plan.train_lo[0] == sum(cut - train * unit <= t < cut
+                                                      for t in stamps)
+    for i in range(plan.n_windows):
+        lo, hi = int(plan.start[i]), int(plan.end[i])
+        inside = sum(lo <= t < hi for t in stamps)
+        if plan.partial[i] and hi >= plan.axis.data_end:
+            inside = sum(lo <= t for t in stamps)
+        assert plan.hi[i] - plan.lo[i] == inside
+
+
+# ============================ item 10 (time side): the plan blames the right argument
+def _daily(n: int = 120) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="D"),
+                       "x": rng.normal(size=n)})
+    df["y"] = df["x"] + rng.normal(size=n)
+    return df
+
+
+def _eot(data: pd.DataFrame, **kw: Any) -> Any:
+    from sklearn.linear_model import LinearRegression
+
+    args: dict[str, Any] = dict(target="y", time="ts", features=["x"], metric="mae",
+                                train_window="30D", eval_window="30D", min_window_size=1)
+    args.update(kw)
+    return oot.evaluate_out_of_time(data, LinearRegression(), **args)
+
+
+def test_no_window_after_the_last_timestamp_reaches_the_estimator() -> None:
+    # 12-hour windows on daily data: the half day after the last stamp holds no row;
+    # anchor 180's cutoff is there, and its model used to be asked to predict 0 rows
+    with pytest.raises(IPE, match=re.escape(
+            "asks for more anchors than the data hold: anchor 180 (cutoff 2024-04-29 "
+            "12:00:00) has no evaluation window before the data end (2024-04-29 "
+            "00:00:00). Use anchors=179 or fewer")):
+        _eot(_daily(), eval_window="12h", anchors=180, horizon="1D")
+    with pytest.warns(oot.WindowWarning, match="178 of 357 evaluation windows"):
+        ev = _eot(_daily(), eval_window="12h", anchors=179, horizon="1D")
+    # every window that starts on a stamp holds its row; none starts after the last
+    s = ev.scores
+    assert (s["n"] == (s["window_start"].dt.hour == 0)).all()
+    assert s["window_start"].max() == pd.Timestamp("2024-04-29")
+    assert s.groupby("anchor")["n"].sum().min() == 1
+
+
+def test_horizon_shorter_than_the_window_blames_the_horizon() -> None:
+    with pytest.raises(IPE, match=re.escape(
+            "The 'horizon' parameter of evaluate_out_of_time must be long enough to hold at "
+            "least half an evaluation window after the gap (eval_window='30D', "
+            "gap='0D'). Got '10D' instead. A window is kept when at least half of it lies "
+            "before the horizon; use a longer horizon or a shorter eval_window.")):
+        _eot(_daily(), horizon="10D")
+
+
+def test_a_listed_cutoff_after_the_last_timestamp_is_named() -> None:
+    with pytest.raises(IPE, match=re.escape(
+            "The 'anchors' parameter of evaluate_out_of_time must be cutoffs with at least "
+            "one evaluation window before the last timestamp (2024-04-29 00:00:00). Got "
+            "Timestamp('2024-04-29 14:00:00') instead. Its first window (gap='0D', "
+            "eval_window='1D') would start at 2024-04-29 14:00:00")):
+        _eot(_daily(), eval_window="1D", anchors=["2024-04-29 14:00"])

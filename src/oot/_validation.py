@@ -36,6 +36,7 @@ __all__ = [
     "check_option",
     "check_columns",
     "check_random_state_param",
+    "is_number",
     "as_generator",
     "as_seed",
     "caller",
@@ -184,6 +185,27 @@ def param_message(
     return msg
 
 
+def is_number(value: Any, *, integral: bool = False) -> bool:
+    """Whether ``value`` is a real number (an integer with ``integral``).
+
+    Not a bool, and not a :class:`numpy.timedelta64` or :class:`numpy.datetime64`:
+    numpy registers those as integers, so ``isinstance(v, numbers.Real)`` alone takes
+    ``np.timedelta64(30, "D")`` for the number 30.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oot._validation import is_number
+    >>> is_number(3), is_number(np.float32(0.5)), is_number(True)
+    (True, True, False)
+    >>> is_number(np.timedelta64(30, "D")), is_number(2.5, integral=True)
+    (False, False)
+    """
+    kind = numbers.Integral if integral else numbers.Real
+    return (isinstance(value, kind) and not isinstance(value, (bool, np.bool_))
+            and not isinstance(value, (np.timedelta64, np.datetime64)))
+
+
 def check_scalar(
     value: Any,
     param: str,
@@ -205,10 +227,10 @@ def check_scalar(
     if value is None and allow_none:
         return value
     if kind == "int":
-        ok_type = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        ok_type = is_number(value, integral=True)
         noun = "an int"
     else:
-        ok_type = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        ok_type = is_number(value)
         noun = "a float"
     rng = ""
     if low is not None or high is not None:

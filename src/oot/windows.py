@@ -24,13 +24,12 @@ working.
 from __future__ import annotations
 
 import datetime as _dt
-import numbers
 import re
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any, NamedTuple, overload
+from typing import Any, NamedTuple, NoReturn, overload
 
 import numpy as np
 import pandas as pd
@@ -45,6 +44,7 @@ from oot._validation import (
     check_scalar,
     closest,
     entry_point,
+    is_number,
     param_message,
 )
 
@@ -67,9 +67,9 @@ def _named(func: str | None) -> AbstractContextManager[None]:
 # --------------------------------------------------------------------------- lengths
 @dataclass(frozen=True)
 class Length:
-    """A window length: fixed (ns for datetime, a number for numeric) or calendar."""
+    """A window length: fixed (int ns for datetime, a number for numeric) or calendar."""
 
-    fixed: float | None = None
+    fixed: int | float | None = None
     offset: pd.DateOffset | None = None
     text: str = ""
 
@@ -152,10 +152,9 @@ def _parse_length(value: Any, param: str, time_kind: TimeKind, allow_zero: bool,
         return _numeric_length(value, param, sign, allow_zero)
     expected = (f"a Timedelta or pandas offset {sign} for datetime time, like '30D', "
                 "'2W', 'MS' (calendar months) or 'QS'")
-    if allow_zero and isinstance(value, numbers.Real) and not isinstance(value, bool) and (
-            value == 0):
-        return Length(fixed=0.0, text="0D")  # no gap: zero needs no unit
-    if isinstance(value, (bool, numbers.Real)):
+    if allow_zero and is_number(value) and value == 0:
+        return Length(fixed=0, text="0D")  # no gap: zero needs no unit
+    if isinstance(value, (bool, np.bool_)) or is_number(value):
         raise InvalidParameterError(param_message(
             param, None, expected, value,
             f"Write the unit, e.g. {param}='{value}D' for {value} days."))
@@ -165,15 +164,22 @@ def _parse_length(value: Any, param: str, time_kind: TimeKind, allow_zero: bool,
     if td is not None:
         if pd.isna(td) or td < pd.Timedelta(0) or (td == pd.Timedelta(0) and not allow_zero):
             raise InvalidParameterError(param_message(param, None, expected, value))
-        return Length(fixed=float(td.value), text=str(value))
+        return Length(fixed=int(td.value), text=_length_text(value))
     assert off is not None
     if int(getattr(off, "n", 1)) <= 0:
         raise InvalidParameterError(param_message(param, None, expected, value))
     return Length(offset=off, text=str(value))
 
 
+def _length_text(value: Any) -> str:
+    """A datetime length as text for messages and params: ``'30D'``, ``'30 days'``."""
+    if isinstance(value, (np.timedelta64, _dt.timedelta)):
+        return str(pd.Timedelta(value))
+    return str(value)
+
+
 def _numeric_length(value: Any, param: str, sign: str, allow_zero: bool) -> Length:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    ok = is_number(value)
     if not ok or not np.isfinite(float(value)) or float(value) < 0 or (
         float(value) == 0 and not allow_zero
     ):
@@ -181,7 +187,8 @@ def _numeric_length(value: Any, param: str, sign: str, allow_zero: bool) -> Leng
             param, None, f"a number {sign} for numeric time (in the time column's units)",
             value,
             "Window lengths such as '30D' apply only to a datetime time column."
-            if isinstance(value, str) else None))
+            if isinstance(value, (str, np.timedelta64, _dt.timedelta, pd.DateOffset))
+            else None))
     return Length(fixed=float(value), text=f"{float(value):g}")
 
 
@@ -285,27 +292,46 @@ def _parse_datetimes(col: pd.Series, name: str) -> pd.Series:
 
 
 def _datetime_ns(ser: pd.Series, name: str) -> tuple[np.ndarray, Any]:
-    """Datetimes as float nanoseconds since the epoch (UTC) and their time zone."""
-    tz = ser.dt.tz if isinstance(ser.dtype, pd.DatetimeTZDtype) else None
+    """Datetimes as int64 nanoseconds since the epoch (UTC) and their time zone.
+
+    Any datetime column pandas holds is taken: numpy's (any unit), pandas' tz-aware
+    one and pyarrow timestamps (naive or tz-aware). Integers, not floats: a float64
+    holds the nanoseconds of today's dates only to within 256 ns.
+    """
+    tz = getattr(ser.dt, "tz", None)
     na = ser.isna().to_numpy()
     if na.any():
         rows = np.flatnonzero(na)[:5].tolist()
         msg = (f"The time column {name!r} has {int(na.sum())} missing value(s) (NaT; row "
                f"positions {rows}). Drop or fill them before calling {caller()}.")
         raise InvalidParameterError(msg)
-    if tz is not None:
-        ns = ser.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
-    else:
-        ns = ser.astype("datetime64[ns]")
-    return ns.to_numpy().view("int64").astype(float), tz
+    try:
+        utc = ser.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else ser
+        ns = utc.astype("datetime64[ns]")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise _out_of_bounds(ser, name) from exc
+    return ns.to_numpy().view("int64"), tz
+
+
+def _out_of_bounds(ser: pd.Series, name: str) -> InvalidParameterError:
+    """The error for datetimes outside the nanosecond range pandas computes with."""
+    lo, hi = pd.Timestamp.min, pd.Timestamp.max
+    vals = ser.astype(object) if not isinstance(ser.dtype, pd.DatetimeTZDtype) else ser
+    first = next((v for v in vals if not (lo.tz_localize(None) <= pd.Timestamp(v)
+                  .tz_localize(None) <= hi)), vals.iloc[0]) if len(vals) else None
+    msg = (f"The time column {name!r} holds dates outside the range oot computes with "
+           f"(nanoseconds since 1970: {lo:%Y-%m-%d} to {hi:%Y-%m-%d}); the first is "
+           f"{str(first)!r}. Convert the time to numbers (e.g. years or days since a start "
+           "date) and pass numeric window lengths.")
+    return InvalidParameterError(msg)
 
 
 class TimeAxis:
     """The time column, parsed once and sorted once.
 
     Datetime values are held as int64 nanoseconds since the epoch (UTC for tz-aware
-    columns, whose zone is kept for display and calendar arithmetic); numeric values as
-    float64.
+    columns, whose zone is kept for display and calendar arithmetic), and so are the
+    cutoffs, window bounds and ages of a plan on them; numeric values as float64.
     """
 
     def __init__(self, values: np.ndarray, kind: TimeKind, tz: Any, name: str) -> None:
@@ -321,17 +347,18 @@ class TimeAxis:
         else:
             self.order = np.argsort(values, kind="stable")
             self.sorted = values[self.order]
-        self.t_min = self.sorted[0]
-        self.t_max = self.sorted[-1]
+        num: Any = int if kind == "datetime" else float
+        self.t_min: int | float = num(self.sorted[0])
+        self.t_max: int | float = num(self.sorted[-1])
         diffs = np.diff(self.sorted)
         diffs = diffs[diffs > 0]  # steps between distinct stamps
         if len(diffs):
-            self.resolution = float(np.min(diffs))
+            self.resolution: int | float = num(np.min(diffs))
         else:
-            self.resolution = float(NS_PER_DAY) if kind == "datetime" else 1.0
+            self.resolution = NS_PER_DAY if kind == "datetime" else 1.0
         # the data cover [t_min, t_max + resolution): a daily series ends a day after its
         # last stamp, so a 30-day window holding 30 daily rows is complete.
-        self.data_end = float(self.t_max) + self.resolution
+        self.data_end: int | float = self.t_max + self.resolution
 
     # conversion --------------------------------------------------------------
     def to_stamp(self, v: float) -> Any:
@@ -340,7 +367,8 @@ class TimeAxis:
         ts = pd.Timestamp(round(v), unit="ns", tz="UTC" if self.tz else None)
         return ts.tz_convert(self.tz) if self.tz else ts
 
-    def from_stamp(self, ts: Any) -> float:
+    def from_stamp(self, ts: Any) -> Any:
+        """A timestamp (or a number, for numeric time) in the axis' units: int ns."""
         if self.kind == "numeric":
             return float(ts)
         t = pd.Timestamp(ts)
@@ -348,7 +376,7 @@ class TimeAxis:
             t = t.tz_localize(self.tz)
         elif self.tz is None and t.tz is not None:
             t = t.tz_convert(None)
-        return float(t.value)
+        return int(t.as_unit("ns").value)
 
     def to_stamps(self, v: np.ndarray) -> Any:
         """Vectorised :meth:`to_stamp`: a DatetimeIndex (in the column's zone) or floats."""
@@ -359,7 +387,7 @@ class TimeAxis:
             out = out.tz_localize("UTC").tz_convert(self.tz)
         return out
 
-    def shift(self, v: float, length: Length, k: float = 1.0, *, relative: bool = True) -> float:
+    def shift(self, v: Any, length: Length, k: int = 1, *, relative: bool = True) -> Any:
         """``v + k * length`` (k may be negative)."""
         if length.fixed is not None:
             return v + k * length.fixed
@@ -426,7 +454,8 @@ class WindowPlan:
     Per anchor (arrays of length ``n_anchors``): ``cutoff``, ``train_start``,
     ``train_lo``, ``train_hi``. Per window (arrays of length ``n_windows``):
     ``anchor_idx`` (0-based), ``window`` (1-based within its anchor), ``start``, ``end``,
-    ``lo``, ``hi``, ``partial`` and ``age``. Times are in the axis' units (ns or numbers).
+    ``lo``, ``hi``, ``partial`` and ``age``. Times are in the axis' units (int64 ns for
+    datetime time, so that stamps nanoseconds apart stay apart; floats for numeric time).
     """
 
     axis: TimeAxis
@@ -488,19 +517,37 @@ class _Lengths(NamedTuple):
 
 
 class _Anchor(NamedTuple):
-    """One anchor of a plan: its cutoff, training rows and windows ``(start, end, partial)``."""
+    """One anchor of a plan: its cutoff, training rows and windows (arrays of their
+    starts, ends and partial flags)."""
 
-    cutoff: float
-    train_start: float
+    cutoff: Any
+    train_start: Any
     train_lo: int
     train_hi: int
-    windows: list[tuple[float, float, bool]]
+    starts: np.ndarray
+    ends: np.ndarray
+    partial: np.ndarray
 
 
-def _window_bounds(ax: TimeAxis, first: float, limit: float, eval_window: Length,
-                   ) -> list[tuple[float, float, bool]]:
-    """Consecutive windows from ``first`` (or the next calendar boundary) up to ``limit``."""
-    out: list[tuple[float, float, bool]] = []
+#: The most anchor x window pairs a plan may hold. Every pair costs memory in the
+#: plan, in the scores table and in the bootstrap; a plan larger than this comes from
+#: lengths that do not fit the data (``eval_window="30ms"`` on two years of data) and
+#: is refused before it is built, with the count.
+MAX_PLAN_WINDOWS = 1_000_000
+
+
+def _window_bounds(ax: TimeAxis, first: Any, limit: Any, eval_window: Length,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Consecutive windows from ``first`` (or the next calendar boundary) up to ``limit``.
+
+    A window starts at or before the last timestamp (a later one cannot hold a row);
+    the last one is kept, flagged partial and cut at ``limit``, when at least half of
+    it lies before ``limit``.
+    """
+    dtype = np.int64 if ax.kind == "datetime" else float
+    # the first start past the last timestamp: t_max + 1 ns, or the next float
+    after = ax.t_max + 1 if ax.kind == "datetime" else float(np.nextafter(ax.t_max, np.inf))
+    last = min(limit, after)
     if eval_window.is_calendar:
         assert eval_window.offset is not None
         off = eval_window.offset
@@ -510,23 +557,34 @@ def _window_bounds(ax: TimeAxis, first: float, limit: float, eval_window: Length
         if cand < ts:
             cand = cand + base
         s = ax.from_stamp(cand)
+        starts: list[Any] = []
+        ends: list[Any] = []
+        while s < last:
+            starts.append(s)
+            s = ax.from_stamp(ax.to_stamp(s) + off)
+            ends.append(s)
+        start = np.array(starts, dtype=dtype)
+        end = np.array(ends, dtype=dtype)
     else:
-        assert eval_window.fixed is not None
-        s = first
-    while s < limit:
-        if eval_window.is_calendar:
-            e = ax.from_stamp(ax.to_stamp(s) + eval_window.offset)
+        step = eval_window.fixed
+        assert step is not None
+        if first >= last:
+            return np.empty(0, dtype), np.empty(0, dtype), np.empty(0, bool)
+        if ax.kind == "datetime":
+            n = -(-(int(last) - int(first)) // int(step))
+            start = int(first) + int(step) * np.arange(n, dtype=np.int64)
         else:
-            assert eval_window.fixed is not None
-            e = s + eval_window.fixed
-        if e <= limit:
-            out.append((s, e, False))
-        else:
-            if (limit - s) >= 0.5 * (e - s):
-                out.append((s, limit, True))
-            break
-        s = e
-    return out
+            # repeated addition, as the windows follow one another
+            n = int(np.ceil((last - first) / step)) + 1
+            start = np.cumsum(np.r_[float(first), np.full(n - 1, float(step))])
+            start = start[start < last]
+        end = start + step
+    partial = end > limit
+    keep = ~partial | ((limit - start) * 2 >= (end - start))
+    keep &= np.cumsum(partial) <= 1  # nothing after the first window cut by the limit
+    start, end, partial = start[keep], end[keep], partial[keep]
+    end = np.where(partial, np.asarray(limit, dtype=dtype), end)
+    return start, end, partial
 
 
 def make_plan(
@@ -543,9 +601,10 @@ def make_plan(
 ) -> WindowPlan:
     """Compute the window plan for a parsed time axis; check every argument.
 
-    Three steps: parse the lengths, place the cutoffs, then lay out each anchor's
-    training rows and evaluation windows. Messages name ``func`` (default: the running
-    public function).
+    Four steps: parse the lengths, place the cutoffs, bound the plan's size (a plan of
+    more than :data:`MAX_PLAN_WINDOWS` anchor x window pairs is refused before it is
+    built), then lay out each anchor's training rows and evaluation windows. Messages
+    name ``func`` (default: the running public function).
 
     Examples
     --------
@@ -561,6 +620,7 @@ def make_plan(
         lengths = _parse_lengths(ax.kind, train_window, eval_window, gap, horizon,
                                  anchor_step, expanding)
         cutoffs, explicit = _cutoffs(ax, anchors, lengths)
+        _check_plan_size(ax, cutoffs, lengths)
         plans = [_plan_anchor(ax, j, c, lengths, explicit=explicit, expanding=expanding)
                  for j, c in enumerate(cutoffs)]
         return _assemble(ax, plans)
@@ -584,26 +644,55 @@ def _parse_lengths(kind: TimeKind, train_window: Any, eval_window: Any, gap: Any
     return _Lengths(tw, ew, gp, hz, st)
 
 
-def _cutoffs(ax: TimeAxis, anchors: Any, lengths: _Lengths) -> tuple[list[float], bool]:
-    """The sorted cutoffs, and whether the user listed them (``anchors=[...]``)."""
+def _shortest(ax: TimeAxis, length: Length, *, anchored: bool) -> float:
+    """A lower bound of ``length``'s duration in the axis' units (calendar offsets vary:
+    the shortest of the periods it gives over two years from the data's start)."""
+    if length.fixed is not None:
+        return float(length.fixed)
+    assert length.offset is not None
+    off = length.offset if anchored else _relative_offset(length.offset)
+    base = off.base if anchored and hasattr(off, "base") else off
+    t = ax.to_stamp(ax.t_min)
+    shortest = np.inf
+    for _ in range(24):
+        if anchored:
+            t = base.rollforward(t.normalize())
+        nxt = t + off
+        shortest = min(shortest, float(ax.from_stamp(nxt) - ax.from_stamp(t)))
+        t = nxt
+    return max(shortest, 1.0)
+
+
+def _cutoffs(ax: TimeAxis, anchors: Any, lengths: _Lengths) -> tuple[list[Any], bool]:
+    """The sorted cutoffs, and whether the user listed them (``anchors=[...]``).
+
+    A count of anchors is cut to one more than the data can hold (that one is refused
+    with its own message): ``anchors=10**9`` costs no more than the anchors that fit.
+    """
     if isinstance(anchors, (bool, np.bool_)) or not (
-        isinstance(anchors, numbers.Integral)
+        is_number(anchors, integral=True)
         or (isinstance(anchors, Sequence) and not isinstance(anchors, str))
         or isinstance(anchors, (np.ndarray, pd.Index, pd.Series))
     ):
         raise InvalidParameterError(param_message(
             "anchors", None, "a positive int (how many anchors) or a list of cutoffs",
             anchors))
-    if isinstance(anchors, numbers.Integral):
+    if is_number(anchors, integral=True):
         check_scalar(anchors, "anchors", caller(), kind="int", low=1,
                      fix="Use anchors=1 for a single training cutoff.")
-        c1 = ax.shift(float(ax.t_min), lengths.train, 1)
-        return [ax.shift(c1, lengths.step, j) for j in range(int(anchors))], False
+        c1 = ax.shift(ax.t_min, lengths.train, 1)
+        # anchor j has a window only if c1 + j * step + gap <= t_max
+        room = float(ax.t_max) - float(c1) - _shortest(ax, lengths.gap, anchored=False)
+        fit = max(int(room // _shortest(ax, lengths.step, anchored=False)) + 1, 1)
+        n = min(int(anchors), fit + 1)
+        if n > MAX_PLAN_WINDOWS:
+            _too_large("anchors", anchors, n, 1, ax, lengths)
+        return [ax.shift(c1, lengths.step, j) for j in range(n)], False
     vals = list(anchors)
     if len(vals) == 0:
         raise InvalidParameterError(param_message(
             "anchors", None, "a positive int or a non-empty list of cutoffs", anchors))
-    cutoffs: list[float] = []
+    cutoffs: list[Any] = []
     for v in vals:
         try:
             cutoffs.append(ax.from_stamp(v) if ax.kind == "datetime" else float(v))
@@ -619,67 +708,143 @@ def _cutoffs(ax: TimeAxis, anchors: Any, lengths: _Lengths) -> tuple[list[float]
     return cutoffs, True
 
 
-def _plan_anchor(ax: TimeAxis, j: int, c: float, lengths: _Lengths, *, explicit: bool,
+def _check_plan_size(ax: TimeAxis, cutoffs: list[Any], lengths: _Lengths) -> None:
+    """Refuse, before it is built, a plan of more than :data:`MAX_PLAN_WINDOWS` pairs.
+
+    The count is bounded from above from the lengths alone: each anchor holds at most
+    one window per shortest ``eval_window`` from its first window to the last
+    timestamp (or its horizon).
+    """
+    if not cutoffs:
+        return
+    shortest = _shortest(ax, lengths.eval, anchored=True)
+    gap = _shortest(ax, lengths.gap, anchored=False)
+    c = np.asarray(cutoffs, dtype=float)
+    span = float(ax.t_max) - (c + gap)
+    if lengths.horizon is not None and lengths.horizon.fixed is not None:
+        span = np.minimum(span, float(lengths.horizon.fixed) - gap)
+    per_anchor = np.floor(np.maximum(span, 0.0) / shortest) + 1
+    total = float(per_anchor.sum())
+    if total > MAX_PLAN_WINDOWS:
+        worst = float(per_anchor.max())
+        if worst * 10 > MAX_PLAN_WINDOWS or len(cutoffs) == 1:
+            _too_large("eval_window", lengths.eval.text, len(cutoffs), worst, ax, lengths)
+        _too_large("anchors", len(cutoffs), len(cutoffs), total / len(cutoffs), ax, lengths)
+
+
+def _too_large(param: str, value: Any, n_anchors: int, per_anchor: float, ax: TimeAxis,
+               lengths: _Lengths) -> NoReturn:
+    """Raise the error for a plan of more than :data:`MAX_PLAN_WINDOWS` pairs, blaming
+    ``param``: ``eval_window`` (too many windows per anchor) or ``anchors``."""
+    ew, step, span = lengths.eval.text, lengths.step.text, ax.span_text()
+    total = n_anchors * per_anchor
+    if param == "eval_window":
+        who = "one anchor" if n_anchors == 1 else f"each of the {n_anchors:,} anchors"
+        why = (f"With eval_window={ew!r} on data spanning {span}, {who} would hold up to "
+               f"{per_anchor:,.0f} windows ({total:,.0f} pairs). Use a longer eval_window, "
+               "or a horizon.")
+    elif per_anchor <= 1:
+        why = (f"With anchor_step={step!r} on data spanning {span}, {n_anchors:,} anchors "
+               "fit in the data, each with at least one window. Use fewer anchors or a "
+               "longer anchor_step.")
+    else:
+        why = (f"With anchor_step={step!r} and eval_window={ew!r} on data spanning {span}, "
+               f"the {n_anchors:,} anchors would hold about {total:,.0f} windows (up to "
+               f"{per_anchor:,.0f} each). Use fewer anchors, a longer anchor_step or "
+               "eval_window, or a horizon.")
+    raise InvalidParameterError(param_message(
+        param, None,
+        f"small enough for the window plan to fit in memory (at most "
+        f"{MAX_PLAN_WINDOWS:,} anchor x window pairs)", value, why))
+
+
+def _plan_anchor(ax: TimeAxis, j: int, c: Any, lengths: _Lengths, *, explicit: bool,
                  expanding: bool) -> _Anchor:
     """Anchor ``j`` (0-based) with cutoff ``c``: training rows and evaluation windows."""
     tw, ew, gp = lengths.train, lengths.eval, lengths.gap
-    train_start = float(ax.t_min) if expanding else ax.shift(c, tw, -1)
-    first = ax.shift(c, gp, 1) if gp.is_calendar else c + (gp.fixed or 0.0)
+    train_start = ax.t_min if expanding else ax.shift(c, tw, -1)
+    first = ax.shift(c, gp, 1) if gp.is_calendar else c + (gp.fixed or 0)
     limit = ax.data_end
     if lengths.horizon is not None:
         limit = min(limit, ax.shift(c, lengths.horizon, 1))
-    if explicit and (c <= float(ax.t_min) or c >= ax.data_end):
+    if explicit and (c <= ax.t_min or c >= ax.data_end):
         raise InvalidParameterError(param_message(
             "anchors", None, f"cutoffs inside the data's time span {ax.span_text()}",
             ax.to_stamp(c), "Choose cutoffs after the first and before the last timestamp."))
     lo_tr = int(np.searchsorted(ax.sorted, train_start, side="left"))
     hi_tr = int(np.searchsorted(ax.sorted, c, side="left"))
-    bounds = _window_bounds(ax, first, limit, ew)
+    starts, ends, partial = _window_bounds(ax, first, limit, ew)
     func = caller()
-    if not bounds:
-        if j == 0 and not explicit:
-            need = ax.shift(first, ew, 1)
-            msg = (f"The window plan of {func} leaves no evaluation window: the data span "
-                   f"{ax.span_text()}; training on train_window={tw.text!r} from the first "
-                   f"timestamp ends at {ax.to_stamp(c)}, and the first evaluation window "
-                   f"(eval_window={ew.text!r}, gap={gp.text!r}) would end at "
-                   f"{ax.to_stamp(need)}. Reduce train_window or eval_window, or add data.")
-            raise InvalidParameterError(msg)
-        msg = (f"The 'anchors' parameter of {func} asks for more anchors than the data "
-               f"hold: anchor {j + 1} (cutoff {ax.to_stamp(c)}) has no evaluation window "
-               f"before the data end ({ax.to_stamp(ax.t_max)}). Use anchors={j} or fewer, "
-               "a smaller anchor_step, a shorter eval_window or gap, or add data.")
-        raise InvalidParameterError(msg)
+    if not len(starts):
+        _no_window(ax, j, c, first, limit, lengths, explicit)
     if hi_tr - lo_tr < 1:
         msg = (f"Anchor {j + 1} of {func} (cutoff {ax.to_stamp(c)}) has no training rows "
                f"between {ax.to_stamp(train_start)} and its cutoff. Choose a longer "
                "train_window or other cutoffs.")
         raise InvalidParameterError(msg)
-    return _Anchor(c, train_start, lo_tr, hi_tr, bounds)
+    return _Anchor(c, train_start, lo_tr, hi_tr, starts, ends, partial)
+
+
+def _no_window(ax: TimeAxis, j: int, c: Any, first: Any, limit: Any, lengths: _Lengths,
+               explicit: bool) -> NoReturn:
+    """Raise the error for anchor ``j``, which has no evaluation window: blame the
+    horizon when it is what leaves none, else the cutoff's place in the data."""
+    tw, ew, gp, hz = lengths.train, lengths.eval, lengths.gap, lengths.horizon
+    func = caller()
+    if hz is not None and limit < ax.data_end and first <= ax.t_max:
+        raise InvalidParameterError(param_message(
+            "horizon", None,
+            f"long enough to hold at least half an evaluation window after the gap "
+            f"(eval_window={ew.text!r}, gap={gp.text!r})", hz.text,
+            "A window is kept when at least half of it lies before the horizon; use a "
+            "longer horizon or a shorter eval_window."))
+    if explicit:
+        raise InvalidParameterError(param_message(
+            "anchors", None, "cutoffs with at least one evaluation window before the last "
+            f"timestamp ({ax.to_stamp(ax.t_max)})", ax.to_stamp(c),
+            f"Its first window (gap={gp.text!r}, eval_window={ew.text!r}) would start "
+            f"at {ax.to_stamp(first)}, when the data hold no more rows. Choose an earlier "
+            "cutoff, or a shorter gap or eval_window."))
+    if j == 0:
+        need = ax.shift(first, ew, 1)
+        msg = (f"The window plan of {func} leaves no evaluation window: the data span "
+               f"{ax.span_text()}; training on train_window={tw.text!r} from the first "
+               f"timestamp ends at {ax.to_stamp(c)}, and the first evaluation window "
+               f"(eval_window={ew.text!r}, gap={gp.text!r}) would end at "
+               f"{ax.to_stamp(need)}. Reduce train_window or eval_window, or add data.")
+        raise InvalidParameterError(msg)
+    msg = (f"The 'anchors' parameter of {func} asks for more anchors than the data "
+           f"hold: anchor {j + 1} (cutoff {ax.to_stamp(c)}) has no evaluation window "
+           f"before the data end ({ax.to_stamp(ax.t_max)}). Use anchors={j} or fewer, "
+           "a smaller anchor_step, a shorter eval_window or gap, or add data.")
+    raise InvalidParameterError(msg)
 
 
 def _assemble(ax: TimeAxis, anchors: list[_Anchor]) -> WindowPlan:
     """The per-window arrays of the plan: row ranges by ``searchsorted`` and ages."""
-    rows = [(j, k, s, e, part) for j, a in enumerate(anchors)
-            for k, (s, e, part) in enumerate(a.windows, start=1)]
-    anchor_idx = np.array([r[0] for r in rows], dtype=np.int64)
-    start = np.array([r[2] for r in rows], dtype=float)
-    end = np.array([r[3] for r in rows], dtype=float)
-    partial = np.array([r[4] for r in rows], dtype=bool)
+    dtype = np.int64 if ax.kind == "datetime" else float
+    counts = np.array([len(a.starts) for a in anchors], dtype=np.int64)
+    anchor_idx = np.repeat(np.arange(len(anchors), dtype=np.int64), counts)
+    window = np.concatenate([np.arange(1, k + 1, dtype=np.int64) for k in counts])
+    start = np.concatenate([a.starts for a in anchors]).astype(dtype)
+    end = np.concatenate([a.ends for a in anchors]).astype(dtype)
+    partial = np.concatenate([a.partial for a in anchors]).astype(bool)
     t_sorted = ax.sorted
     lo = np.searchsorted(t_sorted, start, side="left").astype(np.int64)
     hi = np.searchsorted(t_sorted, end, side="left").astype(np.int64)
     # a partial window ends at the data end: include the last stamps
     hi = np.where(partial & (end >= ax.data_end), len(t_sorted), hi)
-    cut = np.array([a.cutoff for a in anchors], dtype=float)
-    age = (start + end) / 2.0 - cut[anchor_idx]
+    cut = np.array([a.cutoff for a in anchors], dtype=dtype)
     if ax.kind == "datetime":
-        age = np.round(age)
+        age = start + (end - start) // 2 - cut[anchor_idx]  # whole ns, no overflow
+    else:
+        age = (start + end) / 2.0 - cut[anchor_idx]
     return WindowPlan(
-        axis=ax, cutoff=cut, train_start=np.array([a.train_start for a in anchors], dtype=float),
+        axis=ax, cutoff=cut, train_start=np.array([a.train_start for a in anchors],
+                                                  dtype=dtype),
         train_lo=np.array([a.train_lo for a in anchors], dtype=np.int64),
         train_hi=np.array([a.train_hi for a in anchors], dtype=np.int64),
-        anchor_idx=anchor_idx, window=np.array([r[1] for r in rows], dtype=np.int64),
+        anchor_idx=anchor_idx, window=window,
         start=start, end=end, lo=lo, hi=hi, partial=partial, age=age,
     )
 
