@@ -474,3 +474,153 @@ def test_a_listed_cutoff_after_the_last_timestamp_is_named() -> None:
             "Timestamp('2024-04-29 14:00:00') instead. Its first window (gap='0D', "
             "eval_window='1D') would start at 2024-04-29 14:00:00")):
         _eot(_daily(), eval_window="1D", anchors=["2024-04-29 14:00"])
+
+
+# ======================== item 5: date strings read with one format, or refused
+def test_day_first_date_strings_are_read_day_first_throughout() -> None:
+    days = pd.date_range("2020-01-01", periods=90, freq="D")
+    frame = pd.DataFrame({"ts": days.strftime("%d/%m/%Y")})
+    ax = oot.windows.TimeAxis.from_column(frame, "ts")
+    # pandas' format="mixed" read "01/02/2020" as January 2 and "13/01/2020" as January 13
+    assert (ax.to_stamps(ax.values) == days).all()
+
+
+def test_dates_that_read_both_ways_are_refused_with_the_fix() -> None:
+    frame = pd.DataFrame({"ts": ["01/02/2020", "03/04/2020", "05/06/2020"]})
+    with pytest.raises(IPE, match=re.escape(
+            "The time column 'ts' holds dates that read both day first and month first "
+            "(formats '%m/%d/%Y' and '%d/%m/%Y'; e.g. '01/02/2020'), so oot will not guess. "
+            "Convert it first, e.g. data['ts'] = pandas.to_datetime(data['ts'], "
+            "format='%m/%d/%Y').")):
+        oot.windows.TimeAxis.from_column(frame, "ts")
+
+
+@settings(max_examples=80, deadline=None)
+@given(days=st.lists(st.integers(0, 3000), min_size=1, max_size=40),
+       fmt=st.sampled_from(["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y %H:%M", "%m-%d-%Y",
+                            "%Y/%m/%d", "%d %b %Y", "%b %d, %Y", "%Y-%m-%d"]))
+def test_date_strings_are_read_right_or_refused(days: list[int], fmt: str) -> None:
+    truth = pd.Timestamp("2015-01-01") + pd.to_timedelta(days, unit="D")
+    frame = pd.DataFrame({"ts": truth.strftime(fmt)})
+    try:
+        ax = oot.windows.TimeAxis.from_column(frame, "ts")
+    except InvalidParameterError as exc:
+        msg = str(exc)
+        assert "read both day first and month first" in msg
+        return
+    assert list(ax.to_stamps(ax.values)) == list(truth)
+
+
+# =========================== items 8, 10 (time side): every error names its culprit
+def test_a_column_name_the_frame_holds_twice_is_refused() -> None:
+    frame = _daily()
+    frame.insert(1, "dup", frame["x"])
+    for col in ("ts", "y", "x"):
+        bad = frame.rename(columns={"dup": col})
+        param = {"ts": "time", "y": "target", "x": "features"}[col]
+        with pytest.raises(IPE, match=re.escape(
+                f"The {param!r} parameter of evaluate_out_of_time must be a column that "
+                f"appears once in the DataFrame. Got {col!r} instead. The DataFrame has 2 "
+                f"columns named {col!r}; rename or drop the extra ones.")):
+            _eot(bad, features=None if col != "x" else ["x"])
+
+
+def test_pyarrow_timestamps_naive_and_tz_aware() -> None:
+    pa = pytest.importorskip("pyarrow")
+    frame = _daily()
+    for tz in (None, "UTC", "Europe/Paris"):
+        ts = frame["ts"] if tz is None else frame["ts"].dt.tz_localize(tz)
+        expected = _eot(frame.assign(ts=ts)).scores  # pandas' own datetime dtype
+        arrow = frame.assign(ts=ts.astype(pd.ArrowDtype(pa.timestamp("ns", tz=tz))))
+        got = _eot(arrow).scores
+        assert got["n"].tolist() == expected["n"].tolist()
+        assert got["age"].tolist() == expected["age"].tolist()
+        assert str(got["cutoff"].dt.tz) == str(tz)
+
+
+@pytest.mark.parametrize("kind", ["strings", "datetime64[s]"])
+def test_dates_after_2262_are_refused_with_the_fix(kind: str) -> None:
+    years = [f"{2250 + i // 12}-{i % 12 + 1:02d}-01" for i in range(240)]
+    col: Any = years if kind == "strings" else np.array(years, dtype="datetime64[s]")
+    frame = pd.DataFrame({"ts": col, "x": 1.0, "y": 1.0})
+    with pytest.raises(IPE, match=re.escape(
+            "The time column 'ts' holds dates outside the range oot computes with "
+            "(nanoseconds since 1970: 1677-09-21 to 2262-04-11); the first is "
+            "'2262-05-01 00:00:00'. Convert the time to numbers (e.g. years or days since "
+            "a start date) and pass numeric window lengths.")):
+        _eot(frame, train_window="300D", eval_window="300D")
+
+
+def test_numpy_timedelta_lengths_are_lengths() -> None:
+    frame = _daily()
+    a = _eot(frame, train_window=np.timedelta64(30, "D"), eval_window=np.timedelta64(30, "D"))
+    assert a.scores["n"].tolist() == _eot(frame).scores["n"].tolist()
+    numeric = frame.assign(ts=np.arange(len(frame)))
+    with pytest.raises(IPE, match=re.escape(
+            "The 'train_window' parameter of evaluate_out_of_time must be a number > 0 for "
+            "numeric time (in the time column's units). Got np.timedelta64(30,'D') instead. "
+            "Window lengths such as '30D' apply only to a datetime time column.")):
+        _eot(numeric, train_window=np.timedelta64(30, "D"), eval_window=30)
+    with pytest.raises(IPE, match=re.escape(
+            "The 'tolerance' parameter of recommend_retrain_interval must be a float in the "
+            "range (0, 1) for tolerance_type='relative'. Got np.timedelta64(5,'D') instead")):
+        recommend_retrain_interval(_ev(), tolerance=np.timedelta64(5, "D"))
+
+
+def _ev(**cols: Any) -> oot.OOTEvaluation:
+    frame = pd.DataFrame({"anchor": 1, "age": np.arange(1, 9.0),
+                          "score": 1 + 0.3 * np.arange(8.0), "se": 0.1})
+    return oot.OOTEvaluation.from_frame(frame.assign(**cols), metric="mae")
+
+
+def test_a_nan_age_is_refused_by_from_frame() -> None:
+    with pytest.raises(IPE, match=re.escape(
+            "The 'age' column of the frame given to OOTEvaluation.from_frame must hold "
+            "finite ages. Got 1 missing or infinite value(s) (row positions [1]). Drop those "
+            "rows or fill in their ages.")):
+        _ev(age=[1.0, np.nan, 3, 4, 5, 6, 7, 8])
+
+
+def test_too_few_bootstrap_replicates_are_refused_with_the_reason() -> None:
+    with pytest.raises(IPE, match=re.escape(
+            "The 'n_bootstrap' parameter of recommend_retrain_interval must be at least 20 "
+            "for confidence_level=0.9. Got 1 instead. The CI's ends are quantiles of the "
+            "replicates, and with fewer than 20 a tail holds none of them. Use the default "
+            "n_bootstrap=1000.")):
+        recommend_retrain_interval(_ev(), n_bootstrap=1, random_state=0)
+    with pytest.raises(IPE, match=re.escape(
+            "must be at least 40 for confidence_level=0.95. Got 39")):
+        recommend_retrain_interval(_ev(), n_bootstrap=39, confidence_level=0.95)
+    rec = recommend_retrain_interval(_ev(), n_bootstrap=20, random_state=0)
+    low, high = rec.interval_ci
+    assert low is None or low <= rec.interval
+    assert high is None or rec.interval <= high
+
+
+_ODD_VALUES = st.sampled_from([
+    None, True, 0, -1, 3, 2.5, -2.5, float("nan"), float("inf"), 10**30, 1e300,
+    np.int64(5), np.float32(1.5), np.timedelta64(30, "D"), np.timedelta64("NaT"),
+    np.datetime64("2024-01-01"), pd.Timedelta(0), pd.Timedelta("-3D"), pd.NaT,
+    pd.DateOffset(months=0), pd.DateOffset(months=-1), pd.offsets.MonthBegin(3),
+    "", "D", "30D", "0D", "-MS", "1e9D", "30 days", "banana", "MS", "W-MON", "12MS",
+    "10000000000000D", [], ["2024-02-01"], ["zzz"], {"a": 1}, object(), b"30D"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(param=st.sampled_from(["train_window", "eval_window", "gap", "horizon",
+                              "anchor_step", "anchors"]),
+       value=_ODD_VALUES, numeric=st.booleans())
+def test_odd_window_arguments_run_or_name_their_culprit(
+        param: str, value: Any, numeric: bool) -> None:
+    frame = _daily()
+    if numeric:
+        frame = frame.assign(ts=np.arange(len(frame), dtype=float))
+    kw: dict[str, Any] = dict(train_window=30 if numeric else "30D",
+                              eval_window=30 if numeric else "30D")
+    kw[param] = value
+    try:
+        oot.OutOfTimeSplit(time="ts", **kw).plan(frame)
+    except InvalidParameterError as exc:
+        msg = str(exc)
+        assert "OutOfTimeSplit.split" in msg, msg
+        assert (f"'{param}'" in msg or "window plan" in msg or param in msg), msg

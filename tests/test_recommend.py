@@ -354,7 +354,7 @@ def test_too_few_windows() -> None:
     ev = linear_evaluation(slope=-0.0005, level=0.9, metric="roc_auc", n_anchors=1,
                            n_windows=2)
     with pytest.raises(NotEnoughWindowsError, match="2 usable"):
-        recommend_retrain_interval(ev, n_bootstrap=10)
+        recommend_retrain_interval(ev, n_bootstrap=20)
 
 
 def test_public_namespace() -> None:

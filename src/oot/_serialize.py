@@ -138,7 +138,7 @@ def value_to_json(v: Any) -> Any:
         return [value_to_json(x) for x in v.tolist()]
     if isinstance(v, dict):
         return {"__dict__": [[value_to_json(k), value_to_json(x)] for k, x in v.items()]}
-    if isinstance(v, pd.DateOffset):
+    if isinstance(v, pd.offsets.BaseOffset):
         return {"__offset__": v.freqstr}
     return str(v)
 

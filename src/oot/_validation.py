@@ -280,9 +280,16 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
 def check_columns(
     columns: Sequence[Any], available: Sequence[Any], param: str, func: str | None
 ) -> None:
-    """Raise :class:`MissingColumnError` for the first column not in ``available``."""
+    """Raise :class:`MissingColumnError` for the first column not in ``available``, and
+    :class:`InvalidParameterError` for one that ``available`` holds more than once (the
+    frame's ``data[col]`` would be a DataFrame, not a column)."""
     avail = list(available)
     for col in columns:
+        if col in avail and avail.count(col) > 1:
+            raise InvalidParameterError(param_message(
+                param, func, "a column that appears once in the DataFrame", col,
+                f"The DataFrame has {avail.count(col)} columns named {col!r}; rename or "
+                "drop the extra ones."))
         if col not in avail:
             hint = closest(str(col), [str(a) for a in avail])
             shown = ", ".join(repr(a) for a in avail[:20])

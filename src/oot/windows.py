@@ -23,6 +23,7 @@ working.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import re
 import warnings
@@ -50,6 +51,7 @@ from oot._validation import (
 
 __all__ = ["OutOfTimeSplit", "TimeAxis", "WindowPlan", "make_plan", "parse_length"]
 
+_NS_MIN, _NS_MAX = int(pd.Timestamp.min.value), int(pd.Timestamp.max.value)
 _LENGTH_RE = re.compile(r"([+-]?\d*\.?\d*)\s*([A-Za-z]+(?:-[A-Za-z]+)?)")
 # unit spellings read as fixed durations; anything else ("MS", "QS", "YS", "ME",
 # "W-MON") is a calendar offset. Case matters: "ms" is milliseconds, "MS" month starts.
@@ -72,6 +74,7 @@ class Length:
     fixed: int | float | None = None
     offset: pd.DateOffset | None = None
     text: str = ""
+    param: str = ""  # the parameter it was given as, for messages
 
     @property
     def is_calendar(self) -> bool:
@@ -135,7 +138,8 @@ def parse_length(
                f"positional argument; got {len(where) + 2} positional arguments.")
         raise TypeError(msg)
     with _named(func):
-        return _parse_length(value, param, time_kind, allow_zero, allow_none)
+        length = _parse_length(value, param, time_kind, allow_zero, allow_none)
+        return None if length is None else dataclasses.replace(length, param=param)
 
 
 def _parse_length(value: Any, param: str, time_kind: TimeKind, allow_zero: bool,
@@ -164,7 +168,13 @@ def _parse_length(value: Any, param: str, time_kind: TimeKind, allow_zero: bool,
     if td is not None:
         if pd.isna(td) or td < pd.Timedelta(0) or (td == pd.Timedelta(0) and not allow_zero):
             raise InvalidParameterError(param_message(param, None, expected, value))
-        return Length(fixed=int(td.value), text=_length_text(value))
+        try:
+            ns = int(td.as_unit("ns").value)
+        except (OverflowError, ValueError) as exc:  # OutOfBoundsTimedelta
+            raise InvalidParameterError(param_message(
+                param, None, "a length of at most 106,751 days (292 years: the nanosecond "
+                "range oot computes with)", value)) from exc
+        return Length(fixed=ns, text=_length_text(value))
     assert off is not None
     if int(getattr(off, "n", 1)) <= 0:
         raise InvalidParameterError(param_message(param, None, expected, value))
@@ -187,7 +197,7 @@ def _numeric_length(value: Any, param: str, sign: str, allow_zero: bool) -> Leng
             param, None, f"a number {sign} for numeric time (in the time column's units)",
             value,
             "Window lengths such as '30D' apply only to a datetime time column."
-            if isinstance(value, (str, np.timedelta64, _dt.timedelta, pd.DateOffset))
+            if isinstance(value, (str, np.timedelta64, _dt.timedelta, pd.offsets.BaseOffset))
             else None))
     return Length(fixed=float(value), text=f"{float(value):g}")
 
@@ -196,7 +206,7 @@ def _duration_or_offset(value: Any, param: str, expected: str) -> tuple[Any, Any
     """A datetime length as ``(Timedelta, None)`` or ``(None, calendar offset)``."""
     if isinstance(value, (pd.Timedelta, np.timedelta64, _dt.timedelta)):
         return pd.Timedelta(value), None
-    if isinstance(value, pd.DateOffset):
+    if isinstance(value, pd.offsets.BaseOffset):
         return None, value
     if not isinstance(value, str):
         raise InvalidParameterError(param_message(param, None, expected, value))
@@ -212,6 +222,10 @@ def _duration_or_offset(value: Any, param: str, expected: str) -> tuple[Any, Any
         text = "1" + text  # a bare unit: "D", "W", "h"
     try:
         return pd.Timedelta(text), None
+    except (OverflowError, pd.errors.OutOfBoundsTimedelta) as exc:
+        raise InvalidParameterError(param_message(
+            param, None, "a length of at most 106,751 days (292 years: the nanosecond "
+            "range oot computes with)", value)) from exc
     except ValueError:
         pass
     try:
@@ -260,13 +274,21 @@ def _numeric_times(col: pd.Series, name: str) -> np.ndarray:
 
 
 def _parse_datetimes(col: pd.Series, name: str) -> pd.Series:
-    """Strings or objects parsed as datetimes (ISO 8601 first, then any format)."""
+    """Strings or objects parsed as datetimes: ISO 8601, else one format for all.
+
+    Strings that are not ISO 8601 must all read with one format (``"%d/%m/%Y"``), never
+    each with its own: pandas' ``format="mixed"`` reads ``"01/02/2020"`` month first and
+    ``"13/01/2020"`` day first in the same column. When the column reads both day first
+    and month first, that is ambiguous and refused, with the fix.
+    """
     try:
         with warnings.catch_warnings():
             # pandas 2 parses mixed offsets to objects with a FutureWarning (pandas 3
             # raises); either way the user gets the error below
             warnings.filterwarnings("ignore", ".*mixed time zones", FutureWarning)
             ser = pd.to_datetime(col, format="ISO8601")
+    except pd.errors.OutOfBoundsDatetime as exc:
+        raise _out_of_bounds(col, name) from exc
     except (ValueError, TypeError) as exc:
         low = str(exc).lower()
         if "timezone" in low or "time zone" in low or "tz-aware" in low:
@@ -274,21 +296,71 @@ def _parse_datetimes(col: pd.Series, name: str) -> pd.Series:
                    "Convert every value to one time zone, e.g. with "
                    "pandas.to_datetime(..., utc=True).")
             raise InvalidParameterError(msg) from exc
-        try:
-            ser = pd.to_datetime(col, format="mixed")
-        except (ValueError, TypeError):
-            first = _first_unparsed(col)
-            reason = str(exc).splitlines()[0].split(" You might want")[0].rstrip(".")
-            msg = (f"The time column {name!r} could not be parsed as datetimes "
-                   f"(dtype {col.dtype}, first bad value {first!r}): {reason}. Convert it "
-                   "with pandas.to_datetime, or pass numbers.")
-            raise InvalidParameterError(msg) from exc
+        ser = _parse_one_format(col, name, exc)
     if not _is_datetime(ser.dtype):
         msg = (f"The time column {name!r} mixes time zones or kinds of value (parsed "
                f"dtype {ser.dtype}). Convert every value to one time zone, e.g. with "
                "pandas.to_datetime(..., utc=True).")
         raise InvalidParameterError(msg)
     return ser
+
+
+def _formats(col: pd.Series) -> list[str]:
+    """The formats the column's first string could be written in (day and month first)."""
+    from pandas.tseries.api import guess_datetime_format
+
+    first = next((v for v in col if isinstance(v, str) and v.strip()), None)
+    if first is None:
+        return []
+    out: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Parsing dates in %d/%m/%Y format when ..."
+        for dayfirst in (False, True):
+            fmt = guess_datetime_format(first, dayfirst=dayfirst)
+            if fmt is None:
+                continue
+            both = "%d" in fmt and "%m" in fmt
+            swapped = (fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+                       if both else fmt)
+            months = [m.replace("%B", "%b") for m in (fmt, swapped)] + [
+                m.replace("%b", "%B") for m in (fmt, swapped)]
+            for f in dict.fromkeys([fmt, swapped, *months]):
+                # year, day, month is no one's convention: "2020/01/02" is January 2
+                ydm = "%Y" in f and both and f.index("%Y") < f.index("%d") < f.index("%m")
+                if f not in out and not ydm:
+                    out.append(f)
+    return out
+
+
+def _parse_one_format(col: pd.Series, name: str, iso_error: Exception) -> pd.Series:
+    """``col`` read with the one format that reads all of it, else a clear refusal."""
+    parsed: dict[str, pd.Series] = {}
+    for fmt in _formats(col):
+        try:
+            parsed[fmt] = pd.to_datetime(col, format=fmt)
+        except pd.errors.OutOfBoundsDatetime as exc:
+            raise _out_of_bounds(col, name) from exc
+        except (ValueError, TypeError):
+            continue
+    distinct = {f: s for f, s in parsed.items()
+                if not any(s.equals(t) for g, t in parsed.items() if g < f)}
+    if len(distinct) == 1:
+        return next(iter(distinct.values()))
+    if len(distinct) > 1:
+        fmts = list(distinct)
+        msg = (f"The time column {name!r} holds dates that read both day first and month "
+               f"first (formats {fmts[0]!r} and {fmts[1]!r}; e.g. {col.iloc[0]!r}), so "
+               "oot will not guess. Convert it first, e.g. data[" + repr(name) + "] = "
+               f"pandas.to_datetime(data[{name!r}], format={fmts[0]!r}).")
+        raise InvalidParameterError(msg)
+    first = _first_unparsed(col)
+    reason = str(iso_error).splitlines()[0].split(" You might want")[0].rstrip(".")
+    msg = (f"The time column {name!r} could not be parsed as datetimes "
+           f"(dtype {col.dtype}, first bad value {first!r}): {reason}. Convert it "
+           "with pandas.to_datetime (with the format its strings are written in), or "
+           "pass numbers. oot reads ISO 8601 strings, or strings that all follow one "
+           "format.")
+    raise InvalidParameterError(msg) from iso_error
 
 
 def _datetime_ns(ser: pd.Series, name: str) -> tuple[np.ndarray, Any]:
@@ -388,17 +460,31 @@ class TimeAxis:
         return out
 
     def shift(self, v: Any, length: Length, k: int = 1, *, relative: bool = True) -> Any:
-        """``v + k * length`` (k may be negative)."""
+        """``v + k * length`` (k may be negative); a datetime past the nanosecond range
+        pandas computes with (1677 to 2262) is refused, naming the length's parameter."""
         if length.fixed is not None:
-            return v + k * length.fixed
-        assert length.offset is not None
-        off = _relative_offset(length.offset) if relative else length.offset
-        ts = self.to_stamp(v)
-        kk = int(k)
-        if kk != k:
-            msg = "Calendar offsets can only be shifted by whole steps."
-            raise InvalidParameterError(msg)
-        return self.from_stamp(ts + kk * off)
+            out = v + k * length.fixed
+        else:
+            assert length.offset is not None
+            off = _relative_offset(length.offset) if relative else length.offset
+            kk = int(k)
+            if kk != k:
+                msg = "Calendar offsets can only be shifted by whole steps."
+                raise InvalidParameterError(msg)
+            try:
+                out = self.from_stamp(self.to_stamp(v) + kk * off)
+            except (OverflowError, ValueError) as exc:  # OutOfBoundsDatetime
+                raise self._beyond(length) from exc
+        if self.kind == "datetime" and not _NS_MIN <= out <= _NS_MAX:
+            raise self._beyond(length)
+        return out
+
+    def _beyond(self, length: Length) -> InvalidParameterError:
+        return InvalidParameterError(param_message(
+            length.param or "window length", None,
+            f"a length that keeps the window plan's dates within {pd.Timestamp.min:%Y-%m-%d} "
+            f"to {pd.Timestamp.max:%Y-%m-%d} (the nanosecond range oot computes with)",
+            length.text, f"The data span {self.span_text()}."))
 
     def span_text(self) -> str:
         if self.kind == "numeric":
@@ -561,7 +647,7 @@ def _window_bounds(ax: TimeAxis, first: Any, limit: Any, eval_window: Length,
         ends: list[Any] = []
         while s < last:
             starts.append(s)
-            s = ax.from_stamp(ax.to_stamp(s) + off)
+            s = ax.shift(s, eval_window, 1, relative=False)
             ends.append(s)
         start = np.array(starts, dtype=dtype)
         end = np.array(ends, dtype=dtype)
@@ -655,10 +741,13 @@ def _shortest(ax: TimeAxis, length: Length, *, anchored: bool) -> float:
     t = ax.to_stamp(ax.t_min)
     shortest = np.inf
     for _ in range(24):
-        if anchored:
-            t = base.rollforward(t.normalize())
-        nxt = t + off
-        shortest = min(shortest, float(ax.from_stamp(nxt) - ax.from_stamp(t)))
+        try:
+            if anchored:
+                t = base.rollforward(t.normalize())
+            nxt = t + off
+            shortest = min(shortest, float(ax.from_stamp(nxt) - ax.from_stamp(t)))
+        except (OverflowError, ValueError):  # past 2262: the shift itself says so later
+            break
         t = nxt
     return max(shortest, 1.0)
 

@@ -277,6 +277,13 @@ class OOTEvaluation:
                    f"{age.iloc[0]!r}. Convert it with pandas.to_timedelta or "
                    "pandas.to_numeric.")
             raise InvalidParameterError(msg) from exc
+        ages = np.asarray(age_to_float(df["age"], time_kind), dtype=float)
+        if not np.all(np.isfinite(ages)):
+            rows = np.flatnonzero(~np.isfinite(ages))[:5].tolist()
+            msg = (f"The 'age' column of the frame given to {fname} must hold finite ages. "
+                   f"Got {int((~np.isfinite(ages)).sum())} missing or infinite value(s) "
+                   f"(row positions {rows}). Drop those rows or fill in their ages.")
+            raise InvalidParameterError(msg)
         for col, allow_nan in (("score", True), ("se", True), ("n", False)):
             if col in df:
                 try:

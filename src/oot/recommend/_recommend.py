@@ -121,7 +121,9 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
     confidence_level : float, default=0.9
         Level of the interval's confidence interval.
     n_bootstrap : int, default=1000
-        Bootstrap replicates (calendar periods resampled as clusters).
+        Bootstrap replicates (calendar periods resampled as clusters); at least
+        ``2 / (1 - confidence_level)`` (20 at 0.9), so that each tail of the CI holds a
+        replicate.
     retrain_cost, shortfall_cost : float, default=None
         Cost of one retraining and cost per unit of metric shortfall per day (per unit of
         numeric time); both or neither. Gives :attr:`cost_optimal_interval`.
@@ -312,6 +314,15 @@ def _check_settings(
                  fix="Write 90% as confidence_level=0.9." if isinstance(
                      confidence_level, numbers.Real) and confidence_level >= 1 else None)
     check_scalar(n_bootstrap, "n_bootstrap", func, kind="int", low=1)
+    # the CI's ends are the (1 -/+ level) / 2 quantiles of the replicates: each tail
+    # needs at least one replicate, else the CI is a point that may miss the estimate
+    need = math.ceil(round(2 / (1 - float(confidence_level)), 9))
+    if n_bootstrap < need:
+        raise InvalidParameterError(param_message(
+            "n_bootstrap", func, f"at least {need} for confidence_level="
+            f"{float(confidence_level):g}", n_bootstrap,
+            f"The CI's ends are quantiles of the replicates, and with fewer than {need} "
+            "a tail holds none of them. Use the default n_bootstrap=1000."))
     if (retrain_cost is None) != (shortfall_cost is None):
         missing = "shortfall_cost" if shortfall_cost is None else "retrain_cost"
         raise InvalidParameterError(param_message(
