@@ -432,8 +432,8 @@ CASES = [
       "OOTEvaluation.to_json. Got a JSON list instead."),
     P("evaluation-json-missing-field", lambda: OOTEvaluation.from_json(
         EV_JSON.replace('"time_kind"', '"kind"')), IPE,
-      "The 'text' parameter of OOTEvaluation.from_json is not a valid document written by "
-      "OOTEvaluation.to_json: KeyError: 'time_kind'."),
+      "The 'text' parameter of OOTEvaluation.from_json must be a document written by "
+      "OOTEvaluation.to_json; its field 'time_kind' is missing."),
     P("evaluation-json-not-text", lambda: OOTEvaluation.from_json(3), IPE,  # type: ignore
       "The 'text' parameter of OOTEvaluation.from_json must be a JSON document written by "
       "OOTEvaluation.to_json. It could not be parsed"),

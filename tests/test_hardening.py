@@ -9,6 +9,7 @@ refused with :class:`oot.InvalidParameterError`; ...
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -624,3 +625,170 @@ def test_odd_window_arguments_run_or_name_their_culprit(
         msg = str(exc)
         assert "OutOfTimeSplit.split" in msg, msg
         assert (f"'{param}'" in msg or "window plan" in msg or param in msg), msg
+
+
+# ================================== item 12: from_json refuses every bad document
+def _documents() -> dict[str, tuple[Any, str]]:
+    from oot.degradation import DegradationCurve
+
+    rec = recommend_retrain_interval(_ev(), n_bootstrap=20, random_state=0)
+    return {"RetrainRecommendation": (RetrainRecommendation, rec.to_json()),
+            "OOTEvaluation": (oot.OOTEvaluation, rec.evaluation.to_json()),
+            "DegradationCurve": (DegradationCurve, json.dumps(rec.curve.to_dict()))}
+
+
+DOCS = _documents()
+
+
+def _from(cls: Any, text: str) -> Any:
+    if hasattr(cls, "from_json"):
+        return cls.from_json(text)
+    return cls.from_dict(json.loads(text))
+
+
+def test_a_table_shorter_than_its_data_is_refused() -> None:
+    d = json.loads(DOCS["OOTEvaluation"][1])
+    d["scores"]["n_rows"] = 3  # the data hold 8 rows: it used to keep the first 3
+    with pytest.raises(IPE, match=re.escape(
+            "The 'text' parameter of OOTEvaluation.from_json must be a document written by "
+            "OOTEvaluation.to_json; its field 'scores.columns[0].values' must be a list of "
+            "n_rows=3 values; got '8 values'.")):
+        oot.OOTEvaluation.from_json(json.dumps(d))
+
+
+@pytest.mark.parametrize(("name", "edit", "part"), [
+    pytest.param("OOTEvaluation", lambda d: d.update(time_kind="dates"),
+                 "its field 'time_kind' must be one of ('datetime', 'numeric'); got 'dates'",
+                 id="unknown-time-kind"),
+    pytest.param("RetrainRecommendation", lambda d: d.update(status="great"),
+                 "its field 'status' must be one of ('crossed', 'not_reached', "
+                 "'no_degradation'); got 'great'", id="unknown-status"),
+    pytest.param("RetrainRecommendation", lambda d: d["curve"].update(family="cubic"),
+                 "its field 'curve.family' must be one of", id="unknown-family"),
+    pytest.param("RetrainRecommendation", lambda d: d.update(n_bootstrap=10**400),
+                 "its field 'n_bootstrap' must be a number within the 64-bit range",
+                 id="huge-integer"),
+    pytest.param("RetrainRecommendation", lambda d: d.update(confidence_level="0.9"),
+                 "its field 'confidence_level' must be a number; got '0.9'",
+                 id="number-as-text"),
+    pytest.param("OOTEvaluation",
+                 lambda d: d["scores"]["columns"][10]["values"].__setitem__(0, "great"),
+                 "its field 'scores.status' must hold window statuses",
+                 id="unknown-window-status"),
+])
+def test_self_contradicting_documents_are_refused(name: str, edit: Any, part: str) -> None:
+    cls, text = DOCS[name]
+    d = json.loads(text)
+    edit(d)
+    with pytest.raises(IPE) as info:
+        cls.from_json(json.dumps(d))
+    assert part in str(info.value)
+    assert str(info.value).startswith(f"The 'text' parameter of {name}.from_json must be ")
+
+
+def test_deep_nesting_and_nan_tokens_are_refused() -> None:
+    deep = '{"schema": "oot.OOTEvaluation/1", "params": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(IPE, match="It is nested too deeply to be one"):
+        oot.OOTEvaluation.from_json(deep)
+    nan = DOCS["RetrainRecommendation"][1].replace('"tolerance": 0.05', '"tolerance": NaN')
+    with pytest.raises(IPE, match="NaN is not standard JSON"):
+        RetrainRecommendation.from_json(nan)
+
+
+def _paths(v: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield path
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield from _paths(x, (*path, k))
+    elif isinstance(v, list):
+        for i, x in enumerate(v[:3]):
+            yield from _paths(x, (*path, i))
+
+
+_JUNK = st.sampled_from([None, True, False, 0, -1, 3, 10**30, -(10**400), 1.5, 1e308,
+                         "", "x", "ok", "datetime", [], [1, 2], {}, {"a": 1},
+                         {"__float__": "x"}, {"__timestamp__": 3}, {"__timedelta__": "1"},
+                         {"__dict__": [[[1], 2]]}, {"__tuple__": 5}, [[[[[[]]]]]]])
+
+
+@settings(max_examples=120, deadline=None)
+@given(name=st.sampled_from(sorted(DOCS)), pick=st.integers(0, 10**6), junk=_JUNK,
+       how=st.sampled_from(["replace", "delete", "truncate"]))
+def test_random_mutations_round_trip_or_raise_one_error(
+        name: str, pick: int, junk: Any, how: str) -> None:
+    cls, text = DOCS[name]
+    d = json.loads(text)
+    paths = [p for p in _paths(d) if p]
+    path = paths[pick % len(paths)]
+    parent = d
+    for key in path[:-1]:
+        parent = parent[key]
+    last = path[-1]
+    if how == "delete" and isinstance(parent, dict):
+        del parent[last]
+    elif how == "truncate" and isinstance(parent[last], list):
+        parent[last] = parent[last][:-1]
+    else:
+        parent[last] = junk
+    try:
+        obj = _from(cls, json.dumps(d))
+    except InvalidParameterError:
+        return
+    # accepted: it must be a result that writes and reads itself again
+    again = obj.to_json() if hasattr(obj, "to_json") else json.dumps(obj.to_dict())
+    assert (_from(cls, again).to_json() if hasattr(obj, "to_json")
+            else json.dumps(_from(cls, again).to_dict())) == again
+
+
+def test_seeded_runs_agree_on_everything_but_the_measured_times() -> None:
+    from sklearn.ensemble import RandomForestRegressor
+
+    from tests._helpers import TIMING_COLUMNS, without_timings
+
+    def run() -> str:
+        from oot.evaluate import evaluate_out_of_time
+
+        return evaluate_out_of_time(
+            _daily(), RandomForestRegressor(n_estimators=5), target="y", time="ts",
+            features=["x"], metric="mae", train_window="30D", eval_window="30D",
+            anchors=2, random_state=0).to_json()
+
+    a, b = run(), run()
+    names = [c["name"] for c in json.loads(a)["anchors"]["columns"]]
+    assert set(TIMING_COLUMNS) <= set(names)
+    assert without_timings(a) == without_timings(b)
+
+
+# ============================== item 11: user text reaches matplotlib as plain text
+def _money_rec(name: str) -> RetrainRecommendation:
+    metric = oot.Metric(name="cost", func=None, greater_is_better=False, display_name=name)
+    frame = pd.DataFrame({"anchor": np.repeat([1, 2], 8), "age": np.tile(np.arange(1, 9.0), 2),
+                          "score": np.tile(1 + 0.3 * np.arange(8.0), 2), "se": 0.1})
+    ev = oot.OOTEvaluation.from_frame(frame, metric=metric)
+    return recommend_retrain_interval(ev, n_bootstrap=20, random_state=0)
+
+
+def test_dollar_signs_in_a_metric_name_are_drawn_as_written(tmp_path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    name = "gain ($_$ per $^k)"
+    rec = _money_rec(name)
+    fig = Figure()
+    disp = rec.plot(ax=fig.add_subplot())
+    fig.savefig(io.BytesIO(), format="png")  # mathtext failed here: "$_$" is not TeX
+    assert name in disp.ax_.get_ylabel()
+    out = save_report(rec, tmp_path / "report")
+    assert (out / "degradation.png").stat().st_size > 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=st.text(alphabet="$\\^_{}ab %&#", min_size=1, max_size=12))
+def test_any_metric_name_draws(name: str) -> None:
+    from matplotlib.figure import Figure
+
+    rec = _money_rec(name)
+    for draw in (lambda ax: rec.plot(ax=ax),
+                 lambda ax: oot.AgingHeatmapDisplay.from_evaluation(rec.evaluation, ax=ax)):
+        fig = Figure()
+        draw(fig.add_subplot())
+        fig.savefig(io.BytesIO(), format="png")

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import oot
 from oot import InvalidParameterError
 from oot.datasets import make_degradation_scores
-from oot.report import BACKTEST_FILES, REPORT_FILES, save_report
+from oot.report import BACKTEST_FILES, REPORT_FILES, REPORT_MARK, save_report
 
 
 def _rec(n_anchors: int, **kw: object) -> oot.RetrainRecommendation:
@@ -36,7 +36,7 @@ def _page(folder) -> str:
 
 def test_history_section_by_default(rec, tmp_path) -> None:
     out = save_report(rec, tmp_path / "r")
-    assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*REPORT_FILES, REPORT_MARK])
     for name in BACKTEST_FILES:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = _page(out)
@@ -66,7 +66,7 @@ def test_no_history_when_the_evaluation_cannot_be_backtested(tmp_path) -> None:
     rec1 = _rec(1)
     out = save_report(rec1, tmp_path / "r")
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        set(REPORT_FILES) - set(BACKTEST_FILES))
+        (set(REPORT_FILES) - set(BACKTEST_FILES)) | {REPORT_MARK})
     page = _page(out)
     assert ("<h2>History</h2>\n<p>Not checked on history: the evaluation has 1 anchor; a "
             "backtest needs at least 3 (e.g. anchors=24).") in page

@@ -3,14 +3,21 @@
 No NaN tokens (NaN -> null), datetimes as ISO 8601 with their offset, timedeltas as
 integer nanoseconds, floats through ``repr`` (json's own), so a round trip is exact.
 The results' ``from_json`` read their document with :func:`load_document` and
-:func:`check_schema`, which say what is wrong with a document in the one style.
+:func:`check_schema`, check its fields with :func:`field`, and build it inside
+:func:`reading`: every malformed document (not JSON, nested past reason, numbers out of
+range, a field of the wrong type or with an unknown value, a table that contradicts
+its own row count) raises :class:`~oot.InvalidParameterError` and nothing else. A
+result added later reads its document the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import math
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -18,7 +25,35 @@ import pandas as pd
 from oot._validation import InvalidParameterError
 
 __all__ = ["frame_to_dict", "frame_from_dict", "value_to_json", "value_from_json",
-           "load_document", "check_schema"]
+           "load_document", "check_schema", "field", "value_field", "reading",
+           "DocumentError"]
+
+
+class DocumentError(InvalidParameterError):
+    """A JSON document that its ``from_json`` cannot read (raised by :func:`field` and
+    the frame reader; :func:`reading` says which result's document it was)."""
+
+
+_INT64 = 2**63
+#: JSON nested deeper than this is not a document oot wrote (its deepest is about 8).
+MAX_DEPTH = 64
+
+
+def _bad(where: str, expected: str, got: Any) -> NoReturn:
+    text = repr(got)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    msg = f"its field {where!r} must be {expected}; got {text}"
+    raise DocumentError(msg)
+
+
+def _check_number(v: Any, where: str, *, integral: bool = False) -> None:
+    if isinstance(v, bool) or not isinstance(v, int if integral else (int, float)):
+        _bad(where, "an integer" if integral else "a number", v)
+    if isinstance(v, int) and abs(v) >= _INT64:
+        _bad(where, "a number within the 64-bit range", v)
+    if isinstance(v, float) and not math.isfinite(v):
+        _bad(where, "a finite number", v)
 
 
 def _col_kind(s: pd.Series) -> tuple[str, str | None]:
@@ -71,8 +106,124 @@ def frame_to_dict(df: pd.DataFrame) -> dict[str, Any]:
     return {"columns": columns, "n_rows": len(df)}
 
 
-def frame_from_dict(d: dict[str, Any]) -> pd.DataFrame:
-    """Inverse of :func:`frame_to_dict`."""
+_KINDS = ("datetime", "timedelta", "float", "int", "bool", "string", "object")
+
+
+def _check_frame(d: Any, where: str) -> None:
+    """Refuse a table that :func:`frame_to_dict` cannot have written."""
+    if not isinstance(d, dict):
+        _bad(where, "a table (a JSON object)", d)
+    n: Any = d.get("n_rows")
+    _check_number(n, f"{where}.n_rows", integral=True)
+    if n < 0:
+        _bad(f"{where}.n_rows", "a count >= 0", n)
+    cols = d.get("columns")
+    if not isinstance(cols, list):
+        _bad(f"{where}.columns", "a list of columns", cols)
+    names = set()
+    for i, col in enumerate(cols):
+        here = f"{where}.columns[{i}]"
+        if not isinstance(col, dict):
+            _bad(here, "a column (a JSON object)", col)
+        name, kind, vals = col.get("name"), col.get("kind"), col.get("values")
+        if not isinstance(name, str) or name in names:
+            _bad(f"{here}.name", "a column name (text) not used before", name)
+        names.add(name)
+        if kind not in _KINDS:
+            _bad(f"{here}.kind", f"one of {_KINDS}", kind)
+        if not isinstance(vals, list) or len(vals) != n:
+            _bad(f"{here}.values", f"a list of n_rows={n} values",
+                 f"{len(vals)} values" if isinstance(vals, list) else vals)
+        tz, dtype = col.get("tz"), col.get("dtype")
+        if tz is not None and not isinstance(tz, str):
+            _bad(f"{here}.tz", "a time zone name or null", tz)
+        if dtype is not None and not isinstance(dtype, str):
+            _bad(f"{here}.dtype", "a dtype name or null", dtype)
+        _check_dtype(kind, tz, dtype, here)
+        for j, v in enumerate(vals):
+            _check_cell(kind, v, f"{here}.values[{j}]")
+
+
+def _check_dtype(kind: str, tz: Any, dtype: Any, where: str) -> None:
+    ok = {"datetime": lambda t: t is None or t.startswith("datetime64["),
+          "timedelta": lambda t: t is None or t.startswith("timedelta64["),
+          "string": lambda t: t is None or t.startswith(("str", "string"))}
+    if kind in ok and not ok[kind](dtype):
+        _bad(f"{where}.dtype", f"a {kind} dtype", dtype)
+    if kind == "string" and not (tz is None or tz.startswith(("str", "string"))):
+        _bad(f"{where}.tz", "a string dtype", tz)
+    if kind in ("datetime", "timedelta") and dtype is not None:
+        try:
+            pd.api.types.pandas_dtype(dtype)
+        except (TypeError, ValueError):
+            _bad(f"{where}.dtype", f"a {kind} dtype", dtype)
+
+
+def _check_cell(kind: str, v: Any, where: str) -> None:
+    if v is None and kind in ("datetime", "timedelta", "float", "string", "object"):
+        return
+    if kind in ("datetime", "string"):
+        if not isinstance(v, str):
+            _bad(where, "text" if kind == "string" else "an ISO 8601 timestamp", v)
+    elif kind in ("timedelta", "int"):
+        _check_number(v, where, integral=True)
+    elif kind == "float":
+        if v not in ("inf", "-inf"):
+            _check_number(v, where)
+    elif kind == "bool":
+        if not isinstance(v, bool):
+            _bad(where, "true or false", v)
+    else:
+        _check_value(v, where)
+
+
+def _check_value(v: Any, where: str, depth: int = 0) -> None:
+    """Refuse a tagged value :func:`value_to_json` cannot have written."""
+    if depth > MAX_DEPTH:
+        _bad(where, f"nested at most {MAX_DEPTH} deep", "deeper")
+    if v is None or isinstance(v, (bool, str)):
+        return
+    if isinstance(v, (int, float)):
+        _check_number(v, where)
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            _check_value(x, f"{where}[{i}]", depth + 1)
+    elif isinstance(v, dict):
+        tags = [k for k in v if k in _TAGS]
+        if len(tags) != 1:
+            _bad(where, "a value written by to_json (one tag such as '__timestamp__')",
+                 sorted(v))
+        tag, x = tags[0], v[tags[0]]
+        if tag == "__float__" and x not in ("nan", "inf", "-inf"):
+            _bad(where, "'nan', 'inf' or '-inf'", x)
+        elif tag in ("__timestamp__", "__offset__") and not isinstance(x, str):
+            _bad(where, "text", x)
+        elif tag == "__timedelta__":
+            _check_number(x, where, integral=True)
+        elif tag == "__tuple__":
+            if not isinstance(x, list):
+                _bad(where, "a list", x)
+            _check_value(x, where, depth + 1)
+        elif tag == "__dict__":
+            if not isinstance(x, list) or not all(
+                    isinstance(p, list) and len(p) == 2 for p in x):
+                _bad(where, "a list of [key, value] pairs", x)
+            _check_value(x, where, depth + 1)
+        if tag == "__timestamp__" and v.get("tz") is not None and not isinstance(
+                v["tz"], str):
+            _bad(f"{where}.tz", "a time zone name or null", v["tz"])
+    else:  # pragma: no cover - json gives no other types
+        _bad(where, "a JSON value", v)
+
+
+_TAGS = ("__float__", "__nat__", "__timestamp__", "__timedelta__", "__tuple__", "__dict__",
+         "__offset__")
+
+
+def frame_from_dict(d: dict[str, Any], where: str = "frame") -> pd.DataFrame:
+    """Inverse of :func:`frame_to_dict`; a table it cannot have written is refused
+    (:class:`DocumentError`), e.g. one whose ``n_rows`` contradicts its columns."""
+    _check_frame(d, where)
     data: dict[str, Any] = {}
     for col in d["columns"]:
         kind, vals = col["kind"], col["values"]
@@ -180,7 +331,11 @@ def load_document(text: str | bytes, cls: str) -> dict[str, Any]:
         When ``text`` is not JSON, or not a JSON object.
     """
     try:
-        d = json.loads(text)
+        d = json.loads(text, parse_constant=_no_constant)
+    except RecursionError as exc:
+        msg = (f"The 'text' parameter of {cls}.from_json must be a JSON document written by "
+               f"{cls}.to_json. It is nested too deeply to be one.")
+        raise InvalidParameterError(msg) from exc
     except (TypeError, ValueError) as exc:
         msg = (f"The 'text' parameter of {cls}.from_json must be a JSON document written by "
             f"{cls}.to_json. It could not be parsed: {exc}.")
@@ -194,6 +349,93 @@ def load_document(text: str | bytes, cls: str) -> dict[str, Any]:
             msg
         )
     return d
+
+
+def _no_constant(name: str) -> Any:
+    msg = f"{name} is not standard JSON (to_json writes none)"
+    raise ValueError(msg)
+
+
+@contextlib.contextmanager
+def reading(cls: str) -> Iterator[None]:
+    """Build ``cls`` from a document: any failure is an :class:`InvalidParameterError`
+    that names ``cls.from_json`` and says what is wrong.
+
+    Examples
+    --------
+    >>> from oot._serialize import field, reading
+    >>> with reading("OOTEvaluation"):
+    ...     field({"time_kind": "dates"}, "time_kind", options=("datetime", "numeric"))
+    Traceback (most recent call last):
+    ...
+    oot._validation.InvalidParameterError: The 'text' parameter of OOTEvaluation.from_json
+    must be a document written by OOTEvaluation.to_json; its field 'time_kind' must be one
+    of ('datetime', 'numeric'); got 'dates'.
+    """
+    if _READING.get() is not None:  # a part of an outer document: it names itself
+        yield
+        return
+    token = _READING.set(cls)
+    head = (f"The 'text' parameter of {cls}.from_json must be a document written by "
+            f"{cls}.to_json")
+    try:
+        yield
+    except DocumentError as exc:
+        msg = f"{head}; {exc}."
+        raise InvalidParameterError(msg) from exc
+    except InvalidParameterError:
+        raise
+    except (LookupError, TypeError, ValueError, ArithmeticError, AttributeError,
+            RecursionError) as exc:
+        msg = f"{head}. It is not one: {type(exc).__name__}: {exc}."
+        raise InvalidParameterError(msg) from exc
+    finally:
+        _READING.reset(token)
+
+
+_READING: contextvars.ContextVar[str | None] = contextvars.ContextVar("oot_reading",
+                                                                      default=None)
+
+
+def field(d: Any, key: str, *, types: type | tuple[type, ...] | None = None,
+          options: Sequence[Any] | None = None, number: bool = False,
+          integral: bool = False, optional: bool = False, default: Any = None,
+          where: str = "") -> Any:
+    """Field ``key`` of the document (or sub-document) ``d``, checked.
+
+    ``types``: the JSON types it may have; ``options``: the values it may take;
+    ``number`` / ``integral``: a finite number (an integer) in the 64-bit range. A
+    missing field is an error unless ``optional`` (then ``default``).
+    """
+    path = f"{where}.{key}" if where else key
+    if not isinstance(d, dict):
+        _bad(where or "document", "a JSON object", d)
+    if key not in d:
+        if optional:
+            return default
+        msg = f"its field {path!r} is missing"
+        raise DocumentError(msg)
+    v = d[key]
+    if options is not None and (not isinstance(v, (str, bool, int, type(None)))
+                                or v not in options):
+        _bad(path, f"one of {tuple(options)}", v)
+    if types is not None and not isinstance(v, types):
+        names = types.__name__ if isinstance(types, type) else " or ".join(
+            t.__name__ for t in types)
+        _bad(path, f"of type {names}", v)
+    if number or integral:
+        if v is None and optional:
+            return v
+        _check_number(v, path, integral=integral)
+    return v
+
+
+def value_field(d: Any, key: str, *, optional: bool = False, where: str = "") -> Any:
+    """Field ``key`` read with :func:`value_from_json`, after checking its tags."""
+    path = f"{where}.{key}" if where else key
+    v = field(d, key, optional=optional, where=where)
+    _check_value(v, path)
+    return value_from_json(v)
 
 
 def check_schema(d: dict[str, Any], schema: str, cls: str) -> None:

@@ -48,6 +48,7 @@ from oot._serialize import (
     frame_from_dict,
     frame_to_dict,
     load_document,
+    reading,
     value_from_json,
     value_to_json,
 )
@@ -928,7 +929,7 @@ class CadenceBacktest:
             msg = (f"The 'text' parameter of {name}.from_json must be a document written by "
                    f"{name}.to_json (schema {_SCHEMA!r}). Got schema {got!r} instead.")
             raise InvalidParameterError(msg)
-        try:
+        with reading(name):  # any malformed document: InvalidParameterError
             oracle = d["oracle"]
             return cls(
                 summary_table=frame_from_dict(d["summary"]),
@@ -960,22 +961,11 @@ class CadenceBacktest:
                 n_anchors_evaluated=int(d["n_anchors_evaluated"]),
                 n_periods_excluded=int(d["n_periods_excluded"]),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            msg = (f"The 'text' parameter of {name}.from_json is not a valid document "
-                   f"written by {name}.to_json: {type(exc).__name__}: {exc}.")
-            raise InvalidParameterError(msg) from exc
 
     @classmethod
     def from_json(cls, text: str | bytes) -> CadenceBacktest:
         """Rebuild a backtest from :meth:`to_json` output (exact round trip)."""
-        try:
-            d = json.loads(text)
-        except (TypeError, ValueError) as exc:
-            msg = ("The 'text' parameter of CadenceBacktest.from_json must be a JSON "
-                   f"document written by CadenceBacktest.to_json. It could not be parsed: "
-                   f"{exc}.")
-            raise InvalidParameterError(msg) from exc
-        return cls.from_dict(d)
+        return cls.from_dict(load_document(text, "CadenceBacktest"))
 
 
 # ============================================================ the public function

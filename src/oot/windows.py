@@ -357,9 +357,9 @@ def _parse_one_format(col: pd.Series, name: str, iso_error: Exception) -> pd.Ser
     reason = str(iso_error).splitlines()[0].split(" You might want")[0].rstrip(".")
     msg = (f"The time column {name!r} could not be parsed as datetimes "
            f"(dtype {col.dtype}, first bad value {first!r}): {reason}. Convert it "
-           "with pandas.to_datetime (with the format its strings are written in), or "
-           "pass numbers. oot reads ISO 8601 strings, or strings that all follow one "
-           "format.")
+           "with pandas.to_datetime, or pass numbers. oot reads ISO 8601 strings, or "
+           "strings that all follow one format (give it to pandas.to_datetime as "
+           "format=...).")
     raise InvalidParameterError(msg) from iso_error
 
 

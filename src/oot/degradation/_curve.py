@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oot._serialize import value_from_json, value_to_json
+from oot._serialize import DocumentError, reading, value_field, value_to_json
+from oot._serialize import field as doc_field
 from oot._time import TimeKind, age_to_float, float_to_age, format_age
 from oot._validation import (
     ExtrapolationWarning,
@@ -22,7 +23,7 @@ from oot._validation import (
     warn,
 )
 from oot.degradation._data import BoolArray, FloatArray
-from oot.degradation._families import CurveFamily, get_family
+from oot.degradation._families import CurveFamily, family_names, get_family
 
 _SCHEMA = "oot.DegradationCurve/1"
 
@@ -382,20 +383,25 @@ class DegradationCurve:
             raise InvalidParameterError(param_message(
                 "d", "DegradationCurve.from_dict",
                 f"a dict written by DegradationCurve.to_dict (schema {_SCHEMA!r})", got))
-        try:
-            kw = {f.name: value_from_json(d[f.name]) for f in fields(cls) if f.name in d}
+        with reading("DegradationCurve"):
+            kw = {f.name: value_field(d, f.name, where="curve") for f in fields(cls)
+                  if f.name in d}
+            doc_field(d, "family", options=family_names(), where="curve")
+            doc_field(d, "time_kind", options=("datetime", "numeric"), where="curve")
+            for name in ("params", "offsets", "aicc"):
+                if not isinstance(kw.get(name), dict) or not all(
+                        isinstance(v, (int, float)) for v in kw[name].values()):
+                    msg = f"its field 'curve.{name}' must map names to numbers"
+                    raise DocumentError(msg)
+            for name in ("level", "baseline", "age_min", "age_max", "trend_pvalue"):
+                v = kw.get(name)
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    msg = f"its field 'curve.{name}' must be a number; got {v!r}"
+                    raise DocumentError(msg)
             kw["param_cov"] = tuple(tuple(r) for r in kw.get("param_cov", ()))
             for key in ("knots_x", "knots_y"):
                 kw[key] = tuple(kw.get(key, ()))
             return cls(**kw)
-        except (KeyError, TypeError, ValueError) as exc:
-            msg = (
-                "The 'd' parameter of DegradationCurve.from_dict is not a valid dict "
-                f"written by DegradationCurve.to_dict: {type(exc).__name__}: {exc}."
-            )
-            raise InvalidParameterError(
-                msg
-            ) from exc
 
     # ------------------------------------------------------------- display
     def summary(self) -> pd.DataFrame:

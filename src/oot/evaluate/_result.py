@@ -17,16 +17,19 @@ import pandas as pd
 
 import oot._format as fmt
 from oot._serialize import (
+    DocumentError,
     check_schema,
     frame_from_dict,
     frame_to_dict,
     load_document,
-    value_from_json,
+    reading,
+    value_field,
     value_to_json,
 )
+from oot._serialize import field as doc_field
 from oot._time import TimeKind, age_to_float
 from oot._validation import InvalidParameterError, check_columns, param_message
-from oot.metrics import Metric, get_metric
+from oot.metrics import STATUSES, Metric, get_metric
 
 __all__ = ["OOTEvaluation", "SCORE_COLUMNS"]
 
@@ -38,6 +41,8 @@ SCORE_COLUMNS = [
 ]
 
 _SCHEMA = "oot.OOTEvaluation/1"
+#: The values of the ``status`` column of :attr:`OOTEvaluation.scores`.
+WINDOW_STATUSES = (*STATUSES, "anchor_failed")
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,30 +184,53 @@ class OOTEvaluation:
         return out
 
     def to_json(self, indent: int | None = None) -> str:
-        """Standard JSON (no NaN tokens); :meth:`from_json` round-trips it exactly."""
+        """Standard JSON (no NaN tokens); :meth:`from_json` round-trips it exactly.
+
+        The anchors table keeps the measured ``fit_time`` and ``predict_time`` (seconds),
+        so two runs with the same ``random_state`` give the same document except for
+        those two columns; compare the rest to check that a run is reproducible.
+        """
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OOTEvaluation:
-        """Rebuild an evaluation from :meth:`to_dict` output."""
-        check_schema(d, _SCHEMA, "OOTEvaluation")
-        try:
+        """Rebuild an evaluation from :meth:`to_dict` output; a document it cannot have
+        written (fields of the wrong type or with unknown values, a table that
+        contradicts itself) raises :class:`~oot.InvalidParameterError`."""
+        with reading("OOTEvaluation"):
+            check_schema(d, _SCHEMA, "OOTEvaluation")
+            time_kind = doc_field(d, "time_kind", options=("datetime", "numeric"))
+            scores = frame_from_dict(doc_field(d, "scores"), "scores")
+            missing = [c for c in SCORE_COLUMNS if c not in scores]
+            if missing:
+                msg = f"its table 'scores' lacks the column(s) {missing}"
+                raise DocumentError(msg)
+            unknown = sorted(set(map(str, scores["status"])) - set(WINDOW_STATUSES))
+            if unknown:
+                msg = (f"its field 'scores.status' must hold window statuses "
+                       f"{WINDOW_STATUSES}; got {unknown[:3]}")
+                raise DocumentError(msg)
+            age = scores["age"]
+            if len(scores) and (time_kind == "datetime") != (age.dtype.kind == "m"):
+                msg = ("its column 'scores.age' must hold timedeltas for datetime time, "
+                       f"numbers for numeric time; got dtype {age.dtype} for {time_kind}")
+                raise DocumentError(msg)
+            params = value_field(d, "params")
+            data_info = value_field(d, "data_info")
+            for key, v in (("params", params), ("data_info", data_info)):
+                if not isinstance(v, dict):
+                    msg = f"its field {key!r} must be a tagged dict; got {type(v).__name__}"
+                    raise DocumentError(msg)
             return cls(
-                scores=frame_from_dict(d["scores"]),
-                metric=Metric.from_dict(d["metric"]),
-                time_kind=d["time_kind"],
-                anchors=frame_from_dict(d["anchors"]),
-                params=value_from_json(d["params"]),
-                data_info=value_from_json(d["data_info"]),
+                scores=scores,
+                metric=Metric.from_dict(doc_field(d, "metric", types=dict)),
+                time_kind=time_kind,
+                anchors=frame_from_dict(doc_field(d, "anchors"), "anchors"),
+                params=params,
+                data_info=data_info,
                 indicators=(None if d.get("indicators") is None
-                            else frame_from_dict(d["indicators"])),
+                            else frame_from_dict(d["indicators"], "indicators")),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            msg = ("The 'text' parameter of OOTEvaluation.from_json is not a valid document "
-                f"written by OOTEvaluation.to_json: {type(exc).__name__}: {exc}.")
-            raise InvalidParameterError(
-                msg
-            ) from exc
 
     @classmethod
     def from_json(cls, text: str | bytes) -> OOTEvaluation:

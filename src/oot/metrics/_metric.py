@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from oot._serialize import field, reading
 from oot._validation import (
     InvalidParameterError,
     as_generator,
@@ -399,19 +400,27 @@ class Metric:
         if not isinstance(d, Mapping) or "name" not in d:
             raise InvalidParameterError(param_message(
                 "d", None, "a mapping produced by Metric.to_dict()", d))
-        name = d["name"]
-        if d.get("builtin", True) and name in _REGISTRY:
-            return _REGISTRY[name]
-        return cls(
-            name=name,
-            func=None,
-            greater_is_better=bool(d["greater_is_better"]),
-            response=d.get("response", "predict"),
-            task=d.get("task", "any"),
-            display_name=d.get("display_name"),
-            requires_two_classes=bool(d.get("requires_two_classes", False)),
-            chance=d.get("chance"),
-        )
+        with reading("Metric"):  # a bad document: InvalidParameterError, nothing else
+            doc = dict(d)
+            name = field(doc, "name", types=str, where="metric")
+            if field(doc, "builtin", types=bool, optional=True, default=True,
+                     where="metric") and name in _REGISTRY:
+                return _REGISTRY[name]
+            return cls(
+                name=name,
+                func=None,
+                greater_is_better=field(doc, "greater_is_better", types=bool,
+                                        where="metric"),
+                response=field(doc, "response", options=RESPONSES, optional=True,
+                               default="predict", where="metric"),
+                task=field(doc, "task", options=TASKS, optional=True, default="any",
+                           where="metric"),
+                display_name=field(doc, "display_name", types=(str, type(None)),
+                                   optional=True, where="metric"),
+                requires_two_classes=field(doc, "requires_two_classes", types=bool,
+                                           optional=True, default=False, where="metric"),
+                chance=field(doc, "chance", number=True, optional=True, where="metric"),
+            )
 
     def __repr__(self) -> str:
         direction = "higher" if self.greater_is_better else "lower"

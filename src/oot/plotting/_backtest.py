@@ -13,6 +13,7 @@ from oot.plotting._common import (
     _BASELINE_COLOR,
     _THRESHOLD_COLOR,
     _new_axes,
+    _plain_text,
     _wrap_title,
 )
 
@@ -225,6 +226,7 @@ class BacktestDisplay:
             self.legend_ = ax.legend(handles=handles, loc="upper center",
                                      bbox_to_anchor=(0.5, -0.16), ncol=min(len(handles), 2),
                                      frameon=False, fontsize=9)
+        _plain_text(self)
         return self
 
     def _plot_realized(self, ax: Axes) -> list[Any]:

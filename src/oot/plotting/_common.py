@@ -62,6 +62,26 @@ def _check_errorbar(errorbar: Any, func: str) -> float | None:
         "Use errorbar=0.9 for 90% intervals."))
 
 
+def _plain_text(display: Any) -> None:
+    """Show every text a Display drew as it is written: no mathtext.
+
+    Metric names, column names and labels come from the user, and matplotlib reads a
+    pair of ``$`` in any of them as mathematics (``"profit ($) per $1k"`` fails to
+    draw, and with it ``plot()`` and ``save_report()``). Every Display calls this at the
+    end of ``plot``: each text on its Axes (title, axis and tick labels, legend,
+    annotations) and on its colorbar's is set not to parse mathtext.
+    """
+    from matplotlib.text import Text
+
+    owners = [display.ax_]
+    colorbar = getattr(display, "colorbar_", None)
+    if colorbar is not None:
+        owners.append(colorbar.ax)
+    for owner in owners:
+        for text in owner.findobj(Text):
+            text.set_parse_math(False)
+
+
 def _note_handle(label: str) -> Any:
     """An invisible legend entry carrying only a note."""
     from matplotlib.lines import Line2D

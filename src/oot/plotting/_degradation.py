@@ -21,6 +21,7 @@ from oot.plotting._common import (
     _check_errorbar,
     _new_axes,
     _note_handle,
+    _plain_text,
     _wrap_title,
 )
 from oot.recommend import RetrainRecommendation
@@ -343,6 +344,7 @@ class DegradationDisplay:
         if rec is not None:
             handles.extend(self._plot_recommendation(ax, rec, per, max_age))
         self._finish(ax, handles, title=title, legend=legend)
+        _plain_text(self)
         return self
 
     def _set_unit(self, unit: str | None) -> tuple[float, float]:

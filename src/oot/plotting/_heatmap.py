@@ -10,7 +10,7 @@ import pandas as pd
 import oot._format as fmt
 from oot._validation import InvalidParameterError, check_option, param_message
 from oot.evaluate import OOTEvaluation
-from oot.plotting._common import _new_axes, _wrap_title
+from oot.plotting._common import _new_axes, _plain_text, _wrap_title
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -265,6 +265,7 @@ class AgingHeatmapDisplay:
             self.title_ = ""
         if self.title_:
             ax.set_title(_wrap_title(self.title_, ax), fontsize=11, loc="left")
+        _plain_text(self)
         return self
 
 

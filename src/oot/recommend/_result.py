@@ -18,9 +18,17 @@ import pandas as pd
 
 import oot._format as fmt
 from oot._common import ConfidenceInterval
-from oot._serialize import check_schema, load_document, value_from_json, value_to_json
+from oot._serialize import (
+    DocumentError,
+    check_schema,
+    load_document,
+    reading,
+    value_field,
+    value_to_json,
+)
+from oot._serialize import field as doc_field
 from oot._time import TimeKind
-from oot._validation import InvalidParameterError, calling
+from oot._validation import calling
 from oot.degradation import DegradationCurve
 from oot.evaluate import OOTEvaluation
 from oot.metrics import Metric
@@ -28,6 +36,8 @@ from oot.metrics import Metric
 __all__ = ["RetrainRecommendation"]
 
 _REC_SCHEMA = "oot.RetrainRecommendation/1"
+#: The values of :attr:`RetrainRecommendation.status`.
+STATUSES = ("crossed", "not_reached", "no_degradation")
 
 
 @dataclass(frozen=True, eq=False)
@@ -345,46 +355,65 @@ class RetrainRecommendation:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RetrainRecommendation:
-        """Rebuild a recommendation from :meth:`to_dict` output."""
-        check_schema(d, _REC_SCHEMA, "RetrainRecommendation")
-        try:
+        """Rebuild a recommendation from :meth:`to_dict` output; a document it cannot
+        have written raises :class:`~oot.InvalidParameterError`."""
+        with reading("RetrainRecommendation"):
+            check_schema(d, _REC_SCHEMA, "RetrainRecommendation")
+            kind = doc_field(d, "time_kind", options=("datetime", "numeric"))
+            ci = value_field(d, "interval_ci")
+            if not isinstance(ci, tuple) or len(ci) != 2:
+                msg = f"its field 'interval_ci' must be a (low, high) pair; got {ci!r}"
+                raise DocumentError(msg)
+            level = doc_field(d, "confidence_level", number=True)
+            if not 0 < level < 1:
+                msg = f"its field 'confidence_level' must lie in (0, 1); got {level!r}"
+                raise DocumentError(msg)
+            evaluation = OOTEvaluation.from_dict(doc_field(d, "evaluation", types=dict))
+            curve = DegradationCurve.from_dict(doc_field(d, "curve", types=dict))
+            for name, part in (("evaluation", evaluation), ("curve", curve)):
+                if part.time_kind != kind:
+                    msg = (f"its field '{name}.time_kind' ({part.time_kind!r}) contradicts "
+                           f"'time_kind' ({kind!r})")
+                    raise DocumentError(msg)
+            fresh = value_field(d, "fresh", optional=True)
+            if fresh is not None and not isinstance(fresh, dict):
+                msg = f"its field 'fresh' must be a mapping or null; got {fresh!r}"
+                raise DocumentError(msg)
             return cls(
-                status=d["status"],
-                interval=value_from_json(d["interval"]),
+                status=doc_field(d, "status", options=STATUSES),
+                interval=value_field(d, "interval"),
                 # safe_interval is written for readers of the document; it is derived
-                interval_ci=ConfidenceInterval(*value_from_json(d["interval_ci"])),
-                baseline=value_from_json(d["baseline"]),
-                threshold=value_from_json(d["threshold"]),
-                tolerance=d["tolerance"],
-                tolerance_type=d["tolerance_type"],
-                metric=Metric.from_dict(d["metric"]),
-                curve=DegradationCurve.from_dict(d["curve"]),
-                evaluation=OOTEvaluation.from_dict(d["evaluation"]),
-                confidence_level=d["confidence_level"],
-                n_bootstrap=d["n_bootstrap"],
-                crossed_fraction=value_from_json(d["crossed_fraction"]),
-                max_age=value_from_json(d["max_age"]),
-                extrapolated_interval=value_from_json(d["extrapolated_interval"]),
-                cost_optimal_interval=value_from_json(d["cost_optimal_interval"]),
-                cost_rate=value_from_json(d["cost_rate"]),
-                cost_message=d["cost_message"],
-                retrain_cost=d["retrain_cost"],
-                shortfall_cost=d["shortfall_cost"],
-                round_to=d["round_to"],
-                time_kind=d["time_kind"],
+                interval_ci=ConfidenceInterval(*ci),
+                baseline=doc_field(d, "baseline", number=True),
+                threshold=doc_field(d, "threshold", number=True),
+                tolerance=doc_field(d, "tolerance", number=True),
+                tolerance_type=doc_field(d, "tolerance_type",
+                                         options=("relative", "absolute")),
+                metric=Metric.from_dict(doc_field(d, "metric", types=dict)),
+                curve=curve,
+                evaluation=evaluation,
+                confidence_level=level,
+                n_bootstrap=doc_field(d, "n_bootstrap", integral=True),
+                crossed_fraction=value_field(d, "crossed_fraction"),
+                max_age=value_field(d, "max_age"),
+                extrapolated_interval=value_field(d, "extrapolated_interval"),
+                cost_optimal_interval=value_field(d, "cost_optimal_interval"),
+                cost_rate=value_field(d, "cost_rate"),
+                cost_message=doc_field(d, "cost_message", types=(str, type(None))),
+                retrain_cost=doc_field(d, "retrain_cost", number=True, optional=True),
+                shortfall_cost=doc_field(d, "shortfall_cost", number=True, optional=True),
+                round_to=value_field(d, "round_to"),
+                time_kind=kind,
                 # documents from before the band was stored have none
-                band_age=tuple(value_from_json(d.get("band_age", []))),
-                band_low=tuple(value_from_json(d.get("band_low", []))),
-                band_high=tuple(value_from_json(d.get("band_high", []))),
-                significant=bool(d.get("significant", False)),
-                limited_by=str(d.get("limited_by", "")),
-                fresh=value_from_json(d.get("fresh")),
+                band_age=tuple(value_field(d, "band_age", optional=True) or ()),
+                band_low=tuple(value_field(d, "band_low", optional=True) or ()),
+                band_high=tuple(value_field(d, "band_high", optional=True) or ()),
+                significant=doc_field(d, "significant", types=bool, optional=True,
+                                      default=False),
+                limited_by=doc_field(d, "limited_by", options=("", "fresh"), optional=True,
+                                     default=""),
+                fresh=fresh,
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            msg = ("The 'text' parameter of RetrainRecommendation.from_json is not a valid "
-                f"document written by RetrainRecommendation.to_json: "
-                f"{type(exc).__name__}: {exc}.")
-            raise InvalidParameterError(msg) from exc
 
     @classmethod
     def from_json(cls, text: str | bytes) -> RetrainRecommendation:
