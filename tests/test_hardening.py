@@ -677,6 +677,15 @@ def test_a_table_shorter_than_its_data_is_refused() -> None:
                  lambda d: d["scores"]["columns"][10]["values"].__setitem__(0, "great"),
                  "its field 'scores.status' must hold window statuses",
                  id="unknown-window-status"),
+    pytest.param("RetrainRecommendation", lambda d: d.update(interval="soon"),
+                 "its field 'interval' must be an age (a number) or null; got 'soon'",
+                 id="text-for-an-age"),
+    pytest.param("RetrainRecommendation",
+                 lambda d: d.update(interval_ci={"__tuple__": ["x", None]}),
+                 "its field 'interval_ci[0]' must be an age (a number) or null; got 'x'",
+                 id="text-for-a-ci-end"),
+    pytest.param("RetrainRecommendation", lambda d: d.update(max_age=None),
+                 "its field 'max_age' must be an age; got null", id="no-oldest-age"),
 ])
 def test_self_contradicting_documents_are_refused(name: str, edit: Any, part: str) -> None:
     cls, text = DOCS[name]

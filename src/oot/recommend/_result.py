@@ -368,6 +368,20 @@ class RetrainRecommendation:
             if not 0 < level < 1:
                 msg = f"its field 'confidence_level' must lie in (0, 1); got {level!r}"
                 raise DocumentError(msg)
+            ages = {key: value_field(d, key) for key in
+                    ("interval", "max_age", "extrapolated_interval", "cost_optimal_interval")}
+            ages.update({"interval_ci[0]": ci[0], "interval_ci[1]": ci[1]})
+            age_type = pd.Timedelta if kind == "datetime" else (int, float)
+            for key, v in ages.items():
+                if v is not None and (isinstance(v, bool) or not isinstance(v, age_type)
+                                      or pd.isna(v)):
+                    msg = (f"its field {key!r} must be an age ("
+                           + ("a timedelta" if kind == "datetime" else "a number")
+                           + f") or null; got {v!r}")
+                    raise DocumentError(msg)
+            if ages["max_age"] is None:
+                msg = "its field 'max_age' must be an age; got null"
+                raise DocumentError(msg)
             evaluation = OOTEvaluation.from_dict(doc_field(d, "evaluation", types=dict))
             curve = DegradationCurve.from_dict(doc_field(d, "curve", types=dict))
             for name, part in (("evaluation", evaluation), ("curve", curve)):
@@ -381,7 +395,7 @@ class RetrainRecommendation:
                 raise DocumentError(msg)
             return cls(
                 status=doc_field(d, "status", options=STATUSES),
-                interval=value_field(d, "interval"),
+                interval=ages["interval"],
                 # safe_interval is written for readers of the document; it is derived
                 interval_ci=ConfidenceInterval(*ci),
                 baseline=doc_field(d, "baseline", number=True),
@@ -395,9 +409,9 @@ class RetrainRecommendation:
                 confidence_level=level,
                 n_bootstrap=doc_field(d, "n_bootstrap", integral=True),
                 crossed_fraction=value_field(d, "crossed_fraction"),
-                max_age=value_field(d, "max_age"),
-                extrapolated_interval=value_field(d, "extrapolated_interval"),
-                cost_optimal_interval=value_field(d, "cost_optimal_interval"),
+                max_age=ages["max_age"],
+                extrapolated_interval=ages["extrapolated_interval"],
+                cost_optimal_interval=ages["cost_optimal_interval"],
                 cost_rate=value_field(d, "cost_rate"),
                 cost_message=doc_field(d, "cost_message", types=(str, type(None))),
                 retrain_cost=doc_field(d, "retrain_cost", number=True, optional=True),
