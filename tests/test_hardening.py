@@ -358,6 +358,47 @@ def test_a_billion_anchors_that_do_not_fit_cost_no_more_than_those_that_do() -> 
         split.plan(_two_years())
 
 
+@pytest.mark.parametrize("anchors", [10**5, 10**9], ids=["100k-anchors", "a-billion"])
+def test_many_anchors_are_planned_at_once(anchors: int) -> None:
+    # 237,434 anchors 232.7 s apart fit in two years: laid out one by one they took 9 s
+    # (100 s traced) before a billion were refused; 10**5 of them make a plan
+    split = oot.OutOfTimeSplit(time="ts", train_window="30D", eval_window="122D",
+                               anchors=anchors, anchor_step=pd.Timedelta(232_659_175_308))
+    data = _two_years()
+    with _bounded(seconds=20.0, megabytes=200):
+        if anchors > 10**5:
+            with pytest.raises(IPE, match=r"anchor 237435 .* Use anchors=237434 or fewer"):
+                split._plan(data)
+        else:
+            plan = split._plan(data)
+    if anchors == 10**5:
+        assert plan.n_anchors == 10**5
+        assert plan.window[:8].tolist() == [1, 2, 3, 4, 5, 6, 1, 2]
+
+
+@pytest.mark.parametrize("kw", [
+    dict(eval_window="2D", anchor_step="1h", horizon="9D", gap="1D"),
+    dict(eval_window="5D", anchor_step="1h", expanding=True),
+    dict(eval_window="5D", anchor_step="1h", gap="MS", horizon="QS"),
+    dict(eval_window="1D", anchors=[f"2022-{m:02d}-{d:02d}" for m in range(2, 13)
+                                    for d in range(1, 29)]),
+], ids=["fixed", "expanding", "calendar-gap-horizon", "listed"])
+def test_many_anchors_at_once_give_the_plan_of_one_at_a_time(
+        kw: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    kw = {"anchors": 5000, **kw}
+    split = oot.OutOfTimeSplit(time="ts", train_window="30D", **kw)
+    data = _two_years(5000)
+    fast = split._plan(data)
+    monkeypatch.setattr(oot.windows, "_MANY_ANCHORS", 10**9)
+    slow = split._plan(data)
+    assert fast.n_anchors == slow.n_anchors >= 300
+    for name in ("cutoff", "train_start", "train_lo", "train_hi", "anchor_idx", "window",
+                 "start", "end", "lo", "hi", "partial", "age"):
+        a, b = getattr(fast, name), getattr(slow, name)
+        assert a.dtype == b.dtype, name
+        np.testing.assert_array_equal(a, b, err_msg=name)
+
+
 @settings(max_examples=40, deadline=None)
 @given(eval_ns=st.integers(10**6, 400 * 86_400 * 10**9).filter(lambda v: v % 7 != 1),
        anchors=st.integers(0, 9).map(lambda e: 10**e),

@@ -707,9 +707,7 @@ def make_plan(
                                  anchor_step, expanding)
         cutoffs, explicit = _cutoffs(ax, anchors, lengths)
         _check_plan_size(ax, cutoffs, lengths)
-        plans = [_plan_anchor(ax, j, c, lengths, explicit=explicit, expanding=expanding)
-                 for j, c in enumerate(cutoffs)]
-        return _assemble(ax, plans)
+        return _plan_anchors(ax, cutoffs, lengths, explicit=explicit, expanding=expanding)
 
 
 def _parse_lengths(kind: TimeKind, train_window: Any, eval_window: Any, gap: Any,
@@ -776,7 +774,12 @@ def _cutoffs(ax: TimeAxis, anchors: Any, lengths: _Lengths) -> tuple[list[Any], 
         n = min(int(anchors), fit + 1)
         if n > MAX_PLAN_WINDOWS:
             _too_large("anchors", anchors, n, 1, ax, lengths)
-        return [ax.shift(c1, lengths.step, j) for j in range(n)], False
+        step = lengths.step.fixed
+        if step is None or n < 2:
+            return [ax.shift(c1, lengths.step, j) for j in range(n)], False
+        ax.shift(c1, lengths.step, n - 1)  # the last one is in range, and so are the others
+        dtype = np.int64 if ax.kind == "datetime" else float
+        return (c1 + np.arange(n, dtype=dtype) * step).tolist(), False
     vals = list(anchors)
     if len(vals) == 0:
         raise InvalidParameterError(param_message(
@@ -847,6 +850,80 @@ def _too_large(param: str, value: Any, n_anchors: int, per_anchor: float, ax: Ti
         f"{MAX_PLAN_WINDOWS:,} anchor x window pairs)", value, why))
 
 
+#: From this many anchors on, fixed-length windows on datetime time are laid out for all
+#: anchors at once (one anchor at a time costs ~50 us, so 10**5 anchors took seconds).
+_MANY_ANCHORS = 64
+
+
+def _plan_anchors(ax: TimeAxis, cutoffs: list[Any], lengths: _Lengths, *, explicit: bool,
+                  expanding: bool) -> WindowPlan:
+    """The plan of every anchor: :func:`_plan_anchor` for each, or the same plan computed
+    with numpy for many anchors with a fixed ``eval_window`` on datetime time."""
+    ew, tw, gp, hz = lengths.eval, lengths.train, lengths.gap, lengths.horizon
+
+    def one_by_one() -> WindowPlan:
+        return _assemble(ax, [_plan_anchor(ax, j, c, lengths, explicit=explicit,
+                                           expanding=expanding)
+                              for j, c in enumerate(cutoffs)])
+
+    if ax.kind != "datetime" or ew.fixed is None or len(cutoffs) < _MANY_ANCHORS:
+        return one_by_one()
+    cut = np.array(cutoffs, dtype=np.int64)
+
+    def shifted(length: Length, k: int) -> np.ndarray:
+        # TimeAxis.shift of every cutoff (sorted: the first and last bound the others)
+        if length.fixed is None:
+            return np.array([ax.shift(c, length, k) for c in cutoffs], dtype=np.int64)
+        d = k * int(length.fixed)
+        if not (int(cut[0]) + d >= _NS_MIN and int(cut[-1]) + d <= _NS_MAX):
+            raise ax._beyond(length)
+        return cut + d
+
+    try:
+        train_start = (np.full(len(cut), ax.t_min, dtype=np.int64) if expanding
+                       else shifted(tw, -1))
+        first = shifted(gp, 1)
+        limit = np.full(len(cut), ax.data_end, dtype=np.int64)
+        if hz is not None:
+            limit = np.minimum(limit, shifted(hz, 1))
+    except InvalidParameterError:  # a date past 2262: raised for the right anchor
+        return one_by_one()
+    lo_tr = np.searchsorted(ax.sorted, train_start, side="left")
+    hi_tr = np.searchsorted(ax.sorted, cut, side="left")
+    anchor, start, end, partial = _many_window_bounds(ax, first, limit, int(ew.fixed))
+    counts = np.bincount(anchor, minlength=len(cutoffs))
+    bad = (counts == 0) | (hi_tr - lo_tr < 1)
+    if explicit:
+        bad |= (cut <= ax.t_min) | (cut >= ax.data_end)
+    if bad.any():  # the anchor's own checks raise its error
+        j = int(np.argmax(bad))
+        _plan_anchor(ax, j, cutoffs[j], lengths, explicit=explicit, expanding=expanding)
+        msg = f"unreachable: anchor {j} passed its checks"
+        raise AssertionError(msg)  # pragma: no cover
+    return _plan_arrays(ax, cut, train_start, lo_tr, hi_tr, anchor, start, end, partial)
+
+
+def _many_window_bounds(ax: TimeAxis, first: np.ndarray, limit: np.ndarray, step: int,
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_window_bounds` of fixed-length windows (int ns) for many anchors at once:
+    the anchor of each window, its start, end and partial flag, in anchor order."""
+    last = np.minimum(limit, ax.t_max + 1)
+    n = np.where(first < last, -(-(last - first) // step), 0)
+    group = np.cumsum(n) - n  # where each anchor's windows begin
+    anchor = np.repeat(np.arange(len(first), dtype=np.int64), n)
+    k = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(group, n)
+    start = first[anchor] + step * k
+    end = start + step
+    lim = limit[anchor]
+    partial = end > lim
+    keep = ~partial | ((lim - start) * 2 >= step)
+    # nothing after the first window cut by the limit, within each anchor
+    seen = np.concatenate(([0], np.cumsum(partial)))
+    keep &= seen[1:] - np.repeat(seen[group], n) <= 1
+    anchor, start, end, partial, lim = (x[keep] for x in (anchor, start, end, partial, lim))
+    return anchor, start, np.where(partial, lim, end), partial
+
+
 def _plan_anchor(ax: TimeAxis, j: int, c: Any, lengths: _Lengths, *, explicit: bool,
                  expanding: bool) -> _Anchor:
     """Anchor ``j`` (0-based) with cutoff ``c``: training rows and evaluation windows."""
@@ -910,29 +987,40 @@ def _no_window(ax: TimeAxis, j: int, c: Any, first: Any, limit: Any, lengths: _L
 
 
 def _assemble(ax: TimeAxis, anchors: list[_Anchor]) -> WindowPlan:
-    """The per-window arrays of the plan: row ranges by ``searchsorted`` and ages."""
+    """The plan of anchors laid out one by one."""
     dtype = np.int64 if ax.kind == "datetime" else float
     counts = np.array([len(a.starts) for a in anchors], dtype=np.int64)
-    anchor_idx = np.repeat(np.arange(len(anchors), dtype=np.int64), counts)
-    window = np.concatenate([np.arange(1, k + 1, dtype=np.int64) for k in counts])
-    start = np.concatenate([a.starts for a in anchors]).astype(dtype)
-    end = np.concatenate([a.ends for a in anchors]).astype(dtype)
-    partial = np.concatenate([a.partial for a in anchors]).astype(bool)
+    return _plan_arrays(
+        ax, np.array([a.cutoff for a in anchors], dtype=dtype),
+        np.array([a.train_start for a in anchors], dtype=dtype),
+        np.array([a.train_lo for a in anchors], dtype=np.int64),
+        np.array([a.train_hi for a in anchors], dtype=np.int64),
+        np.repeat(np.arange(len(anchors), dtype=np.int64), counts),
+        np.concatenate([a.starts for a in anchors]).astype(dtype),
+        np.concatenate([a.ends for a in anchors]).astype(dtype),
+        np.concatenate([a.partial for a in anchors]).astype(bool))
+
+
+def _plan_arrays(ax: TimeAxis, cut: np.ndarray, train_start: np.ndarray,
+                 train_lo: np.ndarray, train_hi: np.ndarray, anchor_idx: np.ndarray,
+                 start: np.ndarray, end: np.ndarray, partial: np.ndarray) -> WindowPlan:
+    """The plan from its per-anchor and per-window arrays (windows in anchor order):
+    window numbers, row ranges by ``searchsorted`` and ages."""
+    counts = np.bincount(anchor_idx, minlength=len(cut))
+    window = (np.arange(len(anchor_idx), dtype=np.int64) + 1
+              - np.repeat(np.cumsum(counts) - counts, counts))
     t_sorted = ax.sorted
     lo = np.searchsorted(t_sorted, start, side="left").astype(np.int64)
     hi = np.searchsorted(t_sorted, end, side="left").astype(np.int64)
     # a partial window ends at the data end: include the last stamps
     hi = np.where(partial & (end >= ax.data_end), len(t_sorted), hi)
-    cut = np.array([a.cutoff for a in anchors], dtype=dtype)
     if ax.kind == "datetime":
         age = start + (end - start) // 2 - cut[anchor_idx]  # whole ns, no overflow
     else:
         age = (start + end) / 2.0 - cut[anchor_idx]
     return WindowPlan(
-        axis=ax, cutoff=cut, train_start=np.array([a.train_start for a in anchors],
-                                                  dtype=dtype),
-        train_lo=np.array([a.train_lo for a in anchors], dtype=np.int64),
-        train_hi=np.array([a.train_hi for a in anchors], dtype=np.int64),
+        axis=ax, cutoff=cut, train_start=train_start,
+        train_lo=train_lo.astype(np.int64), train_hi=train_hi.astype(np.int64),
         anchor_idx=anchor_idx, window=window,
         start=start, end=end, lo=lo, hi=hi, partial=partial, age=age,
     )
