@@ -23,6 +23,7 @@ working.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import re
@@ -391,6 +392,9 @@ def _out_of_bounds(ser: pd.Series, name: str) -> InvalidParameterError:
     vals = ser.astype(object) if not isinstance(ser.dtype, pd.DatetimeTZDtype) else ser
     first = next((v for v in vals if not (lo.tz_localize(None) <= pd.Timestamp(v)
                   .tz_localize(None) <= hi)), vals.iloc[0]) if len(vals) else None
+    with contextlib.suppress(ValueError, TypeError):
+        if first is not None:  # a string shown as the date it reads as, under any pandas
+            first = pd.Timestamp(first)
     msg = (f"The time column {name!r} holds dates outside the range oot computes with "
            f"(nanoseconds since 1970: {lo:%Y-%m-%d} to {hi:%Y-%m-%d}); the first is "
            f"{str(first)!r}. Convert the time to numbers (e.g. years or days since a start "
