@@ -727,6 +727,9 @@ def test_a_table_shorter_than_its_data_is_refused() -> None:
                  id="text-for-a-ci-end"),
     pytest.param("RetrainRecommendation", lambda d: d.update(max_age=None),
                  "its field 'max_age' must be an age; got null", id="no-oldest-age"),
+    pytest.param("RetrainRecommendation", lambda d: d["curve"].update(youngest_mean=None),
+                 "its field 'curve.youngest_mean' must be a number; got None",
+                 id="null-curve-number"),
 ])
 def test_self_contradicting_documents_are_refused(name: str, edit: Any, part: str) -> None:
     cls, text = DOCS[name]

@@ -27,6 +27,16 @@ from oot.degradation._families import CurveFamily, family_names, get_family
 
 _SCHEMA = "oot.DegradationCurve/1"
 
+# the JSON types of the curve's fields of a plain type (annotation -> types, words)
+_FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "float": ((int, float), "a number"),
+    "int": ((int,), "an integer"),
+    "bool": ((bool,), "true or false"),
+    "str": ((str,), "a string"),
+    "TimeKind": ((str,), "a string"),
+    "str | float": ((str, int, float), "a string or a number"),
+}
+
 
 @dataclass(frozen=True, eq=False)
 class DegradationCurve:
@@ -393,10 +403,13 @@ class DegradationCurve:
                         isinstance(v, (int, float)) for v in kw[name].values()):
                     msg = f"its field 'curve.{name}' must map names to numbers"
                     raise DocumentError(msg)
-            for name in ("level", "baseline", "age_min", "age_max", "trend_pvalue"):
-                v = kw.get(name)
-                if isinstance(v, bool) or not isinstance(v, (int, float)):
-                    msg = f"its field 'curve.{name}' must be a number; got {v!r}"
+            for f in fields(cls):  # every field of a plain type has that type
+                expected = _FIELD_TYPES.get(str(f.type))
+                v = kw.get(f.name)
+                if expected is not None and f.name in kw and (
+                        not isinstance(v, expected[0])
+                        or (isinstance(v, bool) and bool not in expected[0])):
+                    msg = f"its field 'curve.{f.name}' must be {expected[1]}; got {v!r}"
                     raise DocumentError(msg)
             kw["param_cov"] = tuple(tuple(r) for r in kw.get("param_cov", ()))
             for key in ("knots_x", "knots_y"):
