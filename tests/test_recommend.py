@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,12 +15,14 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LinearRegression
 
 import oot
+import oot._format as fmt
 from oot import (
     ExtrapolationWarning,
     InvalidParameterError,
     NotEnoughWindowsError,
     OOTEvaluation,
     RetrainRecommendation,
+    RoundingWarning,
     recommend_retrain_interval,
 )
 from oot.datasets import make_degradation_scores, make_drifting_regression
@@ -165,6 +168,45 @@ def test_round_to_floors_to_whole_units() -> None:
     raw = recommend_retrain_interval(ev, tolerance=0.05, curve="linear", n_bootstrap=100,
                                      random_state=0)
     assert 0 <= (raw.interval - rec.interval) / pd.Timedelta("1D") < 7
+
+
+
+def _ends(rec: RetrainRecommendation) -> list[Any]:
+    return [rec.interval, *rec.interval_ci, rec.cost_optimal_interval]
+
+
+def test_round_to_floors_every_end_alike() -> None:
+    ev = linear_evaluation(slope=-0.0005, level=0.9, metric="roc_auc")
+    kw: dict[str, Any] = dict(tolerance=0.05, curve="linear", n_bootstrap=100,
+                              random_state=0, retrain_cost=5.0, shortfall_cost=1.0)
+    raw = recommend_retrain_interval(ev, **kw)
+    week = pd.Timedelta("7D")
+    rec = recommend_retrain_interval(ev, round_to="W", **kw)
+    assert rec.round_to == "W"
+    for got, exact in zip(_ends(rec), _ends(raw), strict=True):
+        assert exact > week  # every end is at least a week: each is floored
+        assert got == week * math.floor(exact / week)
+
+
+def test_round_to_longer_than_an_end_rounds_none_and_says_so() -> None:
+    # the case: with round_to="W" a CI end under a week stayed unrounded while
+    # the others were floored; floored to 0 it would be no interval at all
+    ev = linear_evaluation(slope=-0.0005, level=0.9, metric="roc_auc")
+    kw: dict[str, Any] = dict(tolerance=0.05, curve="linear", n_bootstrap=100,
+                              random_state=0)
+    raw = recommend_retrain_interval(ev, **kw)
+    low_days = raw.interval_ci.low / pd.Timedelta("1D")
+    unit = f"{math.floor(low_days) + 1}D"  # just longer than the CI's lower end
+    assert pd.Timedelta(unit) < raw.interval
+    with pytest.warns(RoundingWarning, match=re.escape(
+            f"round_to={unit!r} is longer than the CI's lower end (")) as caught:
+        rec = recommend_retrain_interval(ev, round_to=unit, **kw)
+    assert "no age is rounded (the result's round_to is None)" in str(caught[0].message)
+    assert caught[0].filename == __file__
+    assert rec.round_to is None
+    assert _ends(rec) == _ends(raw)
+    assert rec.to_json() == raw.to_json()
+    assert "rounded down" not in " ".join(i.text for i in fmt.method(rec))
 
 
 @settings(max_examples=15, deadline=None)

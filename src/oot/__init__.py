@@ -24,6 +24,7 @@ from oot._validation import (
     NotEnoughWindowsError,
     OOTWarning,
     PositiveClassWarning,
+    RoundingWarning,
     WindowWarning,
 )
 from oot.backtest import CadenceBacktest, TriggerBacktest, backtest_cadences, backtest_trigger
@@ -77,6 +78,7 @@ __all__ = [
     "WindowWarning",
     "ExtrapolationWarning",
     "PositiveClassWarning",
+    "RoundingWarning",
 ]
 
 _LAZY = {"DegradationDisplay": "oot.plotting", "AgingHeatmapDisplay": "oot.plotting"}

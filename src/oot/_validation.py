@@ -31,6 +31,7 @@ __all__ = [
     "WindowWarning",
     "ExtrapolationWarning",
     "PositiveClassWarning",
+    "RoundingWarning",
     "param_message",
     "check_scalar",
     "check_option",
@@ -85,6 +86,10 @@ class ExtrapolationWarning(OOTWarning):
 
 class PositiveClassWarning(OOTWarning):
     """The positive class of string labels was chosen by their order (no pos_label)."""
+
+
+class RoundingWarning(OOTWarning):
+    """``round_to`` is longer than an age of the result, so no age was rounded."""
 
 
 def _fmt(value: Any) -> str:

@@ -20,16 +20,18 @@ import pandas as pd
 
 import oot._format as fmt
 from oot._common import ConfidenceInterval
-from oot._time import TimeKind, age_to_float, float_to_age
+from oot._time import TimeKind, age_to_float, float_to_age, format_age
 from oot._validation import (
     InvalidParameterError,
     NotEnoughWindowsError,
+    RoundingWarning,
     caller,
     check_option,
     check_random_state_param,
     check_scalar,
     entry_point,
     param_message,
+    warn,
 )
 from oot.degradation import (
     FAMILIES,
@@ -128,7 +130,12 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
         Cost of one retraining and cost per unit of metric shortfall per day (per unit of
         numeric time); both or neither. Gives :attr:`cost_optimal_interval`.
     round_to : str, Timedelta or number, default=None
-        Floor the reported intervals to whole units (``"D"``, ``"W"``, ``"7D"``).
+        Floor every reported interval to whole units (``"D"``, ``"W"``, ``"7D"``): the
+        interval, both ends of its CI, and the extrapolated and cost-optimal intervals
+        alike. When one of them is shorter than one unit (floored, it would be 0, which
+        is no retraining interval), none is rounded: the result holds the ages as
+        computed, its ``round_to`` is None, and a :class:`RoundingWarning` names the
+        short age.
     extrapolate : bool, default=False
         When the threshold is not reached within the evaluated ages, also extrapolate the
         fitted curve (up to 10x the oldest age) and report that estimate, with an
@@ -193,13 +200,28 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
     found = _decide(fitted, boot, threshold, m, _oldest_age(ev), extrapolate=extrapolate)
     cost = _cost_optimum(fitted, retrain_cost, shortfall_cost, found)
 
-    def age(x: float | None) -> Any:  # rounded down to round_to, in the time's units
-        return _to_age(_round_down(x, round_unit), kind)
-
     fresh = None
+    ages = {"the interval": found.interval, "the CI's lower end": _finite(boot.low),
+            "the CI's upper end": _finite(boot.high),
+            "the extrapolated interval": found.extrapolated,
+            "the cost-optimal interval": None if cost is None else cost.interval}
     if reference == "baseline" and _calendar_reported(fitted):
+        # in fit units first: its ages are rounded (or not) with the others
         fresh = _fresh_reading(ev, curve, baseline, tolerance, tolerance_type, n_bootstrap,
-                               confidence_level, random_state, m, age)
+                               confidence_level, random_state, m, lambda x: x)
+        if "interval" in fresh:
+            ages.update({"the fresh reading's interval": fresh["interval"],
+                         "the fresh reading's CI lower end": fresh["interval_ci"][0],
+                         "the fresh reading's CI upper end": fresh["interval_ci"][1]})
+    # every age is floored to round_to, or none is (one shorter than a unit)
+    unit = _rounding(ages, round_unit, round_to, kind)
+
+    def age(x: float | None) -> Any:  # rounded down to round_to, in the time's units
+        return _to_age(_round_down(x, unit), kind)
+
+    if fresh is not None and "interval" in fresh:
+        fresh = {**fresh, "interval": age(fresh["interval"]),
+                 "interval_ci": tuple(age(x) for x in fresh["interval_ci"])}
     return RetrainRecommendation(
         status=found.status,
         interval=age(found.interval),
@@ -221,7 +243,7 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
         cost_message="" if cost is None else cost.message,
         retrain_cost=None if retrain_cost is None else float(retrain_cost),
         shortfall_cost=None if shortfall_cost is None else float(shortfall_cost),
-        round_to=None if round_to is None else str(round_to),
+        round_to=None if unit is None else str(round_to),
         time_kind=kind,
         band_age=tuple(float(x) for x in boot.band_age),
         band_low=tuple(float(x) for x in boot.band_low),
@@ -500,11 +522,35 @@ def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def _whole_units(x: float, unit: float) -> int:
+    return math.floor(x / unit + 1e-9)
+
+
 def _round_down(x: float | None, unit: float | None) -> float | None:
     if x is None or unit is None or not math.isfinite(x):
         return x
-    r = math.floor(x / unit + 1e-9) * unit
-    return r if r > 0 else x
+    return _whole_units(x, unit) * unit
+
+
+def _rounding(ages: dict[str, float | None], unit: float | None, round_to: Any,
+              kind: TimeKind) -> float | None:
+    """The unit every age is floored to; None (with a :class:`RoundingWarning`) when one
+    of them is shorter than one unit: floored, it would be 0, which is no interval, and
+    rounding only the others would mix rounded and unrounded ends."""
+    if unit is None:
+        return None
+    short = {name: x for name, x in ages.items()
+             if x is not None and math.isfinite(x) and x > 0 and _whole_units(x, unit) == 0}
+    if not short:
+        return unit
+    name, x = min(short.items(), key=lambda item: item[1])
+    length = parse_length(round_to, "round_to", kind)
+    assert length is not None
+    warn(f"round_to={length.text!r} is longer than {name} "
+         f"({format_age(float_to_age(x, kind), kind)}): floored, it would be 0, which is "
+         "no retraining interval, so no age is rounded (the result's round_to is None). "
+         "Use a shorter round_to to round them all.", RoundingWarning, stacklevel=4)
+    return None
 
 
 def _to_age(x: float | None, time_kind: TimeKind) -> Any:
