@@ -32,7 +32,7 @@ from oot.degradation._curve import (
     threshold_rule,
     threshold_value,
 )
-from oot.degradation._data import FloatArray, IntArray, _Data, check_evaluation
+from oot.degradation._data import AnchorIndex, FloatArray, IntArray, _Data, check_evaluation
 from oot.degradation._families import CurveFamily, flexible_family, get_family
 from oot.degradation._saturated import Saturated
 from oot.degradation._wls import Replicas, jackknife_residuals
@@ -103,6 +103,12 @@ class CrossingBootstrap:
 
 # ages at which bootstrap_crossing evaluates the replicate curves (the band)
 _BAND_POINTS = 61
+# replicates are refitted in blocks whose arrays take at most this many bytes: about
+# _ARRAYS_PER_REPLICATE (R, n) float arrays are alive at once in a family's batch refit,
+# and the per-anchor sums of a grid of at most _GRID_MAX basis columns, three times
+_CHUNK_BYTES = 128 * 2**20
+_ARRAYS_PER_REPLICATE = 12
+_GRID_MAX = 64
 
 _WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0,
                   math.sqrt(1.5)])
@@ -166,7 +172,12 @@ def bootstrap_crossing(
     ``alpha / 2`` when replicates re-select the family, which already widens it). The
     nominal 90% interval covered the true crossing age in 85-95% of simulated data sets
     (``studies/coverage.py``). ``method="pairs"`` resamples whole clusters instead
-    (multinomial counts as weights), same refits and interval.
+    (multinomial counts as weights), same refits and interval; a resample that leaves a
+    shape coefficient unidentified (one window per anchor, say) refits it as 0, the
+    minimum-norm solution, as a one-coefficient family does.
+
+    Replicates are refitted in blocks of bounded memory (about 128 MB of arrays), so
+    memory does not grow with ``n_bootstrap`` times the number of windows.
 
     Examples
     --------
@@ -188,13 +199,18 @@ def bootstrap_crossing(
             "curve", None, "the curve fitted to this evaluation",
             f"a curve fitted to {curve.n_windows} windows, evaluation has {d.n}"))
     fit = _FittedDesign.of(curve, d)
-    if method == "wild":
-        w_rep, y_rep, label = _draw_wild(curve, d, fit, rng, n_bootstrap)
-    else:
-        w_rep, y_rep, label = _draw_pairs(d, fit, rng, n_bootstrap)
+    draws = (_draw_wild(curve, d, fit, rng, n_bootstrap) if method == "wild"
+             else _draw_pairs(d, fit, rng, n_bootstrap))
     band_age = np.linspace(0.0, float(curve.age_max), _BAND_POINTS)
-    samples, curves = _replicate_crossings(curve, d, w_rep, y_rep, fit.onehot, tolerance,
-                                           tolerance_type, band_age)
+    samples = np.empty(n_bootstrap)
+    curves = np.empty((n_bootstrap, _BAND_POINTS))
+    step = _chunk_size(d)
+    for lo in range(0, n_bootstrap, step):
+        hi = min(lo + step, n_bootstrap)
+        w_rep, y_rep = draws.rows(lo, hi)
+        samples[lo:hi], curves[lo:hi] = _replicate_crossings(
+            curve, d, w_rep, y_rep, fit.anchors, tolerance, tolerance_type, band_age,
+            wild=method == "wild")
     q = _percentile_level(curve, confidence_level, fit.n_clusters)
     q_low, q_high = _bias_corrected(curve, samples, float(curve._crossing(thr0)), q)
     low = float(np.quantile(samples, q_low, method="inverted_cdf"))
@@ -208,7 +224,7 @@ def bootstrap_crossing(
     return CrossingBootstrap(
         samples=samples, low=low, high=high,
         crossed_fraction=float(np.mean(np.isfinite(samples))), n_bootstrap=n_bootstrap,
-        confidence_level=float(confidence_level), method=label,
+        confidence_level=float(confidence_level), method=draws.label,
         estimate=est if est <= curve.age_max else math.inf, n_clusters=fit.n_clusters,
         time_kind=curve.time_kind, band_age=band_age, band_low=band_low,
         band_high=band_high)
@@ -238,7 +254,7 @@ class _FittedDesign:
     """The curve's fit on the prepared data: what the replicates are drawn around."""
 
     family: CurveFamily
-    onehot: FloatArray
+    anchors: AnchorIndex
     clusters: IntArray      # cluster of each window (cells when the data has none)
     n_clusters: int
     w: FloatArray           # the fit's weights 1 / (se^2 + tau2)
@@ -254,12 +270,45 @@ class _FittedDesign:
         w = np.ones(d.n) if d.equal else 1.0 / np.maximum(d.se2 + curve.tau2, 1e-300)
         mu = np.array([curve.offsets[lab] for lab in d.anchors])
         fitted = mu[d.anc] + curve._family.mean_shape(curve._shape_params(), d.a, d.half)
-        return cls(curve._family, d.onehot(), clusters, int(clusters.max()) + 1, w, fitted,
+        return cls(curve._family, d.anchor_index(), clusters, int(clusters.max()) + 1, w, fitted,
                    d.y - fitted)
 
 
+@dataclass(frozen=True, eq=False)
+class _Draws:
+    """The bootstrap's random draws, one row per replicate (replicates x clusters), and
+    how a block of replicates becomes weights and values (``rows``)."""
+
+    label: str
+    fit: _FittedDesign
+    d: _Data
+    wild: FloatArray | None = None    # (R, G) Webb weights (wild)
+    adj: FloatArray | None = None     # (n,) residuals they multiply (wild)
+    counts: IntArray | None = None    # (R, G) cluster counts (pairs)
+
+    def rows(self, lo: int, hi: int) -> tuple[FloatArray, FloatArray]:
+        """Weights and values of replicates ``lo..hi-1``: (R|1, n) each."""
+        fit, d = self.fit, self.d
+        if self.wild is not None and self.adj is not None:
+            noise = self.wild[lo:hi][:, fit.clusters] * self.adj[None, :]
+            if d.calendar is not None:
+                noise = d.calendar.adjust(noise)
+            return fit.w[None, :], fit.fitted[None, :] + noise
+        assert self.counts is not None
+        w_rep = fit.w[None, :] * self.counts[lo:hi][:, fit.clusters].astype(float)
+        return w_rep, d.y[None, :]
+
+
+def _chunk_size(d: _Data) -> int:
+    """Replicates refitted at once: their (R, n) arrays and (R, J, grid) per-anchor sums
+    stay within ``_CHUNK_BYTES`` (peak memory is then bounded whatever the plan)."""
+    per_replicate = 8 * (_ARRAYS_PER_REPLICATE * d.n + 3 * d.n_anchors * _GRID_MAX
+                         + 4 * _BAND_POINTS)
+    return max(1, _CHUNK_BYTES // per_replicate)
+
+
 def _draw_wild(curve: DegradationCurve, d: _Data, fit: _FittedDesign,
-               rng: np.random.Generator, r: int) -> tuple[FloatArray, FloatArray, str]:
+               rng: np.random.Generator, r: int) -> _Draws:
     """Wild cluster bootstrap: ``y* = fitted + v_g * e_g``, one Webb weight per cluster.
 
     ``e`` are jackknife (CV3) residuals of the fit linearised in its parameters; for the
@@ -271,7 +320,7 @@ def _draw_wild(curve: DegradationCurve, d: _Data, fit: _FittedDesign,
     v = _WEBB[rng.integers(0, 6, size=(r, fit.n_clusters))]
     if fit.family.delta_method:
         adj = jackknife_residuals(fit.family, curve.params, d, fit.w, fit.resid,
-                                  fit.clusters, fit.onehot)
+                                  fit.clusters, fit.anchors)
         kind = "jackknife (CV3) residuals"
     elif d.n_anchors > 1:
         adj = Saturated.of(d, fit.w).jackknife_residuals(d.y, fit.w, fit.clusters)
@@ -283,33 +332,31 @@ def _draw_wild(curve: DegradationCurve, d: _Data, fit: _FittedDesign,
                            * (d.n - 1) / max(d.n - k_par, 1))
         adj = factor * fit.resid
         kind = "CR1-scaled residuals"
-    noise = v[:, fit.clusters] * adj[None, :]
-    if d.calendar is not None:
-        noise = d.calendar.adjust(noise)
-    y_rep = fit.fitted[None, :] + noise
     block = int(curve.calendar_effects.get("block", 1))
     blocks = f" in blocks of {block} consecutive periods" if block > 1 else ""
     label = (f"wild cluster bootstrap (Webb weights, {kind}), clusters: "
              f"{d.cluster_rule}{blocks}; percentile interval at t(G-1)-adjusted levels")
-    return fit.w[None, :], y_rep, label
+    return _Draws(label, fit, d, wild=v, adj=adj)
 
 
 def _draw_pairs(d: _Data, fit: _FittedDesign, rng: np.random.Generator, r: int
-                ) -> tuple[FloatArray, FloatArray, str]:
+                ) -> _Draws:
     """Pairs cluster bootstrap: multinomial cluster counts as weights."""
     g = fit.n_clusters
     counts = rng.multinomial(g, np.full(g, 1.0 / g), size=r)
-    w_rep = fit.w[None, :] * counts[:, fit.clusters].astype(float)
     label = (f"pairs cluster bootstrap, clusters: {d.cluster_rule}; percentile "
              "interval at t(G-1)-adjusted levels")
-    return w_rep, d.y[None, :], label
+    return _Draws(label, fit, d, counts=counts)
 
 
 def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
-                         y_rep: FloatArray, onehot: FloatArray, tolerance: float,
-                         tolerance_type: str, grid: FloatArray,
+                         y_rep: FloatArray, anchors: AnchorIndex, tolerance: float,
+                         tolerance_type: str, grid: FloatArray, *, wild: bool,
                          ) -> tuple[FloatArray, FloatArray]:
     """Each replicate's crossing age, and its mean curve on ``grid`` (r x len(grid)).
+
+    ``wild``: the replicates share the fit's weights (a block of pairs replicates may
+    hold one replicate, so the weights' shape does not say it).
 
     Every candidate family refits all replicates (its ``refit`` hook); with
     ``curve="auto"`` each replicate keeps the family of smallest AICc.
@@ -326,7 +373,7 @@ def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
             return np.asarray(threshold_rule(base, tolerance, tolerance_type, sgn),
                               dtype=float)
 
-        return Replicas(d, w, y, onehot, sgn, curve.scale, grid, threshold, young)
+        return Replicas(d, w, y, anchors, sgn, curve.scale, grid, threshold, young)
 
     rep = replicas(w_rep, y_rep)
     families = [get_family(name) for name in _refitted(curve)]
@@ -341,7 +388,7 @@ def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
     out = cross[pick, rows]
     vals = values[pick, rows]
     lof = curve.lack_of_fit
-    if lof and curve._family.parametric and w_rep.shape[0] == 1:
+    if lof and curve._family.parametric and wild:
         # a replicate whose family fits worse than the saturated age model by more than
         # the lack-of-fit test's 99% quantile moves to the monotone shape, as the data
         # would have: the interval carries the choice of shape

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from oot.degradation._data import FloatArray, _Data
+from oot.degradation._data import AnchorIndex, FloatArray, _Data
 from oot.degradation._isotonic import isotonic_fit, isotonic_refit, knot_crossing, knot_shape
 from oot.degradation._logistic import (
     logistic_crossing,
@@ -62,12 +62,12 @@ GridFn = Callable[[FloatArray, float], tuple[FloatArray, bool]]
 #: ``to_user(coef, phi, scale)``: internal coefficients ``coef[..., i]`` and nonlinear
 #: parameter to the user parameters (arrays allowed).
 ToUserFn = Callable[[FloatArray, Any, float], dict[str, Any]]
-FitFn = Callable[["CurveFamily", _Data, FloatArray, float, float, FloatArray], WeightedFit]
+FitFn = Callable[["CurveFamily", _Data, FloatArray, float, float, AnchorIndex], WeightedFit]
 RefitFn = Callable[["CurveFamily", Replicas], ReplicateFit]
-#: ``warm_fit(family, d, w, sgn, scale, onehot, start)``: the fit at new weights from
+#: ``warm_fit(family, d, w, sgn, scale, anchors, start)``: the fit at new weights from
 #: the fit ``start`` at the previous ones (the tau2 iterations), for families whose
 #: search is costly.
-WarmFitFn = Callable[["CurveFamily", _Data, FloatArray, float, float, FloatArray,
+WarmFitFn = Callable[["CurveFamily", _Data, FloatArray, float, float, AnchorIndex,
                       WeightedFit], WeightedFit]
 
 _GRID_SIZE = 48
@@ -170,12 +170,12 @@ class CurveFamily:
         return self.to_user(coef, phi, scale)
 
     def fit_weighted(self, d: _Data, w: FloatArray, sgn: float, scale: float,
-                     onehot: FloatArray, start: WeightedFit | None = None) -> WeightedFit:
+                     anchors: AnchorIndex, start: WeightedFit | None = None) -> WeightedFit:
         """The family fitted to ``d`` at the weights ``w`` (its ``fit`` hook; its
         ``warm_fit`` from ``start``, the fit at the previous weights, when it has one)."""
         if start is not None and self.warm_fit is not None:
-            return self.warm_fit(self, d, w, sgn, scale, onehot, start)
-        return self.fit(self, d, w, sgn, scale, onehot)
+            return self.warm_fit(self, d, w, sgn, scale, anchors, start)
+        return self.fit(self, d, w, sgn, scale, anchors)
 
     def refit_replicates(self, rep: Replicas) -> ReplicateFit:
         """The family refitted to every bootstrap replicate (its ``refit`` hook)."""

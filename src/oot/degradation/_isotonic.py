@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from oot.degradation._data import FloatArray, _Data
+from oot.degradation._data import AnchorIndex, FloatArray, _Data
 from oot.degradation._saturated import Saturated
 from oot.degradation._wls import Replicas, ReplicateFit, WeightedFit, offsets
 
@@ -57,7 +57,7 @@ def monotone(sat: Saturated, d: _Data, w: FloatArray, y: FloatArray, sgn: float
         iso = iso[:, near]
     iso = iso - iso[:, :1]
     fshape = iso[:, d.group]
-    mu = offsets(w[None, :], y, fshape, d.onehot())
+    mu = offsets(w[None, :], y, fshape, d.anchor_index())
     resid = y - mu[:, d.anc] - fshape
     return mu, iso, np.sum(w[None, :] * resid * resid, axis=1)
 
@@ -85,7 +85,7 @@ def knot_crossing(p: Mapping[str, Any], m: Any, sgn: float) -> float:
 
 
 def isotonic_fit(family: CurveFamily, d: _Data, w: FloatArray, sgn: float, scale: float,
-                 onehot: FloatArray) -> WeightedFit:
+                 anchors: AnchorIndex) -> WeightedFit:
     """The isotonic record's ``fit`` hook (``scale`` is not needed)."""
     sat = Saturated.of(d, w)
     mu, iso, rss = monotone(sat, d, w, d.y[None, :], sgn)

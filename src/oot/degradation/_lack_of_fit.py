@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from oot.degradation._data import FloatArray, _Data
+from oot.degradation._data import AnchorIndex, FloatArray, _Data
 from oot.degradation._saturated import Saturated
 from oot.degradation._wls import Replicas, jackknife_residuals
 
@@ -58,7 +58,7 @@ class LackOfFit:
 
 def lack_of_fit(family: CurveFamily, params: dict[str, float], fitted: FloatArray,
                 rss: float, w: FloatArray, d: _Data, sgn: float, scale: float,
-                onehot: FloatArray) -> LackOfFit | None:
+                anchors: AnchorIndex) -> LackOfFit | None:
     """The test, or None when it cannot be made: fewer than two anchors (one window per
     age: noise and shape error cannot be told apart), fewer than 3 residual degrees of
     freedom in the saturated model, or a family as free as it."""
@@ -76,11 +76,11 @@ def lack_of_fit(family: CurveFamily, params: dict[str, float], fitted: FloatArra
     stat = (rss - rss_sat) / df1 / max(rss_sat / df2, 1e-300)
     clusters = d.clusters if d.clusters is not None else np.arange(d.n, dtype=np.intp)
     g = int(clusters.max()) + 1
-    adj = jackknife_residuals(family, params, d, w, d.y - fitted, clusters, onehot)
+    adj = jackknife_residuals(family, params, d, w, d.y - fitted, clusters, anchors)
     rng = np.random.default_rng(_SEED)
     v = _WEBB[rng.integers(0, 6, size=(N_REPLICATES, g))]
     y_rep = fitted[None, :] + v[:, clusters] * adj[None, :]
-    rep = Replicas(d, w[None, :], y_rep, onehot, sgn, scale, np.zeros(1),
+    rep = Replicas(d, w[None, :], y_rep, anchors, sgn, scale, np.zeros(1),
                    lambda level: level)
     fam_rss = family.refit_replicates(rep).rss
     sat_rss = sat.rss(y_rep, w)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from oot.degradation._data import FloatArray, _Data
+from oot.degradation._data import AnchorIndex, FloatArray, _Data
 from oot.degradation._wls import (
     Replicas,
     ReplicateFit,
@@ -180,30 +180,30 @@ def _refine(mm: FloatArray, ww: FloatArray, rss: FloatArray, k: Any
 
 
 def logistic_fit(family: CurveFamily, d: _Data, w: FloatArray, sgn: float, scale: float,
-                 onehot: FloatArray) -> WeightedFit:
+                 anchors: AnchorIndex) -> WeightedFit:
     """Grid profile over (midpoint, width), then zooms of a 7 x 7 local grid."""
     mm, ww, basis = _grid_basis(d)
     w1, y1 = w[None, :], d.y[None, :]
-    fixed = profile_fixed(w1, y1, onehot)
-    rss, *_ = _profile(w1, y1, basis, onehot, fixed)
+    fixed = profile_fixed(w1, y1, anchors)
+    rss, *_ = _profile(w1, y1, basis, anchors, fixed)
     rss = np.where(np.isfinite(rss), rss, np.inf)
     k = int(np.argmin(rss[0]))
-    return _zoom(d, w, onehot, fixed, mm, ww, float(mm[k]), math.log(ww[k]),
+    return _zoom(d, w, anchors, fixed, mm, ww, float(mm[k]), math.log(ww[k]),
                  float(rss[0, k]), 1.0, _ZOOMS)
 
 
 def logistic_warm_fit(family: CurveFamily, d: _Data, w: FloatArray, sgn: float,
-                      scale: float, onehot: FloatArray, start: WeightedFit
+                      scale: float, anchors: AnchorIndex, start: WeightedFit
                       ) -> WeightedFit:
     """The fit at new weights from the one at the previous weights (the tau2 iteration
     moves the optimum little): zooms from there, the first a third of a grid step."""
     mm, ww, _ = _grid_basis(d)
-    fixed = profile_fixed(w[None, :], d.y[None, :], onehot)
-    return _zoom(d, w, onehot, fixed, mm, ww, float(start.params["m"]),
+    fixed = profile_fixed(w[None, :], d.y[None, :], anchors)
+    return _zoom(d, w, anchors, fixed, mm, ww, float(start.params["m"]),
                  math.log(float(start.params["w"])), math.inf, 1.0 / 3.0, _ZOOMS - 1)
 
 
-def _zoom(d: _Data, w: FloatArray, onehot: FloatArray, fixed: Any, mm: FloatArray,
+def _zoom(d: _Data, w: FloatArray, anchors: AnchorIndex, fixed: Any, mm: FloatArray,
           ww: FloatArray, m: float, lw: float, best: float, first: float, zooms: int
           ) -> WeightedFit:
     """Local 7 x 7 grids around (m, log w), each a third of the last (the first
@@ -218,7 +218,7 @@ def _zoom(d: _Data, w: FloatArray, onehot: FloatArray, fixed: Any, mm: FloatArra
         cl = np.clip(lw + dl * np.linspace(-1, 1, 7), lws[0], lws[-1])
         gm, gl = np.meshgrid(cm, cl, indexing="ij")
         g = _basis_at(d.a, half, gm.ravel(), np.exp(gl.ravel()))
-        r, *_ = _profile(w1, y1, g, onehot, fixed)
+        r, *_ = _profile(w1, y1, g, anchors, fixed)
         r = np.where(np.isfinite(r[0]), r[0], np.inf)
         j = int(np.argmin(r))
         if r[j] <= best:
@@ -226,10 +226,10 @@ def _zoom(d: _Data, w: FloatArray, onehot: FloatArray, fixed: Any, mm: FloatArra
         dm, dl = dm / 3.0, dl / 3.0
     wd = math.exp(lw)
     g = _basis_at(d.a, half, np.array([m]), np.array([wd]))
-    _, cf, *_ = _profile(w1, y1, g, onehot, fixed)
+    _, cf, *_ = _profile(w1, y1, g, anchors, fixed)
     params = {"d": float(cf[0, 0]), "m": m, "w": wd}
     fitted_shape = float(cf[0, 0]) * g[:, 0]
-    mu = offsets(w1, y1, fitted_shape[None, :], onehot)[0]
+    mu = offsets(w1, y1, fitted_shape[None, :], anchors)[0]
     resid = d.y - mu[d.anc] - fitted_shape
     # fshape is the window mean of f (what the scores estimate), not f at the midpoint
     return WeightedFit(params, mu, fitted_shape, float(np.sum(w * resid * resid)))
@@ -239,7 +239,7 @@ def logistic_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
     """Every replicate: the grid profile, one quadratic step, the refit there."""
     d = rep.d
     mm, ww, basis = _grid_basis(d)
-    rss, coef, *_ = _profile(rep.w, rep.y, basis, rep.onehot, rep.profile_fixed)
+    rss, coef, *_ = _profile(rep.w, rep.y, basis, rep.anchors, rep.profile_fixed)
     rss = np.where(np.isfinite(rss), rss, np.inf)
     r = rep.r
     rss = np.broadcast_to(rss, (r, basis.shape[1]))
@@ -253,9 +253,9 @@ def logistic_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
     w_b = np.broadcast_to(rep.w, (r, d.n))
     y_b = np.broadcast_to(rep.y, (r, d.n))
     wg = w_b * g
-    swg = wg @ rep.onehot
-    inv_b = np.broadcast_to(inv, (r, rep.onehot.shape[1]))
-    swy_b = np.broadcast_to(swy, (r, rep.onehot.shape[1]))
+    swg = rep.anchors.sums(wg)
+    inv_b = np.broadcast_to(inv, (r, rep.anchors.n_anchors))
+    swy_b = np.broadcast_to(swy, (r, rep.anchors.n_anchors))
     sxx = np.sum(wg * g, axis=1) - np.sum(swg * swg * inv_b, axis=1)
     sxy = np.sum(wg * y_b, axis=1) - np.sum(swg * swy_b * inv_b, axis=1)
     syy = np.broadcast_to(swyy, (r,)) - np.sum(swy_b * swy_b * inv_b, axis=1)
@@ -268,7 +268,7 @@ def logistic_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
     cf = np.where(better, c_new, coef[rows, k])
     rs = np.where(better, rss_new, rss[rows, k])
     g_used = np.where(better[:, None], g, basis.T[k])
-    swf = (w_b * cf[:, None] * g_used) @ rep.onehot
+    swf = rep.anchors.sums(w_b * cf[:, None] * g_used)
     with np.errstate(invalid="ignore"):
         mu = np.where(inv_b > 0, (swy_b - swf) * inv_b, np.nan)
         level = np.nanmean(mu, axis=1)

@@ -25,7 +25,7 @@ from oot._validation import (
 )
 from oot.degradation._calendar import block_length, calendar_summary, prepared
 from oot.degradation._curve import DegradationCurve, baseline_value
-from oot.degradation._data import FloatArray, _Data, check_evaluation
+from oot.degradation._data import AnchorIndex, FloatArray, _Data, check_evaluation
 from oot.degradation._families import (
     CurveFamily,
     family_names,
@@ -149,9 +149,9 @@ def fit_degradation(
     sgn = -1.0 if gib else 1.0
     n_ages = _check_enough_windows(d, curve, evaluation)
     scale = float(d.a.max()) if d.a.max() > 0 else 1.0
-    onehot = d.onehot()
-    best, aicc = _select(curve, d, sgn, scale, onehot, n_ages)
-    best, lof = _check_fit(best, curve, aicc, d, sgn, scale, onehot)
+    anchors = d.anchor_index()
+    best, aicc = _select(curve, d, sgn, scale, anchors, n_ages)
+    best, lof = _check_fit(best, curve, aicc, d, sgn, scale, anchors)
     level = float(np.mean(best.mu))
     young = _youngest(best, d)
     base = float(baseline_value(baseline, np.array([level]), d.y[None, :], d.first)[0])
@@ -163,7 +163,7 @@ def fit_degradation(
     mk = mann_kendall(d.a, d.y, d.anc, d.clusters)
     direction = "flat" if mk.s == 0 else "degrading" if (mk.s < 0) == gib else "improving"
     family = best.family
-    cov = (param_cov(family, best.params, best.w, best.fitted, d, onehot)
+    cov = (param_cov(family, best.params, best.w, best.fitted, d, anchors)
            if family.delta_method else ())
     return DegradationCurve(
         family=family.name, params=best.params,
@@ -238,24 +238,24 @@ class _Fit:
     phi: float = float("nan")  # internal nonlinear parameter
 
 
-def _select(curve: str, d: _Data, sgn: float, scale: float, onehot: FloatArray,
+def _select(curve: str, d: _Data, sgn: float, scale: float, anchors: AnchorIndex,
             n_ages: int) -> tuple[_Fit, dict[str, float]]:
     """The chosen fit and the AICc of every candidate fitted."""
     if curve != "auto":
-        best = _fit_candidate(get_family(curve), d, sgn, scale, onehot)
+        best = _fit_candidate(get_family(curve), d, sgn, scale, anchors)
         return best, {curve: best.aicc}
     families = [get_family(name) for name in parametric_family_names()]
     cands = [f for f in families
              if d.n - (d.n_anchors + f.n_shape + 1) - 1 > 0
              and n_ages >= f.n_shape + 1 + (1 if f.nonlinear else 0)]
     cands = cands or [get_family(_AUTO_FALLBACK)]
-    fits = [_fit_candidate(f, d, sgn, scale, onehot) for f in cands]
+    fits = [_fit_candidate(f, d, sgn, scale, anchors) for f in cands]
     best = min(fits, key=lambda f: (f.aicc, f.family.n_shape))
     return best, {f.family.name: f.aicc for f in fits}
 
 
 def _fit_candidate(family: CurveFamily, d: _Data, sgn: float, scale: float,
-                   onehot: FloatArray) -> _Fit:
+                   anchors: AnchorIndex) -> _Fit:
     """One family at weights ``1 / (se^2 + tau2)``, tau2 iterated with the fit (at most
     four fits), and its AICc."""
     df = d.n - d.n_anchors - family.n_shape
@@ -264,7 +264,7 @@ def _fit_candidate(family: CurveFamily, d: _Data, sgn: float, scale: float,
     for it in range(4):
         v = d.se2 + tau2
         w = np.ones(d.n) if d.equal else 1.0 / np.maximum(v, 1e-300)
-        fit = family.fit_weighted(d, w, sgn, scale, onehot, start=fit)
+        fit = family.fit_weighted(d, w, sgn, scale, anchors, start=fit)
         resid = d.y - fit.mu[d.anc] - fit.fshape
         new = pm_tau2(resid, d.se2, df)
         if d.equal or abs(new - tau2) <= 1e-6 * max(new, 1e-300) or it == 3:
@@ -288,20 +288,20 @@ def _aicc(loglik: float, k: int, n: int) -> float:
 
 # ======================================================================= fit checks
 def _check_fit(best: _Fit, curve: str, aicc: dict[str, float], d: _Data, sgn: float,
-               scale: float, onehot: FloatArray) -> tuple[_Fit, dict[str, Any]]:
+               scale: float, anchors: AnchorIndex) -> tuple[_Fit, dict[str, Any]]:
     """The lack-of-fit test of the chosen family (a parametric one); with
     ``curve="auto"``, the isotonic shape decides when no parametric family fits."""
     if not best.family.parametric:
         return best, {}
     test = lack_of_fit(best.family, best.params, best.fitted, best.rss, best.w, d, sgn,
-                       scale, onehot)
+                       scale, anchors)
     if test is None:
         return best, {}
     out = test.to_dict()
     if curve == "auto" and len(aicc) > 1 and test.pvalue < LOF_LEVEL:
         flexible = flexible_family()
         out["decided"] = flexible.name
-        return _fit_candidate(flexible, d, sgn, scale, onehot), out
+        return _fit_candidate(flexible, d, sgn, scale, anchors), out
     out["decided"] = best.family.name
     return best, out
 

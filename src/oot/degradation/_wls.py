@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from oot.degradation._data import FloatArray, IntArray, _Data
+from oot.degradation._data import AnchorIndex, FloatArray, IntArray, _Data
 
 if TYPE_CHECKING:
     from oot.degradation._families import CurveFamily
@@ -57,7 +57,7 @@ class Replicas:
     d: _Data
     w: FloatArray
     y: FloatArray
-    onehot: FloatArray
+    anchors: AnchorIndex
     sgn: float
     scale: float
     grid: FloatArray
@@ -81,7 +81,7 @@ class Replicas:
     @functools.cached_property
     def profile_fixed(self) -> _ProfileFixed:
         """:func:`profile_fixed` of the replicates (shared by every family's batch fit)."""
-        return profile_fixed(self.w, self.y, self.onehot)
+        return profile_fixed(self.w, self.y, self.anchors)
 
 
 @dataclass
@@ -115,52 +115,51 @@ def _grid_basis_cached(family: CurveFamily, a_bytes: bytes, n: int, scale: float
 
 
 # ======================================================================= batch algebra
-def _anchor_basis_sums(w: FloatArray, basis: FloatArray, onehot: FloatArray) -> FloatArray:
+def _anchor_basis_sums(w: FloatArray, basis: FloatArray, anchors: AnchorIndex
+                       ) -> FloatArray:
     """Per-anchor weighted sums of the basis columns: (R|1, n), (n, M) -> (R|1, J, M).
 
     ``out[r, j, m] = sum of w[r, i] * basis[i, m] over the cells i of anchor j``, without
-    the (R, n, J) tensor ``w[:, :, None] * onehot``: one small product when the weights
-    are shared by all replicates, else one (R, n_j) @ (n_j, M) product per anchor.
+    the (R, n, J) tensor: one per-anchor sum when the weights are shared by all
+    replicates, else one (R, n_j) @ (n_j, M) product per anchor.
     """
     if w.shape[0] == 1:
-        return np.asarray(((w[0][:, None] * onehot).T @ basis)[None], dtype=float)
-    anc = np.argmax(onehot, axis=1)
-    out = np.empty((w.shape[0], onehot.shape[1], basis.shape[1]))
-    for j in range(onehot.shape[1]):
-        idx = np.flatnonzero(anc == j)
-        out[:, j, :] = w[:, idx] @ basis[idx]
+        return anchors.sums((w[0][:, None] * basis).T).T[None]
+    out = np.empty((w.shape[0], anchors.n_anchors, basis.shape[1]))
+    for j, (lo, hi) in enumerate(zip(anchors.starts, anchors.ends, strict=True)):
+        out[:, j, :] = w[:, lo:hi] @ basis[lo:hi]
     return out
 
 
-def profile_fixed(w: FloatArray, y: FloatArray, onehot: FloatArray) -> _ProfileFixed:
+def profile_fixed(w: FloatArray, y: FloatArray, anchors: AnchorIndex) -> _ProfileFixed:
     """The parts of :func:`_profile` that do not depend on the basis.
 
     Returns ``(inv, swy, wy, syy, swyy)``: inverse anchor weight sums (0 for empty
     anchors), per-anchor sums of w * y, w * y, the within-anchor centred sum of w * y^2
     and its uncentred sum ``swyy``.
     """
-    sw = w @ onehot                                          # (R|1, J)
+    sw = anchors.sums(w)                                     # (R|1, J)
     safe = np.where(sw > 0, sw, 1.0)
     inv = np.where(sw > 0, 1.0 / safe, 0.0)
     wy = w * y
-    swy = wy @ onehot                                        # (R, J)
+    swy = anchors.sums(wy)                                   # (R, J)
     swyy = np.sum(wy * y, axis=1)
     syy = swyy - np.sum(swy * swy * inv, axis=1)
     return inv, swy, wy, syy, swyy
 
 
 def _profile(
-    w: FloatArray, y: FloatArray, basis: FloatArray, onehot: FloatArray,
+    w: FloatArray, y: FloatArray, basis: FloatArray, anchors: AnchorIndex,
     fixed: _ProfileFixed | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Within-anchor centred single-column regressions of y on each basis column.
 
     w, y : (R|1, n); basis : (n, M). Returns rss (R, M), coef (R, M), Sxx, Sxy, Syy.
-    ``fixed`` is ``profile_fixed(w, y, onehot)`` when the caller profiles the same
+    ``fixed`` is ``profile_fixed(w, y, anchors)`` when the caller profiles the same
     weights and values on several bases.
     """
-    inv, swy, wy, syy, _ = profile_fixed(w, y, onehot) if fixed is None else fixed
-    swg = _anchor_basis_sums(w, basis, onehot)               # (R|1, J, M)
+    inv, swy, wy, syy, _ = profile_fixed(w, y, anchors) if fixed is None else fixed
+    swg = _anchor_basis_sums(w, basis, anchors)              # (R|1, J, M)
     wgg = w @ (basis * basis)
     sxx = wgg - np.einsum("rjm,rj->rm", swg * swg, inv)
     sxy = wy @ basis - np.einsum("rjm,rj->rm", swg, swy * inv)
@@ -172,10 +171,10 @@ def _profile(
 
 
 def offsets(w: FloatArray, y: FloatArray, fitted_shape: FloatArray,
-            onehot: FloatArray) -> FloatArray:
+            anchors: AnchorIndex) -> FloatArray:
     """Weighted per-anchor means of y - f: (R|1, n) -> (R, J) (NaN for empty anchors)."""
-    sw = w @ onehot
-    num = (w * (y - fitted_shape)) @ onehot
+    sw = anchors.sums(w)
+    num = anchors.sums(w * (y - fitted_shape))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray(np.where(sw > 0, num / np.where(sw > 0, sw, 1.0), np.nan))
 
@@ -199,31 +198,31 @@ class _BatchFit:
 
 
 def batch_fit(family: CurveFamily, a: FloatArray, w: FloatArray, y: FloatArray,
-              onehot: FloatArray, scale: float, fixed: _ProfileFixed | None = None,
+              anchors: AnchorIndex, scale: float, fixed: _ProfileFixed | None = None,
               ) -> _BatchFit:
     """Fit one profiled family to R replicates at once (weights and/or values vary).
 
-    ``fixed`` is ``profile_fixed(w, y, onehot)`` when the caller fits several families
+    ``fixed`` is ``profile_fixed(w, y, anchors)`` when the caller fits several families
     to the same replicates.
     """
     if fixed is None:
-        fixed = profile_fixed(w, y, onehot)
+        fixed = profile_fixed(w, y, anchors)
     if family.nonlinear:
-        return _batch_fit_profiled(family, a, w, y, onehot, scale, fixed)
-    return _batch_fit_linear(family, a, w, y, onehot, scale, fixed)
+        return _batch_fit_profiled(family, a, w, y, anchors, scale, fixed)
+    return _batch_fit_linear(family, a, w, y, anchors, scale, fixed)
 
 
 def _batch_fit_linear(family: CurveFamily, a: FloatArray, w: FloatArray, y: FloatArray,
-                      onehot: FloatArray, scale: float, fixed: _ProfileFixed) -> _BatchFit:
+                      anchors: AnchorIndex, scale: float, fixed: _ProfileFixed) -> _BatchFit:
     """A family linear in its coefficients: one column by the profile, more by the
     normal equations (within-anchor centred, a 1e-12 relative ridge)."""
     r = max(w.shape[0], y.shape[0])
     basis = family.design(a, None, scale)                   # (n, p)
     inv, swy, wy = fixed[0], fixed[1], fixed[2]
-    swg = _anchor_basis_sums(w, basis, onehot)               # (R|1, J, p)
+    swg = _anchor_basis_sums(w, basis, anchors)              # (R|1, J, p)
     p = basis.shape[1]
     if p == 1:
-        rss, coef, *_ = _profile(w, y, basis, onehot, fixed)
+        rss, coef, *_ = _profile(w, y, basis, anchors, fixed)
         coef = np.broadcast_to(coef, (r, 1)).copy()
         rss = np.broadcast_to(rss, (r, 1))[:, 0].copy()
     else:
@@ -233,20 +232,39 @@ def _batch_fit_linear(family: CurveFamily, a: FloatArray, w: FloatArray, y: Floa
         syy = fixed[3]
         xtx = np.broadcast_to(xtx, (r, p, p))
         ridge = 1e-12 * np.trace(xtx, axis1=1, axis2=2)[:, None, None] * np.eye(p)
-        coef = np.linalg.solve(xtx + ridge, xty[..., None])[..., 0]
+        coef = _solve_normal(xtx + ridge, xty)
         rss = syy - np.sum(coef * xty, axis=1)
     mu = _offsets_from_sums(swy, np.sum(swg * coef[:, None, :], axis=2), inv)
     return _BatchFit(coef, np.full(r, np.nan), rss, mu)
 
 
+def _solve_normal(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Solve each replicate's normal equations ``a[r] x = b[r]``: (R, p, p), (R, p).
+
+    A replicate whose system is singular (a pairs resample that leaves a coefficient
+    unidentified, such as one window per anchor) gets the minimum-norm solution: 0 in
+    the directions its data do not determine, as a single-column fit gets slope 0.
+    """
+    try:
+        return np.asarray(np.linalg.solve(a, b[..., None])[..., 0], dtype=float)
+    except np.linalg.LinAlgError:
+        out = np.empty(b.shape)
+        for i in range(a.shape[0]):
+            try:
+                out[i] = np.linalg.solve(a[i], b[i])
+            except np.linalg.LinAlgError:
+                out[i] = np.linalg.lstsq(a[i], b[i], rcond=None)[0]
+        return out
+
+
 def _batch_fit_profiled(family: CurveFamily, a: FloatArray, w: FloatArray, y: FloatArray,
-                        onehot: FloatArray, scale: float, fixed: _ProfileFixed
+                        anchors: AnchorIndex, scale: float, fixed: _ProfileFixed
                         ) -> _BatchFit:
     """A family with one nonlinear parameter: the grid profile, a parabolic step from
     each replicate's best grid point, and the refit there when it is better."""
     r = max(w.shape[0], y.shape[0])
     grid, logspaced, basis = grid_basis(family, a, scale)   # basis (n, M)
-    rss, coef, *_ = _profile(w, y, basis, onehot, fixed)
+    rss, coef, *_ = _profile(w, y, basis, anchors, fixed)
     # a grid value whose basis overflows (a power or exponential far out) cannot win
     rss = np.where(np.isfinite(rss), rss, np.inf)
     rss = np.broadcast_to(rss, (r, len(grid)))
@@ -260,10 +278,10 @@ def _batch_fit_profiled(family: CurveFamily, a: FloatArray, w: FloatArray, y: Fl
     w_b = np.broadcast_to(w, (r, w.shape[1]))
     y_b = np.broadcast_to(y, (r, y.shape[1]))
     wb = w_b * b_r
-    swg = wb @ onehot
+    swg = anchors.sums(wb)
     # 1 / sw, w * y, its anchor sums and sum of w * y^2 are the profile's (same values)
-    inv = np.broadcast_to(fixed[0], (r, onehot.shape[1]))
-    swy = np.broadcast_to(fixed[1], (r, onehot.shape[1]))
+    inv = np.broadcast_to(fixed[0], (r, anchors.n_anchors))
+    swy = np.broadcast_to(fixed[1], (r, anchors.n_anchors))
     swyy = np.broadcast_to(fixed[4], (r,))
     sxx = np.sum(wb * b_r, axis=1) - np.sum(swg * swg * inv, axis=1)
     sxy = np.sum(wb * y_b, axis=1) - np.sum(swg * swy * inv, axis=1)
@@ -279,7 +297,7 @@ def _batch_fit_profiled(family: CurveFamily, a: FloatArray, w: FloatArray, y: Fl
     if not better.all():
         kept = ~better
         swg = swg.copy()
-        swg[kept] = (w_b[kept] * np.ascontiguousarray(basis.T)[k[kept]]) @ onehot
+        swg[kept] = anchors.sums(w_b[kept] * np.ascontiguousarray(basis.T)[k[kept]])
     mu = _offsets_from_sums(swy, cf[:, None] * swg, inv)
     return _BatchFit(cf[:, None], phi, rs, mu)
 
@@ -313,25 +331,25 @@ def bend_before(shape: Callable[[float], Any], age: float) -> Any:
 
 # ======================================================================= the fit hooks
 def profile_fit(family: CurveFamily, d: _Data, w: FloatArray, sgn: float, scale: float,
-                onehot: FloatArray) -> WeightedFit:
+                anchors: AnchorIndex) -> WeightedFit:
     """The ``fit`` hook of the profiled families: the batch fit of one replicate, the
     nonlinear parameter polished by a bounded optimiser, then the offsets."""
-    bf = batch_fit(family, d.a, w[None, :], d.y[None, :], onehot, scale)
+    bf = batch_fit(family, d.a, w[None, :], d.y[None, :], anchors, scale)
     phi = float(bf.phi[0])
     coef = bf.coef[0]
     if family.nonlinear:
-        phi, coef = _polish_phi(family, d, w, onehot, scale, phi, float(bf.rss[0]))
+        phi, coef = _polish_phi(family, d, w, anchors, scale, phi)
     user = family.user_params(coef, phi, scale)
     params = {k: float(v) for k, v in user.items()}
     fshape = np.asarray(family.shape(params, d.a), dtype=float)
-    mu = offsets(w[None, :], d.y[None, :], fshape[None, :], onehot)[0]
+    mu = offsets(w[None, :], d.y[None, :], fshape[None, :], anchors)[0]
     resid = d.y - mu[d.anc] - fshape
     rss = float(np.sum(w * resid * resid))
     return WeightedFit(params, mu, fshape, rss, phi)
 
 
-def _polish_phi(family: CurveFamily, d: _Data, w: FloatArray, onehot: FloatArray,
-                scale: float, phi: float, rss0: float) -> tuple[float, FloatArray]:
+def _polish_phi(family: CurveFamily, d: _Data, w: FloatArray, anchors: AnchorIndex,
+                scale: float, phi: float) -> tuple[float, FloatArray]:
     """Minimise the profile's residual sum of squares over ``phi`` within two grid steps
     of the batch fit's value (kept unless the optimiser does better); the coefficient
     at the result."""
@@ -339,21 +357,24 @@ def _polish_phi(family: CurveFamily, d: _Data, w: FloatArray, onehot: FloatArray
     assert family.grid is not None
     grid, logspaced = family.grid(d.a, scale)
     w1, y1 = w[None, :], d.y[None, :]
-    fixed = profile_fixed(w1, y1, onehot)
-    # _profile's residual sum of squares for one column, without its batch shapes
-    inv, swy, wy, syy = fixed[0][0], fixed[1][0], fixed[2][0], float(fixed[3][0])
+    fixed = profile_fixed(w1, y1, anchors)
+    # _profile's coefficient for one column, without its batch shapes; the residual sum
+    # of squares from the residuals themselves (syy - coef * sxy cancels to rounding
+    # noise near a perfect fit, where the optimiser would then stop anywhere)
+    inv, swy, wy = fixed[0][0], fixed[1][0], fixed[2][0]
     swy_inv = swy * inv
 
     def rss_at(t: float) -> float:
         ph = math.exp(t) if logspaced else t
         g = family.design(d.a, np.array([ph]), scale)[:, 0]
         wg = w * g
-        swg = wg @ onehot
+        swg = anchors.sums(wg)
         wgg = float(wg @ g)
         sxx = wgg - float((swg * swg) @ inv)
         sxy = float(wy @ g) - float(swg @ swy_inv)
         coef = sxy / sxx if sxx > 1e-12 * max(abs(wgg), 1e-300) else 0.0
-        return syy - coef * sxy
+        resid = d.y - ((swy - coef * swg) * inv)[anchors.anc] - coef * g
+        return float(np.sum(w * resid * resid))
 
     t_all = np.log(grid) if logspaced else grid
     t0 = math.log(phi) if logspaced else phi
@@ -363,16 +384,16 @@ def _polish_phi(family: CurveFamily, d: _Data, w: FloatArray, onehot: FloatArray
         res = optimize.minimize_scalar(
             rss_at, bounds=(lo, hi), method="bounded",
             options={"xatol": 1e-10 * max(1.0, abs(hi - lo))})
-        if float(res.fun) <= rss0:
+        if float(res.fun) <= rss_at(t0):
             phi = math.exp(res.x) if logspaced else float(res.x)
     basis = family.design(d.a, np.array([phi]), scale)
-    _, cf, *_ = _profile(w1, y1, basis, onehot, fixed)
+    _, cf, *_ = _profile(w1, y1, basis, anchors, fixed)
     return phi, np.array([cf[0, 0]])
 
 
 def profile_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
     """The ``refit`` hook of the profiled families: one batch fit of every replicate."""
-    bf = batch_fit(family, rep.d.a, rep.w, rep.y, rep.onehot, rep.scale,
+    bf = batch_fit(family, rep.d.a, rep.w, rep.y, rep.anchors, rep.scale,
                    rep.profile_fixed)
     with np.errstate(invalid="ignore"):
         level = np.nanmean(bf.mu, axis=1)
@@ -429,40 +450,115 @@ def ml_loglik(resid: FloatArray, se2: FloatArray) -> float:
 
 
 # ======================================================================= linearisation
-def full_jacobian(family: CurveFamily, params: dict[str, float], a: FloatArray,
-                  onehot: FloatArray, half: FloatArray | None = None) -> FloatArray:
-    """Derivatives of the fitted values wrt (offsets, shape parameters): (n, J + p)."""
-    cols = [onehot]
+def shape_jacobian(family: CurveFamily, params: dict[str, float], a: FloatArray,
+                   half: FloatArray | None = None) -> FloatArray:
+    """Derivatives of the window means of f wrt the shape parameters: (n, p), central
+    differences. The full Jacobian of the fitted values is ``[onehot | this]``."""
+    cols = []
     for nm in family.params:
         h = 1e-6 * max(abs(params[nm]), 1e-8)
         p1, p2 = dict(params), dict(params)
         p1[nm] += h
         p2[nm] -= h
-        cols.append(((family.mean_shape(p1, a, half) - family.mean_shape(p2, a, half))
-                     / (2 * h))[:, None])
-    return np.hstack(cols)
+        cols.append((family.mean_shape(p1, a, half) - family.mean_shape(p2, a, half))
+                    / (2 * h))
+    if not cols:
+        return np.zeros((len(a), 0))
+    return np.column_stack(cols).astype(float)
+
+
+@dataclass(frozen=True, eq=False)
+class Linearised:
+    """A fit linearised at its parameters, columns scaled to unit weighted norm.
+
+    The Jacobian of the fitted values wrt (offsets, shape parameters) is ``[onehot | G]``;
+    divided by its columns' weighted norms ``norm`` (pinv's cut-off then does not depend
+    on the metric's units) it is ``[onehot * s | gn]``. ``info`` is its weighted cross
+    product ``J^T W J`` ((J + p) square), built from per-anchor sums: the dense (n, J)
+    indicator part is never formed.
+    """
+
+    anchors: AnchorIndex
+    s: FloatArray      # (J,) 1 / norm of each anchor's column (1 where it has no weight)
+    gn: FloatArray     # (n, p) shape columns over their norms
+    norm: FloatArray   # (J + p,) every column's norm (1 where zero)
+    info: FloatArray   # (J + p, J + p)
+
+    @classmethod
+    def of(cls, family: CurveFamily, params: dict[str, float], a: FloatArray,
+           w: FloatArray, anchors: AnchorIndex, half: FloatArray | None = None
+           ) -> Linearised:
+        g = shape_jacobian(family, params, a, half)
+        sw = anchors.sums(w)
+        norm_a = np.sqrt(sw)
+        norm_g = np.sqrt(np.einsum("ip,i,ip->p", g, w, g))
+        norm_a = np.where(norm_a > 0, norm_a, 1.0)
+        norm_g = np.where(norm_g > 0, norm_g, 1.0)
+        gn = g / norm_g
+        jn = anchors.n_anchors
+        info = np.zeros((jn + g.shape[1],) * 2)
+        info[np.arange(jn), np.arange(jn)] = sw / norm_a**2
+        cross = anchors.sums((w[:, None] * gn).T).T / norm_a[:, None]  # (J, p)
+        info[:jn, jn:] = cross
+        info[jn:, :jn] = cross.T
+        info[jn:, jn:] = (gn * w[:, None]).T @ gn
+        return cls(anchors, 1.0 / norm_a, gn, np.r_[norm_a, norm_g], info)
+
+    def info_inverse(self) -> FloatArray:
+        """The pseudo-inverse of ``info``. Its anchor block is diagonal, so when every
+        anchor has weight and the shape block's Schur complement is well conditioned
+        the inverse is the block formula, O(J p^2); else ``np.linalg.pinv`` (an SVD of
+        the whole (J + p) square)."""
+        jn = self.anchors.n_anchors
+        diag = np.diagonal(self.info)[:jn]
+        p = self.info.shape[0] - jn
+        if np.all(diag > 0):
+            c, b = self.info[:jn, jn:], self.info[jn:, jn:]
+            ci = c / diag[:, None]
+            schur = b - c.T @ ci
+            ev = np.linalg.eigvalsh(schur) if p else np.ones(1)
+            if ev.min() > 1e-10 * max(float(ev.max()), 1e-300):
+                s_inv = np.linalg.inv(schur) if p else np.zeros((0, 0))
+                out = np.empty_like(self.info)
+                out[:jn, :jn] = ci @ s_inv @ ci.T
+                out[np.arange(jn), np.arange(jn)] += 1.0 / diag
+                out[:jn, jn:] = -ci @ s_inv
+                out[jn:, :jn] = out[:jn, jn:].T
+                out[jn:, jn:] = s_inv
+                return out
+        return np.asarray(np.linalg.pinv(self.info), dtype=float)
+
+    def hat_block(self, idx: np.ndarray[Any, np.dtype[np.intp]], info_inv: FloatArray,
+                  w: FloatArray) -> FloatArray:
+        """Rows and columns ``idx`` of the weighted hat matrix ``J M J^T W`` (``M`` =
+        ``info_inv``), in O(len(idx) * (J + p)) without the dense Jacobian."""
+        jn = self.anchors.n_anchors
+        anc = self.anchors.anc[idx]
+        s, gn = self.s[anc], self.gn[idx]
+        left = info_inv[anc, :] * s[:, None] + gn @ info_inv[jn:, :]   # rows of J M
+        return np.asarray(left[:, anc] * (s * w[idx])[None, :]
+                          + left[:, jn:] @ (gn * w[idx, None]).T, dtype=float)
 
 
 def jackknife_residuals(family: CurveFamily, params: dict[str, float], d: _Data,
                         w: FloatArray, resid: FloatArray, clusters: IntArray,
-                        onehot: FloatArray) -> FloatArray:
+                        anchors: AnchorIndex) -> FloatArray:
     """Residuals ``(I - H_gg)^-1 r_g`` per cluster (delete-one-cluster prediction errors).
 
     ``H`` is the weighted hat matrix of the model linearised at the fit (offsets and
     shape parameters, the window means of the shape).
     """
-    jac = full_jacobian(family, params, d.a, onehot, d.half)
-    # H is unchanged by rescaling the columns; unit-norm columns keep pinv's cut-off from
-    # depending on the metric's units (an MAE in thousands or in units gives one H)
-    norm = np.sqrt(np.einsum("ip,i,ip->p", jac, w, jac))
-    jac = jac / np.where(norm > 0, norm, 1.0)
-    info_inv = np.linalg.pinv(jac.T @ (w[:, None] * jac))
-    out = np.empty_like(resid)
+    lin = Linearised.of(family, params, d.a, w, anchors, d.half)
+    info_inv = lin.info_inverse()
+    out = np.zeros_like(resid)
+    order = np.argsort(clusters, kind="stable")
+    bounds = np.searchsorted(clusters[order], np.arange(int(clusters.max()) + 2))
     for g in range(int(clusters.max()) + 1):
-        idx = np.nonzero(clusters == g)[0]
-        jg = jac[idx]
-        h_gg = jg @ info_inv @ (jg * w[idx, None]).T
-        out[idx] = leverage_corrected(np.eye(len(idx)) - h_gg, resid[idx])
+        idx = order[bounds[g]:bounds[g + 1]]
+        if not len(idx):
+            continue
+        m = np.eye(len(idx)) - lin.hat_block(idx, info_inv, w)
+        out[idx] = leverage_corrected(m, resid[idx])
     return out
 
 
@@ -480,23 +576,18 @@ def leverage_corrected(m: FloatArray, r: FloatArray) -> FloatArray:
 
 
 def param_cov(family: CurveFamily, params: dict[str, float], w: FloatArray,
-              fitted: FloatArray, d: _Data, onehot: FloatArray
+              fitted: FloatArray, d: _Data, anchors: AnchorIndex
               ) -> tuple[tuple[float, ...], ...]:
     """Covariance of (level, *params) by the delta method on the weighted fit."""
     names = family.params
-    jac = full_jacobian(family, params, d.a, onehot, d.half)
-    k = jac.shape[1]
+    lin = Linearised.of(family, params, d.a, w, anchors, d.half)
+    k = lin.info.shape[0]
     resid = d.y - fitted
     dof = max(d.n - k, 1)
     s2 = max(float(np.sum(w * resid * resid)) / dof, 1e-300) if d.equal else max(
         1.0, float(np.sum(w * resid * resid)) / dof)
-    # unit-norm columns: pinv's cut-off must not depend on the metric's units
-    norm = np.sqrt(np.einsum("ip,i,ip->p", jac, w, jac))
-    norm = np.where(norm > 0, norm, 1.0)
-    js = jac / norm
-    info = js.T @ (w[:, None] * js)
     try:
-        cov_full = np.linalg.pinv(info) * s2 / np.outer(norm, norm)
+        cov_full = lin.info_inverse() * s2 / np.outer(lin.norm, lin.norm)
     except np.linalg.LinAlgError:  # pragma: no cover
         return ()
     jn = d.n_anchors
