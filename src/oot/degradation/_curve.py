@@ -35,6 +35,9 @@ _FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "str": ((str,), "a string"),
     "TimeKind": ((str,), "a string"),
     "str | float": ((str, int, float), "a string or a number"),
+    "dict[str, Any]": ((dict,), "an object"),
+    "tuple[float, ...]": ((list, tuple), "a list of numbers"),
+    "tuple[tuple[float, ...], ...]": ((list, tuple), "a list of lists of numbers"),
 }
 
 
@@ -411,6 +414,17 @@ class DegradationCurve:
                         or (isinstance(v, bool) and bool not in expected[0])):
                     msg = f"its field 'curve.{f.name}' must be {expected[1]}; got {v!r}"
                     raise DocumentError(msg)
+            rows = [*kw.get("knots_x", ()), *kw.get("knots_y", ())]
+            for row in kw.get("param_cov", ()):
+                if not isinstance(row, (list, tuple)):
+                    rows.append(row)  # refused below: not a list of numbers
+                else:
+                    rows.extend(row)
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                       for v in rows):
+                msg = ("its fields 'curve.param_cov', 'curve.knots_x' and 'curve.knots_y' "
+                       "must hold numbers only")
+                raise DocumentError(msg)
             kw["param_cov"] = tuple(tuple(r) for r in kw.get("param_cov", ()))
             for key in ("knots_x", "knots_y"):
                 kw[key] = tuple(kw.get(key, ()))
