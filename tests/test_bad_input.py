@@ -331,8 +331,10 @@ CASES = [
       "The 'extrapolate' parameter of recommend_retrain_interval must be a bool. Got 'no' "
       "instead."),
     P("rec-data-a-list", lambda: recommend_retrain_interval([1, 2, 3]), IPE,
-      "The 'data' parameter of recommend_retrain_interval must be a pandas DataFrame or an "
-      "OOTEvaluation. Got 'list' instead."),
+      "The 'data' parameter of recommend_retrain_interval must be a data frame (pandas or "
+      "polars DataFrame, polars LazyFrame, pyarrow Table, or another frame narwhals reads) "
+      "or an OOTEvaluation. Got 'list' instead. Build a pandas DataFrame with "
+      "pandas.DataFrame(...), or pass a polars or pyarrow frame."),
     P("rec-frame-without-time", rec_df(time=None), IPE,
       "The 'time' parameter of recommend_retrain_interval must be a column name when data is "
       "a DataFrame. Got None instead."),

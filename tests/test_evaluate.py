@@ -382,8 +382,9 @@ def test_target_problems() -> None:
 
 def test_data_must_be_a_dataframe() -> None:
     with pytest.raises(InvalidParameterError, match=re.escape(
-            "The 'data' parameter of evaluate_out_of_time must be a pandas DataFrame. Got "
-            "'ndarray' instead.")):
+            "The 'data' parameter of evaluate_out_of_time must be a data frame (pandas or "
+            "polars DataFrame, polars LazyFrame, pyarrow Table, or another frame narwhals "
+            "reads). Got 'ndarray' instead.")):
         evaluate_out_of_time(np.zeros((3, 3)), LogisticRegression(), **KW)
 
 

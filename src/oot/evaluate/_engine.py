@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from oot._frames import model_frame
 from oot._validation import (
     EstimatorFitError,
     InvalidParameterError,
@@ -251,9 +252,16 @@ def evaluate_out_of_time(
         need not be sorted; timestamps may repeat. Rows reach the estimator in time
         order, rows with equal timestamps in an order fixed by their values (a hash of
         the features and the target), so neither the order of the rows nor the index
-        changes a result. It is never modified.
+        changes a result. It is never modified. A pandas DataFrame, or a polars
+        DataFrame or LazyFrame, a pyarrow Table or another frame that narwhals reads:
+        only the target, time and feature columns are converted (a LazyFrame collects
+        only those), each to the dtype pandas would hold, so the results are those of
+        the same data in pandas (how-to "polars and Arrow").
     estimator : estimator object
-        Any scikit-learn estimator or Pipeline; it is cloned for every anchor.
+        Any scikit-learn estimator or Pipeline; it is cloned for every anchor. It
+        receives a pandas DataFrame of the feature columns (in ``features``' order, rows
+        in time order) in ``fit`` and in ``predict`` / ``predict_proba``, whatever the
+        type of ``data``.
     target : str
         Name of the target column.
     time : str
@@ -352,6 +360,7 @@ def evaluate_out_of_time(
     >>> bool(ev.scores["score"].notna().all())
     True
     """
+    data = model_frame(data, target=target, time=time, features=features)
     return _evaluate_out_of_time(
         data, estimator, target=target, time=time, features=features, metric=metric,
         train_window=train_window, eval_window=eval_window, gap=gap, horizon=horizon,
@@ -694,6 +703,8 @@ def _features_in_time_order(data: pd.DataFrame, feats: list[Any], order: np.ndar
     if len(dtypes) == 1 and next(iter(dtypes)).kind == "f" and isinstance(
             next(iter(dtypes)), np.dtype):
         values = X.to_numpy()
+        if is_sorted and values.flags.c_contiguous:  # already the layout (oot._frames)
+            return pd.DataFrame(_read_only(values), columns=X.columns, copy=False), None
         arr = np.empty(values.shape, dtype=values.dtype)
         fill = _RowFill(values, None if is_sorted else order, arr, pool)
         return pd.DataFrame(_read_only(arr), columns=X.columns, copy=False), fill

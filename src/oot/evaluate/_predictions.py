@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from oot._frames import column_names, to_pandas
 from oot._time import TimeKind
 from oot._validation import (
     InvalidParameterError,
@@ -68,7 +69,9 @@ def evaluate_predictions(
     data : DataFrame
         Rows with the time, the true target and the model's predictions, in any order
         (rows of one timestamp are ordered by their values, so bootstrap standard
-        errors do not depend on the input order).
+        errors do not depend on the input order): pandas, or a polars DataFrame or
+        LazyFrame, a pyarrow Table or another frame narwhals reads (only these columns
+        are converted). It is never modified.
     y_true : str
         Column of true values.
     y_pred : str or list of str
@@ -102,6 +105,7 @@ def evaluate_predictions(
     >>> ev.scores[["window", "n", "partial"]].values.tolist()
     [[1, 180, False], [2, 180, False], [3, 180, False], [4, 180, False], [5, 96, True]]
     """
+    data = to_pandas(data, columns=column_names(y_true, y_pred, time))
     m, preds, cuts = _check_arguments(data, y_true=y_true, y_pred=y_pred, time=time,
                                       cutoff=cutoff, metric=metric,
                                       min_window_size=min_window_size,

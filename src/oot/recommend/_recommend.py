@@ -20,6 +20,7 @@ import pandas as pd
 
 import oot._format as fmt
 from oot._common import ConfidenceInterval
+from oot._frames import FRAME_TYPES, model_frame
 from oot._time import TimeKind, age_to_float, float_to_age, format_age
 from oot._validation import (
     InvalidParameterError,
@@ -95,7 +96,9 @@ def recommend_retrain_interval(
     data : DataFrame or OOTEvaluation
         Rows with a time column, a target and features (then ``estimator``, ``target``
         and ``time`` are required and the out-of-time evaluation is run), or a ready
-        :class:`OOTEvaluation`.
+        :class:`OOTEvaluation`. The frame may be pandas, polars (eager or lazy), a
+        pyarrow Table or another frame narwhals reads, as in
+        :func:`oot.evaluate_out_of_time`.
     estimator : estimator object, default=None
         Any scikit-learn estimator or Pipeline (cloned per anchor).
     target, time, features, metric, train_window, eval_window, gap, horizon, anchors, \
@@ -172,6 +175,9 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
     >>> print(str(rec))  # doctest: +SKIP
     Retrain every 48 days (90% CI 33-71 days): MSE rises 10% above its baseline ...
     """
+    if not isinstance(data, OOTEvaluation):  # any data frame in, pandas from here on
+        data = model_frame(data, target=target, time=time, features=features,
+                           expected=f"{FRAME_TYPES} or an OOTEvaluation")
     m, round_unit = _check_arguments(
         data, estimator, target=target, time=time, features=features, metric=metric,
         tolerance=tolerance, tolerance_type=tolerance_type, baseline=baseline, curve=curve,
