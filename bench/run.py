@@ -6,8 +6,8 @@ fail on speed, ``--only B1,B3`` for a subset, ``--save`` to also write
 same run, or an absolute time with its target; the table is markdown.
 
 B1 engine overhead, B2 per-window scoring, B3 recommendation, B4 peak memory, B5 import
-time, B6 parallel speed-up, B7 growth with the number of rows, B8 policy backtest, B12
-leading indicators.
+time, B6 parallel speed-up, B7 growth with the number of rows, B8 policy backtest, B9
+polars and pyarrow input against pandas, B12 leading indicators.
 ``docs/performance.md`` says what each one measures.
 """
 
@@ -50,7 +50,7 @@ PLAN: dict[str, Any] = {
     "horizon": pd.DateOffset(months=24),
     "anchors": 6,
 }
-ALL = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B12")
+ALL = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B12")
 # B8's plan: 36 anchors one calendar month apart (cutoff 1 = 2021-01-01), every anchor
 # scored on each later month up to the end of 2023: 36 monthly periods.
 B8_END = pd.Timestamp("2024-01-01")
@@ -93,6 +93,9 @@ class Config:
     b12_features: int = 20
     b12_repeats: int = 3
     b12_loop_anchors: int = 1   # the loop's time per pair is scaled to every anchor
+    b9_rows: int = 1_000_000
+    b9_features: int = 20
+    b9_repeats: int = 5
 
 
 FULL = Config(quick=False)
@@ -103,6 +106,7 @@ QUICK = Config(
     b6_repeats=2, b7_rows=(20_000, 40_000, 80_000), b7_features=5, b7_repeats=1,
     b8_rows=20_000, b8_features=5, b8_eval_repeats=1, b8_repeats=2, b8_max_steps=3,
     b12_rows=40_000, b12_features=5, b12_repeats=1,
+    b9_rows=40_000, b9_features=5, b9_repeats=1,
 )
 
 # Targets
@@ -117,6 +121,8 @@ T_B7 = 1.1
 T_B8_SHARE = 0.05
 T_B8_SPEEDUP = 10.0
 T_B12 = 1.15
+T_B9_TIME = 1.05
+T_B9_MEMORY = 1.2
 
 
 # --------------------------------------------------------------------------- results
@@ -231,7 +237,7 @@ def features(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if c not in ("ts", "y")]
 
 
-def run_engine(df: pd.DataFrame, estimator: Any, n_jobs: int | None = None,
+def run_engine(df: Any, estimator: Any, n_jobs: int | None = None,
                ) -> tuple[float, Any]:
     """Wall time of one ``evaluate_out_of_time`` call, and its result."""
     evaluate = api("evaluate_out_of_time")
@@ -862,11 +868,85 @@ def bench_b12(cfg: Config, report: Report) -> None:
         f"B12: best of {cfg.b12_repeats} interleaved runs each; the loop's {len(ref):,} "
         f"PSI and KS values equal the evaluation's to {diff:.2g}; the indicators "
         f"frame has {len(ind):,} rows.")
+# --------------------------------------------------------------------------- B9
+FRAME_KINDS = ("pandas", "polars", "pyarrow")
+
+
+def as_kind(df: pd.DataFrame, kind: str) -> Any:
+    """``df`` as a polars DataFrame or a pyarrow Table (pandas: itself)."""
+    if kind == "polars":
+        import polars as pl
+
+        return pl.from_pandas(df)
+    if kind == "pyarrow":
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(df, preserve_index=False)
+    return df
+
+
+def frames_child(n: int, p: int, kind: str) -> None:
+    """Run in a fresh interpreter by B9: one evaluation from ``kind`` input, its peak
+    RSS over the RSS after the input was built, as JSON."""
+    from sklearn.linear_model import LogisticRegression
+
+    est = LogisticRegression()
+    run_engine(as_kind(make_frame(5_000, p, seed=9), kind), est)  # warm every code path
+    data = as_kind(make_frame(n, p), kind)
+    gc.collect()
+    rss0 = _rss_bytes()
+    reset = _reset_peak()
+    run_engine(data, est)
+    peak = _hwm_bytes() if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"peak": peak - rss0, "rss_before": rss0,
+                      "method": "VmHWM after clear_refs" if reset else "ru_maxrss"}))
+
+
+def b9_code(cfg: Config, kind: str) -> str:
+    return ("from bench.run import frames_child; "
+            f"frames_child({cfg.b9_rows}, {cfg.b9_features}, {kind!r})")
+
+
+def bench_b9(cfg: Config, report: Report) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    df = make_frame(cfg.b9_rows, cfg.b9_features)
+    inputs = {kind: as_kind(df, kind) for kind in FRAME_KINDS}
+    est = LogisticRegression()
+    best = dict.fromkeys(FRAME_KINDS, math.inf)
+    results: dict[str, Any] = {}
+    for _ in range(cfg.b9_repeats):  # interleaved, min of each
+        for kind in FRAME_KINDS:
+            dt, results[kind] = run_engine(inputs[kind], est)
+            best[kind] = min(best[kind], dt)
+    for kind in FRAME_KINDS[1:]:
+        if not results[kind].scores.equals(results["pandas"].scores):
+            report.errors.append(f"B9: the scores from {kind} input differ from pandas'")
+    memory = {kind: child(b9_code(cfg, kind)) for kind in FRAME_KINDS}
+    size = f"{cfg.b9_rows:,} x {cfg.b9_features}"
+    for kind in FRAME_KINDS[1:]:
+        ratio = best[kind] / best["pandas"]
+        report.add(Row(
+            "B9", f"evaluate_out_of_time from a {kind} frame, wall time ({size}, the B1 "
+            "plan)", f"pandas frame {fmt_s(best['pandas'])}", f"{kind} {fmt_s(best[kind])}",
+            ratio, f"{ratio:.3f}x", f"<= {T_B9_TIME:.2f}x", ratio <= T_B9_TIME))
+        mem = memory[kind]["peak"] / memory["pandas"]["peak"]
+        report.add(Row(
+            "B9", f"evaluate_out_of_time from a {kind} frame, peak memory ({size})",
+            f"pandas frame {fmt_mb(memory['pandas']['peak'])}",
+            f"{kind} {fmt_mb(memory[kind]['peak'])}", mem, f"{mem:.2f}x",
+            f"<= {T_B9_MEMORY:.1f}x", mem <= T_B9_MEMORY, speed=False))
+    report.note(
+        f"B9: wall times are the minimum of {cfg.b9_repeats} interleaved runs of each input "
+        "(the polars and pyarrow frames are built from the pandas one before timing; the "
+        "conversion to pandas is inside the timed call); the scores equal the pandas "
+        "run's. Peak memory: one fresh subprocess per input, the peak RSS "
+        f"({memory['pandas']['method']}) over the RSS after building the input.")
 
 
 BENCHES: dict[str, Callable[[Config, Report], None]] = {
     "B1": bench_b1, "B2": bench_b2, "B3": bench_b3, "B4": bench_b4, "B5": bench_b5,
-    "B6": bench_b6, "B7": bench_b7, "B8": bench_b8, "B12": bench_b12,
+    "B6": bench_b6, "B7": bench_b7, "B8": bench_b8, "B9": bench_b9, "B12": bench_b12,
 }
 
 
@@ -925,7 +1005,8 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.quick:  # start the subprocess benchmarks in the background
         pool = ThreadPoolExecutor(max_workers=2)
         codes = ([b4_code(cfg).format(tm=False)] if "B4" in only else []) + (
-            [IMPORT_OOT] if "B5" in only else [])
+            [IMPORT_OOT] if "B5" in only else []) + (
+            [b9_code(cfg, kind) for kind in FRAME_KINDS] if "B9" in only else [])
         for code in codes:
             _PREFETCH[code] = pool.submit(child, code)
     for b in ALL:
