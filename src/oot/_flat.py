@@ -1,0 +1,172 @@
+"""The flat record of a result: plain numbers with their units, for pipelines.
+
+``oot analyze --json`` prints it, ``oot due`` reads the interval from the exact JSON
+beside it, and :mod:`oot.integrations.mlflow` logs its numbers as metrics. One flat
+JSON object, no nesting (a list of names at most), versioned by ``schema``. A new field
+may be added within a version; a field is never renamed or given another meaning
+without a new version.
+
+Schema ``oot.flat/1`` for a recommendation (:func:`recommendation_record`):
+
+- ``schema`` ("oot.flat/1"), ``kind`` ("recommendation"), ``status``, ``sentence``
+- ``metric``, ``greater_is_better``, ``time_kind`` ("datetime" or "numeric"),
+  ``age_unit``: the unit of the ages below ("days" for datetime time; the
+  ``time_unit`` given for numeric time, else "time units")
+- ages, numbers in ``age_unit`` (null when absent): ``interval``, ``ci_low``,
+  ``ci_high``, ``safe_interval``, ``max_age`` (the oldest evaluated age),
+  ``extrapolated_interval``, ``cost_optimal_interval``
+- the same in days, for datetime time (null for numeric time): ``interval_days``,
+  ``ci_low_days``, ``ci_high_days``, ``safe_interval_days``, ``max_age_days``,
+  ``extrapolated_interval_days``, ``cost_optimal_interval_days``
+- ``ci_high_beyond_data`` / ``ci_low_beyond_data``: true when that end of the CI lies
+  beyond the evaluated ages (the number is then null)
+- ``confidence_level``, ``baseline``, ``threshold``, ``tolerance``, ``tolerance_type``,
+  ``curve`` (the family fitted), ``trend_pvalue``, ``crossed_fraction``, ``cost_rate``,
+  ``retrain_cost``, ``shortfall_cost``, ``round_to``, ``n_bootstrap``
+- ``n_anchors``, ``n_windows``, ``n_usable_windows``, ``n_rows``, ``time_min``,
+  ``time_max`` (ISO text or numbers)
+- the evaluation's settings: ``train_window``, ``eval_window``, ``gap``, ``horizon``,
+  ``anchors``, ``anchor_step``, ``expanding``, ``min_window_size``, ``target``,
+  ``time``, ``features`` (a list), ``estimator`` (its repr; null for predictions made
+  elsewhere)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+import oot._format as fmt
+
+if TYPE_CHECKING:
+    from oot.recommend import RetrainRecommendation
+
+__all__ = ["FLAT_SCHEMA", "AGE_FIELDS", "recommendation_record", "age_number", "age_unit_of"]
+
+FLAT_SCHEMA = "oot.flat/1"
+
+#: The ages of a recommendation's record, each also given in days (``<name>_days``).
+AGE_FIELDS = ("interval", "ci_low", "ci_high", "safe_interval", "max_age",
+              "extrapolated_interval", "cost_optimal_interval")
+
+
+def age_unit_of(rec: RetrainRecommendation) -> str:
+    """The unit of the record's ages: "days", or the numeric time's unit."""
+    if rec.time_kind == "datetime":
+        return "days"
+    unit = rec.evaluation.params.get("time_unit")
+    return str(unit) if unit else "time units"
+
+
+def age_number(value: Any, time_kind: str) -> float | None:
+    """An age as a plain number: days for a Timedelta, the number for numeric time."""
+    if value is None:
+        return None
+    if isinstance(value, pd.Timedelta):
+        return float(value / pd.Timedelta(days=1))
+    x = float(value)
+    return x if math.isfinite(x) else None
+
+
+def _plain(v: Any) -> Any:
+    if v is None or isinstance(v, bool | str):
+        return v
+    if isinstance(v, int | float):
+        return None if isinstance(v, float) and not math.isfinite(v) else v
+    if hasattr(v, "item"):
+        return _plain(v.item())
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    return str(v)
+
+
+def recommendation_record(rec: RetrainRecommendation) -> dict[str, Any]:
+    """The flat ``oot.flat/1`` record of a recommendation (see the module's list).
+
+    Examples
+    --------
+    >>> from oot.datasets import make_degradation_scores
+    >>> from oot.recommend import recommend_retrain_interval
+    >>> import pandas as pd
+    >>> from oot._flat import recommendation_record
+    >>> ev = make_degradation_scores(random_state=0).to_evaluation()
+    >>> rec = recommend_retrain_interval(ev, n_bootstrap=100, random_state=0)
+    >>> r = recommendation_record(rec)
+    >>> r["schema"], r["status"], r["age_unit"]
+    ('oot.flat/1', 'crossed', 'days')
+    >>> r["interval_days"] == rec.interval / pd.Timedelta(days=1)
+    True
+    """
+    kind = rec.time_kind
+    ev = rec.evaluation
+    lo, hi = rec.interval_ci
+    ages = {"interval": rec.interval, "ci_low": lo, "ci_high": hi,
+            "safe_interval": rec.safe_interval, "max_age": rec.max_age,
+            "extrapolated_interval": rec.extrapolated_interval,
+            "cost_optimal_interval": rec.cost_optimal_interval}
+    out: dict[str, Any] = {
+        "schema": FLAT_SCHEMA,
+        "kind": "recommendation",
+        "status": rec.status,
+        "sentence": str(rec),
+        "metric": rec.metric.name,
+        "greater_is_better": bool(rec.metric.greater_is_better),
+        "time_kind": kind,
+        "age_unit": age_unit_of(rec),
+    }
+    for name in AGE_FIELDS:
+        out[name] = age_number(ages[name], kind)
+    for name in AGE_FIELDS:
+        out[f"{name}_days"] = out[name] if kind == "datetime" else None
+    beyond = rec.status != "no_degradation"
+    out["ci_low_beyond_data"] = bool(beyond and lo is None)
+    out["ci_high_beyond_data"] = bool(beyond and hi is None)
+    p = ev.params
+    info = ev.data_info
+    out.update({
+        "confidence_level": rec.confidence_level,
+        "baseline": rec.baseline,
+        "threshold": rec.threshold,
+        "tolerance": rec.tolerance,
+        "tolerance_type": rec.tolerance_type,
+        "curve": rec.curve.family,
+        "trend_pvalue": rec.curve.trend_pvalue,
+        "crossed_fraction": rec.crossed_fraction,
+        "cost_rate": rec.cost_rate,
+        "retrain_cost": rec.retrain_cost,
+        "shortfall_cost": rec.shortfall_cost,
+        "round_to": rec.round_to,
+        "n_bootstrap": rec.n_bootstrap,
+        "n_anchors": ev.n_anchors,
+        "n_windows": len(ev.scores),
+        "n_usable_windows": ev.n_usable,
+        "n_rows": info.get("n_rows"),
+        "time_min": info.get("time_min"),
+        "time_max": info.get("time_max"),
+        "train_window": p.get("train_window"),
+        "eval_window": p.get("eval_window"),
+        "gap": p.get("gap"),
+        "horizon": p.get("horizon"),
+        "anchors": p.get("anchors"),
+        "anchor_step": p.get("anchor_step"),
+        "expanding": p.get("expanding"),
+        "min_window_size": p.get("min_window_size"),
+        "target": p.get("target", p.get("y_true")),
+        "time": p.get("time", info.get("time_column")),
+        "features": p.get("features"),
+        "estimator": p.get("estimator"),
+    })
+    return {k: _plain(v) for k, v in out.items()}
+
+
+def record_text(value: Any) -> str:
+    """A record's value as a short text (MLflow parameters, tags)."""
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, float):
+        return fmt.number(value) if math.isfinite(value) else "nan"
+    return "" if value is None else str(value)
