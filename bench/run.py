@@ -885,26 +885,34 @@ def as_kind(df: pd.DataFrame, kind: str) -> Any:
     return df
 
 
-def frames_child(n: int, p: int, kind: str) -> None:
-    """Run in a fresh interpreter by B9: one evaluation from ``kind`` input, its peak
-    RSS over the RSS after the input was built, as JSON."""
+def frames_child(n: int, p: int, kinds: str) -> None:
+    """Run in a fresh interpreter by B9: one evaluation from each input of ``kinds``
+    (comma-separated), each one's peak RSS over the RSS after its input was built (the
+    peak counter is reset before each), as JSON."""
     from sklearn.linear_model import LogisticRegression
 
     est = LogisticRegression()
-    run_engine(as_kind(make_frame(5_000, p, seed=9), kind), est)  # warm every code path
-    data = as_kind(make_frame(n, p), kind)
-    gc.collect()
-    rss0 = _rss_bytes()
-    reset = _reset_peak()
-    run_engine(data, est)
-    peak = _hwm_bytes() if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"peak": peak - rss0, "rss_before": rss0,
-                      "method": "VmHWM after clear_refs" if reset else "ru_maxrss"}))
+    out: dict[str, Any] = {}
+    for kind in kinds.split(","):
+        run_engine(as_kind(make_frame(5_000, p, seed=9), kind), est)  # warm the code path
+        data = as_kind(make_frame(n, p), kind)
+        gc.collect()
+        rss0 = _rss_bytes()
+        reset = _reset_peak()
+        run_engine(data, est)
+        peak = _hwm_bytes() if reset else resource.getrusage(
+            resource.RUSAGE_SELF).ru_maxrss * 1024
+        out[kind] = {"peak": peak - rss0, "rss_before": rss0,
+                     "method": "VmHWM after clear_refs" if reset else "ru_maxrss"}
+        del data
+    print(json.dumps(out))
 
 
-def b9_code(cfg: Config, kind: str) -> str:
-    return ("from bench.run import frames_child; "
-            f"frames_child({cfg.b9_rows}, {cfg.b9_features}, {kind!r})")
+def b9_codes(cfg: Config) -> list[str]:
+    """One fresh interpreter per input (full mode); all three in one (quick mode)."""
+    groups = [",".join(FRAME_KINDS)] if cfg.quick else list(FRAME_KINDS)
+    return [("from bench.run import frames_child; "
+             f"frames_child({cfg.b9_rows}, {cfg.b9_features}, {g!r})") for g in groups]
 
 
 def bench_b9(cfg: Config, report: Report) -> None:
@@ -922,7 +930,9 @@ def bench_b9(cfg: Config, report: Report) -> None:
     for kind in FRAME_KINDS[1:]:
         if not results[kind].scores.equals(results["pandas"].scores):
             report.errors.append(f"B9: the scores from {kind} input differ from pandas'")
-    memory = {kind: child(b9_code(cfg, kind)) for kind in FRAME_KINDS}
+    memory: dict[str, Any] = {}
+    for code in b9_codes(cfg):
+        memory.update(child(code))
     size = f"{cfg.b9_rows:,} x {cfg.b9_features}"
     for kind in FRAME_KINDS[1:]:
         ratio = best[kind] / best["pandas"]
@@ -940,7 +950,8 @@ def bench_b9(cfg: Config, report: Report) -> None:
         f"B9: wall times are the minimum of {cfg.b9_repeats} interleaved runs of each input "
         "(the polars and pyarrow frames are built from the pandas one before timing; the "
         "conversion to pandas is inside the timed call); the scores equal the pandas "
-        "run's. Peak memory: one fresh subprocess per input, the peak RSS "
+        "run's. Peak memory: a fresh subprocess per input (one for all three with --quick), "
+        "the peak RSS "
         f"({memory['pandas']['method']}) over the RSS after building the input.")
 
 
@@ -1006,7 +1017,7 @@ def main(argv: list[str] | None = None) -> int:
         pool = ThreadPoolExecutor(max_workers=2)
         codes = ([b4_code(cfg).format(tm=False)] if "B4" in only else []) + (
             [IMPORT_OOT] if "B5" in only else []) + (
-            [b9_code(cfg, kind) for kind in FRAME_KINDS] if "B9" in only else [])
+            b9_codes(cfg) if "B9" in only else [])
         for code in codes:
             _PREFETCH[code] = pool.submit(child, code)
     for b in ALL:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import matplotlib
 
@@ -79,13 +80,14 @@ def test_analyze_json_only_json_on_stdout(reg_csv, tmp_path, capsys):
     path, ds = reg_csv
     assert main(_analyze_args(path, ds, tmp_path / "r", "--json")) == 0
     out = capsys.readouterr().out
-    d = json.loads(out)  # the whole of stdout is one JSON document
-    rec = RetrainRecommendation.from_json(out)
-    assert rec.to_dict() == d | {"sentence": str(rec)}
-    assert rec.metric.name == "mse"
+    d = json.loads(out)  # the whole of stdout is one JSON document: the flat record
+    assert d["schema"] == "oot.flat/1"
     saved = RetrainRecommendation.from_json(
         (tmp_path / "r" / "recommendation.json").read_text())
-    assert saved.to_dict() == rec.to_dict()
+    assert d["recommendation_file"] == str((tmp_path / "r" / "recommendation.json")
+                                           .absolute())
+    assert saved.metric.name == d["metric"] == "mse"
+    assert d["sentence"] == str(saved)
 
 
 def test_analyze_classification_with_model_params(clf_csv, tmp_path, capsys):
@@ -95,7 +97,8 @@ def test_analyze_classification_with_model_params(clf_csv, tmp_path, capsys):
             "--train-window", "90D", "--eval-window", "30D", "--anchors", "2",
             "--n-bootstrap", "50", "--out", str(tmp_path / "c"), "--json", "--no-progress"]
     assert main(args) == 0
-    rec = RetrainRecommendation.from_json(capsys.readouterr().out)
+    rec = RetrainRecommendation.from_json(
+        Path(json.loads(capsys.readouterr().out)["recommendation_file"]).read_text())
     assert rec.metric.name == "roc_auc"
 
 
@@ -104,7 +107,8 @@ def test_analyze_explicit_cutoffs(reg_csv, tmp_path, capsys):
     args = _analyze_args(path, ds, tmp_path / "r", "--json")
     args[args.index("--anchors") + 1] = "2020-07-01, 2020-05-01,2020-09-15"
     assert main(args) == 0
-    rec = RetrainRecommendation.from_json(capsys.readouterr().out)
+    rec = RetrainRecommendation.from_json(
+        (tmp_path / "r" / "recommendation.json").read_text())
     cutoffs = [str(c.date()) for c in rec.evaluation.anchors["cutoff"]]
     assert cutoffs == ["2020-05-01", "2020-07-01", "2020-09-15"]
 

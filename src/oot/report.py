@@ -430,6 +430,14 @@ def _data_section(rec: RetrainRecommendation) -> str:
             + (f", time column <code>{html.escape(str(col))}</code>" if col else "")
             + f", from {html.escape(fmt.cell(info.get('time_min')))} to "
             f"{html.escape(fmt.cell(info.get('time_max')))}.</p>")
+    features = ev.params.get("features")
+    if features:  # what the model was fitted on
+        target = ev.params.get("target")
+        parts.append(
+            f"<p>Features ({len(features)}): "
+            + ", ".join(f"<code>{html.escape(str(f))}</code>" for f in features)
+            + (f"; target <code>{html.escape(str(target))}</code>" if target else "")
+            + ".</p>")
     anchors = ev.anchors
     if len(anchors) and "n_train" in anchors:
         cols = [c for c in ("anchor", "train_start", "cutoff", "n_train", "status")

@@ -9,10 +9,11 @@ prints only the machine-readable result on stdout.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 
-from . import _analyze, _demo
+from . import _analyze, _demo, _due
 from ._common import EXIT_USAGE, _one_line, _Parser, _warnings_as_lines
 from ._common import CLIError as CLIError  # re-exported: the module was one file
 from ._common import _summary_lines as _summary_lines
@@ -23,7 +24,10 @@ __all__ = ["main", "build_parser", "MODELS", "make_estimator"]
 
 #: The subcommands, in the order ``oot --help`` lists them: each module has ``NAME``,
 #: ``add_parser(sub)`` and ``run(args) -> int``.
-_COMMAND_MODULES = (_demo, _analyze)
+_COMMAND_MODULES = (_demo, _analyze, _due)
+
+#: The schema of an error printed as JSON (under ``--json``, and by ``oot due``).
+FLAT_ERROR_SCHEMA = "oot.flat/1"
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     m.NAME: m.run for m in _COMMAND_MODULES}
@@ -66,7 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 for bad input (one ``oot: error:`` line on stderr).
+        0 on success (``oot due``: the model is fine), 1 from ``oot due`` when
+        retraining is due, 2 for bad input (one ``oot: error:`` line on stderr; with
+        ``--json``, and from ``oot due``, also one JSON object on stdout:
+        ``{"schema": "oot.flat/1", "kind": "error", "error": ..., "exit_code": 2}``).
 
     Examples
     --------
@@ -78,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     from oot._validation import EstimatorFitError
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # --json (and `oot due`, which always answers in JSON): an error is a JSON line too
+    as_json = "--json" in argv or (bool(argv) and argv[0] == "due")
     parser = build_parser()
     try:
         try:
@@ -90,11 +100,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _warnings_as_lines(sys.stderr):
             return _COMMANDS[args.command](args)
     except CLIError as exc:
-        print(f"oot: error: {_one_line(str(exc))}", file=sys.stderr)
+        text = str(exc)
     except (ValueError, TypeError, KeyError, OSError, EstimatorFitError) as exc:
-        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"oot: error: {_one_line(str(text))}", file=sys.stderr)
+        text = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
     except KeyboardInterrupt:
         print("oot: error: interrupted", file=sys.stderr)
         return 130
+    print(f"oot: error: {_one_line(text)}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"schema": FLAT_ERROR_SCHEMA, "kind": "error",
+                          "error": _one_line(text), "exit_code": EXIT_USAGE}))
     return EXIT_USAGE

@@ -12,11 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from oot._validation import OOTWarning
+
 EXIT_USAGE = 2
 
 
 class CLIError(Exception):
     """An input problem reported as one ``oot: error:`` line and exit status 2."""
+
+
+class LeakageWarning(OOTWarning):
+    """A feature almost determines the target: perhaps it leaks the label."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -213,7 +219,7 @@ def _emit(rec: Any, out: str, args: argparse.Namespace, seconds: float,
     bt = rec.backtest() if backtest else None
     folder = save_report(rec, out, backtest=bt)
     if args.json:
-        print(rec.to_json())
+        print(json.dumps(_flat_output(rec, folder, bt), allow_nan=False))
         return
     if getattr(args, "quiet", False):
         print(str(rec))
@@ -239,6 +245,20 @@ def _check_out(args: argparse.Namespace) -> None:
     from oot.report import check_destination
 
     check_destination(args.out, param="--out", func=f"oot {args.command}")
+
+
+def _flat_output(rec: Any, folder: Path, bt: Any) -> dict[str, Any]:
+    """``--json``: the flat record (:mod:`oot._flat`), where the exact files are, and the
+    backtest's verdict."""
+    from oot._flat import recommendation_record
+
+    out = recommendation_record(rec)
+    out["recommendation_file"] = str(folder / "recommendation.json")
+    out["report_file"] = str(folder / "index.html")
+    out["backtest"] = None if bt is None else str(bt)
+    out["backtest_best_cadence"] = None if bt is None else bt.best_cadence
+    out["exit_code"] = 0
+    return out
 
 
 def _progress(args: argparse.Namespace) -> bool:

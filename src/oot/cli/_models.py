@@ -33,12 +33,25 @@ def _models() -> dict[str, tuple[str, str | None, str | None]]:
 MODELS: tuple[str, ...] = tuple(_models())
 
 
-def make_estimator(name: str, task: str, params: dict[str, Any] | None = None) -> Any:
+#: At most this many one-hot columns per categorical feature (rarer values are grouped).
+MAX_CATEGORIES = 20
+
+
+def make_estimator(name: str, task: str, params: dict[str, Any] | None = None, *,
+                   numeric: list[str] | None = None,
+                   categorical: list[str] | None = None) -> Any:
     """Build the scikit-learn estimator ``--model name`` stands for.
 
     Linear models get a :class:`~sklearn.preprocessing.StandardScaler`, and every model
     but ``hgb`` (which handles missing values itself) a median
     :class:`~sklearn.impute.SimpleImputer`, in a Pipeline.
+
+    The default preprocessing of categorical columns (strings, pandas categories): with
+    ``categorical`` given, a :class:`~sklearn.compose.ColumnTransformer` one-hot encodes
+    those columns (missing values as a category of their own, at most
+    :data:`MAX_CATEGORIES` columns per feature with the rarest values grouped as
+    "infrequent", values unseen in training ignored) and applies the numeric steps
+    above to the ``numeric`` columns.
 
     Parameters
     ----------
@@ -47,6 +60,9 @@ def make_estimator(name: str, task: str, params: dict[str, Any] | None = None) -
     task : {"regression", "classification"}
     params : dict, default=None
         Keyword arguments for the model (``--model-params``).
+    numeric, categorical : list of str, default=None
+        The numeric and the categorical feature columns; without categorical columns the
+        model takes the features as they are.
 
     Returns
     -------
@@ -64,6 +80,9 @@ def make_estimator(name: str, task: str, params: dict[str, Any] | None = None) -
     HistGradientBoostingRegressor(max_iter=50)
     >>> make_estimator("logistic", "classification").steps[-1][0]
     'logisticregression'
+    >>> est = make_estimator("hgb", "regression", numeric=["x"], categorical=["city"])
+    >>> [n for n, _, cols in est.steps[0][1].transformers]
+    ['numeric', 'categorical']
     """
     import importlib
 
@@ -93,9 +112,22 @@ def make_estimator(name: str, task: str, params: dict[str, Any] | None = None) -
     except TypeError as exc:
         msg = f"argument --model-params: {cls_name} does not accept these parameters: {exc}"
         raise CLIError(msg) from exc
-    if name == "hgb":
-        return model
-    steps: list[Any] = [SimpleImputer(strategy="median")]
+    steps: list[Any] = [] if name == "hgb" else [SimpleImputer(strategy="median")]
     if name in ("linear", "ridge", "logistic"):
         steps.append(StandardScaler())
+    if categorical:
+        from sklearn.compose import ColumnTransformer
+        from sklearn.preprocessing import OneHotEncoder
+
+        encode = make_pipeline(
+            SimpleImputer(strategy="constant", fill_value="(missing)"),
+            OneHotEncoder(handle_unknown="infrequent_if_exist",
+                          max_categories=MAX_CATEGORIES, sparse_output=False))
+        pre = ColumnTransformer(
+            [("numeric", make_pipeline(*steps) if steps else "passthrough",
+              list(numeric or [])), ("categorical", encode, list(categorical))],
+            verbose_feature_names_out=False)
+        return make_pipeline(pre, model)
+    if name == "hgb":
+        return model
     return make_pipeline(*steps, model)
