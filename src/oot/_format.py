@@ -143,12 +143,13 @@ AGE_UNITS: dict[str, float] = {"days": 1.0, "weeks": DAYS_PER_WEEK,
                                "months": DAYS_PER_MONTH, "years": DAYS_PER_YEAR}
 
 
-def age(value: Any, time_kind: str) -> str:
+def age(value: Any, time_kind: str, *, unit: str | None = None) -> str:
     """A model age in words: ``'56 days'``, ``'3.5 months'``, ``'4.0 years'``, or a number.
 
     Under a day: hours; under 120 days: days; under 3 years: months; then years. A
-    number (numeric time) is shown with 4 significant digits; a missing age is
-    ``"n/a"``.
+    number (numeric time) is shown with 4 significant digits, or, with the ``unit`` of
+    the numeric time (``time_unit="years"``), with one decimal and the unit (two
+    significant digits under 1, whole numbers from 100); a missing age is ``"n/a"``.
 
     Examples
     --------
@@ -158,11 +159,19 @@ def age(value: Any, time_kind: str) -> str:
     ('56 days', '6.6 months')
     >>> fmt.age(45.0, "numeric"), fmt.age(None, "numeric")
     ('45', 'n/a')
+    >>> fmt.age(6.878, "numeric", unit="years"), fmt.age(0.456, "numeric", unit="years")
+    ('6.9 years', '0.46 years')
     """
     if value is None or (not isinstance(value, pd.Timedelta) and bool(pd.isna(value))):
         return "n/a"
     if time_kind == "numeric":
-        return f"{float(value):.4g}"
+        x = float(value)
+        if not unit:
+            return f"{x:.4g}"
+        if x == 0:
+            return f"0 {unit}"
+        text = f"{x:.0f}" if abs(x) >= 100 else f"{x:.1f}" if abs(x) >= 1 else f"{x:.2g}"
+        return f"{text} {unit}"
     days = float(pd.Timedelta(value) / pd.Timedelta(days=1))
     if days == 0:
         return "0 days"
@@ -173,6 +182,21 @@ def age(value: Any, time_kind: str) -> str:
     if abs(days) < 3 * 365:
         return f"{days / DAYS_PER_MONTH:.1f} months"
     return f"{days / DAYS_PER_YEAR:.1f} years"
+
+
+def time_unit(result: Any) -> str | None:
+    """The unit of a numeric time (``time_unit=`` of the evaluation), or None: read from
+    an evaluation, or from a result that holds one (``.evaluation``)."""
+    ev = getattr(result, "evaluation", result)
+    params = getattr(ev, "params", None)
+    unit = params.get("time_unit") if isinstance(params, dict) else None
+    return str(unit) if unit else None
+
+
+def _age(result: Any, value: Any) -> str:
+    """:func:`age` in the time kind and unit of ``result`` (a recommendation or an
+    evaluation)."""
+    return age(value, result.time_kind, unit=time_unit(result))
 
 
 def age_unit(max_age_days: float) -> tuple[str, float]:
@@ -298,7 +322,8 @@ def metric_label(name: str, greater_is_better: bool) -> str:
 
 
 # ================================================================ confidence intervals
-def ci_range(low: Any, high: Any, time_kind: str, *, max_age: Any = None) -> str:
+def ci_range(low: Any, high: Any, time_kind: str, *, max_age: Any = None,
+             unit: str | None = None) -> str:
     """The two ends of an interval's CI in words; a None end lies beyond the data.
 
     Examples
@@ -317,17 +342,18 @@ def ci_range(low: Any, high: Any, time_kind: str, *, max_age: Any = None) -> str
         return "beyond the evaluated ages"
     if high is None:
         end = ("the evaluated ages" if max_age is None
-               else age(max_age, time_kind))
-        return f"{age(low, time_kind)} to beyond {end}"
+               else age(max_age, time_kind, unit=unit))
+        return f"{age(low, time_kind, unit=unit)} to beyond {end}"
     if low is None:
-        return f"up to {age(high, time_kind)}"
-    return f"{age(low, time_kind)} to {age(high, time_kind)}"
+        return f"up to {age(high, time_kind, unit=unit)}"
+    return f"{age(low, time_kind, unit=unit)} to {age(high, time_kind, unit=unit)}"
 
 
 def ci_text(ci: Sequence[Any], confidence_level: float, time_kind: str, *,
-            max_age: Any = None) -> str:
+            max_age: Any = None, unit: str | None = None) -> str:
     """``'90% CI 40 days to 70 days'``: the level and :func:`ci_range`."""
-    return f"{level(confidence_level)} CI {ci_range(ci[0], ci[1], time_kind, max_age=max_age)}"
+    rng = ci_range(ci[0], ci[1], time_kind, max_age=max_age, unit=unit)
+    return f"{level(confidence_level)} CI {rng}"
 
 
 # ========================================================================== tolerance
@@ -395,17 +421,18 @@ def recommendation_sentence(rec: RetrainRecommendation) -> str:
                 "it; no retraining schedule keeps a performance the model does not have. "
                 "Improve the model first.")
     elif rec.status == "crossed":
-        ci = ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age)
+        ci = ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age,
+                     unit=time_unit(rec))
         change = tolerance_change(name, rec.tolerance, rec.tolerance_type, gib, rec.baseline)
         if rec.significant:
-            text = (f"Retrain every {age(rec.interval, kind)} ({ci}): {change} at age "
-                    f"{age(rec.interval, kind)}.")
+            text = (f"Retrain every {_age(rec, rec.interval)} ({ci}): {change} at age "
+                    f"{_age(rec, rec.interval)}.")
         else:
             trend = ("improves with model age" if curve.trend_direction == "improving"
                      and curve.trend_pvalue < 0.05 else "shows no significant degradation")
-            text = (f"The fitted curve reaches the threshold at age {age(rec.interval, kind)}"
+            text = (f"The fitted curve reaches the threshold at age {_age(rec, rec.interval)}"
                     f" ({ci}), where {change}, but {name} {trend} (trend test p = {p}): "
-                    f"{age(rec.interval, kind)} is what the curve's shape says, not an "
+                    f"{_age(rec, rec.interval)} is what the curve's shape says, not an "
                     "established crossing.")
     elif rec.status == "not_reached":
         _, where = _verb(gib)
@@ -413,23 +440,23 @@ def recommendation_sentence(rec: RetrainRecommendation) -> str:
         if rec.limited_by == "fresh":
             text = (f"Not reached within the ages fresh models allow: compared with a fresh "
                     f"model on the same periods, {name} stays within {within} its baseline "
-                    f"{number(rec.baseline)} up to age {age(rec.max_age, kind)}, the oldest "
+                    f"{number(rec.baseline)} up to age {_age(rec, rec.max_age)}, the oldest "
                     "age a fresh model's score exists for; its curve reaches the threshold "
                     "by the oldest age the evaluation has. Retrain at least every "
-                    f"{age(rec.interval, kind)}; more anchors would show further.")
+                    f"{_age(rec, rec.interval)}; more anchors would show further.")
         else:
             state = ("is degrading" if rec.significant
                      else f"shows no significant degradation (p = {p})")
-            text = (f"Retrain at least every {age(rec.interval, kind)}: {name} {state} "
+            text = (f"Retrain at least every {_age(rec, rec.interval)}: {name} {state} "
                     f"but stays within {within} its baseline {number(rec.baseline)} up to "
-                    f"the oldest evaluated age ({age(rec.max_age, kind)}).")
+                    f"the oldest evaluated age ({_age(rec, rec.max_age)}).")
             if not rec.significant and rec.safe_interval is not None:
                 text += (f" {percent(rec.crossed_fraction)} of the bootstrap replicates "
                          "cross within the data, so the safe interval is "
-                         f"{age(rec.safe_interval, kind)}.")
+                         f"{_age(rec, rec.safe_interval)}.")
         if rec.extrapolated_interval is not None:
             text += (" Extrapolating the fitted curve, it would cross at about "
-                     f"{age(rec.extrapolated_interval, kind)}.")
+                     f"{_age(rec, rec.extrapolated_interval)}.")
     else:
         # 0.05: the level recommend_retrain_interval tests the trend at
         if curve.trend_direction == "improving" and curve.trend_pvalue < 0.05:
@@ -437,14 +464,14 @@ def recommendation_sentence(rec: RetrainRecommendation) -> str:
         else:
             trend = f"shows no significant trend with model age (p = {p})"
         text = (f"No degradation detected: {name} {trend} up to age "
-                f"{age(rec.max_age, kind)}; drift alone does not call for retraining.")
+                f"{_age(rec, rec.max_age)}; drift alone does not call for retraining.")
     if lead:
         text = f"{lead} {text}"
     tail = [x for x in (baseline_note(rec), season_note(rec)) if x]
     if tail:
         text += " " + " ".join(tail)
     if rec.cost_optimal_interval is not None:
-        text += f" Cost-optimal cadence: every {age(rec.cost_optimal_interval, kind)}."
+        text += f" Cost-optimal cadence: every {_age(rec, rec.cost_optimal_interval)}."
     elif rec.retrain_cost is not None and rec.status in ("no_degradation", "no_skill"):
         text += " " + no_cost_cadence(rec.status)
     return text
@@ -497,12 +524,12 @@ def calendar_warning(rec: RetrainRecommendation) -> str:
     kind = rec.time_kind
     if fresh.get("status") == "crossed":
         ci = ci_text(fresh.get("interval_ci", (None, None)), rec.confidence_level, kind,
-                     max_age=fresh.get("max_age"))
+                     max_age=fresh.get("max_age"), unit=time_unit(rec))
         text += (f" Against a fresh model on the same periods (reference='fresh') it would "
-                 f"be every {age(fresh.get('interval'), kind)} ({ci}).")
+                 f"be every {_age(rec, fresh.get('interval'))} ({ci}).")
     elif fresh.get("status") in ("not_reached", "no_degradation"):
         text += (" Against a fresh model on the same periods (reference='fresh') the "
-                 f"threshold is not reached up to age {age(fresh.get('max_age'), kind)}.")
+                 f"threshold is not reached up to age {_age(rec, fresh.get('max_age'))}.")
     elif fresh.get("status") == "unavailable":
         text += " The fresh reference cannot be computed here: " + str(
             fresh.get("reason", "")).rstrip(".") + "."
@@ -530,7 +557,7 @@ def baseline_note(rec: RetrainRecommendation) -> str:
         return ""
     if curve.baseline_age > 0:
         return (f"The curve bends between age 0 and the youngest windows (age "
-                f"{age(_as_age(curve.baseline_age, kind), kind)}, mean "
+                f"{_age(rec, _as_age(curve.baseline_age, kind))}, mean "
                 f"{number(curve.youngest_mean)}), where no window is: the baseline is the "
                 "curve continued straight back to age 0 from there "
                 f"({number(rec.baseline)}; the curve itself says {number(curve.level)}).")
@@ -584,11 +611,11 @@ def fresh_summary(rec: RetrainRecommendation) -> str:
     status = str(fresh.get("status", ""))
     if status == "crossed":
         ci = ci_text(fresh.get("interval_ci", (None, None)), rec.confidence_level, kind,
-                     max_age=fresh.get("max_age"))
-        return f"every {age(fresh.get('interval'), kind)} ({ci})"
+                     max_age=fresh.get("max_age"), unit=time_unit(rec))
+        return f"every {_age(rec, fresh.get('interval'))} ({ci})"
     if status == "unavailable":
         return f"unavailable: {fresh.get('reason', '')}"
-    return f"{status} up to age {age(fresh.get('max_age'), kind)}"
+    return f"{status} up to age {_age(rec, fresh.get('max_age'))}"
 
 
 def adjusted_scores_label(curve: DegradationCurve) -> str:
@@ -608,8 +635,8 @@ def _as_age(x: float, kind: str) -> Any:
 def interval_label(rec: RetrainRecommendation) -> str:
     """The legend entry of the interval line: ``'retrain every 56 days'``."""
     if rec.status == "crossed":
-        return f"retrain every {age(rec.interval, rec.time_kind)}"
-    return f"not reached by {age(rec.interval, rec.time_kind)} (oldest age)"
+        return f"retrain every {_age(rec, rec.interval)}"
+    return f"not reached by {_age(rec, rec.interval)} (oldest age)"
 
 
 def evaluation_sentence(ev: OOTEvaluation) -> str:
@@ -621,7 +648,7 @@ def evaluation_sentence(ev: OOTEvaluation) -> str:
     return (
         f"Out-of-time evaluation of {metric_name(ev.metric)} over {ev.n_anchors} "
         f"anchor(s) and {len(ev.scores)} windows ({ev.n_usable} usable), model ages "
-        f"{age(a0, ev.time_kind)} to {age(a1, ev.time_kind)}."
+        f"{_age(ev, a0)} to {_age(ev, a1)}."
     )
 
 
@@ -1120,14 +1147,14 @@ def _interval_text(rec: RetrainRecommendation, kind: str, esc: Callable[[str], s
                    ) -> str:
     if rec.status == "crossed":
         text = ("The recommended interval is the age at which the fitted curve reaches "
-                f"the threshold: {esc(age(rec.interval, kind))}.")
+                f"the threshold: {esc(_age(rec, rec.interval))}.")
     elif rec.status == "not_reached":
         text = ("The fitted curve stays within the threshold up to the oldest evaluated "
-                f"age, {esc(age(rec.max_age, kind))}; that age is reported as the "
+                f"age, {esc(_age(rec, rec.max_age))}; that age is reported as the "
                 "interval, a lower bound.")
         if rec.extrapolated_interval is not None:
             text += (" Extrapolated, the curve would cross at about "
-                     f"{esc(age(rec.extrapolated_interval, kind))}.")
+                     f"{esc(_age(rec, rec.extrapolated_interval))}.")
     elif rec.status == "no_skill":
         text = ("The baseline is at the metric's chance level, so no interval is "
                 "recommended: the model has no skill to lose.")
@@ -1266,11 +1293,11 @@ def _cost_item(rec: RetrainRecommendation, name: str,
     if rec.cost_optimal_interval is None:
         return MethodItem("Cost", (
             costs + "the long-run cost per unit time keeps falling up to the oldest "
-            f"evaluated age ({esc(age(rec.max_age, rec.time_kind))}): retraining for "
+            f"evaluated age ({esc(_age(rec, rec.max_age))}): retraining for "
             "degradation alone does not pay within the evaluated ages."))
     return MethodItem("Cost", (
         costs + "the cadence with the lowest long-run cost per unit time is every "
-        f"{esc(age(rec.cost_optimal_interval, rec.time_kind))}."))
+        f"{esc(_age(rec, rec.cost_optimal_interval))}."))
 
 
 def method(rec: RetrainRecommendation, *, emph: Callable[[str], str] | None = None,

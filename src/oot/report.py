@@ -400,11 +400,19 @@ def _summary(rec: RetrainRecommendation) -> pd.DataFrame:
     does, instead of an empty cell."""
     summary = rec.summary()
     summary.index.name = None
-    beyond = f"beyond {fmt.age(rec.max_age, rec.time_kind)}"
+    beyond = f"beyond {fmt.age(rec.max_age, rec.time_kind, unit=fmt.time_unit(rec))}"
     level = fmt.level(rec.confidence_level)
     for key in (f"ci_low ({level})", f"ci_high ({level})"):
         if key in summary.index and summary.loc[key, "value"] is None:
             summary.loc[key, "value"] = beyond
+    unit = fmt.time_unit(rec)
+    if rec.time_kind == "numeric" and unit:  # numeric ages with their unit: "6.9 years"
+        ages = ("interval", f"ci_low ({level})", f"ci_high ({level})", "safe_interval",
+                "oldest_age", "extrapolated_interval", "cost_optimal_interval")
+        for key in ages:
+            v = summary.loc[key, "value"] if key in summary.index else None
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                summary.loc[key, "value"] = fmt.age(v, "numeric", unit=unit)
     return summary
 
 

@@ -145,21 +145,24 @@ def _summary_lines(rec: Any, seconds: float) -> list[str]:
     ev = rec.evaluation
     kind = rec.time_kind
     gib = rec.metric.greater_is_better
-    ci = fmt.ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age)
+    unit = fmt.time_unit(rec)
+    ci = fmt.ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age,
+                     unit=unit)
     lines = [
         f"  status           {rec.status}",
-        f"  interval         {fmt.age(rec.interval, kind)}  ({ci})",
+        f"  interval         {fmt.age(rec.interval, kind, unit=unit)}  ({ci})",
         f"  {fmt.metric_name(rec.metric):<16} baseline {fmt.number(rec.baseline)}, "
         f"threshold {fmt.number(rec.threshold)} "
         f"({fmt.tolerance_signed(rec.tolerance, rec.tolerance_type, gib)})",
         f"  curve            {rec.curve.family} (trend p = "
         f"{fmt.pvalue(rec.curve.trend_pvalue)})",
         f"  evaluated        {ev.n_anchors} anchors, {ev.n_usable} usable windows, ages "
-        f"up to {fmt.age(rec.max_age, kind)}",
+        f"up to {fmt.age(rec.max_age, kind, unit=unit)}",
         f"  time             {seconds:.1f} s",
     ]
     if rec.cost_optimal_interval is not None:
-        lines.insert(2, f"  cost-optimal     {fmt.age(rec.cost_optimal_interval, kind)}")
+        lines.insert(2, "  cost-optimal     "
+                     f"{fmt.age(rec.cost_optimal_interval, kind, unit=unit)}")
     return lines
 
 

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from oot._frames import model_frame
+from oot._progress import progress_bar
 from oot._validation import (
     EstimatorFitError,
     InvalidParameterError,
@@ -49,6 +50,7 @@ from oot.evaluate._shared import (
     _AnchorResult,
     _canonical_order,
     _check_common,
+    _check_time_unit,
     _data_info,
     _Failure,
     _jsonable,
@@ -58,6 +60,7 @@ from oot.evaluate._shared import (
     _seeds,
     _warn_positive_class,
     _warn_windows,
+    _with_time_unit,
 )
 from oot.evaluate._target import (
     OutputError,
@@ -237,6 +240,7 @@ def evaluate_out_of_time(
     random_state: Any = None,
     progress: bool = False,
     indicators: Any = False,
+    time_unit: str | None = None,
 ) -> OOTEvaluation:
     """Train on each anchor window and score the frozen model on every later window.
 
@@ -309,7 +313,8 @@ def evaluate_out_of_time(
         Seeds the estimator's ``random_state`` parameters (a different seed per anchor,
         the same whatever ``n_jobs``) and any bootstrap standard errors.
     progress : bool, default=False
-        Show a progress bar over anchors (notebook-aware tqdm).
+        Show a progress bar over anchors (tqdm's notebook bar in Jupyter when ipywidgets
+        is installed, the plain text bar otherwise: no "IProgress not found" warning).
     indicators : bool or list of str, default=False
         Also compute label-free leading indicators per (anchor, window) against the
         anchor's training rows (:attr:`OOTEvaluation.indicators`, ranked by
@@ -320,6 +325,10 @@ def evaluate_out_of_time(
         one, the same for the model's predictions (then the model also predicts its
         training rows), and for a probabilistic classifier the expected scores from
         its probabilities alone. See :mod:`oot.indicators`.
+    time_unit : str, default=None
+        The unit of a numeric time column ("years", "weeks"), used wherever an age is
+        written: "Retrain every 6.9 years" rather than "every 6.878". Only for numeric
+        time; recorded in :attr:`OOTEvaluation.params`.
 
     Returns
     -------
@@ -361,13 +370,15 @@ def evaluate_out_of_time(
     True
     """
     data = model_frame(data, target=target, time=time, features=features)
-    return _evaluate_out_of_time(
+    _check_time_unit(time_unit, data, time)
+    ev: OOTEvaluation = _with_time_unit(_evaluate_out_of_time(
         data, estimator, target=target, time=time, features=features, metric=metric,
         train_window=train_window, eval_window=eval_window, gap=gap, horizon=horizon,
         anchors=anchors, anchor_step=anchor_step, expanding=expanding,
         min_window_size=min_window_size, pos_label=pos_label, on_error=on_error,
         n_jobs=n_jobs, random_state=random_state, progress=progress, stacklevel=4,
-        indicators=indicators)
+        indicators=indicators), time_unit)
+    return ev
 
 
 def _evaluate_out_of_time(
@@ -735,9 +746,7 @@ def _run_anchors(
     """
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_anchors, desc="anchors", unit="anchor")
+        bar = progress_bar(total=n_anchors, desc="anchors", unit="anchor")
     try:
         from joblib.parallel import get_active_backend
 

@@ -23,6 +23,7 @@ from oot.evaluate._shared import (
     _AnchorResult,
     _canonical_order,
     _check_common,
+    _check_time_unit,
     _data_info,
     _jsonable,
     _missing_classes,
@@ -61,6 +62,7 @@ def evaluate_predictions(
     min_window_size: int = 30,
     pos_label: Any = None,
     random_state: Any = None,
+    time_unit: str | None = None,
 ) -> OOTEvaluation:
     """Score predictions made by a model trained elsewhere, window by window.
 
@@ -85,7 +87,7 @@ def evaluate_predictions(
         End of each model's training data (one per ``y_pred`` column). Rows before
         ``cutoff + gap`` are not scored.
     metric : str or Metric, default="roc_auc"
-    eval_window, gap, horizon, min_window_size, pos_label, random_state
+    eval_window, gap, horizon, min_window_size, pos_label, random_state, time_unit
         As in :func:`evaluate_out_of_time`.
 
     Returns
@@ -106,6 +108,7 @@ def evaluate_predictions(
     [[1, 180, False], [2, 180, False], [3, 180, False], [4, 180, False], [5, 96, True]]
     """
     data = to_pandas(data, columns=column_names(y_true, y_pred, time))
+    _check_time_unit(time_unit, data, time)
     m, preds, cuts = _check_arguments(data, y_true=y_true, y_pred=y_pred, time=time,
                                       cutoff=cutoff, metric=metric,
                                       min_window_size=min_window_size,
@@ -144,6 +147,8 @@ def evaluate_predictions(
                      min_window_size, m)
     params.update(y_true=str(y_true), y_pred=[str(p) for p in preds], time=str(time),
                   pos_label=_jsonable(tgt.pos_label))
+    if time_unit is not None:
+        params["time_unit"] = time_unit.strip()
     return OOTEvaluation(scores=scores, metric=m, time_kind=ax.kind, anchors=anchors_df,
                          params=params, data_info=_data_info(ax, data))
 

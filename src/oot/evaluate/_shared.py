@@ -267,3 +267,31 @@ def _data_info(ax: TimeAxis, data: pd.DataFrame) -> dict[str, Any]:
         "time_max": ax.to_stamp(ax.t_max),
         "time_column": ax.name,
     }
+
+
+def _check_time_unit(time_unit: Any, data: Any, time: Any) -> None:
+    """``time_unit`` names the unit of a numeric time column ("years"): a non-empty
+    string, and only for numeric time (datetime ages have their own units)."""
+    if time_unit is None:
+        return
+    if not isinstance(time_unit, str) or not time_unit.strip():
+        raise InvalidParameterError(param_message(
+            "time_unit", None, "a non-empty string such as 'years', or None", time_unit))
+    kind = getattr(data, "time_kind", None)
+    if kind is None and isinstance(data, pd.DataFrame) and time in data.columns:
+        kind = "numeric" if data[time].dtype.kind in "iuf" else "datetime"
+    if kind == "datetime":
+        raise InvalidParameterError(param_message(
+            "time_unit", None, "None for datetime time", time_unit,
+            "Ages of datetime time are worded in days, months and years already; "
+            "time_unit names the unit of a numeric time column."))
+
+
+def _with_time_unit(ev: Any, time_unit: str | None) -> Any:
+    """The evaluation with ``time_unit`` recorded in its settings (it words the ages of
+    every result made from it: "6.9 years")."""
+    if time_unit is None:
+        return ev
+    import dataclasses
+
+    return dataclasses.replace(ev, params={**ev.params, "time_unit": time_unit.strip()})

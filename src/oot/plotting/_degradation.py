@@ -415,7 +415,8 @@ class DegradationDisplay:
         if self._time_kind == "datetime":
             ax.set_xlabel(f"model age ({self.unit_} since the end of the training data)")
         else:
-            ax.set_xlabel("model age (time units since the end of the training data)")
+            unit = fmt.time_unit(self.evaluation) or "time units"
+            ax.set_xlabel(f"model age ({unit} since the end of the training data)")
         ax.set_ylabel(self._metric_label())
         ax.set_xlim(left=0.0)
         ax.grid(True, color="#e6e6e6", lw=0.8, zorder=0)
@@ -507,7 +508,7 @@ class DegradationDisplay:
         if rec.status != "no_degradation" and (lo is not None or hi is not None):
             x0 = 0.0 if lo is None else self._to_days(lo)
             x1 = right if hi is None else self._to_days(hi)
-            ci = fmt.ci_range(lo, hi, kind, max_age=rec.max_age)
+            ci = fmt.ci_range(lo, hi, kind, max_age=rec.max_age, unit=fmt.time_unit(rec))
             self.interval_span_ = ax.axvspan(
                 x0 / per, x1 / per, color=_THRESHOLD_COLOR, alpha=0.10, lw=0, zorder=1,
                 label=f"{fmt.level(rec.confidence_level)} CI of the interval ({ci})")
@@ -522,7 +523,7 @@ class DegradationDisplay:
                                              zorder=6, label=fmt.interval_label(rec))
             handles.append(self.interval_line_)
             # Name the age on the line itself, just inside the top of the Axes.
-            ax.annotate(fmt.age(rec.interval, kind), xy=(x, 1.0),
+            ax.annotate(fmt.age(rec.interval, kind, unit=fmt.time_unit(rec)), xy=(x, 1.0),
                         xycoords=("data", "axes fraction"), xytext=(4, -4),
                         textcoords="offset points", ha="left", va="top", fontsize=9,
                         color=_THRESHOLD_COLOR, fontweight="bold", zorder=7,

@@ -43,6 +43,7 @@ from oot.degradation import (
 )
 from oot.evaluate import OOTEvaluation
 from oot.evaluate._engine import _evaluate_out_of_time
+from oot.evaluate._shared import _check_time_unit, _with_time_unit
 from oot.metrics import Metric, get_metric
 from oot.recommend._cost import CostOptimum, cost_optimal_interval
 from oot.recommend._result import RetrainRecommendation
@@ -88,6 +89,7 @@ def recommend_retrain_interval(
     random_state: Any = None,
     n_jobs: int | None = None,
     progress: bool = False,
+    time_unit: str | None = None,
 ) -> RetrainRecommendation:
     """Recommend how often to retrain: the model age at which the metric drops past tolerance.
 
@@ -145,6 +147,9 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
         :class:`ExtrapolationWarning`.
     random_state : int, Generator or None, default=None
         Seeds the estimator, the bootstrap and any bootstrap standard errors.
+    time_unit : str, default=None
+        The unit of a numeric time ("years"), used in the sentence, tables and axes:
+        "Retrain every 6.9 years". With an OOTEvaluation it replaces the evaluation's.
 
     Returns
     -------
@@ -185,6 +190,7 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
         retrain_cost=retrain_cost, shortfall_cost=shortfall_cost, round_to=round_to,
         extrapolate=extrapolate, random_state=random_state)
     check_option(calendar, "calendar", caller(), ["auto", "shift", "none"])
+    _check_time_unit(time_unit, data, time)
     if isinstance(data, OOTEvaluation):
         ev = data
     else:
@@ -196,6 +202,7 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
             anchors=anchors, anchor_step=anchor_step, expanding=expanding,
             min_window_size=min_window_size, pos_label=pos_label, on_error=on_error,
             n_jobs=n_jobs, random_state=random_state, progress=progress, stacklevel=4)
+    ev = _with_time_unit(ev, time_unit)
     fitted = fit_degradation(ev, curve=curve, baseline=baseline, reference=reference,
                              calendar=calendar)
     threshold = fitted.threshold(tolerance, tolerance_type)
