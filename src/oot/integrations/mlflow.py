@@ -30,7 +30,9 @@ from typing import Any
 from oot._flat import AGE_FIELDS, recommendation_record, record_text
 from oot._validation import InvalidParameterError, param_message
 from oot.backtest import CadenceBacktest
+from oot.plotting import BacktestDisplay
 from oot.recommend import RetrainRecommendation
+from oot.report import render_figures, save_report
 
 __all__ = ["MlflowLoggingError", "log_recommendation", "log_backtest", "log_result"]
 
@@ -75,8 +77,6 @@ def _recommendation_payload(rec: RetrainRecommendation, report: bool) -> _Payloa
             "ci_low_beyond_data": r["ci_low_beyond_data"]}
 
     def write(folder: Path) -> None:
-        from oot.report import render_figures, save_report
-
         (folder / "recommendation.json").write_text(rec.to_json(indent=2), encoding="utf-8")
         (folder / "record.json").write_text(json.dumps(r, indent=2), encoding="utf-8")
         if report:
@@ -117,8 +117,6 @@ def _backtest_payload(bt: CadenceBacktest, report: bool) -> _Payload:
 
     def write(folder: Path) -> None:
         from matplotlib.figure import Figure
-
-        from oot.plotting import BacktestDisplay
 
         (folder / "backtest.json").write_text(bt.to_json(indent=2), encoding="utf-8")
         bt.summary().to_csv(folder / "backtest_summary.csv", index=False)
