@@ -292,6 +292,12 @@ def child(code: str, timeout: float = 900) -> dict[str, Any]:
     fut = _PREFETCH.pop(code, None)
     if fut is not None:
         return fut.result()
+    return run_child(code, timeout)
+
+
+def run_child(code: str, timeout: float = 900) -> dict[str, Any]:
+    """:func:`child` without the prefetch: what the background pool runs (a pooled
+    ``child`` would find its own future in ``_PREFETCH`` and wait on itself)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, timeout=timeout,
@@ -1019,7 +1025,7 @@ def main(argv: list[str] | None = None) -> int:
             [IMPORT_OOT] if "B5" in only else []) + (
             b9_codes(cfg) if "B9" in only else [])
         for code in codes:
-            _PREFETCH[code] = pool.submit(child, code)
+            _PREFETCH[code] = pool.submit(run_child, code)
     for b in ALL:
         if b not in only:
             continue
