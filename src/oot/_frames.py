@@ -189,6 +189,10 @@ def _narwhals_frame(data: Any, param: str, expected: str, fix: str | None,
 # (3-5x faster than whole columns on 1M x 20)
 _ROWS_PER_STEP = 4096
 
+# pandas 2 copies the frames pd.concat joins unless told not to (the float block would
+# lose its row-major layout); pandas 3 never copies there and deprecates the keyword
+_NO_COPY: dict[str, Any] = {"copy": False} if int(pd.__version__.split(".")[0]) < 3 else {}
+
 
 def _convert(frame: Any, names: list[Any], block: Sequence[Any] | None,
              block_exclude: Sequence[Any]) -> pd.DataFrame:
@@ -217,7 +221,7 @@ def _convert(frame: Any, names: list[Any], block: Sequence[Any] | None,
     if rest:
         parts.insert(0, pd.DataFrame({c: _column(frame[c]) for c in rest},
                                      index=pd.RangeIndex(n), columns=rest))
-    out = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+    out = pd.concat(parts, axis=1, **_NO_COPY) if len(parts) > 1 else parts[0]
     return out if list(out.columns) == names else out[names]
 
 
