@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -76,6 +77,7 @@ def test_the_scheduled_job_decides(job):
     young = run_job(job, MODEL_TRAINED_AT="2021-01-01", NOW="2021-01-15")
     assert young.returncode == 0, young.stdout + young.stderr
     assert "model fine:" in young.stdout
+    assert "analysis: Retrain every" in young.stdout
     record = json.loads((job / "analysis.json").read_text())
     assert record["schema"] == "oot.flat/1"
     rec = oot.RetrainRecommendation.from_json(
@@ -87,13 +89,17 @@ def test_the_scheduled_job_decides(job):
     now = pd.Timestamp("2021-01-01") + rec.safe_interval + pd.Timedelta(days=1)
     old = run_job(job, MODEL_TRAINED_AT="2021-01-01", NOW=now.isoformat())
     assert old.returncode == 1, old.stdout + old.stderr
+    assert "analysis: kept (cadence-report is less than 30 days old)" in old.stdout
     assert "retraining due:" in old.stdout
     due = json.loads((job / "due.json").read_text())
     assert due["decision"] == "retrain"
     assert (job / "retrain-requests.log").read_text().count("retrain requested") == 1
 
+    stale = time.time() - 31 * 86400  # a month-old report is refreshed
+    os.utime(job / "cadence-report" / "recommendation.json", (stale, stale))
     bad = run_job(job, MODEL_TRAINED_AT="not a date")
     assert bad.returncode == 2
+    assert "analysis: Retrain every" in bad.stdout
     assert json.loads((job / "due.json").read_text())["kind"] == "error"
 
 
