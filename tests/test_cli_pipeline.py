@@ -92,6 +92,25 @@ def test_the_options_reach_the_recommendation(csv, tmp_path, capsys):
         assert rec.interval / pd.Timedelta(days=7) == int(rec.interval / pd.Timedelta(days=7))
 
 
+def test_calendar_reaches_the_recommendation(csv, tmp_path, capsys, monkeypatch):
+    import oot.recommend
+
+    seen = {}
+    real = oot.recommend.recommend_retrain_interval
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(oot.recommend, "recommend_retrain_interval", spy)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml({**BASE, "file": str(csv), "out": str(tmp_path / "r"),
+                         "calendar": "none"}))
+    rc, _, err = run(["analyze", "--config", cfg, "--calendar", "shift"], capsys)
+    assert rc == 0, err
+    assert seen["calendar"] == "shift"
+
+
 def test_a_numeric_baseline(csv, tmp_path, capsys):
     cfg = tmp_path / "c.toml"
     cfg.write_text(toml({**BASE, "file": str(csv), "out": str(tmp_path / "r"),

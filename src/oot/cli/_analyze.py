@@ -41,7 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "model_params": None, "metric": None, "train_window": None, "eval_window": None,
     "gap": None, "horizon": None, "anchors": 1, "anchor_step": None, "expanding": False,
     "min_window_size": 30, "tolerance": 0.05, "tolerance_type": "relative",
-    "baseline": "curve", "curve": "auto", "reference": "baseline",
+    "baseline": "curve", "curve": "auto", "reference": "baseline", "calendar": "auto",
     "confidence_level": 0.9, "n_bootstrap": 1000, "retrain_cost": None,
     "shortfall_cost": None, "round_to": None, "extrapolate": False, "pos_label": None,
     "on_error": "raise", "time_unit": None, "n_jobs": None, "random_state": 0,
@@ -120,6 +120,10 @@ def add_parser(sub: Any) -> None:
     an.add_argument("--reference", choices=["baseline", "fresh"],
                     help="'fresh' compares each window with the youngest model's score on "
                          "it (default: baseline)")
+    an.add_argument("--calendar", choices=["auto", "shift", "none"],
+                    help="calendar effects shared by every anchor: 'auto' models a yearly "
+                         "season and reports a level shift, 'shift' models both, 'none' "
+                         "only reports them (default: auto)")
     an.add_argument("--confidence-level", type=_fraction, metavar="L")
     an.add_argument("--n-bootstrap", type=int, metavar="B")
     an.add_argument("--retrain-cost", type=_fraction, metavar="C")
@@ -338,7 +342,8 @@ def run(args: argparse.Namespace) -> int:
         anchor_step=args.anchor_step, expanding=args.expanding,
         min_window_size=args.min_window_size, tolerance=args.tolerance,
         tolerance_type=args.tolerance_type, baseline=args.baseline, curve=args.curve,
-        reference=args.reference, confidence_level=args.confidence_level,
+        reference=args.reference, calendar=args.calendar,
+        confidence_level=args.confidence_level,
         n_bootstrap=args.n_bootstrap, retrain_cost=args.retrain_cost,
         shortfall_cost=args.shortfall_cost, round_to=args.round_to,
         extrapolate=args.extrapolate, pos_label=args.pos_label, on_error=args.on_error,
