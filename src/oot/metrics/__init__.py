@@ -26,7 +26,8 @@ Modules: ``_metric`` (the record), ``_registry`` (the built-in metrics,
 :func:`available`, :func:`get_metric`), ``_scoring`` (:func:`score_windows`,
 :class:`WindowScores`, the window statuses), ``_fast`` (the vectorised kernels a metric
 names), ``_se`` (the standard-error formulas), ``_bootstrap`` (bootstrap standard
-errors), ``_kernels`` (segments, segment sums, rank statistics of ROC AUC).
+errors), ``_kernels`` (segments, segment sums, rank statistics of ROC AUC), ``_paired``
+(:func:`score_window_pairs`: two predictions of the same rows, paired standard errors).
 """
 
 from __future__ import annotations
@@ -39,12 +40,13 @@ from oot.metrics._metric import MEAN_TO_SCORE as MEAN_TO_SCORE
 from oot.metrics._metric import RESPONSES as RESPONSES
 from oot.metrics._metric import TASKS as TASKS
 from oot.metrics._metric import Metric
+from oot.metrics._paired import PairedScores, score_window_pairs
 from oot.metrics._registry import available, get_metric
 from oot.metrics._scoring import SE_METHODS as SE_METHODS
 from oot.metrics._scoring import STATUSES as STATUSES
 from oot.metrics._scoring import WindowScores, score_windows
 from oot.metrics._scoring import _thread_safe_scoring as _thread_safe_scoring
-from oot.metrics._se import delong_se, hanley_mcneil_se
+from oot.metrics._se import delong_se, hanley_mcneil_se, paired_delong_se
 
 __all__ = [
     "Metric",
@@ -54,4 +56,7 @@ __all__ = [
     "score_windows",
     "hanley_mcneil_se",
     "delong_se",
+    "PairedScores",
+    "score_window_pairs",
+    "paired_delong_se",
 ]

@@ -20,6 +20,13 @@ so both paths share one formula.
 Invalid rows (the window's score becomes NaN, status ``"undefined"``): "rank_auc", a
 non-finite prediction; "row_mean" and "r2", a non-finite truth or prediction, and for a
 metric with ``requires_probabilities`` a prediction outside [0, 1]; "proportion", none.
+
+Each kernel also gives the per-row *influence* of its score (:class:`Influence`): the
+placement values of ROC AUC, the row values of a mean (scaled by the delta method for a
+root mean), the hits of a proportion, R²'s linearisation. Two predictions of the same
+rows differ in score, to first order, by the window mean of their influence
+differences, so :func:`oot.metrics._se.paired_se` gives the standard error of a
+difference from them (:func:`oot.metrics.score_window_pairs`).
 """
 
 from __future__ import annotations
@@ -31,8 +38,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from oot._validation import InvalidParameterError, param_message
-from oot.metrics._kernels import BoolArray, FloatArray, Segments, rank_auc
-from oot.metrics._se import auc_se, binomial_se, mean_se, r2_se, sqrt_delta_se
+from oot.metrics._kernels import BoolArray, FloatArray, Segments, placements, rank_auc
+from oot.metrics._se import (
+    auc_se,
+    binomial_se,
+    mean_se,
+    r2_influence,
+    r2_se,
+    sqrt_delta_se,
+)
 
 if TYPE_CHECKING:
     from oot.metrics._metric import Metric
@@ -46,12 +60,28 @@ class Scored(NamedTuple):
     invalid: BoolArray | None
 
 
+class Influence(NamedTuple):
+    """Per-row influence values of one prediction vector's window scores.
+
+    ``values`` are the gathered rows' values (window after window); ``strata`` marks
+    the positives when the values are centred per class (ROC AUC's placements), None
+    for one stratum; ``ddof`` is the variance's degrees of freedom in
+    :func:`oot.metrics._se.paired_se`.
+    """
+
+    values: FloatArray
+    strata: BoolArray | None
+    ddof: int
+
+
 class Kernel(NamedTuple):
-    """A vectorised kernel: its function, and what inputs it takes."""
+    """A vectorised kernel: its function, its influence values, and what inputs it
+    takes."""
 
     score: Callable[..., Scored]
     binary_labels: bool  # needs 0/1 labels (scored only for binary classification)
     matrix_predictions: bool  # on one window, also takes (n, K) predictions
+    influence: Callable[..., Influence]
 
 
 def _rank_auc(m: Metric, seg: Segments, y: NDArray[Any], p: NDArray[Any], *,
@@ -168,11 +198,52 @@ def _r2(m: Metric, seg: Segments, y: NDArray[Any], p: NDArray[Any], *,
     return Scored(score, se, invalid)
 
 
+# ------------------------------------------------------------ influence values
+def _rank_auc_influence(m: Metric, seg: Segments, y: NDArray[Any], p: NDArray[Any], *,
+                        pos_mask: BoolArray | None = None) -> Influence:
+    pos = (y == 1) if pos_mask is None else pos_mask
+    return Influence(placements(pos, np.asarray(p, dtype=float), seg), pos, 1)
+
+
+def _row_mean_influence(m: Metric, seg: Segments, y: NDArray[Any], p: NDArray[Any], *,
+                        pos_mask: BoolArray | None = None) -> Influence:
+    rows = _row_values(m, np.asarray(y, dtype=float), np.asarray(p, dtype=float))
+    if m.mean_to_score == "sqrt":  # delta method: d sqrt(mean) = d mean / (2 sqrt(mean))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            root = np.sqrt(seg.sum(rows) / seg.lengths.astype(float))
+            rows = rows / (2.0 * root)[seg.wid]
+    return Influence(rows, None, 1)
+
+
+def _proportion_influence(m: Metric, seg: Segments, y: NDArray[Any], p: NDArray[Any], *,
+                          pos_mask: BoolArray | None = None) -> Influence:
+    assert m.row_values is not None
+    hits = np.asarray(m.row_values(y, p), dtype=float)
+    return Influence(hits, None, 0)  # ddof 0: the binomial SE's
+
+
+def _r2_influence(m: Metric, seg: Segments, y: NDArray[Any], p: NDArray[Any], *,
+                  pos_mask: BoolArray | None = None) -> Influence:
+    yf = np.asarray(y, dtype=float)
+    pf = np.asarray(p, dtype=float)
+    n = seg.lengths.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mean = seg.sum(yf) / n
+        a = (yf - pf) ** 2
+        b = (yf - mean[seg.wid]) ** 2
+        d = r2_influence(seg, a, b, seg.sum(a), seg.sum(b))
+    return Influence(d, None, 1)
+
+
 KERNEL_TABLE: dict[str, Kernel] = {
-    "rank_auc": Kernel(_rank_auc, binary_labels=True, matrix_predictions=False),
-    "row_mean": Kernel(_row_mean, binary_labels=False, matrix_predictions=True),
-    "proportion": Kernel(_proportion, binary_labels=False, matrix_predictions=False),
-    "r2": Kernel(_r2, binary_labels=False, matrix_predictions=False),
+    "rank_auc": Kernel(_rank_auc, binary_labels=True, matrix_predictions=False,
+                       influence=_rank_auc_influence),
+    "row_mean": Kernel(_row_mean, binary_labels=False, matrix_predictions=True,
+                       influence=_row_mean_influence),
+    "proportion": Kernel(_proportion, binary_labels=False, matrix_predictions=False,
+                         influence=_proportion_influence),
+    "r2": Kernel(_r2, binary_labels=False, matrix_predictions=False,
+                 influence=_r2_influence),
 }
 
 

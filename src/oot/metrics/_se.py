@@ -12,7 +12,10 @@ the same code on one window.
 * :func:`sqrt_delta_se`: the delta method for the root of a mean (RMSE);
 * :func:`r2_se`: R² linearised in the window's rows;
 * :func:`ovr_macro_auc_se`, :func:`per_class_se`: multiclass ROC AUC and the macro
-  per-class proportions (per window only).
+  per-class proportions (per window only);
+* :func:`paired_se` (and :func:`paired_delong_se` for one window): the standard error of
+  the difference of two scores of the same rows, from the differences of their per-row
+  influence values (paired DeLong for ROC AUC, paired deltas for the means).
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from oot._validation import InvalidParameterError, entry_point, param_message
-from oot.metrics._kernels import FloatArray, RankAUC, Segments, rank_auc
+from oot.metrics._kernels import BoolArray, FloatArray, RankAUC, Segments, placements, rank_auc
 
-__all__ = ["hanley_mcneil_se", "delong_se"]
+__all__ = ["hanley_mcneil_se", "delong_se", "paired_delong_se"]
 
 
 def _scalar_or_array(out: FloatArray) -> Any:
@@ -189,13 +192,123 @@ def r2_se(seg: Segments, a: FloatArray, b: FloatArray, num: FloatArray,
     n = seg.lengths.astype(float)
     wid = seg.wid
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ma = num / n
-        mb = den / n
-        d = (a - (ma / mb)[wid] * b) / mb[wid]
+        d = r2_influence(seg, a, b, num, den)
         dmean = seg.sum(d) / n
         dd = d - dmean[wid]
         var = seg.sum(dd * dd) / (n - 1.0)
         return np.where((seg.lengths >= 2) & (den > 0), np.sqrt(var / n), np.nan)
+
+
+def r2_influence(seg: Segments, a: FloatArray, b: FloatArray, num: FloatArray,
+                 den: FloatArray) -> FloatArray:
+    """Per-row influence ``d_i = (a_i - (ma/mb) b_i) / mb`` of R² (up to sign and the
+    factor ``1/n``; see :func:`r2_se`)."""
+    n = seg.lengths.astype(float)
+    wid = seg.wid
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ma = num / n
+        mb = den / n
+        out: FloatArray = (a - (ma / mb)[wid] * b) / mb[wid]
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Two scores of the same rows: the standard error of their difference
+# ---------------------------------------------------------------------------------------
+
+
+def paired_se(seg: Segments, d: FloatArray, strata: BoolArray | None, ddof: int,
+              ) -> FloatArray:
+    """Standard error of each window's difference of two scores of the same rows.
+
+    ``d`` holds, for every gathered row, the difference of the two scores' per-row
+    influence values (placements for ROC AUC, row values for a mean, ...). Both scores
+    are functions of the same rows, so their shared noise cancels in ``d``: the SE is
+    ``sqrt(sum_s var_s(d) / n_s)`` over the strata ``s`` (the two classes for ROC AUC,
+    whose placements are centred per class; one stratum otherwise), with variances of
+    ``ddof`` degrees of freedom (1, as the single-score formulas; 0 for a proportion,
+    whose binomial SE is the ``ddof=0`` one). For ROC AUC this is DeLong, DeLong &
+    Clarke-Pearson's (1988) variance of ``AUC_A - AUC_B``,
+    ``(S10_AA + S10_BB - 2 S10_AB)/n_pos + (S01_AA + S01_BB - 2 S01_AB)/n_neg``; for a
+    mean it is the paired-difference SE ``sd(a_i - b_i)/sqrt(n)``. NaN where a stratum
+    has ``ddof`` rows or fewer, or a value is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oot.metrics._kernels import Segments
+    >>> from oot.metrics._se import paired_se
+    >>> d = np.array([0.5, -0.5, 1.0, 0.0, 2.0])
+    >>> se = paired_se(Segments(np.array([0, 2]), np.array([2, 5])), d, None, 1)
+    >>> np.round(se, 6).tolist()  # sd([0.5, -0.5]) / sqrt(2), sd([1, 0, 2]) / sqrt(3)
+    [0.5, 0.57735]
+    """
+    parts = [np.ones(len(d), dtype=bool)] if strata is None else [strata, ~strata]
+    wid = seg.wid
+    var = np.zeros(seg.n_windows)
+    ok = np.ones(seg.n_windows, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for mask in parts:
+            ns = seg.count(mask).astype(float)
+            x = np.where(mask, d, 0.0)
+            mean = seg.sum(x) / ns
+            c = np.where(mask, d - mean[wid], 0.0)
+            var += seg.sum(c * c) / (ns - ddof) / ns
+            ok &= ns > ddof
+        return np.where(ok, np.sqrt(var), np.nan)
+
+
+@entry_point("paired_delong_se")
+def paired_delong_se(y_true: ArrayLike, score_a: ArrayLike, score_b: ArrayLike) -> float:
+    """Standard error of ``AUC_A - AUC_B`` for two scores of the same rows (DeLong).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        0/1 labels (1 is positive).
+    score_a, score_b : array-like of shape (n,)
+        The two scores of the same rows; ties count one half.
+
+    Returns
+    -------
+    float
+        ``sqrt(var(V10_A - V10_B)/n_pos + var(V01_A - V01_B)/n_neg)`` from the two
+        scores' placement values (DeLong, DeLong & Clarke-Pearson 1988): the
+        covariance of the two AUCs is taken into account, so a difference between two
+        similar scores is known far better than either AUC. NaN when a class has fewer
+        than two rows.
+
+    See Also
+    --------
+    delong_se : The standard error of one AUC.
+
+    References
+    ----------
+    .. [1] E. R. DeLong, D. M. DeLong and D. L. Clarke-Pearson, "Comparing the areas
+       under two or more correlated receiver operating characteristic curves: a
+       nonparametric approach", Biometrics 44(3), 837-845, 1988.
+
+    Examples
+    --------
+    >>> from oot.metrics import paired_delong_se
+    >>> y = [0, 0, 1, 1, 0, 1]
+    >>> round(paired_delong_se(y, [0.1, 0.4, 0.35, 0.8, 0.2, 0.7],
+    ...                        [0.2, 0.1, 0.3, 0.9, 0.4, 0.6]), 6)
+    0.19245
+    """
+    yt = np.asarray(y_true).ravel()
+    arrays = []
+    for name, x in (("score_a", score_a), ("score_b", score_b)):
+        xs = np.asarray(x, dtype=float).ravel()
+        if xs.shape != yt.shape:
+            raise InvalidParameterError(param_message(
+                name, None, f"an array of the same length as y_true ({len(yt)})",
+                f"an array of length {len(xs)}"))
+        arrays.append(xs)
+    seg = Segments.one(len(yt))
+    pos = yt == 1
+    d = placements(pos, arrays[0], seg) - placements(pos, arrays[1], seg)
+    return float(paired_se(seg, d, pos, 1)[0])
 
 
 # ---------------------------------------------------------------------------------------
