@@ -1,7 +1,7 @@
 """The package's import structure: no cycle, and the data flow reads one way.
 
 The data flow is windows -> metrics -> evaluate -> degradation -> recommend -> backtest ->
-plotting -> report -> cli. The graph below holds the imports that run when a module
+compare -> plotting -> report -> cli. The graph below holds the imports that run when a module
 is imported (module level, class bodies, ``if``/``try`` blocks; not function bodies,
 not ``if TYPE_CHECKING:``), read from the source with :mod:`ast`, so a cycle shows up
 even where Python would happen to import it without an error.
@@ -24,7 +24,7 @@ PACKAGE_DIR = Path(oot.__file__).resolve().parent
 #: The areas of the data flow, upstream first; a module may import only from its own
 #: area, from an upstream one, or from the foundations (``oot._*`` modules).
 FLOW = ["windows", "metrics", "evaluate", "degradation", "recommend", "backtest",
-        "plotting", "report", "cli"]
+        "compare", "plotting", "report", "cli"]
 
 #: Imports inside functions that the flow allows, with the reason. Everything else
 #: inside a function that imports an oot module is an import that should sit at the top
@@ -35,6 +35,8 @@ LAZY_ALLOWED = {
     ("oot.recommend._result", "oot.report"): "RetrainRecommendation.save_report",
     ("oot.backtest", "oot.plotting"): "CadenceBacktest.plot",
     ("oot.indicators._rank", "oot.plotting"): "IndicatorReport.plot",
+    ("oot.compare", "oot.plotting"): "CandidateComparison.plot",
+    ("oot.compare", "oot.report"): "CandidateComparison.save_report",
     # a result checked against its own history, as it plots itself
     ("oot.recommend._result", "oot.backtest"): "RetrainRecommendation.backtest",
     # a generator of known-truth data builds the result of a later step on request

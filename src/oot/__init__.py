@@ -28,6 +28,7 @@ from oot._validation import (
     WindowWarning,
 )
 from oot.backtest import CadenceBacktest, TriggerBacktest, backtest_cadences, backtest_trigger
+from oot.compare import CandidateComparison, compare_candidates
 from oot.degradation import DegradationCurve, fit_degradation
 from oot.evaluate import OOTEvaluation, evaluate_out_of_time, evaluate_predictions
 from oot.indicators import IndicatorReport, rank_indicators
@@ -36,7 +37,7 @@ from oot.recommend import RetrainRecommendation, recommend_retrain_interval
 from oot.windows import OutOfTimeSplit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from oot.plotting import AgingHeatmapDisplay, DegradationDisplay
+    from oot.plotting import AgingHeatmapDisplay, ComparisonDisplay, DegradationDisplay
 
 try:
     __version__ = version("oot")
@@ -55,6 +56,7 @@ __all__ = [
     "backtest_cadences",
     "backtest_trigger",
     "rank_indicators",
+    "compare_candidates",
     # results
     "RetrainRecommendation",
     "OOTEvaluation",
@@ -63,9 +65,11 @@ __all__ = [
     "CadenceBacktest",
     "TriggerBacktest",
     "IndicatorReport",
+    "CandidateComparison",
     # plots (matplotlib is imported on first use)
     "DegradationDisplay",
     "AgingHeatmapDisplay",
+    "ComparisonDisplay",
     # modules
     "datasets",
     "metrics",
@@ -81,7 +85,8 @@ __all__ = [
     "RoundingWarning",
 ]
 
-_LAZY = {"DegradationDisplay": "oot.plotting", "AgingHeatmapDisplay": "oot.plotting"}
+_LAZY = {"DegradationDisplay": "oot.plotting", "AgingHeatmapDisplay": "oot.plotting",
+         "ComparisonDisplay": "oot.plotting"}
 
 
 def __getattr__(name: str) -> Any:

@@ -8,6 +8,8 @@ destination and renamed into place, so an interrupted run never leaves half-writ
 files and a report written over an old one never mixes old and new files. A report
 replaces only a report: a mark in the folder (``.oot-report.json``) lists the files it
 wrote, and a folder holding anything else is refused, never emptied.
+:func:`save_comparison_report` writes the same kind of folder for a comparison of
+candidates.
 """
 
 from __future__ import annotations
@@ -31,14 +33,20 @@ import oot._format as fmt
 from oot import __version__
 from oot._validation import InvalidParameterError, OOTWarning, param_message, warn
 from oot.backtest import CadenceBacktest, backtest_problem
-from oot.plotting import AgingHeatmapDisplay, BacktestDisplay, DegradationDisplay
+from oot.compare import CandidateComparison
+from oot.plotting import (
+    AgingHeatmapDisplay,
+    BacktestDisplay,
+    ComparisonDisplay,
+    DegradationDisplay,
+)
 from oot.recommend import RetrainRecommendation
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["save_report", "check_destination", "REPORT_FILES", "BACKTEST_FILES",
-           "REPORT_MARK"]
+           "REPORT_MARK", "save_comparison_report", "COMPARISON_FILES"]
 
 #: The files a report folder holds (the last two only with a backtest section).
 REPORT_FILES = ("index.html", "recommendation.json", "degradation.png", "heatmap.png",
@@ -581,5 +589,148 @@ def build_html(rec: RetrainRecommendation, figures: dict[str, bytes], *,
 <p class="muted">Written by oot {html.escape(__version__)}. The exact result is in
 <code>recommendation.json</code> (read it back with
 <code>oot.RetrainRecommendation.from_json</code>).</p>
+</body></html>
+"""
+
+
+# ------------------------------------------------------------ comparison of candidates
+#: The files of a comparison's report folder (besides one ``difference_<k>.png`` per
+#: pair the verdict speaks of).
+COMPARISON_FILES = ("index.html", "comparison.json", "curves.png")
+
+
+def save_comparison_report(
+    comparison: CandidateComparison,
+    directory: str | os.PathLike[str],
+    *,
+    overwrite: bool = True,
+) -> Path:
+    """Write a report folder for a comparison of candidates, atomically.
+
+    The folder holds ``index.html`` (self-contained: the verdict, the figures embedded,
+    the verdict table, every pair, the method and each candidate's settings),
+    ``comparison.json`` (``comparison.to_json(indent=2)``, read back with
+    :meth:`oot.CandidateComparison.from_json`), ``curves.png`` (every candidate's curve)
+    and ``difference_1.png``, ... (the difference curve of each pair the verdict speaks
+    of). Written into a temporary folder and renamed into place, as
+    :func:`save_report`.
+
+    Parameters
+    ----------
+    comparison : CandidateComparison
+        From :func:`oot.compare_candidates`.
+    directory : str or path-like
+    overwrite : bool, default=True
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from sklearn.dummy import DummyRegressor
+    >>> from sklearn.linear_model import LinearRegression
+    >>> import oot
+    >>> from oot.report import save_comparison_report
+    >>> ds = oot.datasets.make_heuristic_comparison(3000, task="regression",
+    ...                                             random_state=2)
+    >>> cmp = oot.compare_candidates(
+    ...     ds.frame, {"model": LinearRegression(), "mean": DummyRegressor()},
+    ...     target=ds.target, time=ds.time, metric="mse", eval_window="90D",
+    ...     anchors=3, anchor_step="90D", n_bootstrap=50, random_state=0)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = save_comparison_report(cmp, pathlib.Path(tmp) / "report")
+    ...     sorted(p.name for p in out.iterdir())
+    ['.oot-report.json', 'comparison.json', 'curves.png', 'difference_1.png', 'index.html']
+    """
+    func = "save_comparison_report"
+    if not isinstance(comparison, CandidateComparison):
+        raise InvalidParameterError(param_message(
+            "comparison", func, "a CandidateComparison", type(comparison).__name__))
+    if not isinstance(overwrite, (bool, np.bool_)):
+        raise InvalidParameterError(param_message("overwrite", func, "a bool", overwrite))
+    given, real, old = check_destination(directory, overwrite=bool(overwrite), func=func)
+    real.parent.mkdir(parents=True, exist_ok=True)
+    staging = _new_folder(real.parent, f".{real.name}.tmp-")
+    try:
+        if old is not None:
+            shutil.copymode(real, staging)
+        figures = render_comparison_figures(comparison)
+        for name, png in figures.items():
+            (staging / name).write_bytes(png)
+        (staging / "comparison.json").write_text(comparison.to_json(indent=2),
+                                                 encoding="utf-8")
+        (staging / "index.html").write_text(build_comparison_html(comparison, figures),
+                                            encoding="utf-8")
+        mark = {"written_by": f"oot {__version__}",
+                "files": {p.name: _digest(p) for p in sorted(staging.iterdir())}}
+        (staging / REPORT_MARK).write_text(json.dumps(mark, indent=2), encoding="utf-8")
+        _swap_into_place(staging, real, old)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return given
+
+
+def render_comparison_figures(comparison: CandidateComparison) -> dict[str, bytes]:
+    """``curves.png`` and one ``difference_<k>.png`` per pair the verdict speaks of, as
+    PNG bytes (stand-alone figures, no pyplot)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10.0, 6.2), layout="constrained")
+    ComparisonDisplay.from_comparison(comparison, ax=fig.add_subplot())
+    out = {"curves.png": _png(fig)}
+    for k, p in enumerate(comparison.verdict_pairs(), start=1):
+        fig = Figure(figsize=(10.0, 5.6), layout="constrained")
+        ComparisonDisplay.from_comparison(comparison, kind="difference", pair=(p.a, p.b),
+                                          ax=fig.add_subplot())
+        out[f"difference_{k}.png"] = _png(fig)
+    return out
+
+
+def _img(name: str, png: bytes, caption: str) -> str:
+    b64 = base64.b64encode(png).decode("ascii")
+    return (f'<figure><img alt="{name}" src="data:image/png;base64,{b64}">'
+            f"<figcaption class='muted'>{html.escape(caption)}</figcaption></figure>")
+
+
+def build_comparison_html(comparison: CandidateComparison, figures: dict[str, bytes]) -> str:
+    """The comparison's report page, with ``figures`` embedded as base64."""
+    cmp = comparison
+    parts = [f'<p class="sentence">{html.escape(cmp.verdict())}</p>']
+    if "curves.png" in figures:
+        parts.append(_img("curves.png", figures["curves.png"], (
+            "Each candidate's fitted curve by model age with its bootstrap band and its "
+            "window scores; a triangle marks its recommended interval.")))
+    parts.append("<h2>Verdict table</h2>")
+    parts.append(_table(cmp.summary()))
+    parts.append("<h2>Pairs</h2>")
+    parts.append(_table(cmp.pairs_frame()))
+    for k, p in enumerate(cmp.verdict_pairs(), start=1):
+        name = f"difference_{k}.png"
+        if name in figures:
+            parts.append(_img(name, figures[name], (
+                f"{p!s} Points: the paired difference on each window (± 1 paired "
+                "SE); line and band: the fitted lead and its bootstrap band.")))
+    parts.append("<h2>Method</h2><ul>" + "".join(
+        f"<li><b>{html.escape(item.title)}.</b> {html.escape(item.text)}</li>"
+        for item in fmt.comparison_method(cmp)) + "</ul>")
+    specs = pd.DataFrame([{**s, "features": ", ".join(s["features"])} for s in cmp.specs])
+    parts.append("<h2>Candidates</h2>" + _table(specs))
+    if cmp.shortfall_cost is not None:
+        parts.append("<h2>Cost of history</h2>" + _table(cmp.costs))
+    body = "\n".join(parts)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>oot comparison: {html.escape(fmt.metric_name(cmp.metric))}</title>
+<style>{_CSS}</style></head>
+<body>
+<h1>Candidates side by side</h1>
+{body}
+<p class="muted">Written by oot {html.escape(__version__)}. The exact result is in
+<code>comparison.json</code> (read it back with
+<code>oot.CandidateComparison.from_json</code>).</p>
 </body></html>
 """

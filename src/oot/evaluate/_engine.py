@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -214,6 +214,25 @@ def _concat_scores(a: WindowScores, b: WindowScores) -> WindowScores:
 def _fit_score_anchor(fit: _FitJob, score: _ScoreJob) -> _AnchorResult:
     """One anchor: clone, fit once, predict once, score every window. Runs in workers."""
     return _score_anchor(_fit_predict_anchor(fit), score)
+
+
+class _Steps(NamedTuple):
+    """The two steps of one anchor, and both in one call for the workers.
+
+    The engine's are :func:`_fit_predict_anchor`, :func:`_score_anchor` and
+    :func:`_fit_score_anchor`; :func:`oot.compare_candidates` runs its own (several
+    models per anchor, fitted one after the other, scored together) through the same
+    runners. ``fit_predict(fit, eval_ready=...)`` and ``score(fitted, score,
+    helper=...)`` return objects with a ``failure`` attribute (None when it went
+    well); ``fit_score`` must be importable from a module (it is sent to workers).
+    """
+
+    fit_predict: Callable[..., Any]
+    score: Callable[..., Any]
+    fit_score: Callable[..., Any]
+
+
+_ANCHOR_STEPS = _Steps(_fit_predict_anchor, _score_anchor, _fit_score_anchor)
 
 
 # --------------------------------------------------------------------- the engine
@@ -725,10 +744,14 @@ def _features_in_time_order(data: pd.DataFrame, feats: list[Any], order: np.ndar
 
 
 def _run_anchors(
-    task: Callable[[int], _AnchorTask], n_anchors: int, n_jobs: int | None, progress: bool,
+    task: Callable[[int], Any], n_anchors: int, n_jobs: int | None, progress: bool,
     *, scoring_pool: Executor | None, stop_on_failure: bool = False,
-) -> list[_AnchorResult]:
+    steps: _Steps = _ANCHOR_STEPS,
+) -> list[Any]:
     """Run one job per anchor, serially or with joblib, with an optional progress bar.
+
+    ``task(a)`` gives anchor ``a``'s jobs (an :class:`_AnchorTask`, or the like for
+    other ``steps``), which ``steps`` run.
 
     With ``stop_on_failure`` the list ends at the first failed anchor: serially no later
     anchor is started; with joblib the pending anchors are cancelled (those already
@@ -753,23 +776,24 @@ def _run_anchors(
         backend, config_jobs = get_active_backend()
         on_cluster = "Dask" in type(backend).__name__
         if n_jobs == 1 or (n_jobs is None and config_jobs in (None, 1) and not on_cluster):
-            return _run_serial(task, n_anchors, bar, scoring_pool, stop_on_failure)
+            return _run_serial(task, n_anchors, bar, scoring_pool, stop_on_failure, steps)
         if n_jobs is None and on_cluster:
             n_jobs = -1
         from joblib import Parallel, delayed
 
-        def anchor_on_worker(fit: _FitJob, score: _ScoreJob) -> _AnchorResult:
+        fit_score = steps.fit_score
+
+        def anchor_on_worker(fit: Any, score: Any) -> Any:
             from joblib import parallel_config
 
             with parallel_config(backend="threading"):
-                return _fit_score_anchor(fit, score)
+                return fit_score(fit, score)
 
         def job(a: int) -> Any:
             t = task(a)
             if t.eval_ready is not None:
                 t.eval_ready()  # the slices are sent to the worker as they are now
-            return delayed(anchor_on_worker if on_cluster else _fit_score_anchor)(
-                t.fit, t.score)
+            return delayed(anchor_on_worker if on_cluster else fit_score)(t.fit, t.score)
 
         par = Parallel(n_jobs=n_jobs, return_as="generator")
         gen = par(job(a) for a in range(n_anchors))
@@ -803,31 +827,31 @@ def _close(gen: Any) -> None:
         gen.close()
 
 
-def _run_serial(task: Callable[[int], _AnchorTask], n_anchors: int, bar: Any,
+def _run_serial(task: Callable[[int], Any], n_anchors: int, bar: Any,
                 scoring_pool: Executor | None, stop_on_failure: bool = False,
-                ) -> list[_AnchorResult]:
+                steps: _Steps = _ANCHOR_STEPS) -> list[Any]:
     """The anchors one after the other. With a ``scoring_pool`` (one thread), anchor
     ``a``'s scoring runs there while anchor ``a + 1`` fits and predicts (at most one
     scoring in flight, so at most two anchors' predictions are held), and the last
     anchor's windows are scored half there, half here. With ``stop_on_failure`` the
     first anchor whose fit or predict failed ends the list."""
-    out: list[_AnchorResult] = []
-    pending: Future[_AnchorResult] | None = None
+    out: list[Any] = []
+    pending: Future[Any] | None = None
     for a in range(n_anchors):
         t = task(a)
-        fitted = _fit_predict_anchor(t.fit, eval_ready=t.eval_ready)
+        fitted = steps.fit_predict(t.fit, eval_ready=t.eval_ready)
         if pending is not None:
             out.append(pending.result())  # scored while this anchor fitted
             pending = None
         if stop_on_failure and fitted.failure is not None:
-            out.append(_score_anchor(fitted, t.score))  # the failure, no scoring
+            out.append(steps.score(fitted, t.score))  # the failure, no scoring
             break
         if scoring_pool is None:
-            out.append(_score_anchor(fitted, t.score))
+            out.append(steps.score(fitted, t.score))
         elif a == n_anchors - 1:
-            out.append(_score_anchor(fitted, t.score, helper=scoring_pool))
+            out.append(steps.score(fitted, t.score, helper=scoring_pool))
         else:
-            pending = scoring_pool.submit(_score_anchor, fitted, t.score)
+            pending = scoring_pool.submit(steps.score, fitted, t.score)
         del fitted  # the predictions are held only until they are scored
         if bar is not None:
             bar.update(1)

@@ -1,5 +1,5 @@
-"""Displays: the degradation plot, the aging heatmap, the backtest's charts and the
-leading indicators, in scikit-learn's Display style.
+"""Displays: the degradation plot, the aging heatmap, the backtest's charts, the
+leading indicators and the comparison of candidates, in scikit-learn's Display style.
 
 A Display's ``__init__`` stores the data, its ``from_*`` classmethods compute what is
 needed and call :meth:`plot`, and ``plot(ax=None, **kwargs)`` draws on ``ax`` (or on a
@@ -10,9 +10,10 @@ Matplotlib's pyplot is imported only inside ``plot`` and only when no Axes is gi
 
 from oot._format import age_unit
 from oot.plotting._backtest import BacktestDisplay
+from oot.plotting._compare import ComparisonDisplay
 from oot.plotting._degradation import DegradationDisplay
 from oot.plotting._heatmap import AgingHeatmapDisplay
 from oot.plotting._indicators import IndicatorDisplay
 
 __all__ = ["DegradationDisplay", "AgingHeatmapDisplay", "BacktestDisplay", "IndicatorDisplay",
-           "age_unit"]
+           "ComparisonDisplay", "age_unit"]
