@@ -93,6 +93,8 @@ class RoundingWarning(OOTWarning):
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, np.generic):  # 5000, not np.int64(5000) (numpy 2's repr)
+        value = value.item()
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, float):
