@@ -1,7 +1,8 @@
-"""The ``oot`` command line: ``oot demo`` and ``oot analyze FILE ...``.
+"""The ``oot`` command line: ``oot demo``, ``oot analyze FILE ...`` and ``oot compare``.
 
 ``oot demo`` runs the whole analysis on the bundled Chicago ridership data and writes a
-report folder. ``oot analyze`` does the same on your CSV (or Parquet) file. Errors in the
+report folder. ``oot analyze`` does the same on your CSV (or Parquet) file; ``oot compare``
+puts candidates (models, training-window lengths, a heuristic) side by side. Errors in the
 input print one line, ``oot: error: ...``, on stderr and exit with status 2; ``--json``
 prints only the machine-readable result on stdout.
 """
@@ -13,7 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from . import _analyze, _demo, _due
+from . import _analyze, _compare, _demo, _due
 from ._common import EXIT_USAGE, _one_line, _Parser, _warnings_as_lines
 from ._common import CLIError as CLIError  # re-exported: the module was one file
 from ._common import _summary_lines as _summary_lines
@@ -24,7 +25,7 @@ __all__ = ["main", "build_parser", "MODELS", "make_estimator"]
 
 #: The subcommands, in the order ``oot --help`` lists them: each module has ``NAME``,
 #: ``add_parser(sub)`` and ``run(args) -> int``.
-_COMMAND_MODULES = (_demo, _analyze, _due)
+_COMMAND_MODULES = (_demo, _analyze, _compare, _due)
 
 #: The schema of an error printed as JSON (under ``--json``, and by ``oot due``).
 FLAT_ERROR_SCHEMA = "oot.flat/1"
@@ -34,7 +35,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``oot`` argument parser (subcommands ``demo`` and ``analyze``).
+    """The ``oot`` argument parser (subcommands ``demo``, ``analyze`` and ``compare``).
 
     Examples
     --------
