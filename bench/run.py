@@ -7,7 +7,8 @@ same run, or an absolute time with its target; the table is markdown.
 
 B1 engine overhead, B2 per-window scoring, B3 recommendation, B4 peak memory, B5 import
 time, B6 parallel speed-up, B7 growth with the number of rows, B8 policy backtest, B9
-polars and pyarrow input against pandas, B12 leading indicators.
+polars and pyarrow input against pandas, B11 comparison of candidates, B12 leading
+indicators.
 ``docs/performance.md`` says what each one measures.
 """
 
@@ -50,7 +51,7 @@ PLAN: dict[str, Any] = {
     "horizon": pd.DateOffset(months=24),
     "anchors": 6,
 }
-ALL = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B12")
+ALL = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B11", "B12")
 # B8's plan: 36 anchors one calendar month apart (cutoff 1 = 2021-01-01), every anchor
 # scored on each later month up to the end of 2023: 36 monthly periods.
 B8_END = pd.Timestamp("2024-01-01")
@@ -96,6 +97,11 @@ class Config:
     b9_rows: int = 1_000_000
     b9_features: int = 20
     b9_repeats: int = 5
+    b11_rows: int = 1_000_000
+    b11_features: int = 20
+    b11_bootstrap: int = 1000
+    b11_repeats: int = 3
+    b11_separate: bool = True
 
 
 FULL = Config(quick=False)
@@ -107,6 +113,8 @@ QUICK = Config(
     b8_rows=20_000, b8_features=5, b8_eval_repeats=1, b8_repeats=2, b8_max_steps=3,
     b12_rows=40_000, b12_features=5, b12_repeats=1,
     b9_rows=40_000, b9_features=5, b9_repeats=1,
+    b11_rows=20_000, b11_features=5, b11_bootstrap=100, b11_repeats=1,
+    b11_separate=False,
 )
 
 # Targets
@@ -123,6 +131,7 @@ T_B8_SPEEDUP = 10.0
 T_B12 = 1.15
 T_B9_TIME = 1.05
 T_B9_MEMORY = 1.2
+T_B11 = 1.05
 
 
 # --------------------------------------------------------------------------- results
@@ -961,9 +970,100 @@ def bench_b9(cfg: Config, report: Report) -> None:
         f"({memory['pandas']['method']}) over the RSS after building the input.")
 
 
+# --------------------------------------------------------------------------- B11
+#: B11's candidates: (name, training window, features: None for every one).
+B11_CANDIDATES: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
+    ("1y", "366D", None), ("6m", "183D", None), ("x0 only", "366D", ("x0",)))
+
+
+def bench_b11(cfg: Config, report: Report) -> None:
+    """compare_candidates of k candidates vs the sum of their bare fits and predictions
+    on the same pre-sliced rows (and vs k separate recommend_retrain_interval runs)."""
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+
+    compare = api("compare_candidates")
+    recommend = api("recommend_retrain_interval")
+    split_cls = api("OutOfTimeSplit")
+    df = make_frame(cfg.b11_rows, cfg.b11_features, seed=11)
+    est = LogisticRegression()
+    feats = features(df)
+    cutoffs = split_cls(time="ts", **PLAN).plan(df)["cutoff"].unique().tolist()
+    y = df["y"].to_numpy()
+    inputs = []
+    for _, tw, cols in B11_CANDIDATES:
+        X = np.ascontiguousarray(df[list(cols or feats)].to_numpy(dtype=float))
+        split = split_cls(time="ts", train_window=tw, eval_window=PLAN["eval_window"],
+                          horizon=PLAN["horizon"], anchors=cutoffs)
+        for train, tests in split.split_anchors(df):
+            ev_rows = np.concatenate(tests)
+            inputs.append((X[train], y[train], X[ev_rows]))
+        del X
+    cands = {name: (est, {"train_window": tw, **({"features": list(cols)} if cols else {})})
+             for name, tw, cols in B11_CANDIDATES}
+
+    def bare() -> None:
+        for X_tr, y_tr, X_ev in inputs:
+            clone(est).fit(X_tr, y_tr).predict_proba(X_ev)[:, 1]
+
+    def run_compare() -> Any:
+        with quiet():
+            return compare(df, cands, target="y", time="ts", metric="roc_auc",
+                           train_window=PLAN["train_window"], eval_window=PLAN["eval_window"],
+                           horizon=PLAN["horizon"], anchors=cutoffs,
+                           n_bootstrap=cfg.b11_bootstrap, random_state=0)
+
+    def run_separate() -> None:
+        with quiet():
+            for _, tw, cols in B11_CANDIDATES:
+                recommend(df, est, target="y", time="ts", metric="roc_auc",
+                          features=list(cols or feats), train_window=tw,
+                          eval_window=PLAN["eval_window"], horizon=PLAN["horizon"],
+                          anchors=cutoffs, n_bootstrap=cfg.b11_bootstrap,
+                          random_state=0)
+
+    t_cmp, t_bare, t_sep = math.inf, math.inf, math.inf
+    cmp: Any = None
+    for _ in range(cfg.b11_repeats):  # interleaved, min of each
+        dt, res = best_of(run_compare, 1)
+        if dt < t_cmp:
+            t_cmp, cmp = dt, res
+        t_bare = min(t_bare, best_of(bare, 1)[0])
+        if cfg.b11_separate:
+            t_sep = min(t_sep, best_of(run_separate, 1)[0])
+    n_eval = sum(len(i[2]) for i in inputs)
+    scored = sum(int(cmp[n].evaluation.scores["n"].sum()) for n in cmp.candidates)
+    if scored != n_eval:
+        raise RuntimeError(f"compare scored {scored} rows, the bare baseline predicted "
+                           f"{n_eval}")
+    k = len(B11_CANDIDATES)
+    ratio = t_cmp / t_bare
+    n_win = int(cmp["1y"].evaluation.scores.shape[0])
+    report.add(Row(
+        "B11", f"compare_candidates of {k} candidates (LogisticRegression on 366 and 183 "
+        f"days, and on one feature; {cfg.b11_rows:,} x {cfg.b11_features}, {len(cutoffs)} "
+        f"anchors x {n_win // len(cutoffs)} monthly windows, n_bootstrap="
+        f"{cfg.b11_bootstrap}) / the sum of their bare fits and predictions",
+        f"bare clone+fit+predict_proba x {k} {fmt_s(t_bare)}",
+        f"compare_candidates {fmt_s(t_cmp)}", ratio, f"{ratio:.3f}x",
+        f"<= {T_B11:.2f}x", ratio <= T_B11))
+    fp = sum(fit_predict_seconds(cmp[n].evaluation) for n in cmp.candidates)
+    report.note(
+        f"B11: inside compare_candidates, fit+predict took {fmt_s(fp)} (the engine's own "
+        f"timers); the remaining {fmt_s(t_cmp - fp)} is planning, slicing, scoring "
+        f"{scored:,} rows for {k} candidates and {k * (k - 1) // 2} paired differences, "
+        f"{k} recommendations and {k * (k - 1) // 2} difference curves with their "
+        f"bootstraps." + (
+            f" {k} separate recommend_retrain_interval runs took {fmt_s(t_sep)} "
+            f"({t_cmp / t_sep:.3f}x of that for the comparison, which adds the pairs)."
+            if cfg.b11_separate else "") + f" Best of {cfg.b11_repeats} interleaved runs "
+        "each.")
+
+
 BENCHES: dict[str, Callable[[Config, Report], None]] = {
     "B1": bench_b1, "B2": bench_b2, "B3": bench_b3, "B4": bench_b4, "B5": bench_b5,
-    "B6": bench_b6, "B7": bench_b7, "B8": bench_b8, "B9": bench_b9, "B12": bench_b12,
+    "B6": bench_b6, "B7": bench_b7, "B8": bench_b8, "B9": bench_b9, "B11": bench_b11,
+    "B12": bench_b12,
 }
 
 
