@@ -41,7 +41,7 @@ def _execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
 def test_notebooks_exist() -> None:
     names = [p.name for p in NOTEBOOKS]
     assert names == ["01_quickstart.ipynb", "02_cost_and_calendar.ipynb", "03_backtest.ipynb",
-                     "05_leading_indicators.ipynb"]
+                     "04_compare.ipynb", "05_leading_indicators.ipynb"]
 
 
 def test_kernel_is_this_interpreter(tmp_path: Path) -> None:
