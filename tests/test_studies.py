@@ -101,3 +101,29 @@ def test_leading_indicators_false_alarms_and_leads() -> None:
     crossed = sum(r["x_cause_crossed"] for r in res if r["scenario"] != "null")
     warned = sum(r["x_cause_warned"] for r in res if r["scenario"] != "null")
     assert warned >= 0.8 * crossed
+
+
+@pytest.mark.parametrize("task", [
+    "classification",
+    pytest.param("regression", marks=pytest.mark.xfail(
+        reason="80% in the study: 12-day-wide intervals for a 3.7% median error, so the "
+               "difference curve of the rotating-coefficient regression is likely fitted "
+               "with a bias the bootstrap does not see; see docs/studies/compare.md",
+        strict=True)),
+])
+def test_paired_comparison_is_calibrated(task: str) -> None:
+    """compare_candidates on make_heuristic_comparison (100 data sets, the study's
+    seeds): the nominal 90% CI of the age at which the model stops beating the
+    heuristic covers the exact one in 85-95%, most estimates are within 20% of it, and
+    the paired per-window SE is RMS(SE) / SD(difference) = 0.9-1.1 at every window."""
+    st = _load("compare_coverage")
+    i = list(st.TASKS).index(task)
+    seeds = [1000 * i + k for k in range(100)]
+    res = Parallel(n_jobs=2)(delayed(st.one)(task, seed, 500) for seed in seeds)
+    r = st.summarize(res)[task]
+    assert r["crossed"] >= 0.95, r
+    assert r["within_20"] >= 0.9, r
+    assert r["se_ratio_min"] >= 0.85, r
+    assert r["se_ratio_max"] <= 1.15, r
+    assert r["unpaired_ratio_median"] > 1.2, r  # pairing matters
+    assert 0.85 <= r["coverage"] <= 0.95, r
