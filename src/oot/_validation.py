@@ -93,7 +93,7 @@ class RoundingWarning(OOTWarning):
 
 
 def _fmt(value: Any) -> str:
-    if isinstance(value, np.generic):  # 5000, not np.int64(5000) (numpy 2's repr)
+    if isinstance(value, (np.number, np.bool_, np.str_)):  # 5000, not np.int64(5000)
         value = value.item()
     if isinstance(value, str):
         return repr(value)
