@@ -93,7 +93,8 @@ class RoundingWarning(OOTWarning):
 
 
 def _fmt(value: Any) -> str:
-    if isinstance(value, (np.number, np.bool_, np.str_)):  # 5000, not np.int64(5000)
+    if isinstance(value, (np.number, np.bool_, np.str_)) and not isinstance(
+            value, np.timedelta64):  # 5000, not np.int64(5000); a timedelta64 stays one
         value = value.item()
     if isinstance(value, str):
         return repr(value)
