@@ -77,6 +77,9 @@ class Config:
     b4_rows: int = 1_000_000
     b4_features: int = 20
     b4_tracemalloc: bool = True
+    b4_boot_anchors: int = 500
+    b4_boot_windows: int = 250
+    b4_boot_bootstrap: int = 1000
     b5_runs: int = 5
     b6_rows: int = 300_000
     b6_features: int = 20
@@ -108,7 +111,8 @@ FULL = Config(quick=False)
 QUICK = Config(
     quick=True, b1_rows=40_000, b1_features=5, b1_repeats=2, b2_rows=100_000,
     b2_repeats=2, b3_bootstrap=200, b3_repeats=1, b4_rows=40_000, b4_features=5,
-    b4_tracemalloc=False, b5_runs=1, b6_rows=20_000, b6_features=5, b6_max_iter=10,
+    b4_tracemalloc=False, b4_boot_anchors=60, b4_boot_windows=60, b4_boot_bootstrap=200,
+    b5_runs=1, b6_rows=20_000, b6_features=5, b6_max_iter=10,
     b6_repeats=2, b7_rows=(20_000, 40_000, 80_000), b7_features=5, b7_repeats=1,
     b8_rows=20_000, b8_features=5, b8_eval_repeats=1, b8_repeats=2, b8_max_steps=3,
     b12_rows=40_000, b12_features=5, b12_repeats=1,
@@ -123,6 +127,7 @@ T_B2 = 3.0
 T_B3_SECONDS = 2.0
 T_B3_SHARE = 0.05
 T_B4 = 3.0
+T_B4_BOOT_BYTES = 2**30
 T_B5 = 0.3
 T_B6 = 1.6
 T_B7 = 1.1
@@ -559,6 +564,31 @@ def _reset_peak() -> bool:
         return False
 
 
+def bootstrap_memory_child(n_anchors: int, n_windows: int, n_bootstrap: int) -> None:
+    """Run in a fresh interpreter by B4: one bootstrap_crossing on a large plan,
+    tracemalloc's peak as JSON. Pairs: the wild method draws the same blocks, but its
+    jackknife residuals (one SVD per calendar cluster) take minutes at this size."""
+    import tracemalloc
+
+    from oot.degradation import bootstrap_crossing, fit_degradation
+    ev = degradation_evaluation(n_anchors, n_windows)
+    with quiet():
+        curve = fit_degradation(ev, curve="linear")
+        tracemalloc.start()
+        t = time.perf_counter()
+        bootstrap_crossing(ev, curve, tolerance=0.05, n_bootstrap=n_bootstrap,
+                           random_state=0, method="pairs")
+        seconds = time.perf_counter() - t
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    print(json.dumps({"peak": peak, "cells": curve.n_windows, "seconds": seconds}))
+
+
+def b4_boot_code(cfg: Config) -> str:
+    return ("from bench.run import bootstrap_memory_child; bootstrap_memory_child("
+            f"{cfg.b4_boot_anchors}, {cfg.b4_boot_windows}, {cfg.b4_boot_bootstrap})")
+
+
 def b4_code(cfg: Config) -> str:
     return ("from bench.run import memory_child; "
             f"memory_child({cfg.b4_rows}, {cfg.b4_features}, {{tm}})")
@@ -580,6 +610,16 @@ def bench_b4(cfg: Config, report: Report) -> None:
         msg += (f" tracemalloc (numpy reports its buffers to it) in a second subprocess: "
                 f"peak {fmt_mb(tm['peak'])} = {tm['peak'] / tm['df_bytes']:.2f}x the frame.")
     report.note(msg)
+    boot = child(b4_boot_code(cfg))
+    report.add(Row(
+        "B4", f"peak memory of bootstrap_crossing ({cfg.b4_boot_anchors} anchors x "
+        f"{cfg.b4_boot_windows} windows = {boot['cells']:,} cells, n_bootstrap="
+        f"{cfg.b4_boot_bootstrap}, pairs, linear)", "-", f"tracemalloc peak "
+        f"{fmt_mb(boot['peak'])}", boot["peak"], fmt_mb(boot["peak"]),
+        f"<= {fmt_mb(T_B4_BOOT_BYTES)}", boot["peak"] <= T_B4_BOOT_BYTES, speed=False))
+    report.note(f"B4 bootstrap: fresh subprocess, tracemalloc around bootstrap_crossing "
+                f"only ({boot['seconds']:.1f} s); replicates are refitted in blocks, so "
+                "the peak does not grow with n_bootstrap x windows.")
 
 
 # --------------------------------------------------------------------------- B5
@@ -1121,7 +1161,8 @@ def main(argv: list[str] | None = None) -> int:
     pool = None
     if cfg.quick:  # start the subprocess benchmarks in the background
         pool = ThreadPoolExecutor(max_workers=2)
-        codes = ([b4_code(cfg).format(tm=False)] if "B4" in only else []) + (
+        codes = ([b4_code(cfg).format(tm=False), b4_boot_code(cfg)] if "B4" in only
+                 else []) + (
             [IMPORT_OOT] if "B5" in only else []) + (
             b9_codes(cfg) if "B9" in only else [])
         for code in codes:
