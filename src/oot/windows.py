@@ -95,6 +95,18 @@ def _relative_offset(off: pd.DateOffset) -> pd.DateOffset:
     return off
 
 
+def _to_offset(text: str) -> Any:
+    """pandas' ``to_offset``; the deprecation warnings pandas 2 gives on the way to
+    refusing a string ("'e' is deprecated" for "1e9D") are dropped with the refusal,
+    and passed on when the string is accepted."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        offset = to_offset(text)  # a ValueError leaves the warnings behind
+    for w in seen:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return offset
+
+
 @overload
 def parse_length(value: Any, param: str, time_kind: TimeKind, /, *,
                  func: str | None = None, allow_zero: bool = False,
@@ -216,7 +228,7 @@ def _duration_or_offset(value: Any, param: str, expected: str) -> tuple[Any, Any
     if m is not None and m.group(2) not in _TIMEDELTA_UNITS:
         # "MS", "12MS", "QS", "W-MON": calendar offsets (never milliseconds)
         try:
-            return None, to_offset(text)
+            return None, _to_offset(text)
         except ValueError as exc:
             raise InvalidParameterError(param_message(param, None, expected, value)) from exc
     if m is not None and not m.group(1):
@@ -230,7 +242,7 @@ def _duration_or_offset(value: Any, param: str, expected: str) -> tuple[Any, Any
     except ValueError:
         pass
     try:
-        return None, to_offset(text)
+        return None, _to_offset(text)
     except ValueError as exc:
         raise InvalidParameterError(param_message(param, None, expected, value)) from exc
 
