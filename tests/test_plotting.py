@@ -162,6 +162,24 @@ def test_few_anchors_in_the_legend(rec_auc):
     assert disp.colorbar_ is None
 
 
+@pytest.mark.parametrize("reference", ["baseline", "fresh"])
+def test_the_legend_fits_inside_the_figure(reference):
+    # The fresh reference labels its points with a long text; three columns of it made
+    # the legend wider than the figure, and the constrained layout clipped it.
+    ev = make_degradation_scores(n_anchors=8, n_windows=12, random_state=1).to_evaluation()
+    rec = recommend_retrain_interval(ev, reference=reference, n_bootstrap=50,
+                                     random_state=0)
+    disp = rec.plot()
+    fig = disp.figure_
+    fig.canvas.draw()
+    box = disp.legend_.get_window_extent()
+    assert box.x0 >= 0
+    assert box.x1 <= fig.bbox.width + 0.5
+    axes = disp.ax_.get_window_extent()
+    assert axes.width > 0.75 * fig.bbox.width  # the axes were not squeezed
+    plt.close(fig)
+
+
 def test_from_evaluation_and_from_curve(rec_auc):
     ev = rec_auc.evaluation
     disp = DegradationDisplay.from_evaluation(ev, ax=Figure().add_subplot())

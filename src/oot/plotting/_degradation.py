@@ -428,10 +428,9 @@ class DegradationDisplay:
             ax.set_title(_wrap_title(self.title_, ax), fontsize=11, loc="left")
         self.legend_: Any = None
         if legend and handles:
-            ncol = 3 if len(handles) > 4 else min(len(handles), 4)
             self.legend_ = ax.legend(
                 handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13),
-                ncol=ncol, frameon=False, fontsize=9)
+                ncol=_legend_columns(ax, handles), frameon=False, fontsize=9)
 
     def _plot_points(self, ax: Axes, z: float | None, cmap: Any, per: float) -> list[Any]:
         ev = self.evaluation
@@ -543,3 +542,20 @@ class DegradationDisplay:
         if self.curve is not None:
             return fmt.curve_title(self.curve)
         return ""
+
+
+def _legend_columns(ax: Axes, handles: list[Any]) -> int:
+    """How many legend columns fit under ``ax`` at fontsize 9.
+
+    Three or four columns when the labels are short; fewer when a long label (the
+    adjusted scores' "window scores less the calendar effects modelled") would make the
+    legend wider than the figure, which a constrained layout answers by squeezing the
+    axes and clipping the legend.
+    """
+    labels = [str(h.get_label()) for h in handles]
+    widest = max((len(t) for t in labels), default=1)
+    # about 15 characters of a 9-point font per inch, plus the handle and the gap
+    fig = ax.figure  # a Figure or a SubFigure: both have a bbox in pixels and a dpi
+    fit = int(fig.bbox.width / fig.dpi * 15 // (widest + 6))
+    most = 3 if len(labels) > 4 else min(len(labels), 4)
+    return max(1, min(most, fit))
