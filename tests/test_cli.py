@@ -183,6 +183,15 @@ def test_help_exits_0(capsys):
     assert "analyze" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("command", ["demo", "analyze", "compare", "due"])
+def test_subcommand_help_has_no_doubled_percent(command, capsys):
+    # argparse %-formats help strings but leaves a description without %(prog)s as is
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "usage: oot " + command in out
+    assert "%%" not in out
+
+
 def test_make_estimator_covers_every_model():
     for name in MODELS:
         task = "classification" if name == "logistic" else "regression"

@@ -17,7 +17,7 @@ def add_parser(sub: Any) -> None:
         "demo", help="run the analysis on the bundled Chicago ridership data",
         description="Run the full analysis on the bundled Chicago 'L' ridership data "
                     "(2001-2016): an extra-trees model trained on two years, 12 "
-                    "quarterly anchors, monthly windows, MAE, 20%% tolerance. Prints the "
+                    "quarterly anchors, monthly windows, MAE, 20% tolerance. Prints the "
                     "recommendation and whether history agrees with it (the policy "
                     "backtest), and writes a report folder.")
     demo.add_argument("--out", default="oot-report", metavar="DIR",
