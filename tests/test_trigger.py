@@ -10,6 +10,7 @@ trigger on the model's age is a fixed cadence), and hand-counted shares.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 from typing import Any
@@ -235,6 +236,20 @@ def test_trigger_json_round_trip_is_exact() -> None:
             else:
                 assert a == b or (a != a and b != b), f.name
         assert str(back) == str(tb)
+
+
+def test_a_malformed_trigger_document_names_from_json() -> None:
+    tb = oot.backtest_trigger(_evaluation(8), "noisy_age", baseline=0.8)
+    doc = json.loads(tb.to_json())
+    broken: list[Any] = [
+        {k: v for k, v in doc.items() if k != "levels"},  # a field missing
+        {**doc, "schema": "oot.trigger/0"},  # another schema
+        {**doc, "levels": {"columns": 3}},  # a frame that is not one
+        [doc],  # not an object
+    ]
+    for bad in broken:
+        with pytest.raises(InvalidParameterError, match=r"TriggerBacktest\.from_json"):
+            TriggerBacktest.from_json(json.dumps(bad))
 
 
 def test_trigger_sentence_and_summary() -> None:

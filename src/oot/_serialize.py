@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import json
 import math
-from collections.abc import Iterator, Sequence
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,9 @@ from oot._validation import InvalidParameterError
 
 __all__ = ["frame_to_dict", "frame_from_dict", "value_to_json", "value_from_json",
            "load_document", "check_schema", "field", "value_field", "reading",
-           "DocumentError"]
+           "DocumentError", "record_to_dict", "record_from_dict"]
+
+_R = TypeVar("_R")
 
 
 class DocumentError(InvalidParameterError):
@@ -445,3 +448,67 @@ def check_schema(d: dict[str, Any], schema: str, cls: str) -> None:
                f"{cls}.to_json (schema {schema!r}). Got schema {d.get('schema')!r} "
                "instead.")
         raise InvalidParameterError(msg)
+
+
+def record_to_dict(record: Any, schema: str) -> dict[str, Any]:
+    """A result dataclass as a JSON-ready dict, one entry per field.
+
+    Frames go through :func:`frame_to_dict`, nested results (anything with a
+    ``to_dict``) through their own ``to_dict``, other values through
+    :func:`value_to_json`; ``schema`` first, and ``sentence`` (``str(record)``) last
+    for a human reading the file. :func:`record_from_dict` inverts it.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from oot._serialize import record_from_dict, record_to_dict
+    >>> @dataclasses.dataclass
+    ... class Pair:
+    ...     low: float
+    ...     high: float
+    >>> d = record_to_dict(Pair(0.5, float("nan")), "pair/1")
+    >>> d["high"], d["sentence"]
+    ({'__float__': 'nan'}, 'Pair(low=0.5, high=nan)')
+    >>> record_from_dict(Pair, d, "pair/1", {})
+    Pair(low=0.5, high=nan)
+    """
+    out: dict[str, Any] = {"schema": schema}
+    for f in dataclasses.fields(record):
+        v = getattr(record, f.name)
+        if isinstance(v, pd.DataFrame):
+            out[f.name] = frame_to_dict(v)
+        elif hasattr(v, "to_dict") and not isinstance(v, (pd.Series, np.ndarray)):
+            out[f.name] = v.to_dict()
+        else:
+            out[f.name] = value_to_json(v)
+    out["sentence"] = str(record)
+    return out
+
+
+def record_from_dict(cls: type[_R], d: Any, schema: str,
+                     readers: Mapping[str, Callable[[Any], Any]]) -> _R:
+    """Rebuild the dataclass ``cls`` from :func:`record_to_dict` output.
+
+    ``readers`` maps a field to the function that reads it (``frame_from_dict``,
+    ``Metric.from_dict``, ...); every other field is read with :func:`value_field`.
+    A missing or malformed field raises :class:`~oot.InvalidParameterError` naming
+    ``cls.from_json`` (through :func:`reading`).
+    """
+    name = cls.__name__
+    if not isinstance(d, dict):
+        _bad_document(name, d)
+    check_schema(d, schema, name)
+    with reading(name):
+        kw: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if f.name in readers:
+                kw[f.name] = readers[f.name](field(d, f.name))
+            else:
+                kw[f.name] = value_field(d, f.name)
+        return cls(**kw)
+
+
+def _bad_document(cls: str, d: Any) -> NoReturn:
+    msg = (f"The 'text' parameter of {cls}.from_json must be a document written by "
+           f"{cls}.to_json (a JSON object). Got {type(d).__name__} instead.")
+    raise InvalidParameterError(msg)

@@ -44,11 +44,12 @@ import pandas as pd
 
 import oot._format as fmt
 from oot._serialize import (
-    check_schema,
     frame_from_dict,
     frame_to_dict,
     load_document,
     reading,
+    record_from_dict,
+    record_to_dict,
     value_from_json,
     value_to_json,
 )
@@ -1744,17 +1745,7 @@ class TriggerBacktest:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; :meth:`from_dict` inverts it exactly."""
-        out: dict[str, Any] = {"schema": _TRIGGER_SCHEMA}
-        for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, pd.DataFrame):
-                out[f.name] = frame_to_dict(v)
-            elif isinstance(v, Metric):
-                out[f.name] = v.to_dict()
-            else:
-                out[f.name] = value_to_json(v)
-        out["sentence"] = str(self)
-        return out
+        return record_to_dict(self, _TRIGGER_SCHEMA)
 
     def to_json(self, indent: int | None = None) -> str:
         """Standard JSON (no NaN tokens); :meth:`from_json` round-trips it exactly."""
@@ -1763,23 +1754,9 @@ class TriggerBacktest:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TriggerBacktest:
         """Rebuild a trigger backtest from :meth:`to_dict` output."""
-        name = "TriggerBacktest"
-        check_schema(d, _TRIGGER_SCHEMA, name)
-        try:
-            kw: dict[str, Any] = {}
-            for f in dataclasses.fields(cls):
-                v = d[f.name]
-                if f.name in ("levels", "realized", "fixed"):
-                    kw[f.name] = frame_from_dict(v)
-                elif f.name == "metric":
-                    kw[f.name] = Metric.from_dict(v)
-                else:
-                    kw[f.name] = value_from_json(v)
-            return cls(**kw)
-        except (KeyError, TypeError, ValueError) as exc:
-            msg = (f"The 'text' parameter of {name}.from_json is not a valid document "
-                   f"written by {name}.to_json: {type(exc).__name__}: {exc}.")
-            raise InvalidParameterError(msg) from exc
+        return record_from_dict(cls, d, _TRIGGER_SCHEMA, {
+            "levels": frame_from_dict, "realized": frame_from_dict,
+            "fixed": frame_from_dict, "metric": Metric.from_dict})
 
     @classmethod
     def from_json(cls, text: str | bytes) -> TriggerBacktest:

@@ -31,12 +31,10 @@ import pandas as pd
 
 import oot._format as fmt
 from oot._serialize import (
-    check_schema,
     frame_from_dict,
-    frame_to_dict,
     load_document,
-    value_from_json,
-    value_to_json,
+    record_from_dict,
+    record_to_dict,
 )
 from oot._time import NS_PER_DAY, TimeKind
 from oot._validation import (
@@ -246,17 +244,7 @@ class IndicatorReport:
     # ------------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; :meth:`from_dict` inverts it exactly."""
-        out: dict[str, Any] = {"schema": _SCHEMA}
-        for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, pd.DataFrame):
-                out[f.name] = frame_to_dict(v)
-            elif isinstance(v, (Metric, OOTEvaluation)):
-                out[f.name] = v.to_dict()
-            else:
-                out[f.name] = value_to_json(v)
-        out["sentence"] = str(self)
-        return out
+        return record_to_dict(self, _SCHEMA)
 
     def to_json(self, indent: int | None = None) -> str:
         """Standard JSON (no NaN tokens); :meth:`from_json` round-trips it exactly."""
@@ -265,25 +253,9 @@ class IndicatorReport:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> IndicatorReport:
         """Rebuild a report from :meth:`to_dict` output."""
-        name = "IndicatorReport"
-        check_schema(d, _SCHEMA, name)
-        try:
-            kw: dict[str, Any] = {}
-            for f in dataclasses.fields(cls):
-                v = d[f.name]
-                if f.name in ("summary_table", "windows"):
-                    kw[f.name] = frame_from_dict(v)
-                elif f.name == "metric":
-                    kw[f.name] = Metric.from_dict(v)
-                elif f.name == "evaluation":
-                    kw[f.name] = OOTEvaluation.from_dict(v)
-                else:
-                    kw[f.name] = value_from_json(v)
-            return cls(**kw)
-        except (KeyError, TypeError, ValueError) as exc:
-            msg = (f"The 'text' parameter of {name}.from_json is not a valid document "
-                   f"written by {name}.to_json: {type(exc).__name__}: {exc}.")
-            raise InvalidParameterError(msg) from exc
+        return record_from_dict(cls, d, _SCHEMA, {
+            "summary_table": frame_from_dict, "windows": frame_from_dict,
+            "metric": Metric.from_dict, "evaluation": OOTEvaluation.from_dict})
 
     @classmethod
     def from_json(cls, text: str | bytes) -> IndicatorReport:
