@@ -58,16 +58,16 @@ from oot._validation import (
     Described,
     InvalidParameterError,
     caller,
-    check_option,
     check_scalar,
     closest,
     entry_point,
     param_message,
 )
-from oot.degradation import FAMILIES, fit_degradation
+from oot.degradation import fit_degradation
 from oot.evaluate import OOTEvaluation
 from oot.evaluate._indicators import indicator_direction
 from oot.metrics import Metric
+from oot.recommend._checks import check_tolerance_settings
 from oot.windows import Length, parse_length
 
 __all__ = ["backtest_cadences", "backtest_problem", "history_check", "CadenceBacktest",
@@ -1358,26 +1358,8 @@ def _check_threshold_args(evaluation: Any, *, tolerance: Any, tolerance_type: An
         raise InvalidParameterError(param_message(
             "evaluation", func, "an OOTEvaluation", _Said(type(evaluation).__name__),
             "Build one with oot.evaluate_out_of_time or OOTEvaluation.from_frame."))
-    check_option(tolerance_type, "tolerance_type", func, ["relative", "absolute"])
-    if tolerance_type == "relative":
-        check_scalar(tolerance, "tolerance", func, low=0, high=1, low_inclusive=False,
-                     high_inclusive=False, extra=" for tolerance_type='relative'",
-                     fix="Write 5% as tolerance=0.05." if isinstance(
-                         tolerance, numbers.Real) and float(tolerance) >= 1 else None)
-    else:
-        check_scalar(tolerance, "tolerance", func, low=0, low_inclusive=False,
-                     extra=" for tolerance_type='absolute' (in metric units)")
-    if isinstance(baseline, str):
-        check_option(baseline, "baseline", func, ["curve", "first_window"])
-    else:
-        check_scalar(baseline, "baseline", func, extra=" or one of 'curve', 'first_window'")
-    check_option(reference, "reference", func, ["baseline", "fresh"])
-    check_option(curve, "curve", func, ["auto", *FAMILIES])
-    if (isinstance(baseline, numbers.Real) and tolerance_type == "relative"
-            and float(baseline) == 0):
-        raise InvalidParameterError(param_message(
-            "baseline", func, "non-zero for tolerance_type='relative'", baseline,
-            "Use tolerance_type='absolute' for a metric whose baseline is 0."))
+    check_tolerance_settings(tolerance=tolerance, tolerance_type=tolerance_type,
+                             baseline=baseline, curve=curve, reference=reference)
 
 
 def _check_target_share(target_share: Any) -> None:
