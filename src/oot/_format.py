@@ -42,6 +42,7 @@ __all__ = [
     "ci_range", "ci_text",
     "tolerance_amount", "tolerance_signed", "tolerance_change", "threshold_rule",
     "recommendation_sentence", "evaluation_sentence", "interval_label", "curve_title",
+    "word_list",
     "WINDOW_STATUS_TEXT", "window_status", "window_status_counts",
     "cadence_name", "every", "period_noun", "rounding_note", "backtest_within",
     "backtest_count", "backtest_check_sentence", "backtest_sentence", "backtest_title",
@@ -648,11 +649,39 @@ def evaluation_sentence(ev: OOTEvaluation) -> str:
     if len(u) == 0:
         return repr(ev) + ": no usable window."
     a0, a1 = u["age"].min(), u["age"].max()
+    if ev.is_multi:
+        names = word_list([metric_name(m) for m in ev.metrics])
+        segs = [s for s in ev.segment_labels if s != "(all)"]
+        where = ""
+        if segs:
+            cols = ", ".join(repr(c) for c in ev.segment_columns)
+            where = (f" on the whole population and {len(segs)} segment(s) of {cols}"
+                     if "(all)" in ev.segment_labels else
+                     f" on {len(segs)} segment(s) of {cols}")
+        per = len(ev.scores) // max(len(ev.keys()), 1)
+        return (
+            f"Out-of-time evaluation of {names}{where} over {ev.n_anchors} anchor(s) and "
+            f"{per} windows each ({ev.n_usable} of {len(ev.scores)} scores usable), "
+            f"model ages {age(a0, ev.time_kind)} to {age(a1, ev.time_kind)}."
+        )
     return (
         f"Out-of-time evaluation of {metric_name(ev.metric)} over {ev.n_anchors} "
         f"anchor(s) and {len(ev.scores)} windows ({ev.n_usable} usable), model ages "
         f"{_age(ev, a0)} to {_age(ev, a1)}."
     )
+
+
+def word_list(words: Sequence[str]) -> str:
+    """``'a, b and c'``.
+
+    Examples
+    --------
+    >>> import oot._format as fmt
+    >>> fmt.word_list(["ROC AUC"]), fmt.word_list(["ROC AUC", "Log loss", "Accuracy"])
+    ('ROC AUC', 'ROC AUC, Log loss and Accuracy')
+    """
+    words = list(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def curve_title(curve: DegradationCurve) -> str:

@@ -72,10 +72,11 @@ def column_names(*values: Any) -> list[Any] | None:
 
 def model_frame(data: Any, *, target: Any, time: Any, features: Any,
                 expected: str = FRAME_TYPES, fix: str | None = None,
-                func: str | None = None) -> pd.DataFrame:
+                func: str | None = None, also: Any = None) -> pd.DataFrame:
     """:func:`to_pandas` for a call that fits an estimator: the target, the time and the
-    feature columns (every other column when ``features`` is None); the features form
-    the float block when they share one float dtype.
+    feature columns (every other column when ``features`` is None), and the columns of
+    ``also`` (a name or a list of names, such as ``segment=``; None for none); the
+    features form the float block when they share one float dtype.
 
     Names that are not column names (None, a string given as ``features``) make no
     selection: the whole frame is converted and the caller's own checks report them.
@@ -88,8 +89,12 @@ def model_frame(data: Any, *, target: Any, time: Any, features: Any,
                          expected=expected, fix=fix, func=func)
     if plain and isinstance(features, Sequence) and not isinstance(features, str) and all(
             isinstance(f, str) for f in features):
-        return to_pandas(data, columns=[target, time, *features], block=list(features),
-                         expected=expected, fix=fix, func=func)
+        extra = column_names(also) if also is not None else []
+        if extra is not None:
+            cols = [target, time, *features]
+            cols += [c for c in dict.fromkeys(extra) if c not in cols]
+            return to_pandas(data, columns=cols, block=list(features),
+                             expected=expected, fix=fix, func=func)
     return to_pandas(data, columns=None, expected=expected, fix=fix, func=func)
 
 

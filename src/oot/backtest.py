@@ -1358,6 +1358,7 @@ def _check_threshold_args(evaluation: Any, *, tolerance: Any, tolerance_type: An
         raise InvalidParameterError(param_message(
             "evaluation", func, "an OOTEvaluation", _Said(type(evaluation).__name__),
             "Build one with oot.evaluate_out_of_time or OOTEvaluation.from_frame."))
+    evaluation.check_single()
     check_tolerance_settings(tolerance=tolerance, tolerance_type=tolerance_type,
                              baseline=baseline, curve=curve, reference=reference)
 

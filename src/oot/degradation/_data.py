@@ -114,6 +114,7 @@ def check_evaluation(evaluation: Any) -> None:
         raise InvalidParameterError(param_message(
             "evaluation", None, "an OOTEvaluation", type(evaluation).__name__,
             "Build one with oot.evaluate_out_of_time or OOTEvaluation.from_frame."))
+    evaluation.check_single()
 
 
 def prepare(evaluation: OOTEvaluation, reference: str) -> _Data:

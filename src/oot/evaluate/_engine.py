@@ -41,11 +41,23 @@ from oot._validation import (
 )
 from oot.evaluate._indicators import (
     IndicatorPlan,
-    anchor_indicators,
+    IndicatorScorer,
     indicators_frame,
     plan_indicators,
 )
 from oot.evaluate._result import OOTEvaluation
+from oot.evaluate._scorers import (
+    DEFAULT_MAX_SEGMENTS,
+    AnchorData,
+    AnchorScorer,
+    ResponseCache,
+    Segmentation,
+    WindowBlocks,
+    as_metrics,
+    long_scores_frame,
+    segment_ranges,
+    segmentations,
+)
 from oot.evaluate._shared import (
     _AnchorResult,
     _canonical_order,
@@ -70,7 +82,7 @@ from oot.evaluate._target import (
     _response,
     _Target,
 )
-from oot.metrics import Metric, WindowScores, _thread_safe_scoring, get_metric, score_windows
+from oot.metrics import Metric, WindowScores, _thread_safe_scoring, score_windows
 from oot.windows import TimeAxis, WindowPlan, make_plan
 
 __all__ = ["evaluate_out_of_time"]
@@ -85,26 +97,38 @@ class _FitJob:
     X_train: Any            # the anchor's training rows, in time order
     y_train: np.ndarray     # their target, as the estimator is fitted on it
     X_eval: Any             # every row after the anchor's cutoff + gap
-    metric: Metric
-    target: _Target         # the target's meaning (classes, positive label), no values
+    metric: Metric          # the first metric: its response is predicted here
+    target: _Target         # its target's meaning (classes, positive label), no values
     seed: int | None        # for the estimator's random_state parameters
-    predict_train: bool = False   # also predict the training rows (for indicators)
+    more_metrics: tuple[Metric, ...] = ()   # the later metrics of a list, and
+    more_targets: tuple[_Target, ...] = ()  # their targets' meaning
+    predict_train: bool = False   # also predict the training rows (a scorer reads them)
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        return (self.metric, *self.more_metrics)
+
+    @property
+    def targets(self) -> tuple[_Target, ...]:
+        return (self.target, *self.more_targets)
 
 
 @dataclass(frozen=True)
 class _ScoreJob:
     """What scoring one anchor's windows needs, besides its predictions."""
 
-    y_eval: np.ndarray      # the encoded target of the evaluation rows
+    y_eval: tuple[np.ndarray, ...]   # per metric: the encoded target of the eval rows
     starts: np.ndarray      # each window's rows: [starts[i], stops[i]) of y_eval
     stops: np.ndarray
-    metric: Metric
-    target: _Target
+    metrics: tuple[Metric, ...]
+    targets: tuple[_Target, ...]
     min_window_size: int
     seed: int               # for bootstrap standard errors
-    indicators: IndicatorPlan | None = None   # the leading indicators to compute
-    X_train: Any = None     # the anchor's rows, for the indicators
-    X_eval: Any = None
+    anchor: int = -1        # 0-based
+    segments: tuple[Segmentation, ...] = ()   # codes of the evaluation rows
+    scorers: tuple[AnchorScorer, ...] = ()    # () is the window scorer alone
+    eval_rows: tuple[int, int] = (0, 0)
+    train_rows: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)
@@ -120,13 +144,22 @@ class _AnchorTask:
 
 @dataclass(frozen=True)
 class _Predicted:
-    """One anchor's predictions on its evaluation rows, or why there are none."""
+    """One anchor's predictions on its evaluation rows (per metric), or why there are
+    none; with the fitted model and its rows for the scorers that read them."""
 
-    pred: np.ndarray | None
+    pred: np.ndarray | None  # the first metric's; the later ones' when it is scored
     failure: _Failure | None = None
     fit_time: float = math.nan
     predict_time: float = math.nan
-    pred_train: np.ndarray | None = None   # on the training rows (for indicators)
+    model: ResponseCache | None = None      # the fitted model, each method called once
+    job: _FitJob | None = None
+    more: tuple[np.ndarray, ...] = ()       # the later metrics' (see :func:`_responses`)
+    pred_train: np.ndarray | None = None    # the first metric's on the training rows
+
+    @property
+    def preds(self) -> tuple[np.ndarray, ...] | None:
+        """Every metric's predictions so far (the first metric's, then ``more``)."""
+        return None if self.pred is None else (self.pred, *self.more)
 
 
 # ------------------------------------------------------------------- the two steps
@@ -156,50 +189,154 @@ def _fit_predict_anchor(job: _FitJob, *, eval_ready: Callable[[], None] | None =
     if eval_ready is not None:
         eval_ready()
     t2 = _time.perf_counter()
-    try:
-        pred = _response(est, job.X_eval, job.metric, job.target)
+    cached = ResponseCache(est)
+    try:  # the first metric's response here; the others' with the scoring
+        first = _response(cached, job.X_eval, job.metric, job.target)
     except OutputError as exc:  # the predictions came back, but cannot be scored
         return _Predicted(None, _Failure("output", exc))
     except Exception as exc:
         return _Predicted(None, _Failure("predict", exc))
     pred_train = None
-    if job.predict_train:
+    if job.predict_train:  # a scorer reads the training rows' predictions
         try:
             pred_train = _response(est, job.X_train, job.metric, job.target)
         except OutputError as exc:
             return _Predicted(None, _Failure("output", exc))
         except Exception as exc:
             return _Predicted(None, _Failure("predict", exc))
-    return _Predicted(pred, fit_time=t1 - t0, predict_time=_time.perf_counter() - t2,
-                      pred_train=pred_train)
+    return _Predicted(first, fit_time=t1 - t0, predict_time=_time.perf_counter() - t2,
+                      model=cached, job=job, pred_train=pred_train)
+
+
+def _responses(fitted: _Predicted) -> _Predicted:
+    """Every metric's predictions: each prediction method is called at most once
+    (``predict_proba`` serves every probability metric) and metrics that read the same
+    response of the same target share one array.
+
+    Run with the scoring, so that a second method (``predict`` after
+    ``predict_proba``) overlaps the next anchor's fit on the helper thread.
+    """
+    job = fitted.job
+    if fitted.pred is None or job is None or 1 + len(fitted.more) == len(job.metrics):
+        return fitted
+    assert fitted.model is not None
+    t0 = _time.perf_counter()
+    out: dict[tuple[Any, ...], np.ndarray] = {}
+    preds = []
+    try:
+        for i, (m, t) in enumerate(zip(job.metrics, job.targets, strict=True)):
+            key = (m.response, m.requires_two_classes, t.task, t.pos_label)
+            if key not in out:
+                out[key] = (fitted.pred if i == 0
+                            else _response(fitted.model, job.X_eval, m, t))
+            preds.append(out[key])
+    except OutputError as exc:
+        return _Predicted(None, _Failure("output", exc))
+    except Exception as exc:
+        return _Predicted(None, _Failure("predict", exc))
+    return dataclasses.replace(fitted, more=tuple(preds[1:]), predict_time=(
+        fitted.predict_time + _time.perf_counter() - t0))
 
 
 def _score_anchor(fitted: _Predicted, job: _ScoreJob, *, helper: Executor | None = None,
                   ) -> _AnchorResult:
-    """Score every window of one anchor from its predictions; with a ``helper`` thread,
-    the later half of the windows is scored there meanwhile."""
-    if fitted.pred is None:
+    """Run the anchor's scorers (the window scorer first) on its :class:`AnchorData`,
+    after the rest of its metrics' responses; with a ``helper`` thread, part of the
+    work runs there meanwhile."""
+    fitted = _responses(fitted)
+    preds = fitted.preds
+    if preds is None:
         return _AnchorResult(None, fitted.failure)
-    pred = fitted.pred
+    fit = fitted.job
+    data = AnchorData(
+        anchor=job.anchor, metrics=job.metrics,
+        targets=tuple(dataclasses.replace(t, y=y)
+                      for y, t in zip(job.y_eval, job.targets, strict=True)),
+        responses=preds, starts=job.starts, stops=job.stops, segments=job.segments,
+        min_window_size=job.min_window_size, seed=job.seed, eval_rows=job.eval_rows,
+        train_rows=job.train_rows, X_train=None if fit is None else fit.X_train,
+        y_train=None if fit is None else fit.y_train,
+        X_eval=None if fit is None else fit.X_eval,
+        model=None if fitted.model is None else fitted.model.estimator,
+        train_response=fitted.pred_train)
+    scorers: tuple[AnchorScorer, ...] = (WINDOW_SCORER, *job.scorers)
+    outputs = {s.name: s.score(data, helper) for s in scorers}
+    windows = outputs[WINDOW_SCORER.name]
+    first = windows.overall[0] if isinstance(windows, WindowBlocks) else windows
+    return _AnchorResult(first, fit_time=fitted.fit_time,
+                         predict_time=fitted.predict_time,
+                         outputs=outputs if isinstance(windows, WindowBlocks) or (
+                             job.scorers) else None)
 
-    def score(sl: slice) -> WindowScores:
-        return score_windows(job.metric, job.y_eval, pred, job.starts[sl], job.stops[sl],
-                             min_window_size=job.min_window_size,
-                             n_classes=_n_classes(job.target), random_state=job.seed)
 
-    if helper is None or len(job.starts) < 2:
-        ws = score(slice(None))
-    else:  # each window's score depends on its own rows only (seeds included)
-        half = len(job.starts) // 2
+@dataclass(frozen=True)
+class _WindowScorer:
+    """The scores of every window, per metric, for the whole population and for every
+    (segment, window); :func:`score_windows` once per metric and segment column.
+
+    One metric without segments gives a :class:`WindowScores` (the first-round path);
+    otherwise a :class:`WindowBlocks`. With a ``helper`` thread, one metric's windows
+    are split in halves, several pieces of work alternate between the threads.
+    """
+
+    name: str = "windows"
+    thread_safe: bool = True   # the engine checks each metric (_thread_safe_scoring)
+    needs_train_response: bool = False
+
+    def score(self, d: AnchorData, helper: Executor | None) -> Any:
+        if len(d.metrics) == 1 and not d.segments:
+            return self._one(d, helper)
+        units: list[Callable[[], tuple[WindowScores, ...]]] = [
+            functools.partial(self._overall, d)]
+        units += [functools.partial(self._segments, d, sg) for sg in d.segments]
+        if helper is None or len(units) < 2:
+            done = [u() for u in units]
+        else:  # the later units on the helper, the others here
+            later = [helper.submit(u) for u in units[len(units) // 2:]]
+            done = [u() for u in units[:len(units) // 2]] + [f.result() for f in later]
+        return WindowBlocks(overall=done[0], by_segment=tuple(done[1:]))
+
+    @staticmethod
+    def _one(d: AnchorData, helper: Executor | None) -> WindowScores:
+        m, t, pred = d.metrics[0], d.targets[0], d.responses[0]
+
+        def score(sl: slice) -> WindowScores:
+            return score_windows(m, t.y, pred, d.starts[sl], d.stops[sl],
+                                 min_window_size=d.min_window_size,
+                                 n_classes=_n_classes(t), random_state=d.seed)
+
+        if helper is None or len(d.starts) < 2:
+            return score(slice(None))
+        # each window's score depends on its own rows only (seeds included)
+        half = len(d.starts) // 2
         later = helper.submit(score, slice(half, None))
-        ws = _concat_scores(score(slice(None, half)), later.result())
-    ind = None
-    if job.indicators is not None:
-        ind = anchor_indicators(job.indicators, X_train=job.X_train, X_eval=job.X_eval,
-                                starts=job.starts, stops=job.stops,
-                                pred_train=fitted.pred_train, pred_eval=pred)
-    return _AnchorResult(ws, fit_time=fitted.fit_time, predict_time=fitted.predict_time,
-                         indicators=ind)
+        return _concat_scores(score(slice(None, half)), later.result())
+
+    @staticmethod
+    def _overall(d: AnchorData) -> tuple[WindowScores, ...]:
+        return tuple(
+            score_windows(m, t.y, p, d.starts, d.stops, min_window_size=d.min_window_size,
+                          n_classes=_n_classes(t), random_state=d.seed)
+            for m, t, p in zip(d.metrics, d.targets, d.responses, strict=True))
+
+    @staticmethod
+    def _segments(d: AnchorData, sg: Segmentation) -> tuple[WindowScores, ...]:
+        """Every (segment, window) of one segment column, from one stable sort."""
+        perm, lo, hi = segment_ranges(sg.codes, sg.n_segments, d.starts, d.stops)
+        permuted: dict[int, np.ndarray] = {}  # each distinct array permuted once
+
+        def take(x: np.ndarray) -> np.ndarray:
+            if id(x) not in permuted:
+                permuted[id(x)] = x[perm]
+            return permuted[id(x)]
+
+        return tuple(
+            score_windows(m, take(t.y), take(p), lo, hi, min_window_size=d.min_window_size,
+                          n_classes=_n_classes(t), random_state=d.seed)
+            for m, t, p in zip(d.metrics, d.targets, d.responses, strict=True))
+
+
+WINDOW_SCORER = _WindowScorer()
 
 
 def _concat_scores(a: WindowScores, b: WindowScores) -> WindowScores:
@@ -244,7 +381,9 @@ def evaluate_out_of_time(
     target: str,
     time: str,
     features: Sequence[str] | None = None,
-    metric: str | Metric = "roc_auc",
+    metric: str | Metric | Sequence[str | Metric] = "roc_auc",
+    segment: str | Sequence[str] | None = None,
+    max_segments: int = DEFAULT_MAX_SEGMENTS,
     train_window: Any = "365D",
     eval_window: Any = "30D",
     gap: Any = None,
@@ -290,9 +429,22 @@ def evaluate_out_of_time(
     time : str
         Name of the time column: datetime64 (naive or tz-aware), ISO strings, or numbers.
     features : list of str, default=None
-        Feature columns; None uses every column but ``target`` and ``time``.
-    metric : str or Metric, default="roc_auc"
-        A name from :func:`oot.metrics.available` or an :class:`oot.Metric`.
+        Feature columns; None uses every column but ``target``, ``time`` and the
+        ``segment`` columns.
+    metric : str, Metric or list of them, default="roc_auc"
+        A name from :func:`oot.metrics.available` or an :class:`oot.Metric`. A list
+        scores every metric from the same fits and predictions (each prediction method
+        is called once per anchor) and adds a ``metric`` column to the scores; the
+        metrics must share one kind of target (all classification or all regression).
+    segment : str or list of str, default=None
+        Also score every window per value of this column (or of each of these columns),
+        from the same predictions: the scores gain a ``segment`` column, ``"(all)"`` for
+        the whole population, the value for a segment (``"column=value"`` with several
+        columns), ``"(missing)"`` for missing values. ``min_window_size`` applies per
+        segment. The column may also be a feature.
+    max_segments : int, default=50
+        A segment column with more distinct values is an error (group rare values
+        first).
     train_window : str, Timedelta, offset or number, default="365D"
         Length of each training window (``"365D"``, ``"12MS"``; numbers for numeric time).
     eval_window : str, Timedelta, offset or number, default="30D"
@@ -343,7 +495,9 @@ def evaluate_out_of_time(
         statistic of every numeric feature, PSI over the categories of every other
         one, the same for the model's predictions (then the model also predicts its
         training rows), and for a probabilistic classifier the expected scores from
-        its probabilities alone. See :mod:`oot.indicators`.
+        its probabilities alone. With a list of metrics they are the first metric's
+        (its predictions, its expected score), for the whole population (not per
+        segment). See :mod:`oot.indicators`.
     time_unit : str, default=None
         The unit of a numeric time column ("years", "weeks"), used wherever an age is
         written: "Retrain every 6.9 years" rather than "every 6.878". Only for numeric
@@ -352,7 +506,9 @@ def evaluate_out_of_time(
     Returns
     -------
     OOTEvaluation
-        One row per anchor x window in :attr:`OOTEvaluation.scores`.
+        One row per anchor x window in :attr:`OOTEvaluation.scores` (per metric and
+        segment too, when a list or a segment is given; see
+        :meth:`OOTEvaluation.select`).
 
     Raises
     ------
@@ -387,12 +543,25 @@ def evaluate_out_of_time(
     ['anchor', 'cutoff', 'train_start', 'window', 'window_start', 'window_end', 'age', 'n']
     >>> bool(ev.scores["score"].notna().all())
     True
+
+    Several metrics and segments from the same fits:
+
+    >>> ds.frame["region"] = ["north", "south"] * (len(ds.frame) // 2)
+    >>> ev = evaluate_out_of_time(ds.frame, LinearRegression(), target=ds.target,
+    ...                           time=ds.time, metric=["rmse", "mae"], segment="region",
+    ...                           train_window="180D", eval_window="30D", anchors=3)
+    >>> ev.metric_names, ev.segment_labels
+    (('rmse', 'mae'), ('(all)', 'north', 'south'))
+    >>> ev.select(metric="mae", segment="south").scores.columns.tolist()[:3]
+    ['anchor', 'cutoff', 'train_start']
     """
-    data = model_frame(data, target=target, time=time, features=features)
+    data = model_frame(data, target=target, time=time, features=features,
+                       also=segment)
     _check_time_unit(time_unit, data, time)
     ev: OOTEvaluation = _with_time_unit(_evaluate_out_of_time(
         data, estimator, target=target, time=time, features=features, metric=metric,
-        train_window=train_window, eval_window=eval_window, gap=gap, horizon=horizon,
+        segment=segment, max_segments=max_segments, train_window=train_window,
+        eval_window=eval_window, gap=gap, horizon=horizon,
         anchors=anchors, anchor_step=anchor_step, expanding=expanding,
         min_window_size=min_window_size, pos_label=pos_label, on_error=on_error,
         n_jobs=n_jobs, random_state=random_state, progress=progress, stacklevel=4,
@@ -407,7 +576,7 @@ def _evaluate_out_of_time(
     target: str,
     time: str,
     features: Sequence[str] | None,
-    metric: str | Metric,
+    metric: Any,
     train_window: Any,
     eval_window: Any,
     gap: Any,
@@ -423,6 +592,8 @@ def _evaluate_out_of_time(
     progress: bool,
     stacklevel: int,
     indicators: Any = False,
+    segment: Any = None,
+    max_segments: Any = DEFAULT_MAX_SEGMENTS,
 ) -> OOTEvaluation:
     """The engine behind :func:`evaluate_out_of_time` and
     :func:`~oot.recommend_retrain_interval`: check, plan, run the anchors, package.
@@ -430,44 +601,105 @@ def _evaluate_out_of_time(
     Error messages name the running entry point (:func:`oot._validation.caller`);
     ``stacklevel`` points warnings at the user's call.
     """
-    m, feats = _check_arguments(
+    metrics, listed, feats, segs = _check_run_arguments(
         data, estimator, target=target, time=time, features=features, metric=metric,
         min_window_size=min_window_size, on_error=on_error, n_jobs=n_jobs,
-        progress=progress, random_state=random_state)
+        progress=progress, random_state=random_state, segment=segment,
+        max_segments=max_segments)
     ax = TimeAxis.from_column(data, time)
     plan = make_plan(ax, train_window=train_window, eval_window=eval_window,
                      gap=gap, horizon=horizon, anchors=anchors, anchor_step=anchor_step,
                      expanding=expanding)
-    results, tgt, iplan = _run_plan(
-        data, estimator, ax, plan, feats, target=target, metric=m, pos_label=pos_label,
-        min_window_size=int(min_window_size), n_jobs=n_jobs, progress=progress,
-        random_state=random_state, on_error=on_error, indicators=indicators)
-    _warn_positive_class(tgt, m, pos_label, stacklevel=stacklevel)
+    results, tgts, segs_sorted, iplan = _run_plan(
+        data, estimator, ax, plan, feats, target=target, metrics=metrics,
+        pos_label=pos_label, min_window_size=int(min_window_size), n_jobs=n_jobs,
+        progress=progress, random_state=random_state, on_error=on_error, segments=segs,
+        indicators=indicators)
+    m = metrics[0]
+    _warn_positive_class(tgts[0], m, pos_label, stacklevel=stacklevel)
     anchors_df = _anchor_table(ax, plan, results, on_error)
-    scores = _scores_frame(plan, results, tgt)
+    if listed or segs:
+        blocks = [None if r.outputs is None else r.outputs[WINDOW_SCORER.name]
+                  for r in results]
+        scores = long_scores_frame(plan, blocks, metrics, tgts, segs_sorted,
+                                   metric_column=listed)
+    else:
+        scores = _scores_frame(plan, results, tgts[0])
     _warn_windows(scores, int(min_window_size), stacklevel=stacklevel,
-                  detail=_missing_classes(plan, scores, tgt, m))
+                  detail=_missing_classes_each(plan, scores, metrics, tgts,
+                                               1 + sum(sg.n_segments for sg in segs)))
     params = _params(train_window, eval_window, gap, horizon, anchors, anchor_step,
                      expanding, min_window_size, m)
     params.update(estimator=repr(estimator), target=str(target), time=str(time),
                   features=[str(f) for f in feats], on_error=on_error,
-                  pos_label=_jsonable(tgt.pos_label))
+                  pos_label=_jsonable(tgts[0].pos_label))
+    params.update(_multi_params(metrics, listed, segs, max_segments))
     ind_frame = None
     if iplan is not None:
         n_win = np.bincount(plan.anchor_idx, minlength=plan.n_anchors)
-        ind_frame = indicators_frame(iplan, n_win.tolist(),
-                                     [r.indicators for r in results])
+        ind_frame = indicators_frame(
+            iplan, n_win.tolist(),
+            [None if r.outputs is None else r.outputs["indicators"] for r in results])
         params.update(indicators=iplan.names)
     return OOTEvaluation(scores=scores, metric=m, time_kind=ax.kind, anchors=anchors_df,
                          params=params, data_info=_data_info(ax, data),
-                         indicators=ind_frame)
+                         indicators=ind_frame, metrics=metrics if listed else (),
+                         segment_columns=tuple(sg.column for sg in segs))
+
+
+def _missing_classes_each(plan: WindowPlan, scores: pd.DataFrame,
+                          metrics: tuple[Metric, ...], tgts: tuple[_Target, ...],
+                          n_layouts: int) -> str:
+    """:func:`_missing_classes` of each metric's windows on the whole population (the
+    long table is metric-major, the whole population first), each sentence once."""
+    n_w = plan.n_windows
+    out: list[str] = []
+    for i, (m, t) in enumerate(zip(metrics, tgts, strict=True)):
+        part = scores.iloc[i * n_layouts * n_w:i * n_layouts * n_w + n_w]
+        text = _missing_classes(plan, part.reset_index(drop=True), t, m)
+        if text and text not in out:
+            out.append(text)
+    return " ".join(out)
+
+
+def _multi_params(metrics: tuple[Metric, ...], listed: bool,
+                  segs: tuple[Segmentation, ...], max_segments: Any) -> dict[str, Any]:
+    """The settings of several metrics and segments (none for a first-round run)."""
+    out: dict[str, Any] = {}
+    if listed:
+        out["metrics"] = [m.name for m in metrics]
+    if segs:
+        out["segment"] = [sg.column for sg in segs]
+        out["max_segments"] = int(max_segments)
+    return out
 
 
 def _check_arguments(
     data: Any, estimator: Any, *, target: Any, time: Any, features: Any, metric: Any,
     min_window_size: Any, on_error: Any, n_jobs: Any, progress: Any, random_state: Any,
 ) -> tuple[Metric, list[Any]]:
-    """Check every argument of the evaluation; return the metric and the features."""
+    """The checks of :func:`_check_run_arguments` for a run of one metric (as
+    :func:`oot.compare_candidates` makes); return the metric and the features. A list
+    of metrics is refused with the way round it."""
+    metrics, listed, feats, _ = _check_run_arguments(
+        data, estimator, target=target, time=time, features=features, metric=metric,
+        min_window_size=min_window_size, on_error=on_error, n_jobs=n_jobs,
+        progress=progress, random_state=random_state)
+    if listed:
+        names = [m.name for m in metrics]
+        raise InvalidParameterError(param_message(
+            "metric", caller(), "one metric (a name or a Metric)", names,
+            f"Run once per metric, e.g. metric={names[0]!r}."))
+    return metrics[0], feats
+
+
+def _check_run_arguments(
+    data: Any, estimator: Any, *, target: Any, time: Any, features: Any, metric: Any,
+    min_window_size: Any, on_error: Any, n_jobs: Any, progress: Any, random_state: Any,
+    segment: Any = None, max_segments: Any = DEFAULT_MAX_SEGMENTS,
+) -> tuple[tuple[Metric, ...], bool, list[Any], tuple[Segmentation, ...]]:
+    """Check every argument of the evaluation; return the metrics, whether a list was
+    given, the features and the segment columns."""
     func = caller()
     _check_common(data, min_window_size, random_state)
     if isinstance(estimator, type):
@@ -486,9 +718,14 @@ def _check_arguments(
                 "Use n_jobs=-1 for all cores."))
     if not isinstance(progress, (bool, np.bool_)):
         raise InvalidParameterError(param_message("progress", func, "a bool", progress))
-    m = get_metric(metric, func=func)
-    _check_response_method(estimator, m)
-    return m, _check_columns(data, target=target, time=time, features=features)
+    metrics, listed = as_metrics(metric)
+    for m in metrics:
+        _check_response_method(estimator, m)
+    feats = _check_columns(data, target=target, time=time, features=features)
+    segs = segmentations(data, segment, max_segments)
+    if features is None:  # segment columns are features only when listed as such
+        feats = [f for f in feats if f not in {sg.column for sg in segs}] or feats
+    return metrics, listed, feats, segs
 
 
 def _check_columns(data: pd.DataFrame, *, target: Any, time: Any, features: Any,
@@ -551,16 +788,23 @@ def _feature_list(features: Any) -> list[Any]:
 
 def _run_plan(
     data: pd.DataFrame, estimator: Any, ax: TimeAxis, plan: WindowPlan, feats: list[Any],
-    *, target: Any, metric: Metric, pos_label: Any, min_window_size: int,
+    *, target: Any, metrics: tuple[Metric, ...], pos_label: Any, min_window_size: int,
     n_jobs: int | None, progress: bool, random_state: Any, on_error: str,
+    segments: tuple[Segmentation, ...] = (), scorers: tuple[AnchorScorer, ...] = (),
     indicators: Any = False,
-) -> tuple[list[_AnchorResult], _Target, IndicatorPlan | None]:
-    """Fit, predict and score every anchor of ``plan``; return the results and the
-    target in time order. With ``on_error="raise"`` the results end at the first
-    anchor that failed (no later anchor is tried).
+) -> tuple[list[_AnchorResult], tuple[_Target, ...], tuple[Segmentation, ...],
+           IndicatorPlan | None]:
+    """Fit, predict and score every anchor of ``plan``; return the results, each
+    metric's target and the segment codes in time order, and the indicators planned.
+    With ``on_error="raise"`` the results end at the first anchor that failed (no later
+    anchor is tried).
 
-    One helper thread copies the features into time order while the target is prepared
-    and the first anchor fits, then scores each anchor while the next one fits.
+    The leading indicators (``indicators=``, planned from the first metric and its
+    target) are one more scorer, :class:`~oot.evaluate._indicators.IndicatorScorer`.
+
+    ``segments`` hold their codes in time order. One helper thread copies the features
+    into time order while the target is prepared and the first anchor fits, then
+    scores each anchor while the next one fits.
     """
     # rows of one timestamp in an order fixed by their values, not by the input order
     order, is_sorted = _canonical_order(ax, data, [*feats, target])
@@ -569,17 +813,23 @@ def _run_plan(
     try:
         X_all, fill = _features_in_time_order(data, feats, order, is_sorted, pool)
         y_raw = data[target].to_numpy()
-        tgt = _prepare_target(y_raw, str(target), metric, pos_label)
+        tgts = _prepare_targets(y_raw, str(target), metrics, pos_label)
         iplan = plan_indicators(indicators, data, feats, estimator=estimator,
-                                metric=metric, task=tgt.task)
-        y_sorted = tgt.y if is_sorted else tgt.y[order]
+                                metric=metrics[0], task=tgts[0].task)
+        if iplan is not None:
+            scorers = (*scorers, IndicatorScorer(iplan))
+        train_response = any(s.needs_train_response for s in scorers)
+        y_sorted = _shared_arrays([t.y if is_sorted else t.y[order] for t in tgts], tgts)
+        segments = tuple(sg if is_sorted else dataclasses.replace(sg, codes=sg.codes[order])
+                         for sg in segments)
         # classifiers are fitted on the original labels (their classes_ are then the
         # target's classes); the metric reads the encoded target
-        y_fit = y_raw if tgt.task in ("binary", "multiclass") else tgt.y
+        fit_tgt = _fit_target(tgts)
+        y_fit = y_raw if fit_tgt.task in ("binary", "multiclass") else fit_tgt.y
         if not is_sorted:
             y_fit = y_fit[order]
         # workers get the target's meaning, not its values: each task ships its slices
-        tgt_meta = dataclasses.replace(tgt, y=np.empty(0))
+        metas = tuple(dataclasses.replace(t, y=np.empty(0)) for t in tgts)
         est_seeds, score_seeds = _seeds(random_state, plan.n_anchors)
 
         def task(a: int) -> _AnchorTask:
@@ -590,26 +840,73 @@ def _run_plan(
             if fill is not None:
                 fill.wait(hi)
                 eval_ready = functools.partial(fill.wait, ehi)
-            X_tr, X_ev = X_all.iloc[lo:hi], X_all.iloc[elo:ehi]
             return _AnchorTask(
-                _FitJob(estimator, X_tr, y_fit[lo:hi], X_ev, metric, tgt_meta,
-                        est_seeds[a], iplan is not None and iplan.needs_train_predictions),
-                _ScoreJob(y_sorted[elo:ehi], plan.lo[sel] - elo, plan.hi[sel] - elo,
-                          metric, tgt_meta, min_window_size, score_seeds[a], iplan,
-                          X_tr if iplan is not None else None,
-                          X_ev if iplan is not None else None),
+                _FitJob(estimator, X_all.iloc[lo:hi], y_fit[lo:hi], X_all.iloc[elo:ehi],
+                        metrics[0], metas[0], est_seeds[a], metrics[1:], metas[1:],
+                        predict_train=train_response),
+                _ScoreJob(_shared_arrays([y[elo:ehi] for y in y_sorted], tgts),
+                          plan.lo[sel] - elo, plan.hi[sel] - elo, metrics, metas,
+                          min_window_size, score_seeds[a], anchor=a,
+                          segments=tuple(dataclasses.replace(sg, codes=sg.codes[elo:ehi])
+                                         for sg in segments),
+                          scorers=scorers, eval_rows=(elo, ehi), train_rows=(lo, hi)),
                 eval_ready)
 
-        results = _run_anchors(
-            task, plan.n_anchors, n_jobs, progress,
-            scoring_pool=pool if _thread_safe_scoring(metric, _n_classes(tgt)) else None,
-            stop_on_failure=on_error == "raise")
+        thread_safe = all(_thread_safe_scoring(m, _n_classes(t))
+                          for m, t in zip(metrics, tgts, strict=True)) and all(
+            s.thread_safe for s in scorers)
+        results = _run_anchors(task, plan.n_anchors, n_jobs, progress,
+                               scoring_pool=pool if thread_safe else None,
+                               stop_on_failure=on_error == "raise")
     finally:
         if fill is not None:
             fill.stop()
         # on an interrupt, the helper's step in progress (a few ms) finishes first
         pool.shutdown(wait=True, cancel_futures=True)
-    return results, dataclasses.replace(tgt, y=y_sorted), iplan
+    return results, tuple(dataclasses.replace(t, y=y)
+                          for y, t in zip(y_sorted, tgts, strict=True)), segments, iplan
+
+
+def _prepare_targets(y_raw: np.ndarray, name: str, metrics: tuple[Metric, ...],
+                     pos_label: Any) -> tuple[_Target, ...]:
+    """Each metric's encoded target, encoded once per kind of metric task (metrics whose
+    encodings agree share one)."""
+    by_task: dict[str, _Target] = {}
+    out: list[_Target] = []
+    for m in metrics:
+        if m.task not in by_task:
+            t = _prepare_target(y_raw, name, m, pos_label)
+            same = next((u for u in by_task.values() if _same_encoding(u, t)), None)
+            by_task[m.task] = t if same is None else same
+        out.append(by_task[m.task])
+    return tuple(out)
+
+
+def _same_encoding(a: _Target, b: _Target) -> bool:
+    if a.task != b.task or a.pos_label != b.pos_label:
+        return False
+    if a.classes is None or b.classes is None:
+        return a.classes is None and b.classes is None and a.task == "regression"
+    return len(a.classes) == len(b.classes) and bool(np.all(a.classes == b.classes))
+
+
+def _shared_arrays(arrays: list[np.ndarray], tgts: tuple[_Target, ...],
+                   ) -> tuple[np.ndarray, ...]:
+    """``arrays`` (one per metric), the same object wherever the metrics share a target."""
+    first: dict[int, np.ndarray] = {}
+    out = []
+    for arr, t in zip(arrays, tgts, strict=True):
+        out.append(first.setdefault(id(t), arr))
+    return tuple(out)
+
+
+def _fit_target(tgts: tuple[_Target, ...]) -> _Target:
+    """The target the estimator is fitted on: a classification encoding if any metric
+    has one (classifiers get the original labels), else the first metric's."""
+    for t in tgts:
+        if t.task in ("binary", "multiclass", "regression"):
+            return t
+    return tgts[0]
 
 
 def _anchor_table(ax: TimeAxis, plan: WindowPlan, results: list[_AnchorResult],
@@ -843,6 +1140,8 @@ def _run_serial(task: Callable[[int], Any], n_anchors: int, bar: Any,
         if pending is not None:
             out.append(pending.result())  # scored while this anchor fitted
             pending = None
+            if stop_on_failure and out[-1].failure is not None:
+                break  # a later response of the previous anchor failed
         if stop_on_failure and fitted.failure is not None:
             out.append(steps.score(fitted, t.score))  # the failure, no scoring
             break

@@ -18,8 +18,9 @@ checks ``indicators=``), computes one anchor's while its rows are in memory
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -37,9 +38,12 @@ from oot.evaluate._drift import (
 )
 from oot.metrics import Metric, get_metric
 
+if TYPE_CHECKING:
+    from oot.evaluate._scorers import AnchorData
+
 __all__ = ["INDICATOR_COLUMNS", "INDICATOR_STATUSES", "KINDS", "PREDICTION",
-           "IndicatorSpec", "IndicatorPlan", "plan_indicators", "anchor_indicators",
-           "indicators_frame", "indicator_direction", "split_name"]
+           "IndicatorSpec", "IndicatorPlan", "IndicatorScorer", "plan_indicators",
+           "anchor_indicators", "indicators_frame", "indicator_direction", "split_name"]
 
 #: Columns of :attr:`OOTEvaluation.indicators`, in order.
 INDICATOR_COLUMNS = ["anchor", "window", "indicator", "value", "status"]
@@ -282,6 +286,32 @@ def anchor_indicators(plan: IndicatorPlan, *, X_train: Any, X_eval: Any,
             values[i] = p if kind == "psi" else k
             status[i] = p_st if kind == "psi" else k_st
     return values, status
+
+
+@dataclass(frozen=True, eq=False)
+class IndicatorScorer:
+    """The leading indicators as one of the engine's per-anchor scorers
+    (:class:`oot.evaluate._scorers.AnchorScorer`): :func:`anchor_indicators` on the
+    anchor's :class:`~oot.evaluate._scorers.AnchorData`, against its training rows,
+    from the first metric's predictions (on the training rows too when a prediction
+    indicator is planned: the fit step is asked for them). Its output, ``(values,
+    status)``, is ``_AnchorResult.outputs["indicators"]``.
+    """
+
+    plan: IndicatorPlan
+    name: str = "indicators"
+    thread_safe: bool = True   # numpy only, no warning filters
+
+    @property
+    def needs_train_response(self) -> bool:
+        return self.plan.needs_train_predictions
+
+    def score(self, data: AnchorData, helper: Executor | None,
+              ) -> tuple[np.ndarray, np.ndarray]:
+        return anchor_indicators(self.plan, X_train=data.X_train, X_eval=data.X_eval,
+                                 starts=data.starts, stops=data.stops,
+                                 pred_train=data.train_response,
+                                 pred_eval=data.responses[0])
 
 
 # ------------------------------------------------------------------ the table

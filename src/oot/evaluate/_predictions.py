@@ -18,7 +18,23 @@ from oot._validation import (
     entry_point,
     param_message,
 )
+from oot.evaluate._engine import (
+    WINDOW_SCORER,
+    _missing_classes_each,
+    _multi_params,
+    _prepare_targets,
+    _shared_arrays,
+)
 from oot.evaluate._result import OOTEvaluation
+from oot.evaluate._scorers import (
+    DEFAULT_MAX_SEGMENTS,
+    AnchorData,
+    Segmentation,
+    WindowBlocks,
+    as_metrics,
+    long_scores_frame,
+    segmentations,
+)
 from oot.evaluate._shared import (
     _AnchorResult,
     _canonical_order,
@@ -26,7 +42,6 @@ from oot.evaluate._shared import (
     _check_time_unit,
     _data_info,
     _jsonable,
-    _missing_classes,
     _params,
     _scores_frame,
     _seeds,
@@ -36,12 +51,10 @@ from oot.evaluate._shared import (
 from oot.evaluate._target import (
     _encode_labels,
     _labels_text,
-    _n_classes,
-    _prepare_target,
     _scalar,
     _Target,
 )
-from oot.metrics import Metric, get_metric, score_windows
+from oot.metrics import Metric
 from oot.windows import TimeAxis, WindowPlan, make_plan
 
 __all__ = ["evaluate_predictions"]
@@ -55,7 +68,9 @@ def evaluate_predictions(
     y_pred: str | Sequence[str],
     time: str,
     cutoff: Any,
-    metric: str | Metric = "roc_auc",
+    metric: str | Metric | Sequence[str | Metric] = "roc_auc",
+    segment: str | Sequence[str] | None = None,
+    max_segments: int = DEFAULT_MAX_SEGMENTS,
     eval_window: Any = "30D",
     gap: Any = None,
     horizon: Any = None,
@@ -86,8 +101,13 @@ def evaluate_predictions(
     cutoff : timestamp, number, or list of them
         End of each model's training data (one per ``y_pred`` column). Rows before
         ``cutoff + gap`` are not scored.
-    metric : str or Metric, default="roc_auc"
-    eval_window, gap, horizon, min_window_size, pos_label, random_state, time_unit
+    metric : str, Metric or list of them, default="roc_auc"
+        A list scores each metric from the same prediction columns (a ``metric``
+        column in the scores); each metric reads the column as it would alone.
+    segment : str or list of str, default=None
+        Also score every window per value of this column (or columns); see
+        :func:`evaluate_out_of_time`.
+    max_segments, eval_window, gap, horizon, min_window_size, pos_label, random_state, time_unit
         As in :func:`evaluate_out_of_time`.
 
     Returns
@@ -107,35 +127,46 @@ def evaluate_predictions(
     >>> ev.scores[["window", "n", "partial"]].values.tolist()
     [[1, 180, False], [2, 180, False], [3, 180, False], [4, 180, False], [5, 96, True]]
     """
-    data = to_pandas(data, columns=column_names(y_true, y_pred, time))
+    seg_cols = [] if segment is None else [segment]
+    data = to_pandas(data, columns=column_names(y_true, y_pred, time, *seg_cols))
     _check_time_unit(time_unit, data, time)
-    m, preds, cuts = _check_arguments(data, y_true=y_true, y_pred=y_pred, time=time,
-                                      cutoff=cutoff, metric=metric,
-                                      min_window_size=min_window_size,
-                                      random_state=random_state)
+    metrics, listed, preds, cuts, segs = _check_arguments(
+        data, y_true=y_true, y_pred=y_pred, time=time, cutoff=cutoff, metric=metric,
+        min_window_size=min_window_size, random_state=random_state, segment=segment,
+        max_segments=max_segments)
+    m = metrics[0]
     ax = TimeAxis.from_column(data, time)
     cut_values = _cutoff_values(ax, cuts)
     # the plan: one anchor per prediction column; training window irrelevant
     tw = "1ns" if ax.kind == "datetime" else 1e-9
     plan = make_plan(ax, train_window=tw, eval_window=eval_window, gap=gap,
                      horizon=horizon, anchors=cuts, expanding=True)
-    tgt = _prepare_target(data[y_true].to_numpy(), str(y_true), m, pos_label)
+    tgts = _prepare_targets(data[y_true].to_numpy(), str(y_true), metrics, pos_label)
     # rows of one timestamp in an order fixed by their values (bootstrap SEs resample
     # rows by position)
     order, _ = _canonical_order(ax, data, [y_true, *preds])
-    tgt_sorted = dataclasses.replace(tgt, y=tgt.y[order])
+    tgts_sorted = tuple(dataclasses.replace(t, y=y) for y, t in zip(
+        _shared_arrays([t.y[order] for t in tgts], tgts), tgts, strict=True))
+    segs_sorted = tuple(dataclasses.replace(sg, codes=sg.codes[order]) for sg in segs)
     # cutoffs are sorted by make_plan; keep the column that goes with each
     columns = [col for _, col in sorted(zip(cut_values, preds, strict=True))]
-    results = _score_columns(data, columns, order, plan, tgt, tgt_sorted, m,
-                             min_window_size=int(min_window_size), random_state=random_state)
-    scores = _scores_frame(plan, results, tgt_sorted)
+    results = _score_columns(data, columns, order, plan, tgts_sorted, metrics,
+                             min_window_size=int(min_window_size),
+                             random_state=random_state, segments=segs_sorted)
+    if listed or segs:
+        scores = long_scores_frame(plan, [r.outputs["windows"] if r.outputs else None
+                                          for r in results], metrics, tgts_sorted,
+                                   segs_sorted, metric_column=listed)
+    else:
+        scores = _scores_frame(plan, results, tgts_sorted[0])
     # a model trained elsewhere: its training start is unknown
     scores["train_start"] = pd.NaT if ax.kind == "datetime" else np.nan
     if ax.kind == "datetime" and ax.tz is not None:
         scores["train_start"] = scores["train_start"].dt.tz_localize(ax.tz)
-    _warn_positive_class(tgt, m, pos_label, stacklevel=3)
+    _warn_positive_class(tgts[0], m, pos_label, stacklevel=3)
     _warn_windows(scores, int(min_window_size), stacklevel=3,
-                  detail=_missing_classes(plan, scores, tgt_sorted, m))
+                  detail=_missing_classes_each(plan, scores, metrics, tgts_sorted,
+                                               1 + sum(sg.n_segments for sg in segs)))
     anchors_df = pd.DataFrame({
         "anchor": np.arange(1, plan.n_anchors + 1),
         "cutoff": [ax.to_stamp(c) for c in plan.cutoff],
@@ -146,21 +177,25 @@ def evaluate_predictions(
     params = _params(None, eval_window, gap, horizon, [str(c) for c in cuts], None, False,
                      min_window_size, m)
     params.update(y_true=str(y_true), y_pred=[str(p) for p in preds], time=str(time),
-                  pos_label=_jsonable(tgt.pos_label))
+                  pos_label=_jsonable(tgts[0].pos_label))
+    params.update(_multi_params(metrics, listed, segs, max_segments))
     if time_unit is not None:
         params["time_unit"] = time_unit.strip()
     return OOTEvaluation(scores=scores, metric=m, time_kind=ax.kind, anchors=anchors_df,
-                         params=params, data_info=_data_info(ax, data))
+                         params=params, data_info=_data_info(ax, data),
+                         metrics=metrics if listed else (),
+                         segment_columns=tuple(sg.column for sg in segs))
 
 
 def _check_arguments(
     data: Any, *, y_true: Any, y_pred: Any, time: Any, cutoff: Any, metric: Any,
-    min_window_size: Any, random_state: Any,
-) -> tuple[Metric, list[Any], list[Any]]:
-    """Check the arguments; return the metric, the prediction columns and the cutoffs."""
+    min_window_size: Any, random_state: Any, segment: Any, max_segments: Any,
+) -> tuple[tuple[Metric, ...], bool, list[Any], list[Any], tuple[Segmentation, ...]]:
+    """Check the arguments; return the metrics, whether a list was given, the
+    prediction columns, the cutoffs and the segment columns."""
     func = caller()
     _check_common(data, min_window_size, random_state)
-    m = get_metric(metric, func=func)
+    metrics, listed = as_metrics(metric)
     cols = list(data.columns)
     # one column name (a string, a number, ...) or a list of them
     preds = list(y_pred) if isinstance(y_pred, (list, tuple, pd.Index, np.ndarray)) \
@@ -181,7 +216,7 @@ def _check_arguments(
     if len(cuts) != len(preds):
         raise InvalidParameterError(param_message(
             "cutoff", func, f"one cutoff per y_pred column ({len(preds)})", cutoff))
-    return m, preds, cuts
+    return metrics, listed, preds, cuts, segmentations(data, segment, max_segments)
 
 
 def _cutoff_values(ax: TimeAxis, cuts: list[Any]) -> list[float]:
@@ -204,21 +239,39 @@ def _cutoff_values(ax: TimeAxis, cuts: list[Any]) -> list[float]:
 
 def _score_columns(
     data: pd.DataFrame, columns: list[Any], order: np.ndarray, plan: WindowPlan,
-    tgt: _Target, tgt_sorted: _Target, m: Metric, *, min_window_size: int,
-    random_state: Any,
+    tgts_sorted: tuple[_Target, ...], metrics: tuple[Metric, ...], *,
+    min_window_size: int, random_state: Any, segments: tuple[Segmentation, ...],
 ) -> list[_AnchorResult]:
-    """Score each prediction column (one anchor each) on its windows; ``order`` is the
+    """Score each prediction column (one anchor each) on its windows, per metric and
+    segment (the window scorer of :func:`evaluate_out_of_time`); ``order`` is the
     rows' time order."""
     _, score_seeds = _seeds(random_state, plan.n_anchors)
     results = []
     for a, col in enumerate(columns):
         elo, ehi = plan.eval_range(a)
-        p = _encoded_predictions(data, col, order[elo:ehi], tgt, m)
+        enc: dict[tuple[Any, ...], np.ndarray] = {}
+        preds = []
+        for m, t in zip(metrics, tgts_sorted, strict=True):
+            # metrics that read the column alike share one encoded array
+            key = (m.response == "predict", m.requires_probabilities, t.task, t.pos_label)
+            if key not in enc:
+                enc[key] = _encoded_predictions(data, col, order[elo:ehi], t, m)
+            preds.append(enc[key])
         sel = plan.anchor_idx == a
-        ws = score_windows(m, tgt_sorted.y[elo:ehi], p, plan.lo[sel] - elo,
-                           plan.hi[sel] - elo, min_window_size=min_window_size,
-                           n_classes=_n_classes(tgt), random_state=score_seeds[a])
-        results.append(_AnchorResult(ws))
+        d = AnchorData(
+            anchor=a, metrics=metrics,
+            targets=tuple(dataclasses.replace(t, y=y) for y, t in zip(
+                _shared_arrays([t.y[elo:ehi] for t in tgts_sorted], tgts_sorted),
+                tgts_sorted, strict=True)),
+            responses=tuple(preds), starts=plan.lo[sel] - elo, stops=plan.hi[sel] - elo,
+            segments=tuple(dataclasses.replace(sg, codes=sg.codes[elo:ehi])
+                           for sg in segments),
+            min_window_size=min_window_size, seed=score_seeds[a], eval_rows=(elo, ehi))
+        out = WINDOW_SCORER.score(d, None)
+        if isinstance(out, WindowBlocks):
+            results.append(_AnchorResult(out.overall[0], outputs={"windows": out}))
+        else:
+            results.append(_AnchorResult(out))
     return results
 
 

@@ -28,10 +28,19 @@ from oot._serialize import (
 )
 from oot._serialize import field as doc_field
 from oot._time import TimeKind, age_to_float
-from oot._validation import InvalidParameterError, check_columns, param_message
+from oot._validation import (
+    InvalidParameterError,
+    caller,
+    check_columns,
+    closest,
+    param_message,
+)
 from oot.metrics import STATUSES, Metric, get_metric
 
-__all__ = ["OOTEvaluation", "SCORE_COLUMNS"]
+__all__ = ["OOTEvaluation", "SCORE_COLUMNS", "ALL_SEGMENTS"]
+
+#: The ``segment`` label of the rows that score the whole population.
+ALL_SEGMENTS = "(all)"
 
 #: Columns of :attr:`OOTEvaluation.scores`, in order (``n_pos``/``n_neg`` only for
 #: binary classification metrics).
@@ -82,6 +91,14 @@ class OOTEvaluation:
         (``"psi:x1"``, ``"ks:x1"``, ``"psi:prediction"``, ``"expected:roc_auc"``),
         ``value`` and ``status``; None when they were not computed. See
         :func:`oot.rank_indicators`.
+    metrics : tuple of Metric
+        Every metric scored; ``metric`` is the first. With several (``metric=[...]``)
+        the scores have a ``metric`` column (its name).
+    segment_columns : tuple of str
+        The columns the windows were also scored by (``segment=``); the scores then
+        have a ``segment`` column: ``"(all)"`` for the whole population, else the
+        segment's label. :meth:`select` picks one metric and segment: an evaluation
+        every single-metric function accepts.
 
     Examples
     --------
@@ -103,6 +120,126 @@ class OOTEvaluation:
     params: dict[str, Any] = field(default_factory=dict)
     data_info: dict[str, Any] = field(default_factory=dict)
     indicators: pd.DataFrame | None = None
+    metrics: tuple[Metric, ...] = ()
+    segment_columns: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "metrics", tuple(self.metrics) or (self.metric,))
+        object.__setattr__(self, "segment_columns", tuple(self.segment_columns))
+
+    # ------------------------------------------------- several metrics, segments
+    @property
+    def is_multi(self) -> bool:
+        """Whether the scores hold several metrics or segments (a ``metric`` or
+        ``segment`` column); :meth:`select` then gives one of them."""
+        return "metric" in self.scores.columns or "segment" in self.scores.columns
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """The names of the metrics scored, in order."""
+        return tuple(m.name for m in self.metrics)
+
+    @property
+    def segment_labels(self) -> tuple[str, ...]:
+        """The segments scored, in order: ``"(all)"`` (the whole population) first;
+        ``("(all)",)`` without segments."""
+        if "segment" not in self.scores.columns:
+            return (ALL_SEGMENTS,)
+        return tuple(pd.unique(self.scores["segment"]))
+
+    def check_single(self, param: str = "evaluation", func: str | None = None) -> None:
+        """Refuse an evaluation of several metrics or segments where one is needed.
+
+        Raises
+        ------
+        InvalidParameterError
+            Naming the metrics and segments and how to pick one (:meth:`select`).
+        """
+        if not self.is_multi:
+            return
+        func = caller() if func is None else func
+        msg = (f"The {param!r} parameter of {func} must be an evaluation of one metric on "
+               f"one segment. Got an evaluation of {len(self.metrics)} metric(s) x "
+               f"{len(self.segment_labels)} segment(s) instead. Pick one with "
+               f"{param}.select(metric={self.metric_names[0]!r}, "
+               f"segment={self.segment_labels[0]!r}), or pass the whole evaluation to "
+               "recommend_retrain_interval, which recommends for each.")
+        raise InvalidParameterError(msg)
+
+    def keys(self) -> list[tuple[str, str]]:
+        """Every (metric, segment) scored, metric-major."""
+        return [(m, s) for m in self.metric_names for s in self.segment_labels]
+
+    def select(self, metric: str | Metric | None = None, segment: str | None = None,
+               ) -> OOTEvaluation:
+        """One metric on one segment: an evaluation without ``metric`` / ``segment``
+        columns, which every function of a single metric accepts.
+
+        Parameters
+        ----------
+        metric : str or Metric, default=None
+            One of :attr:`metric_names`; None is the first.
+        segment : str, default=None
+            One of :attr:`segment_labels`; None is the whole population ``"(all)"``.
+
+        Returns
+        -------
+        OOTEvaluation
+            Its scores are this evaluation's rows of that metric and segment (the
+            columns and dtypes of a first-round evaluation); ``params["selection"]``
+            records the choice.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from oot import OOTEvaluation
+        >>> frame = pd.DataFrame({"segment": ["a"] * 3 + ["b"] * 3,
+        ...                       "age": [1.0, 2.0, 3.0] * 2,
+        ...                       "score": [0.9, 0.85, 0.8, 0.9, 0.9, 0.89]})
+        >>> ev = OOTEvaluation.from_frame(frame, metric="roc_auc")
+        >>> ev.segment_labels
+        ('a', 'b')
+        >>> ev.select(segment="b").scores["score"].tolist()
+        [0.9, 0.9, 0.89]
+        """
+        func = "OOTEvaluation.select"
+        names = self.metric_names
+        if metric is None:
+            m = self.metrics[0]
+        else:
+            name = metric.name if isinstance(metric, Metric) else metric
+            if not isinstance(name, str) or name not in names:
+                raise InvalidParameterError(param_message(
+                    "metric", func, f"one of the metrics scored {list(names)} or None",
+                    metric))
+            m = self.metrics[names.index(name)]
+        labels = self.segment_labels
+        if segment is None:
+            segment = labels[0] if ALL_SEGMENTS not in labels else ALL_SEGMENTS
+        if not isinstance(segment, str) or segment not in labels:
+            hint = closest(str(segment), labels)
+            raise InvalidParameterError(param_message(
+                "segment", func, f"one of the segments scored {list(labels)} or None",
+                segment, f"Did you mean {hint!r}?" if hint is not None else None))
+        s = self.scores
+        keep = np.ones(len(s), dtype=bool)
+        if "metric" in s.columns:
+            keep &= (s["metric"] == m.name).to_numpy()
+        if "segment" in s.columns:
+            keep &= (s["segment"] == segment).to_numpy()
+        scores = s.loc[keep].drop(columns=[c for c in ("metric", "segment")
+                                           if c in s.columns]).reset_index(drop=True)
+        params = {k: v for k, v in self.params.items()
+                  if k not in ("metrics", "segment", "max_segments", "selection")}
+        if "metric" in params:
+            params["metric"] = m.name
+        params["selection"] = {"metric": m.name, "segment": segment}
+        # the indicators describe the whole population's rows
+        return OOTEvaluation(scores=scores, metric=m, time_kind=self.time_kind,
+                             anchors=self.anchors, params=params,
+                             data_info=self.data_info,
+                             indicators=self.indicators if segment == ALL_SEGMENTS
+                             else None)
 
     # ------------------------------------------------------------------ access
     @property
@@ -139,7 +276,8 @@ class OOTEvaluation:
         return self.scores.copy()
 
     def summary(self) -> pd.DataFrame:
-        """Per-anchor summary: windows, usable windows, first and last score, age span.
+        """Per-anchor summary: windows, usable windows, first and last score, age span
+        (per metric and segment too, with ``metric`` / ``segment`` columns).
 
         Examples
         --------
@@ -153,10 +291,13 @@ class OOTEvaluation:
         [2, 2]
         """
         rows = []
-        for anchor, g in self.scores.groupby("anchor", sort=True):
+        groups = [c for c in ("metric", "segment") if c in self.scores.columns]
+        for key, g in self.scores.groupby([*groups, "anchor"], sort=False):
             ok = g[(g["status"] == "ok") & np.isfinite(g["score"].to_numpy(float))]
+            keys = key if isinstance(key, tuple) else (key,)
             rows.append({
-                "anchor": anchor,
+                **dict(zip(groups, keys[:-1], strict=True)),
+                "anchor": keys[-1],
                 "cutoff": g["cutoff"].iloc[0],
                 "n_windows": len(g),
                 "n_usable": len(ok),
@@ -166,6 +307,8 @@ class OOTEvaluation:
                 "min_age": g["age"].min(),
                 "max_age": g["age"].max(),
             })
+        if not groups:  # the first-round order: by anchor
+            rows.sort(key=lambda r: r["anchor"])
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
@@ -181,6 +324,11 @@ class OOTEvaluation:
         }
         if self.indicators is not None:  # absent from documents without indicators
             out["indicators"] = frame_to_dict(self.indicators)
+        # written only when there is more than the first-round document holds
+        if len(self.metrics) > 1 or "metric" in self.scores.columns:
+            out["metrics"] = [m.to_dict() for m in self.metrics]
+        if self.segment_columns:
+            out["segment_columns"] = list(self.segment_columns)
         return out
 
     def to_json(self, indent: int | None = None) -> str:
@@ -221,15 +369,26 @@ class OOTEvaluation:
                 if not isinstance(v, dict):
                     msg = f"its field {key!r} must be a tagged dict; got {type(v).__name__}"
                     raise DocumentError(msg)
+            listed = doc_field(d, "metrics", types=list, optional=True, default=[])
+            metrics = tuple(Metric.from_dict(doc_field({"metrics": m}, "metrics",
+                                                       types=dict)) for m in listed)
+            seg_cols = doc_field(d, "segment_columns", types=list, optional=True,
+                                 default=[])
+            if not all(isinstance(c, str) for c in seg_cols):
+                msg = "its field 'segment_columns' must be a list of column names"
+                raise DocumentError(msg)
             return cls(
                 scores=scores,
-                metric=Metric.from_dict(doc_field(d, "metric", types=dict)),
+                metric=(metrics[0] if metrics
+                        else Metric.from_dict(doc_field(d, "metric", types=dict))),
                 time_kind=time_kind,
                 anchors=frame_from_dict(doc_field(d, "anchors"), "anchors"),
                 params=params,
                 data_info=data_info,
                 indicators=(None if d.get("indicators") is None
                             else frame_from_dict(d["indicators"], "indicators")),
+                metrics=metrics,
+                segment_columns=tuple(seg_cols),
             )
 
     @classmethod
@@ -255,7 +414,7 @@ class OOTEvaluation:
         cls,
         frame: pd.DataFrame,
         *,
-        metric: str | Metric,
+        metric: str | Metric | list[str | Metric],
         time_kind: TimeKind | None = None,
     ) -> OOTEvaluation:
         """Build an evaluation from your own per-window scores.
@@ -267,8 +426,12 @@ class OOTEvaluation:
             (default NaN: the fits then weight windows by their scatter alone), ``n``,
             ``window``, ``cutoff``, ``window_start``, ``window_end`` and ``status`` are
             optional. ``age`` is a Timedelta column for datetime time, or numbers.
-        metric : str or Metric
-            The metric the scores are of (it gives the direction).
+            A ``segment`` column (labels; ``"(all)"`` for the whole population) and a
+            ``metric`` column (names of the metrics given in ``metric``) make an
+            evaluation of several segments or metrics (see :meth:`select`).
+        metric : str, Metric or list of them
+            The metric the scores are of (it gives the direction); a list when the
+            frame has a ``metric`` column.
         time_kind : {"datetime", "numeric"}, default=None
             Inferred from the ``age`` column's dtype when None.
 
@@ -284,7 +447,8 @@ class OOTEvaluation:
                 msg
             )
         check_columns(["age", "score"], list(frame.columns), "frame", fname)
-        m = get_metric(metric, func=fname)
+        metrics = _frame_metrics(frame, metric, fname)
+        m = metrics[0]
         if time_kind is not None and time_kind not in ("datetime", "numeric"):
             msg = param_message("time_kind", fname, "one of {'datetime', 'numeric'} or None",
                                 time_kind)
@@ -341,9 +505,12 @@ class OOTEvaluation:
                    f"{bad_rows.tolist()}.")
             raise InvalidParameterError(msg)
         df["anchor"] = anc.astype("int64")
-        df = df.sort_values(["anchor", "age"], kind="stable").reset_index(drop=True)
+        groups = _frame_groups(df, metrics)
+        df = df.sort_values([*groups, "anchor", "age"], kind="stable").reset_index(drop=True)
         if "window" not in df:
-            df["window"] = df.groupby("anchor").cumcount().astype("int64") + 1
+            df["window"] = df.groupby([*groups, "anchor"]).cumcount().astype("int64") + 1
+        for g in groups:  # the codes the rows were sorted by
+            df[g] = df[g].cat.categories.to_numpy(dtype=object)[df[g].cat.codes]
         if "se" not in df:
             df["se"] = np.nan
         if "n" not in df:
@@ -363,18 +530,24 @@ class OOTEvaluation:
         df["window"] = df["window"].astype("int64")
         df["status"] = df["status"].astype(object)
         df["partial"] = df["partial"].astype(bool)
-        extra = [c for c in df.columns if c not in SCORE_COLUMNS]
-        df = df[SCORE_COLUMNS + extra]
+        extra = [c for c in df.columns if c not in SCORE_COLUMNS + groups]
+        df = df[groups + SCORE_COLUMNS + extra]
         anchors = pd.DataFrame({
             "anchor": sorted(df["anchor"].unique()),
         })
         anchors["status"] = "ok"
         anchors["message"] = ""
         return cls(scores=df, metric=m, time_kind=time_kind, anchors=anchors,
-                   params={"source": "frame"}, data_info={})
+                   params={"source": "frame"}, data_info={},
+                   metrics=metrics if "metric" in groups else (),
+                   segment_columns=("segment",) if "segment" in groups else ())
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
+        if self.is_multi:
+            return (f"OOTEvaluation(metrics={self.metric_names!r}, "
+                    f"segments={len(self.segment_labels)}, anchors={self.n_anchors}, "
+                    f"rows={len(self.scores)}, usable={self.n_usable})")
         return (
             f"OOTEvaluation(metric={self.metric.name!r}, anchors={self.n_anchors}, "
             f"windows={len(self.scores)}, usable={self.n_usable})"
@@ -387,3 +560,49 @@ class OOTEvaluation:
         head = html.escape(str(self))
         table = self.summary().to_html(index=False, float_format=fmt.cell, border=0)
         return f"<div class='oot-evaluation'><p><b>{head}</b></p>{table}</div>"
+
+
+def _frame_metrics(frame: pd.DataFrame, metric: Any, fname: str) -> tuple[Metric, ...]:
+    """The metrics of :meth:`OOTEvaluation.from_frame`: one, or the list the frame's
+    ``metric`` column names."""
+    if not isinstance(metric, (list, tuple)):
+        m = get_metric(metric, func=fname)
+        if "metric" in frame.columns and set(frame["metric"].astype(str)) != {m.name}:
+            raise InvalidParameterError(param_message(
+                "metric", fname, "the list of the metrics in the frame's 'metric' column",
+                m.name, f"The column names {sorted(set(frame['metric'].astype(str)))}."))
+        return (m,)
+    metrics = tuple(get_metric(x, func=fname) for x in metric)
+    names = [x.name for x in metrics]
+    if not metrics or len(set(names)) != len(names):
+        raise InvalidParameterError(param_message(
+            "metric", fname, "a non-empty list of distinct metrics", names))
+    if "metric" not in frame.columns:
+        raise InvalidParameterError(param_message(
+            "metric", fname, "one metric when the frame has no 'metric' column", names,
+            "Add a 'metric' column naming each row's metric."))
+    unknown = sorted(set(frame["metric"].astype(str)) - set(names))
+    if unknown:
+        raise InvalidParameterError(param_message(
+            "metric", fname, "a list naming every metric of the frame's 'metric' column",
+            names, f"The column also names {unknown}."))
+    return metrics
+
+
+def _frame_groups(df: pd.DataFrame, metrics: tuple[Metric, ...]) -> list[str]:
+    """Make the frame's ``metric`` / ``segment`` columns ordered categoricals (metrics
+    as listed; the whole population first, missing segments last) and name them."""
+    groups = []
+    if "metric" in df.columns:
+        df["metric"] = pd.Categorical(df["metric"].astype(str),
+                                      categories=[m.name for m in metrics], ordered=True)
+        groups.append("metric")
+    if "segment" in df.columns:
+        lab = df["segment"].map(lambda v: "(missing)" if pd.isna(v) else str(v))
+        vals = set(lab)
+        order = ([ALL_SEGMENTS] if ALL_SEGMENTS in vals else []) + sorted(
+            vals - {ALL_SEGMENTS, "(missing)"}) + (["(missing)"] if "(missing)" in vals
+                                                   else [])
+        df["segment"] = pd.Categorical(lab, categories=order, ordered=True)
+        groups.append("segment")
+    return groups

@@ -48,14 +48,19 @@ class _Failure:
 
 @dataclass(frozen=True)
 class _AnchorResult:
-    """One anchor's window scores, or its failure, with the time its model took."""
+    """One anchor's window scores, or its failure, with the time its model took.
+
+    ``scores`` are the first metric's on the whole population; ``outputs`` holds every
+    scorer's output by name when there is more (several metrics, segments, scorers
+    beyond the window scorer such as the leading indicators; see
+    :mod:`oot.evaluate._scorers`).
+    """
 
     scores: WindowScores | None
     failure: _Failure | None = None
     fit_time: float = math.nan
     predict_time: float = math.nan
-    # the leading indicators (values, status codes), (n_indicators, n_windows)
-    indicators: tuple[np.ndarray, np.ndarray] | None = None
+    outputs: dict[str, Any] | None = None
 
     @property
     def status(self) -> str:

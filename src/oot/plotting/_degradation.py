@@ -189,6 +189,7 @@ class DegradationDisplay:
             raise InvalidParameterError(param_message(
                 "evaluation", "DegradationDisplay.from_evaluation", "an OOTEvaluation",
                 type(evaluation).__name__))
+        evaluation.check_single(func="DegradationDisplay.from_evaluation")
         return cls(evaluation, curve).plot(ax=ax, **kwargs)
 
     @classmethod
@@ -238,6 +239,8 @@ class DegradationDisplay:
             raise InvalidParameterError(param_message(
                 "evaluation", "DegradationDisplay.from_curve", "an OOTEvaluation or None",
                 type(evaluation).__name__))
+        if evaluation is not None:
+            evaluation.check_single(func="DegradationDisplay.from_curve")
         return cls(evaluation, curve).plot(ax=ax, **kwargs)
 
     # ------------------------------------------------------------------ helpers

@@ -129,6 +129,7 @@ class AgingHeatmapDisplay:
         if not isinstance(evaluation, OOTEvaluation):
             raise InvalidParameterError(param_message(
                 "evaluation", func, "an OOTEvaluation", type(evaluation).__name__))
+        evaluation.check_single(func=func)
         check_option(value, "value", func, ["score", "relative_drop"])
         s = evaluation.scores
         anchors = sorted(int(a) for a in s["anchor"].unique())
