@@ -33,6 +33,8 @@ LAZY_ALLOWED = {
     # presentation from a result, as scikit-learn's results import their Displays
     ("oot.recommend._result", "oot.plotting"): "RetrainRecommendation.plot",
     ("oot.recommend._result", "oot.report"): "RetrainRecommendation.save_report",
+    ("oot.recommend._collection", "oot.plotting"): "RetrainRecommendations.plot",
+    ("oot.recommend._collection", "oot.report"): "RetrainRecommendations.save_report",
     ("oot.backtest", "oot.plotting"): "CadenceBacktest.plot",
     ("oot.indicators._rank", "oot.plotting"): "IndicatorReport.plot",
     ("oot.compare", "oot.plotting"): "CandidateComparison.plot",

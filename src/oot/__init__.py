@@ -33,11 +33,20 @@ from oot.degradation import DegradationCurve, fit_degradation
 from oot.evaluate import OOTEvaluation, evaluate_out_of_time, evaluate_predictions
 from oot.indicators import IndicatorReport, rank_indicators
 from oot.metrics import Metric
-from oot.recommend import RetrainRecommendation, recommend_retrain_interval
+from oot.recommend import (
+    RetrainRecommendation,
+    RetrainRecommendations,
+    recommend_retrain_interval,
+)
 from oot.windows import OutOfTimeSplit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from oot.plotting import AgingHeatmapDisplay, ComparisonDisplay, DegradationDisplay
+    from oot.plotting import (
+        AgingHeatmapDisplay,
+        ComparisonDisplay,
+        DegradationDisplay,
+        RecommendationsDisplay,
+    )
 
 try:
     __version__ = version("oot")
@@ -59,6 +68,7 @@ __all__ = [
     "compare_candidates",
     # results
     "RetrainRecommendation",
+    "RetrainRecommendations",
     "OOTEvaluation",
     "DegradationCurve",
     "ConfidenceInterval",
@@ -70,6 +80,7 @@ __all__ = [
     "DegradationDisplay",
     "AgingHeatmapDisplay",
     "ComparisonDisplay",
+    "RecommendationsDisplay",
     # modules
     "datasets",
     "metrics",
@@ -86,7 +97,7 @@ __all__ = [
 ]
 
 _LAZY = {"DegradationDisplay": "oot.plotting", "AgingHeatmapDisplay": "oot.plotting",
-         "ComparisonDisplay": "oot.plotting"}
+         "ComparisonDisplay": "oot.plotting", "RecommendationsDisplay": "oot.plotting"}
 
 
 def __getattr__(name: str) -> Any:

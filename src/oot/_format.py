@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from oot.degradation import DegradationCurve
     from oot.evaluate import OOTEvaluation
     from oot.metrics import Metric
-    from oot.recommend import RetrainRecommendation
+    from oot.recommend import RetrainRecommendation, RetrainRecommendations
 
 __all__ = [
     "DAYS_PER_WEEK", "DAYS_PER_MONTH", "DAYS_PER_YEAR", "AGE_UNITS",
@@ -42,7 +42,9 @@ __all__ = [
     "ci_range", "ci_text",
     "tolerance_amount", "tolerance_signed", "tolerance_change", "threshold_rule",
     "recommendation_sentence", "evaluation_sentence", "interval_label", "curve_title",
-    "word_list",
+    "word_list", "subject", "binding_sentence", "fastest_segment_sentence",
+    "segment_comparison_sentence", "float_age", "pooled_curve_label", "small_multiple_title",
+    "ranking_marker_label", "rows_label", "ranking_xlabel",
     "WINDOW_STATUS_TEXT", "window_status", "window_status_counts",
     "cadence_name", "every", "period_noun", "rounding_note", "backtest_within",
     "backtest_count", "backtest_check_sentence", "backtest_sentence", "backtest_title",
@@ -412,7 +414,7 @@ def recommendation_sentence(rec: RetrainRecommendation) -> str:
     cost optimum adds ``Cost-optimal cadence: every ...`` (or why there is none).
     """
     kind = rec.time_kind
-    name = metric_name(rec.metric)
+    name = subject(rec.metric, rec.segment)
     gib = bool(rec.metric.greater_is_better)
     curve = rec.curve
     p = pvalue(curve.trend_pvalue)
@@ -636,11 +638,179 @@ def _as_age(x: float, kind: str) -> Any:
     return pd.Timedelta(days=x) if kind == "datetime" else x
 
 
+def subject(metric: Metric, segment: str | None) -> str:
+    """The metric, and the segment it was scored on: ``"ROC AUC in segment 'EWR'"``
+    (the metric alone for the whole population).
+
+    Examples
+    --------
+    >>> import oot._format as fmt
+    >>> from oot.metrics import get_metric
+    >>> fmt.subject(get_metric("roc_auc"), "EWR"), fmt.subject(get_metric("mae"), "(all)")
+    ("ROC AUC in segment 'EWR'", 'MAE')
+    """
+    name = metric_name(metric)
+    return name if segment in (None, "(all)") else f"{name} in segment {segment!r}"
+
+
 def interval_label(rec: RetrainRecommendation) -> str:
     """The legend entry of the interval line: ``'retrain every 56 days'``."""
     if rec.status == "crossed":
         return f"retrain every {_age(rec, rec.interval)}"
     return f"not reached by {_age(rec, rec.interval)} (oldest age)"
+
+
+def _item_interval(rec: RetrainRecommendation) -> str:
+    """``'61 days (90% CI 41 days to 90 days)'`` or ``'at least 6.0 months'``."""
+    kind = rec.time_kind
+    if rec.status == "not_reached":
+        return f"at least {age(rec.interval, kind)}"
+    ci = ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age)
+    return f"{age(rec.interval, kind)} ({ci})"
+
+
+def binding_sentence(recs: RetrainRecommendations) -> str:
+    """Which (metric, segment) decides the cadence of several recommendations.
+
+    ``"ROC AUC in segment 'EWR' decides the cadence: retrain every 61 days (90% CI 41
+    days to 90 days), the shortest interval of 12 metrics and segments."``
+    """
+    n = len(recs.items)
+    rec = recs.binding
+    what = _plural(n, "recommendation")
+    if rec is None:
+        return (f"No degradation detected in any of the {what}: none calls for "
+                "retraining within the evaluated ages.")
+    who = subject(rec.metric, rec.segment)
+    if n == 1:
+        tail = ""
+    elif rec.status == "crossed":
+        tail = f", the shortest interval of {n} metrics and segments"
+    else:
+        tail = (f": none of the {n} metrics and segments crosses its threshold within the "
+                "evaluated ages, and this one is degrading with the shortest lower bound")
+    every = ("retrain every " if rec.status == "crossed" else "retrain ")
+    return f"{who} decides the cadence: {every}{_item_interval(rec)}{tail}."
+
+
+def fastest_segment_sentence(recs: RetrainRecommendations, metric: str) -> str:
+    """``"Segment 'EWR' ages fastest: 61 days (90% CI 41 days to 90 days)."``"""
+    ranking = recs.ranking(metric)
+    segs = ranking[ranking["rank"] > 0]
+    if len(segs) == 0:
+        return "No segment to rank."
+    first = recs[(metric, str(segs["segment"].iloc[0]))]
+    if first.status == "no_degradation":
+        return (f"No segment's {metric_name(first.metric)} degrades significantly within "
+                "the evaluated ages.")
+    return f"Segment {first.segment!r} ages fastest: {_item_interval(first)}."
+
+
+def segment_comparison_sentence(c: Any) -> str:
+    """A paired comparison of two (metric, segment) crossing ages, in words.
+
+    ``"Segment 'EWR' ages faster than 'JFK': it crosses its threshold 35 days sooner
+    (90% CI 12 days to 60 days sooner; first in 98% of the bootstrap replicates)."``;
+    when the CI holds 0: ``"No clear difference between ...: ..."``.
+    """
+    kind = c.time_kind
+    lv = level(c.confidence_level)
+
+    def name(key: tuple[str, str]) -> str:
+        m, seg = key
+        if c.across_metrics:
+            return f"{m} on {seg!r}" if seg != "(all)" else m
+        return "the whole population" if seg == "(all)" else repr(seg)
+
+    a, b = name(c.first), name(c.second)
+    lo, hi = c.paired.ci
+    d = c.paired.difference
+    head = "Segment " if not c.across_metrics and c.first[1] != "(all)" else ""
+    a_cap = head + a if head else a[:1].upper() + a[1:]
+
+    def mag(x: float) -> str:
+        return age(float_age(abs(x), kind), kind)
+
+    def span(x0: float, x1: float, word: str) -> str:
+        if not np.isfinite(x0) and not np.isfinite(x1):
+            return ""
+        if not np.isfinite(x1):
+            return f"at least {mag(x0)} {word}"
+        if not np.isfinite(x0):
+            return f"up to {mag(x1)} {word}"
+        return f"{mag(x0)} to {mag(x1)} {word}"
+
+    first = f"first in {percent(round(c.paired.p_first, 2))} of the bootstrap replicates"
+    if c.paired.n_compared == 0:
+        return (f"{a_cap} and {b} both stay within tolerance in every bootstrap "
+                "replicate: neither ages faster within the evaluated ages.")
+    if c.faster is not None:
+        sooner = c.faster
+        word = "sooner" if sooner else "later"
+        rng = span(-hi, -lo, word) if sooner else span(lo, hi, word)
+        ci = f"{lv} CI {rng}; " if rng else ""
+        verb = "faster" if sooner else "slower"
+        if np.isfinite(d):
+            return (f"{a_cap} ages {verb} than {b}: it crosses its threshold {mag(d)} "
+                    f"{word} ({ci}{first}).")
+        crosser, other = (a, b) if sooner else (b, a)
+        when = c.first_interval if sooner else c.second_interval
+        return (f"{a_cap} ages {verb} than {b}: {crosser} crosses its threshold at "
+                f"{age(when, kind)} while {other} stays within tolerance up to the "
+                f"oldest evaluated age ({ci}{first}).")
+    if np.isfinite(d):
+        how = f"{a} crosses its threshold {mag(d)} {'sooner' if d < 0 else 'later'}"
+    else:
+        how = "only one of the two crosses its threshold"
+    def end(x: float, word: str) -> str:
+        return f"{mag(x)} {word}" if np.isfinite(x) else f"beyond the evaluated ages {word}"
+
+    return (f"No clear difference between {a} and {b}: {how}, but the {lv} CI of the "
+            f"difference runs from {end(lo, 'sooner')} to {end(hi, 'later')} ({first}).")
+
+
+def pooled_curve_label(weight: float) -> str:
+    """``'partially pooled curve (62% of its shape from the whole population)'``."""
+    return (f"partially pooled curve ({percent(round(weight, 2))} of its shape from the "
+            "whole population)")
+
+
+def small_multiple_title(rec: RetrainRecommendation, *, binding: bool) -> str:
+    """The title of one item's Axes: ``'ROC AUC in segment 'EWR': retrain every 61
+    days (binding)'``."""
+    who = subject(rec.metric, rec.segment)
+    if rec.status == "crossed":
+        what = f"retrain every {age(rec.interval, rec.time_kind)}"
+    elif rec.status == "not_reached":
+        what = f"at least {age(rec.interval, rec.time_kind)}"
+    else:
+        what = "no degradation"
+    return f"{who}: {what}" + (" (decides the cadence)" if binding else "")
+
+
+def ranking_marker_label(status: str) -> str:
+    """The legend entry of a status in the segment ranking."""
+    return {"crossed": "interval and its CI",
+            "not_reached": "degrading, not reached: at least this age",
+            "no_degradation": "no degradation (drawn at the oldest age)"}[status]
+
+
+def rows_label(n: int) -> str:
+    """``'12,345 rows'``."""
+    return f"{n:,} rows" if n != 1 else "1 row"
+
+
+def ranking_xlabel(rec: RetrainRecommendation, unit: str, confidence_level: float) -> str:
+    """The x label of the segment ranking."""
+    verb, where = _verb(bool(rec.metric.greater_is_better))
+    return (f"model age ({unit}) at which {metric_name(rec.metric)} {verb} "
+            f"{tolerance_amount(rec.tolerance, rec.tolerance_type)} {where} the segment's "
+            f"baseline, {level(confidence_level)} CI")
+
+
+def float_age(x: float, kind: str) -> Any:
+    """Fit units (days for datetime time) back to an age, for the words of :func:`age`."""
+    return pd.Timedelta(days=float(x)) if kind == "datetime" else float(x)
 
 
 def evaluation_sentence(ev: OOTEvaluation) -> str:

@@ -86,8 +86,8 @@ from oot.evaluate._target import _check_response_method, _n_classes, _prepare_ta
 from oot.metrics import Metric, WindowScores
 from oot.metrics._paired import pairs_thread_safe, score_many
 from oot.recommend import RetrainRecommendation, cost_optimal_interval
-from oot.recommend import recommend_retrain_interval as _recommend
 from oot.recommend._recommend import _check_settings
+from oot.recommend._recommend import recommend_one as _recommend
 from oot.windows import TimeAxis, WindowPlan, make_plan, parse_length
 
 __all__ = ["compare_candidates", "CandidateComparison", "CandidatePair", "OVERRIDE_KEYS",

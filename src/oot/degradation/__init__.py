@@ -30,7 +30,9 @@ Where things live:
 - ``_curve``: :class:`DegradationCurve` and the baseline and threshold rules;
 - ``_select``: :func:`fit_degradation` (the candidates, AICc);
 - ``_trend``: :func:`mann_kendall`;
-- ``_bootstrap``: :func:`bootstrap_crossing`, :class:`CrossingBootstrap`.
+- ``_bootstrap``: :func:`bootstrap_crossing`, :class:`CrossingBootstrap`;
+- ``_shared``: :class:`ClusterDraws` (bootstrap draws shared by several curves) and
+  :func:`paired_difference`.
 """
 
 from oot.degradation._bootstrap import CrossingBootstrap, bootstrap_crossing
@@ -38,6 +40,7 @@ from oot.degradation._calendar import scores_as_fitted
 from oot.degradation._curve import DegradationCurve
 from oot.degradation._families import FAMILIES, PARAMETRIC_FAMILIES
 from oot.degradation._select import fit_degradation
+from oot.degradation._shared import ClusterDraws, PairedDifference, paired_difference
 from oot.degradation._trend import MannKendallResult, mann_kendall
 
 __all__ = [
@@ -47,6 +50,9 @@ __all__ = [
     "fit_degradation",
     "CrossingBootstrap",
     "bootstrap_crossing",
+    "ClusterDraws",
+    "PairedDifference",
+    "paired_difference",
     "MannKendallResult",
     "mann_kendall",
     "scores_as_fitted",

@@ -35,6 +35,7 @@ from oot.degradation._curve import (
 from oot.degradation._data import AnchorIndex, FloatArray, IntArray, _Data, check_evaluation
 from oot.degradation._families import CurveFamily, flexible_family, get_family
 from oot.degradation._saturated import Saturated
+from oot.degradation._shared import ClusterDraws
 from oot.degradation._wls import Replicas, jackknife_residuals
 from oot.evaluate import OOTEvaluation
 
@@ -67,6 +68,10 @@ class CrossingBootstrap:
         ``age_max``). Unlike :meth:`DegradationCurve.band` it includes the calendar
         noise the clusters share, and it exists for the isotonic family too. Empty when
         not computed.
+    curves : ndarray of shape (n_bootstrap, len(band_age))
+        Each replicate's mean curve on ``band_age`` (NaN where its fit failed).
+    level : float
+        The lower percentile level of the interval (``1 - level`` is the upper).
 
     Examples
     --------
@@ -92,6 +97,8 @@ class CrossingBootstrap:
     band_age: FloatArray = field(default_factory=lambda: np.empty(0))
     band_low: FloatArray = field(default_factory=lambda: np.empty(0))
     band_high: FloatArray = field(default_factory=lambda: np.empty(0))
+    curves: FloatArray = field(default_factory=lambda: np.empty((0, 0)))
+    level: float = float("nan")
 
     def interval(self) -> ConfidenceInterval:
         """The interval as ages: Timedeltas for datetime time (NaT for inf)."""
@@ -126,6 +133,7 @@ def bootstrap_crossing(
     confidence_level: float = 0.9,
     random_state: Any = None,
     method: str = "wild",
+    draws: ClusterDraws | None = None,
 ) -> CrossingBootstrap:
     """Confidence interval of the crossing age by a calendar-cluster bootstrap.
 
@@ -144,6 +152,11 @@ def bootstrap_crossing(
     method : {"wild", "pairs"}, default="wild"
         "wild": wild cluster bootstrap (see Notes); "pairs": resample whole clusters
         with replacement (multinomial cluster counts as weights).
+    draws : ClusterDraws, default=None
+        Cluster weights drawn once for several curves of one evaluation (several
+        metrics or segments; :meth:`ClusterDraws.draw`), so that their replicates see
+        the same calendar periods' luck and their intervals can be compared and
+        differenced; ``random_state`` is then not used. None draws them here.
 
     Returns
     -------
@@ -199,15 +212,16 @@ def bootstrap_crossing(
             "curve", None, "the curve fitted to this evaluation",
             f"a curve fitted to {curve.n_windows} windows, evaluation has {d.n}"))
     fit = _FittedDesign.of(curve, d)
-    draws = (_draw_wild(curve, d, fit, rng, n_bootstrap) if method == "wild"
-             else _draw_pairs(d, fit, rng, n_bootstrap))
+    shared = None if draws is None else _shared_draws(draws, d, fit, method, n_bootstrap)
+    reps = (_draw_wild(curve, d, fit, rng, n_bootstrap, shared) if method == "wild"
+            else _draw_pairs(d, fit, rng, n_bootstrap, shared))
     band_age = np.linspace(0.0, float(curve.age_max), _BAND_POINTS)
     samples = np.empty(n_bootstrap)
     curves = np.empty((n_bootstrap, _BAND_POINTS))
     step = _chunk_size(d)
     for lo in range(0, n_bootstrap, step):
         hi = min(lo + step, n_bootstrap)
-        w_rep, y_rep = draws.rows(lo, hi)
+        w_rep, y_rep = reps.rows(lo, hi)
         samples[lo:hi], curves[lo:hi] = _replicate_crossings(
             curve, d, w_rep, y_rep, fit.anchors, tolerance, tolerance_type, band_age,
             wild=method == "wild")
@@ -224,10 +238,30 @@ def bootstrap_crossing(
     return CrossingBootstrap(
         samples=samples, low=low, high=high,
         crossed_fraction=float(np.mean(np.isfinite(samples))), n_bootstrap=n_bootstrap,
-        confidence_level=float(confidence_level), method=draws.label,
+        confidence_level=float(confidence_level), method=reps.label,
         estimate=est if est <= curve.age_max else math.inf, n_clusters=fit.n_clusters,
         time_kind=curve.time_kind, band_age=band_age, band_low=band_low,
-        band_high=band_high)
+        band_high=band_high, curves=curves, level=q)
+
+
+def _shared_draws(draws: ClusterDraws, d: _Data, fit: _FittedDesign, method: str,
+                  n_bootstrap: int) -> np.ndarray:
+    """The shared draws of the fit's clusters. When the calendar fit groups the
+    periods in blocks (correlated periods), a block takes the draw of its first window's
+    period: still one independent weight per block, shared with every curve whose block
+    starts at that period."""
+    per_period = draws.for_data(d, method, n_bootstrap)
+    base = d.clusters if d.clusters is not None else np.arange(d.n, dtype=np.intp)
+    if fit.n_clusters == per_period.shape[1] and np.array_equal(fit.clusters, base):
+        return per_period
+    if method != "wild":
+        block = int(fit.n_clusters and round(per_period.shape[1] / fit.n_clusters))
+        raise InvalidParameterError(param_message(
+            "draws", None, "draws the curve's clusters can use", method,
+            f"The calendar fit groups the periods in blocks (about {block} each); "
+            "shared pairs draws need one cluster per period: use method='wild'."))
+    _, first = np.unique(fit.clusters, return_index=True)
+    return np.asarray(per_period[:, base[first]])
 
 
 def _check_arguments(evaluation: Any, curve: Any, tolerance: Any, tolerance_type: Any,
@@ -308,8 +342,10 @@ def _chunk_size(d: _Data) -> int:
 
 
 def _draw_wild(curve: DegradationCurve, d: _Data, fit: _FittedDesign,
-               rng: np.random.Generator, r: int) -> _Draws:
-    """Wild cluster bootstrap: ``y* = fitted + v_g * e_g``, one Webb weight per cluster.
+               rng: np.random.Generator, r: int, shared: np.ndarray | None = None,
+               ) -> _Draws:
+    """Wild cluster bootstrap: ``y* = fitted + v_g * e_g``, one Webb weight per cluster
+    (drawn here, or the ``shared`` draws' Webb indices of these clusters).
 
     ``e`` are jackknife (CV3) residuals of the fit linearised in its parameters; for the
     isotonic family those of the saturated age model (whose size does not shrink where
@@ -317,7 +353,7 @@ def _draw_wild(curve: DegradationCurve, d: _Data, fit: _FittedDesign,
     the parameters it spends (one per distinct level). Calendar effects removed from the
     scores are re-estimated in every replicate.
     """
-    v = _WEBB[rng.integers(0, 6, size=(r, fit.n_clusters))]
+    v = _WEBB[rng.integers(0, 6, size=(r, fit.n_clusters)) if shared is None else shared]
     if fit.family.delta_method:
         adj = jackknife_residuals(fit.family, curve.params, d, fit.w, fit.resid,
                                   fit.clusters, fit.anchors)
@@ -339,11 +375,13 @@ def _draw_wild(curve: DegradationCurve, d: _Data, fit: _FittedDesign,
     return _Draws(label, fit, d, wild=v, adj=adj)
 
 
-def _draw_pairs(d: _Data, fit: _FittedDesign, rng: np.random.Generator, r: int
-                ) -> _Draws:
-    """Pairs cluster bootstrap: multinomial cluster counts as weights."""
+def _draw_pairs(d: _Data, fit: _FittedDesign, rng: np.random.Generator, r: int,
+                shared: np.ndarray | None = None) -> _Draws:
+    """Pairs cluster bootstrap: multinomial cluster counts as weights (or the
+    ``shared`` draws' counts of these clusters)."""
     g = fit.n_clusters
-    counts = rng.multinomial(g, np.full(g, 1.0 / g), size=r)
+    counts = (rng.multinomial(g, np.full(g, 1.0 / g), size=r) if shared is None
+              else shared)
     label = (f"pairs cluster bootstrap, clusters: {d.cluster_rule}; percentile "
              "interval at t(G-1)-adjusted levels")
     return _Draws(label, fit, d, counts=counts)

@@ -45,6 +45,9 @@ class _Data:
     group: IntArray        # age group: windows of one age across anchors (0..K-1)
     t: FloatArray | None   # calendar time of each window's midpoint (None: unknown)
     calendar: CalendarFit | None = None   # calendar effects tested (and removed from y)
+    # what each cluster code stands for (a calendar period, or an (anchor, window)
+    # cell when clusters is None): shared draws across evaluations match on these
+    cluster_keys: pd.Index | None = None
 
     @property
     def n(self) -> int:
@@ -131,12 +134,13 @@ def prepare(evaluation: OOTEvaluation, reference: str) -> _Data:
     a, y, se2, anc = a[order], y[order], se2[order], anc[order]
     s = s.iloc[order]
     first = np.r_[True, anc[1:] != anc[:-1]]
-    clusters, rule = _clusters(s, evaluation.params)
+    clusters, rule, keys = _clusters(s, evaluation.params)
     half = _half_widths(s, a, anc, evaluation.time_kind)
     return _Data(a=a, y=y, se2=se2, equal=equal, anc=anc.astype(np.intp),
                  anchors=[int(v) for v in labels], first=first, clusters=clusters,
                  cluster_rule=rule, n_total=len(evaluation.scores), half=half,
-                 group=_age_groups(a, half), t=_calendar_time(s, half, evaluation.time_kind))
+                 group=_age_groups(a, half), t=_calendar_time(s, half, evaluation.time_kind),
+                 cluster_keys=keys)
 
 
 def _age_groups(a: FloatArray, half: FloatArray) -> IntArray:
@@ -285,13 +289,19 @@ def _squared_errors(se: FloatArray, y: FloatArray) -> tuple[FloatArray, bool]:
     return se**2, False
 
 
-def _clusters(s: pd.DataFrame, params: dict[str, Any]) -> tuple[IntArray | None, str]:
-    """The calendar period of each window (what the bootstrap resamples) and its rule."""
+def _clusters(s: pd.DataFrame, params: dict[str, Any],
+              ) -> tuple[IntArray | None, str, pd.Index]:
+    """The calendar period of each window (what the bootstrap resamples), its rule, and
+    what each cluster code stands for."""
     if "window_start" in s and s["window_start"].notna().all():
-        return (pd.factorize(s["window_start"])[0].astype(np.intp),
-                "calendar window (window_start)")
+        codes, keys = pd.factorize(s["window_start"])
+        return codes.astype(np.intp), "calendar window (window_start)", pd.Index(keys)
     step, win = params.get("anchor_step"), params.get("eval_window")
     if step is not None and win is not None and str(step) == str(win):
-        return (pd.factorize(s["anchor"].to_numpy() + s["window"].to_numpy())[0].astype(
-            np.intp), "anchor + window - 1 (anchors one window apart)")
-    return None, "cell (no window_start: anchor x window cells resampled independently)"
+        codes, keys = pd.factorize(s["anchor"].to_numpy() + s["window"].to_numpy())
+        return (codes.astype(np.intp), "anchor + window - 1 (anchors one window apart)",
+                pd.Index(keys))
+    cells = pd.Index(list(zip(s["anchor"].to_numpy().tolist(),
+                              s["window"].to_numpy().tolist(), strict=True)))
+    return None, ("cell (no window_start: anchor x window cells resampled "
+                  "independently)"), cells

@@ -1,5 +1,6 @@
 """Displays: the degradation plot, the aging heatmap, the backtest's charts, the
-leading indicators and the comparison of candidates, in scikit-learn's Display style.
+leading indicators, the comparison of candidates and the small multiples of several
+recommendations, in scikit-learn's Display style.
 
 A Display's ``__init__`` stores the data, its ``from_*`` classmethods compute what is
 needed and call :meth:`plot`, and ``plot(ax=None, **kwargs)`` draws on ``ax`` (or on a
@@ -14,6 +15,7 @@ from oot.plotting._compare import ComparisonDisplay
 from oot.plotting._degradation import DegradationDisplay
 from oot.plotting._heatmap import AgingHeatmapDisplay
 from oot.plotting._indicators import IndicatorDisplay
+from oot.plotting._recommendations import RecommendationsDisplay
 
 __all__ = ["DegradationDisplay", "AgingHeatmapDisplay", "BacktestDisplay", "IndicatorDisplay",
-           "ComparisonDisplay", "age_unit"]
+           "ComparisonDisplay", "RecommendationsDisplay", "age_unit"]

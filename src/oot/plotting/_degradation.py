@@ -380,9 +380,21 @@ class DegradationDisplay:
         ext = None if rec is None else rec.extrapolated_interval
         grid = np.linspace(0.0, top, 300)
         y = np.asarray(curve.predict(grid), dtype=float)
-        (self.curve_line_,) = ax.plot(grid / per, y, color=_CURVE_COLOR, lw=2.2,
-                                      label=f"fitted curve ({curve.family})", zorder=4)
-        handles.append(self.curve_line_)
+        if rec is not None and len(rec.pooled_curve) and rec.pooling_weight is not None:
+            # partial pooling: the interval comes from the pooled curve; the segment's
+            # own fit is drawn thin and dashed
+            own = ax.plot(grid / per, y, color=_CURVE_COLOR, lw=1.1, ls="--", alpha=0.6,
+                          label=f"segment's own fit ({curve.family})", zorder=4)[0]
+            pooled = fmt.pooled_curve_label(rec.pooling_weight)
+            (self.curve_line_,) = ax.plot(np.asarray(rec.band_age, dtype=float) / per,
+                                          np.asarray(rec.pooled_curve, dtype=float),
+                                          color=_CURVE_COLOR, lw=2.2, label=pooled,
+                                          zorder=4)
+            handles.extend([self.curve_line_, own])
+        else:
+            (self.curve_line_,) = ax.plot(grid / per, y, color=_CURVE_COLOR, lw=2.2,
+                                          label=f"fitted curve ({curve.family})", zorder=4)
+            handles.append(self.curve_line_)
         if ext is not None and self._to_days(ext) > top:
             g2 = np.linspace(top, self._to_days(ext) * 1.03, 100)
             ax.plot(g2 / per, np.asarray(curve.predict(g2), dtype=float),

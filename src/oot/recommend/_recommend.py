@@ -36,6 +36,7 @@ from oot._validation import (
 )
 from oot.degradation import (
     FAMILIES,
+    ClusterDraws,
     CrossingBootstrap,
     DegradationCurve,
     bootstrap_crossing,
@@ -43,10 +44,15 @@ from oot.degradation import (
 )
 from oot.evaluate import OOTEvaluation
 from oot.evaluate._engine import _evaluate_out_of_time
+from oot.evaluate._result import ALL_SEGMENTS
+from oot.evaluate._scorers import DEFAULT_MAX_SEGMENTS, as_metrics
 from oot.evaluate._shared import _check_time_unit, _with_time_unit
-from oot.metrics import Metric, get_metric
+from oot.metrics import Metric
+from oot.recommend._collection import RetrainRecommendations
 from oot.recommend._cost import CostOptimum, cost_optimal_interval
+from oot.recommend._each import recommend_each
 from oot.recommend._result import RetrainRecommendation
+from oot.recommend._steps import _Recommended, _Settings
 from oot.windows import parse_length
 
 __all__ = ["recommend_retrain_interval"]
@@ -63,7 +69,9 @@ def recommend_retrain_interval(
     target: str | None = None,
     time: str | None = None,
     features: Sequence[str] | None = None,
-    metric: str | Metric = "roc_auc",
+    metric: str | Metric | Sequence[str | Metric] = "roc_auc",
+    segment: str | Sequence[str] | None = None,
+    max_segments: int = DEFAULT_MAX_SEGMENTS,
     train_window: Any = "365D",
     eval_window: Any = "30D",
     gap: Any = None,
@@ -84,13 +92,14 @@ def recommend_retrain_interval(
     shortfall_cost: float | None = None,
     round_to: Any = None,
     extrapolate: bool = False,
+    pooling: str = "none",
     pos_label: Any = None,
     on_error: str = "raise",
     random_state: Any = None,
     n_jobs: int | None = None,
     progress: bool = False,
     time_unit: str | None = None,
-) -> RetrainRecommendation:
+) -> RetrainRecommendation | RetrainRecommendations:
     """Recommend how often to retrain: the model age at which the metric drops past tolerance.
 
     Parameters
@@ -103,9 +112,13 @@ def recommend_retrain_interval(
         :func:`oot.evaluate_out_of_time`.
     estimator : estimator object, default=None
         Any scikit-learn estimator or Pipeline (cloned per anchor).
-    target, time, features, metric, train_window, eval_window, gap, horizon, anchors, \
-anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
-        As in :func:`oot.evaluate_out_of_time`.
+    target, time, features, metric, segment, max_segments, train_window, eval_window, \
+gap, horizon, anchors, anchor_step, expanding, min_window_size, pos_label, on_error, \
+n_jobs, progress
+        As in :func:`oot.evaluate_out_of_time`. A list of metrics or a ``segment``
+        (or an evaluation of several) gives a :class:`RetrainRecommendations`: one
+        recommendation per (metric, segment), every bootstrap on the same calendar
+        draws.
     tolerance : float, default=0.05
         How far the metric may degrade: a fraction of the baseline for
         ``tolerance_type="relative"`` (in (0, 1)), or metric units for ``"absolute"``.
@@ -145,6 +158,11 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
         When the threshold is not reached within the evaluated ages, also extrapolate the
         fitted curve (up to 10x the oldest age) and report that estimate, with an
         :class:`ExtrapolationWarning`.
+    pooling : {"none", "partial"}, default="none"
+        With segments: "partial" shrinks each segment's curve shape toward the whole
+        population's, weighted by how precisely the segment's own data pin it down
+        (empirical Bayes), so that small segments borrow strength from the whole; large
+        segments keep their own curve. "none" fits every segment on its own.
     random_state : int, Generator or None, default=None
         Seeds the estimator, the bootstrap and any bootstrap standard errors.
     time_unit : str, default=None
@@ -153,7 +171,8 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
 
     Returns
     -------
-    RetrainRecommendation
+    RetrainRecommendation or RetrainRecommendations
+        A :class:`RetrainRecommendations` for several metrics or segments.
 
     Raises
     ------
@@ -179,16 +198,28 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
     'crossed'
     >>> print(str(rec))  # doctest: +SKIP
     Retrain every 48 days (90% CI 33-71 days): MSE rises 10% above its baseline ...
+
+    Several metrics from the same fits; the shortest interval decides:
+
+    >>> recs = oot.recommend_retrain_interval(
+    ...     ds.frame, LinearRegression(), target=ds.target, time=ds.time,
+    ...     metric=["mse", "mae"], train_window="90D", eval_window="30D", anchors=4,
+    ...     tolerance=0.10, n_bootstrap=200, random_state=0)
+    >>> [key for key in recs.keys]
+    [('mse', '(all)'), ('mae', '(all)')]
+    >>> recs.binding is recs["mse"]
+    True
     """
     if not isinstance(data, OOTEvaluation):  # any data frame in, pandas from here on
         data = model_frame(data, target=target, time=time, features=features,
-                           expected=f"{FRAME_TYPES} or an OOTEvaluation")
+                           expected=f"{FRAME_TYPES} or an OOTEvaluation", also=segment)
     m, round_unit = _check_arguments(
         data, estimator, target=target, time=time, features=features, metric=metric,
         tolerance=tolerance, tolerance_type=tolerance_type, baseline=baseline, curve=curve,
         reference=reference, confidence_level=confidence_level, n_bootstrap=n_bootstrap,
         retrain_cost=retrain_cost, shortfall_cost=shortfall_cost, round_to=round_to,
-        extrapolate=extrapolate, random_state=random_state)
+        extrapolate=extrapolate, random_state=random_state, segment=segment,
+        max_segments=max_segments, pooling=pooling)
     check_option(calendar, "calendar", caller(), ["auto", "shift", "none"])
     _check_time_unit(time_unit, data, time)
     if isinstance(data, OOTEvaluation):
@@ -197,37 +228,72 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
         assert target is not None
         assert time is not None
         ev = _evaluate_out_of_time(
-            data, estimator, target=target, time=time, features=features, metric=m,
+            data, estimator, target=target, time=time, features=features,
+            metric=m if isinstance(metric, str | Metric) else metric,
             train_window=train_window, eval_window=eval_window, gap=gap, horizon=horizon,
             anchors=anchors, anchor_step=anchor_step, expanding=expanding,
             min_window_size=min_window_size, pos_label=pos_label, on_error=on_error,
-            n_jobs=n_jobs, random_state=random_state, progress=progress, stacklevel=4)
+            n_jobs=n_jobs, random_state=random_state, progress=progress, stacklevel=4,
+            segment=segment, max_segments=max_segments)
     ev = _with_time_unit(ev, time_unit)
-    fitted = fit_degradation(ev, curve=curve, baseline=baseline, reference=reference,
-                             calendar=calendar)
-    threshold = fitted.threshold(tolerance, tolerance_type)
-    boot = bootstrap_crossing(ev, fitted, tolerance=tolerance, tolerance_type=tolerance_type,
-                              n_bootstrap=n_bootstrap, confidence_level=confidence_level,
-                              random_state=random_state)
+    settings = _Settings(
+        tolerance=float(tolerance), tolerance_type=tolerance_type, baseline=baseline,
+        curve=curve, reference=reference, confidence_level=float(confidence_level),
+        n_bootstrap=int(n_bootstrap), retrain_cost=retrain_cost,
+        shortfall_cost=shortfall_cost, round_to=round_to, round_unit=round_unit,
+        extrapolate=bool(extrapolate), calendar=calendar)
+    if ev.is_multi:
+        return recommend_each(ev, settings, pooling=pooling, random_state=random_state,
+                              one=_recommend, to_age=_rounded_age)
+    return _recommend(ev, settings, random_state=random_state).recommendation
+
+
+def recommend_one(evaluation: OOTEvaluation, **kwargs: Any) -> RetrainRecommendation:
+    """:func:`recommend_retrain_interval` on an evaluation of one metric on one segment
+    (its messages name that function), typed as one recommendation; for callers that
+    build such evaluations themselves (:func:`oot.compare_candidates`)."""
+    rec = recommend_retrain_interval(evaluation, **kwargs)
+    assert isinstance(rec, RetrainRecommendation)
+    return rec
+
+
+def _recommend(ev: OOTEvaluation, s: _Settings, *, random_state: Any,
+               draws: ClusterDraws | None = None, segment: str | None = None,
+               fitted: DegradationCurve | None = None, stacklevel: int = 5,
+               ) -> _Recommended:
+    """The steps on one evaluation of one metric: fit the curve, its threshold, the
+    bootstrap CI (from ``draws`` when they are shared; ``random_state`` then seeds only
+    the fresh reading), the status and the cost optimum; ``stacklevel`` points a
+    :class:`RoundingWarning` at the user's call."""
+    if fitted is None:
+        fitted = fit_degradation(ev, curve=s.curve, baseline=s.baseline,
+                                 reference=s.reference, calendar=s.calendar)
+    m = ev.metric
+    threshold = fitted.threshold(s.tolerance, s.tolerance_type)
+    boot = bootstrap_crossing(ev, fitted, tolerance=s.tolerance,
+                              tolerance_type=s.tolerance_type, n_bootstrap=s.n_bootstrap,
+                              confidence_level=s.confidence_level,
+                              random_state=random_state, draws=draws)
     kind = ev.time_kind
-    found = _decide(fitted, boot, threshold, m, _oldest_age(ev), extrapolate=extrapolate)
-    cost = _cost_optimum(fitted, retrain_cost, shortfall_cost, found)
+    found = _decide(fitted, boot, threshold, m, _oldest_age(ev), extrapolate=s.extrapolate)
+    cost = _cost_optimum(fitted, s.retrain_cost, s.shortfall_cost, found)
 
     fresh = None
     ages = {"the interval": found.interval, "the CI's lower end": _finite(boot.low),
             "the CI's upper end": _finite(boot.high),
             "the extrapolated interval": found.extrapolated,
             "the cost-optimal interval": None if cost is None else cost.interval}
-    if reference == "baseline" and _calendar_reported(fitted):
+    if s.reference == "baseline" and _calendar_reported(fitted):
         # in fit units first: its ages are rounded (or not) with the others
-        fresh = _fresh_reading(ev, curve, baseline, tolerance, tolerance_type, n_bootstrap,
-                               confidence_level, random_state, m, lambda x: x)
+        fresh = _fresh_reading(ev, s.curve, s.baseline, s.tolerance, s.tolerance_type,
+                               s.n_bootstrap, s.confidence_level, random_state, m,
+                               lambda x: x)
         if "interval" in fresh:
             ages.update({"the fresh reading's interval": fresh["interval"],
                          "the fresh reading's CI lower end": fresh["interval_ci"][0],
                          "the fresh reading's CI upper end": fresh["interval_ci"][1]})
     # every age is floored to round_to, or none is (one shorter than a unit)
-    unit = _rounding(ages, round_unit, round_to, kind)
+    unit = _rounding(ages, s.round_unit, s.round_to, kind, stacklevel=stacklevel)
 
     def age(x: float | None) -> Any:  # rounded down to round_to, in the time's units
         return _to_age(_round_down(x, unit), kind)
@@ -235,28 +301,28 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
     if fresh is not None and "interval" in fresh:
         fresh = {**fresh, "interval": age(fresh["interval"]),
                  "interval_ci": tuple(age(x) for x in fresh["interval_ci"])}
-    return RetrainRecommendation(
+    rec = RetrainRecommendation(
         status=found.status,
         interval=age(found.interval),
         interval_ci=ConfidenceInterval(age(_finite(boot.low)), age(_finite(boot.high))),
         baseline=float(fitted.baseline),
         threshold=float(threshold),
-        tolerance=float(tolerance),
-        tolerance_type=tolerance_type,
-        metric=m,
+        tolerance=float(s.tolerance),
+        tolerance_type=s.tolerance_type,
+        metric=ev.metric,
         curve=fitted,
         evaluation=ev,
-        confidence_level=float(confidence_level),
-        n_bootstrap=int(n_bootstrap),
+        confidence_level=float(s.confidence_level),
+        n_bootstrap=int(s.n_bootstrap),
         crossed_fraction=float(boot.crossed_fraction),
         max_age=_to_age(float(fitted.age_max), kind),
         extrapolated_interval=age(found.extrapolated),
         cost_optimal_interval=age(None if cost is None else cost.interval),
         cost_rate=None if cost is None else cost.cost_rate,
         cost_message="" if cost is None else cost.message,
-        retrain_cost=None if retrain_cost is None else float(retrain_cost),
-        shortfall_cost=None if shortfall_cost is None else float(shortfall_cost),
-        round_to=None if unit is None else str(round_to),
+        retrain_cost=None if s.retrain_cost is None else float(s.retrain_cost),
+        shortfall_cost=None if s.shortfall_cost is None else float(s.shortfall_cost),
+        round_to=None if unit is None else str(s.round_to),
         time_kind=kind,
         band_age=tuple(float(x) for x in boot.band_age),
         band_low=tuple(float(x) for x in boot.band_low),
@@ -264,7 +330,9 @@ anchor_step, expanding, min_window_size, pos_label, on_error, n_jobs, progress
         significant=found.significant,
         limited_by=found.limited_by,
         fresh=fresh,
+        segment=segment,
     )
+    return _Recommended(rec, fitted, boot)
 
 
 # ------------------------------------------------------------------ the arguments
@@ -273,10 +341,12 @@ def _check_arguments(
     metric: Any, tolerance: float, tolerance_type: str, baseline: str | float, curve: str,
     reference: str, confidence_level: float, n_bootstrap: int, retrain_cost: float | None,
     shortfall_cost: float | None, round_to: Any, extrapolate: bool, random_state: Any,
+    segment: Any = None, max_segments: Any = DEFAULT_MAX_SEGMENTS, pooling: Any = "none",
 ) -> tuple[Metric, float | None]:
-    """Check every argument first, whatever the branch; return the metric and the
-    rounding unit (in fit units: days for datetime time)."""
-    _check_data(data, estimator, target=target, time=time, features=features)
+    """Check every argument first, whatever the branch; return the (first) metric and
+    the rounding unit (in fit units: days for datetime time)."""
+    _check_data(data, estimator, target=target, time=time, features=features,
+                segment=segment)
     _check_settings(tolerance=tolerance, tolerance_type=tolerance_type, baseline=baseline,
                     curve=curve, reference=reference, confidence_level=confidence_level,
                     n_bootstrap=n_bootstrap, retrain_cost=retrain_cost,
@@ -284,9 +354,22 @@ def _check_arguments(
                     random_state=random_state)
     func = caller()
     is_eval = isinstance(data, OOTEvaluation)
-    m = data.metric if is_eval else get_metric(metric, func=func)
+    m = data.metric if is_eval else as_metrics(metric)[0][0]
     if is_eval and not isinstance(metric, str | Metric):
         raise InvalidParameterError(param_message("metric", func, "a metric name", metric))
+    check_option(pooling, "pooling", func, ["none", "partial"])
+    segmented = ("segment" in data.scores.columns) if is_eval else segment is not None
+    if pooling == "partial" and not segmented:
+        raise InvalidParameterError(param_message(
+            "pooling", func, "'none' when there are no segments", pooling,
+            "Partial pooling shrinks each segment's curve toward the whole population's; "
+            "pass segment=COLUMN (or an evaluation with segments)."))
+    if pooling == "partial" and is_eval and ALL_SEGMENTS not in data.segment_labels:
+        raise InvalidParameterError(param_message(
+            "pooling", func, "'none' for an evaluation without the whole population's "
+            f"scores (segment {ALL_SEGMENTS!r})", pooling,
+            "Partial pooling shrinks each segment's curve toward the whole population's; "
+            f"add its rows (segment {ALL_SEGMENTS!r}) to the evaluation."))
     if isinstance(baseline, numbers.Real) and tolerance_type == "relative" and (
             float(baseline) == 0):
         raise InvalidParameterError(param_message(
@@ -296,12 +379,13 @@ def _check_arguments(
 
 
 def _check_data(data: Any, estimator: Any, *, target: Any, time: Any, features: Any,
-                ) -> None:
+                segment: Any = None) -> None:
     """An evaluation alone, or a DataFrame with an estimator, a target and a time."""
     func = caller()
     if isinstance(data, OOTEvaluation):
         given = {k: v for k, v in dict(estimator=estimator, target=target, time=time,
-                                       features=features).items() if v is not None}
+                                       features=features, segment=segment).items()
+                 if v is not None}
         if given:
             names = ", ".join(given)
             msg = (f"{func} was given an OOTEvaluation and also {names}, "
@@ -529,6 +613,12 @@ def _cost_optimum(fitted: DegradationCurve, retrain_cost: float | None,
 
 
 # ------------------------------------------------------------------ age helpers
+def _rounded_age(x: float | None, s: _Settings, kind: TimeKind) -> Any:
+    """An age in fit units as the result reports it: rounded down to ``round_to``, in
+    the time's units (None stays None)."""
+    return _to_age(_round_down(x, s.round_unit), kind)
+
+
 def _finite(x: float) -> float | None:
     """A CI end: None when the bootstrap puts it beyond the evaluated ages."""
     x = float(x)
@@ -546,7 +636,7 @@ def _round_down(x: float | None, unit: float | None) -> float | None:
 
 
 def _rounding(ages: dict[str, float | None], unit: float | None, round_to: Any,
-              kind: TimeKind) -> float | None:
+              kind: TimeKind, *, stacklevel: int = 5) -> float | None:
     """The unit every age is floored to; None (with a :class:`RoundingWarning`) when one
     of them is shorter than one unit: floored, it would be 0, which is no interval, and
     rounding only the others would mix rounded and unrounded ends."""
@@ -562,7 +652,8 @@ def _rounding(ages: dict[str, float | None], unit: float | None, round_to: Any,
     warn(f"round_to={length.text!r} is longer than {name} "
          f"({format_age(float_to_age(x, kind), kind)}): floored, it would be 0, which is "
          "no retraining interval, so no age is rounded (the result's round_to is None). "
-         "Use a shorter round_to to round them all.", RoundingWarning, stacklevel=4)
+         "Use a shorter round_to to round them all.", RoundingWarning,
+         stacklevel=stacklevel)
     return None
 
 

@@ -94,6 +94,16 @@ class RetrainRecommendation:
         ``interval_ci``, ``max_age``, ``limited_by``, ``significant``, ``family``), given
         when calendar effects shared by every anchor were found and left in the
         scores; None otherwise.
+    segment : str or None
+        The segment the recommendation is for (one item of a
+        :class:`RetrainRecommendations`); None for the whole population of a run
+        without segments.
+    pooling_weight : float or None
+        With ``pooling="partial"``: the weight of the whole population's curve shape in
+        this segment's curve (0: its own curve, 1: the population's); None without.
+    pooled_curve : tuple of float
+        That partially pooled mean curve on ``band_age`` (the curve ``interval`` and
+        ``interval_ci`` come from); empty without pooling.
 
     Examples
     --------
@@ -138,6 +148,9 @@ class RetrainRecommendation:
     significant: bool = False
     limited_by: str = ""
     fresh: dict[str, Any] | None = None
+    segment: str | None = None
+    pooling_weight: float | None = None
+    pooled_curve: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         # a plain (low, high) pair is accepted and stored in the one CI shape
@@ -157,12 +170,14 @@ class RetrainRecommendation:
         return fmt.recommendation_sentence(self)
 
     def __repr__(self) -> str:
+        seg = "" if self.segment is None else f", segment={self.segment!r}"
         return (f"RetrainRecommendation(status={self.status!r}, interval={self.interval!r}, "
-                f"interval_ci={self.interval_ci!r}, metric={self.metric.name!r})")
+                f"interval_ci={self.interval_ci!r}, metric={self.metric.name!r}{seg})")
 
     def summary(self) -> pd.DataFrame:
         """The recommendation's figures as a one-column DataFrame (``value``)."""
         rows: dict[str, Any] = {
+            **({} if self.segment is None else {"segment": self.segment}),
             "status": self.status,
             "interval": self.interval,
             f"ci_low ({fmt.level(self.confidence_level)})": self.interval_ci[0],
@@ -194,6 +209,8 @@ class RetrainRecommendation:
         if self.retrain_cost is not None:
             rows["cost_optimal_interval"] = self.cost_optimal_interval
             rows["cost_rate"] = self.cost_rate
+        if self.pooling_weight is not None:
+            rows["pooling_weight"] = self.pooling_weight
         rows["history"] = self.history_sentence()
         return pd.DataFrame({"value": pd.Series(rows, dtype=object)})
 
@@ -347,6 +364,11 @@ class RetrainRecommendation:
             "limited_by": self.limited_by,
             "fresh": value_to_json(self.fresh),
             "sentence": str(self),
+            # an item of several metrics or segments (absent in first-round documents)
+            **({} if self.segment is None else {"segment": self.segment}),
+            **({} if self.pooling_weight is None else {
+                "pooling_weight": self.pooling_weight,
+                "pooled_curve": value_to_json(list(self.pooled_curve))}),
         }
 
     def to_json(self, indent: int | None = None) -> str:
@@ -354,8 +376,10 @@ class RetrainRecommendation:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RetrainRecommendation:
-        """Rebuild a recommendation from :meth:`to_dict` output; a document it cannot
+    def from_dict(cls, d: dict[str, Any], *,
+                  evaluation: OOTEvaluation | None = None) -> RetrainRecommendation:
+        """Rebuild a recommendation from :meth:`to_dict` output (with ``evaluation`` as
+        its evaluation when the document stores it elsewhere); a document it cannot
         have written raises :class:`~oot.InvalidParameterError`."""
         with reading("RetrainRecommendation"):
             check_schema(d, _REC_SCHEMA, "RetrainRecommendation")
@@ -382,7 +406,8 @@ class RetrainRecommendation:
             if ages["max_age"] is None:
                 msg = "its field 'max_age' must be an age; got null"
                 raise DocumentError(msg)
-            evaluation = OOTEvaluation.from_dict(doc_field(d, "evaluation", types=dict))
+            if evaluation is None:
+                evaluation = OOTEvaluation.from_dict(doc_field(d, "evaluation", types=dict))
             curve = DegradationCurve.from_dict(doc_field(d, "curve", types=dict))
             for name, part in (("evaluation", evaluation), ("curve", curve)):
                 if part.time_kind != kind:
@@ -392,6 +417,13 @@ class RetrainRecommendation:
             fresh = value_field(d, "fresh", optional=True)
             if fresh is not None and not isinstance(fresh, dict):
                 msg = f"its field 'fresh' must be a mapping or null; got {fresh!r}"
+                raise DocumentError(msg)
+            segment = doc_field(d, "segment", types=(str, type(None)), optional=True)
+            weight = doc_field(d, "pooling_weight", number=True, optional=True)
+            pooled = value_field(d, "pooled_curve", optional=True) or ()
+            if not isinstance(pooled, (list, tuple)) or not all(
+                    isinstance(v, float) for v in pooled):
+                msg = f"its field 'pooled_curve' must be a list of numbers; got {pooled!r}"
                 raise DocumentError(msg)
             return cls(
                 status=doc_field(d, "status", options=STATUSES),
@@ -427,6 +459,9 @@ class RetrainRecommendation:
                 limited_by=doc_field(d, "limited_by", options=("", "fresh"), optional=True,
                                      default=""),
                 fresh=fresh,
+                segment=segment,
+                pooling_weight=None if weight is None else float(weight),
+                pooled_curve=tuple(pooled),
             )
 
     @classmethod

@@ -1,0 +1,350 @@
+"""Several metrics and segments from one set of fits (issue 15): the recommendations.
+
+A recommendation per (metric, segment) equals the single-metric run's; a segment that
+drifts is 'crossed' while one that does not is 'no_degradation'; every bootstrap uses
+the same calendar draws (checked against a brute-force bootstrap of each item), the
+paired interval is the percentile interval of the replicate differences, and partial
+pooling follows its closed forms.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+import oot
+from oot import (
+    InvalidParameterError,
+    OOTEvaluation,
+    OOTWarning,
+    RetrainRecommendation,
+    RetrainRecommendations,
+    WindowWarning,
+    recommend_retrain_interval,
+)
+from oot.datasets import make_degradation_scores, make_drifting_classification
+from oot.degradation import ClusterDraws, bootstrap_crossing, fit_degradation
+from oot.degradation._pooling import shrink_curve, shrinkage_weights
+
+FEATURES = [f"x{i}" for i in range(5)]
+
+
+def drift_and_steady(n: int = 16000, drift: float = 0.004, seed: int = 0) -> pd.DataFrame:
+    """Two segments on the same features and times: in 'drift' the coefficients turn
+    at ``drift`` radians a day, in 'steady' they do not (the same generator otherwise)."""
+    a = make_drifting_classification(n_samples=n, drift_rate=drift, random_state=seed)
+    b = make_drifting_classification(n_samples=n, drift_rate=0.0, random_state=seed)
+    return pd.concat([a.frame.assign(seg="drift"), b.frame.assign(seg="steady")],
+                     ignore_index=True)
+
+
+KW = dict(target="y", time="time", features=FEATURES, train_window="180D",
+          eval_window="30D", anchors=6, n_bootstrap=300, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def recs() -> RetrainRecommendations:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WindowWarning)
+        return recommend_retrain_interval(drift_and_steady(), LogisticRegression(),
+                                          metric=["roc_auc", "log_loss"], segment="seg",
+                                          **KW)
+
+
+def segments_frame(slopes: dict[str, float], seed: int = 0, **kw) -> OOTEvaluation:
+    parts = [make_degradation_scores(slope=s, random_state=seed + i, **kw).to_evaluation()
+             .scores.assign(segment=name) for i, (name, s) in enumerate(slopes.items())]
+    return OOTEvaluation.from_frame(pd.concat(parts), metric="roc_auc")
+
+
+# ------------------------------------------------------------ against the truth
+def test_the_drifting_segment_crosses_and_the_steady_one_does_not(recs) -> None:
+    frame = recs.to_frame().set_index(["metric", "segment"])
+    for metric in ("roc_auc", "log_loss"):
+        assert frame.loc[(metric, "drift"), "status"] == "crossed"
+        assert frame.loc[(metric, "steady"), "status"] == "no_degradation"
+        assert frame.loc[(metric, "(all)"), "status"] == "crossed"
+    # the drifting segment ages faster than the whole population, which mixes both
+    assert recs["roc_auc", "drift"].interval < recs["roc_auc", "(all)"].interval
+    c = recs.compare("drift", "steady")
+    assert c.faster is True
+    assert c.p_first > 0.95
+    assert str(c).startswith("Segment 'drift' ages faster than 'steady': 'drift' crosses "
+                             "its threshold at")
+    assert recs.binding_key[1] == "drift"
+    assert recs.fastest_sentence("roc_auc").startswith("Segment 'drift' ages fastest: ")
+
+
+def test_each_item_equals_the_single_metric_run(recs) -> None:
+    """The first metric's whole population is drawn first, so its interval, CI and band
+    equal the single-metric run's exactly; every item's curve and interval equal the
+    run on its selection (the CI then comes from the shared draws)."""
+    ev = recs.evaluation
+    s = dict(n_bootstrap=300, random_state=0)
+    for key, rec in zip(recs.keys, recs, strict=True):
+        alone = recommend_retrain_interval(ev.select(*key), **s)
+        assert rec.curve.to_dict() == alone.curve.to_dict()
+        assert (rec.status, rec.interval, rec.baseline, rec.threshold) == (
+            alone.status, alone.interval, alone.baseline, alone.threshold)
+        assert rec.segment == key[1]
+        if key == ("roc_auc", "(all)"):
+            assert rec.interval_ci == alone.interval_ci
+            assert rec.band_low == alone.band_low
+    # the evaluation of the whole population is the plain single-metric evaluation
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WindowWarning)
+        plain = oot.evaluate_out_of_time(drift_and_steady(), LogisticRegression(),
+                                         metric="log_loss", **{k: v for k, v in KW.items()
+                                                               if k != "n_bootstrap"})
+    pd.testing.assert_frame_equal(ev.select("log_loss").scores, plain.scores)
+
+
+def test_every_bootstrap_draws_the_same_calendar_periods(recs) -> None:
+    """Each item's replicate crossing ages equal a brute-force bootstrap of that item
+    alone with the shared draws of its own calendar windows, and two items' draws agree
+    on every period they share."""
+    draws = None
+    for key, rec in zip(recs.keys, recs, strict=True):
+        if draws is None:  # the first item's periods come first: its own draws
+            from oot.degradation._data import prepare
+
+            keys = prepare(rec.evaluation, "baseline").cluster_keys
+            all_keys = ClusterDraws.union(
+                [prepare(r.evaluation, "baseline").cluster_keys for r in recs])
+            draws = ClusterDraws.draw(all_keys, 300, "wild", 0)
+            assert list(all_keys[:len(keys)]) == list(keys)
+        boot = bootstrap_crossing(rec.evaluation, rec.curve, tolerance=rec.tolerance,
+                                  n_bootstrap=300, draws=draws)
+        np.testing.assert_array_equal(boot.samples, recs.samples[recs.keys.index(key)])
+    # a period's weight is the same for every curve that scores it
+    some = draws.keys[[3, 1]]
+    np.testing.assert_array_equal(draws.draws[:, draws.columns(some)], draws.draws[:, [3, 1]])
+
+
+def test_shared_draws_reproduce_the_single_bootstrap() -> None:
+    ev = make_degradation_scores(random_state=3).to_evaluation()
+    c = fit_degradation(ev, curve="linear")
+    alone = bootstrap_crossing(ev, c, tolerance=0.05, n_bootstrap=200, random_state=5)
+    from oot.degradation._data import prepare
+
+    keys = prepare(ev, "baseline").cluster_keys
+    for method in ("wild", "pairs"):
+        ref = bootstrap_crossing(ev, c, tolerance=0.05, n_bootstrap=200, random_state=5,
+                                 method=method)
+        draws = ClusterDraws.draw(keys, 200, method, 5)
+        shared = bootstrap_crossing(ev, c, tolerance=0.05, n_bootstrap=200,
+                                    method=method, draws=draws)
+        np.testing.assert_array_equal(shared.samples, ref.samples)
+    assert alone.curves.shape == (200, len(alone.band_age))
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'draws' parameter of bootstrap_crossing must be draws for method='wild' "
+            "and n_bootstrap=100. Got draws for method='pairs' and n_bootstrap=200 "
+            "instead.")):
+        bootstrap_crossing(ev, c, tolerance=0.05, n_bootstrap=100, draws=draws)
+
+
+def test_paired_interval_is_the_percentile_interval_of_replicate_differences() -> None:
+    ev = segments_frame({"a": -0.0005, "b": -0.0004, "c": -0.0003})
+    recs = recommend_retrain_interval(ev, n_bootstrap=400, random_state=1)
+    c = recs.compare("a", "c")
+    d = recs.samples[0] - recs.samples[2]
+    d = d[np.isfinite(recs.samples[0]) | np.isfinite(recs.samples[2])]
+    level = c.paired.ci  # the few-cluster widened levels of the items
+    from scipy import stats
+
+    q = stats.norm.cdf(-stats.t.ppf(0.95, recs.n_clusters - 1))
+    assert level.low == np.quantile(d, q, method="inverted_cdf")
+    assert level.high == np.quantile(d, 1 - q, method="inverted_cdf")
+    est = (recs["a"].interval - recs["c"].interval) / pd.Timedelta(days=1)
+    assert c.paired.difference == pytest.approx(est, abs=1e-4)
+    assert c.p_first == pytest.approx(np.mean(recs.samples[0] < recs.samples[2]))
+    assert c.faster is True
+    # narrower than the range the two intervals allow together
+    widths = [(r.interval_ci.high - r.interval_ci.low) / pd.Timedelta(days=1)
+              for r in (recs["a"], recs["c"])]
+    assert np.isfinite(c.paired.ci).all()
+    assert c.paired.ci.high - c.paired.ci.low < sum(widths)
+
+
+# --------------------------------------------------------------- the collection
+def test_collection_access_frame_summary_and_html(recs) -> None:
+    assert len(recs) == 6
+    assert [r.segment for r in recs] == ["(all)", "drift", "steady"] * 2
+    assert recs.metrics == ("roc_auc", "log_loss")
+    assert recs.segments == ("(all)", "drift", "steady")
+    assert recs["log_loss"] is recs[3] is recs[("log_loss", "(all)")]
+    assert recs["drift"] is recs[("roc_auc", "drift")] is recs[-5]
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "Got 'drfit' instead. Did you mean 'drift'?")):
+        recs["drfit"]
+    f = recs.to_frame()
+    assert f.columns.tolist()[:8] == ["metric", "segment", "status", "interval", "ci_low",
+                                      "ci_high", "safe_interval", "baseline"]
+    assert f["binding"].sum() == 1
+    crossed = f[f["status"] == "crossed"]
+    assert f.loc[f["binding"], "interval"].iloc[0] == crossed["interval"].min()
+    assert recs.binding is recs[recs.binding_key]
+    bind = recs.binding
+    assert str(recs) == (
+        f"{oot._format.subject(bind.metric, bind.segment)} decides the cadence: retrain "
+        f"every {oot._format.age(bind.interval, 'datetime')} "
+        f"({oot._format.ci_text(bind.interval_ci, 0.9, 'datetime', max_age=bind.max_age)}),"
+        " the shortest interval of 6 metrics and segments.")
+    summary = recs.summary()
+    assert summary.index.names == ["metric", "segment"]
+    assert "<table" in recs._repr_html_()
+    assert repr(recs).startswith("RetrainRecommendations(metrics=('roc_auc', 'log_loss')")
+    ranking = recs.ranking("roc_auc")
+    assert ranking["segment"].tolist() == ["(all)", "drift", "steady"]
+    assert ranking["rank"].tolist() == [0, 1, 2]
+
+
+def test_json_round_trip_is_exact(recs) -> None:
+    text = recs.to_json()
+    back = RetrainRecommendations.from_json(text)
+    assert back.to_json() == text
+    np.testing.assert_array_equal(back.samples, recs.samples)
+    for a, b in zip(back, recs, strict=True):
+        assert a.to_json() == b.to_json()
+        pd.testing.assert_frame_equal(a.evaluation.scores, b.evaluation.scores)
+    doc = json.loads(text)
+    assert doc["binding"] == list(recs.binding_key)
+    assert "evaluation" not in doc["items"][0]  # stored once
+    # a single recommendation's document is unchanged by the new fields
+    single = recommend_retrain_interval(recs.evaluation.select(), n_bootstrap=50,
+                                        random_state=0)
+    assert not {"segment", "pooling_weight", "pooled_curve"} & set(single.to_dict())
+    assert RetrainRecommendation.from_json(single.to_json()).to_json() == single.to_json()
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'text' parameter of RetrainRecommendations.from_json must be a document "
+            "written by RetrainRecommendations.to_json")):
+        RetrainRecommendations.from_json(single.to_json())
+
+
+def test_no_degradation_anywhere_and_small_segments_skipped_loudly() -> None:
+    ev = segments_frame({"(all)": 0.0, "a": 0.0, "b": 0.0}, n_anchors=3, n_windows=8)
+    recs = recommend_retrain_interval(ev, n_bootstrap=50, random_state=0)
+    assert recs.binding is None
+    assert recs.binding_key is None
+    assert str(recs) == ("No degradation detected in any of the 3 recommendations: none "
+                         "calls for retraining within the evaluated ages.")
+    # a segment with two usable windows has no curve: a warning, and a row that says so
+    s = ev.scores.copy()
+    tiny = s["segment"] == "b"
+    s.loc[tiny & (s["window"] > 1), "score"] = np.nan
+    s.loc[tiny & (s["window"] > 1), "status"] = "too_small"
+    ev2 = OOTEvaluation.from_frame(s, metric="roc_auc")
+    with pytest.warns(OOTWarning, match=re.escape(
+            "1 of 3 (metric, segment) pairs have too few usable windows for a curve and no "
+            "recommendation: roc_auc on 'b' (3 usable).")):
+        recs2 = recommend_retrain_interval(ev2, n_bootstrap=50, random_state=0)
+    f = recs2.to_frame()
+    assert f["segment"].tolist() == ["(all)", "a", "b"]
+    assert f["status"].tolist()[2] == "not_enough_windows"
+    assert len(recs2) == 2
+    back = RetrainRecommendations.from_json(recs2.to_json())
+    assert back.skipped == recs2.skipped
+
+
+# ------------------------------------------------------------------- pooling
+def test_shrinkage_weights_closed_forms() -> None:
+    # equal variances: tau2 solves sum e^2 / (v + t) = k, i.e. t = mean(e^2) - v
+    d = np.array([0.10, 0.02, 0.07])
+    v = np.full(3, 4e-4)
+    b, tau2 = shrinkage_weights(d, v, 0.05)
+    assert tau2 == pytest.approx(np.mean((d - 0.05) ** 2) - 4e-4, rel=1e-9)
+    np.testing.assert_allclose(b, v / (v + tau2))
+    # scatter within sampling error: full pooling
+    b, tau2 = shrinkage_weights(np.array([0.05, 0.051]), np.array([1e-3, 1e-3]), 0.05)
+    assert tau2 == 0.0
+    np.testing.assert_array_equal(b, [1.0, 1.0])
+    # a precise segment keeps its own shape, a noisy one borrows
+    b, _ = shrinkage_weights(np.array([0.1, 0.0, 0.09]), np.array([1e-5, 1e-5, 1e-1]), 0.05)
+    assert b[0] < 0.05
+    assert b[2] > 0.95
+
+
+def test_shrunk_curve_at_weight_zero_and_one() -> None:
+    ev = segments_frame({"(all)": -0.0003, "a": -0.0005}, seed=4)
+    recs = recommend_retrain_interval(ev, n_bootstrap=300, random_state=2)
+    whole, seg = recs["(all)"], recs["a"]
+    boots = {}
+    for r in (whole, seg):
+        boots[r.segment] = bootstrap_crossing(r.evaluation, r.curve, tolerance=0.05,
+                                              n_bootstrap=300, random_state=2)
+    own = shrink_curve(seg.curve, boots["a"], whole.curve, boots["(all)"], 0.0,
+                       tolerance=0.05, tolerance_type="relative")
+    exact = seg.curve.crossing_age(seg.threshold) / pd.Timedelta(days=1)
+    assert own.crossing == pytest.approx(exact, rel=1e-3)
+    # the grid crossing of each replicate is its own crossing, to the band grid's step
+    step = boots["a"].band_age[1]
+    fin = np.isfinite(boots["a"].samples)
+    assert np.all(np.abs(own.samples[fin] - boots["a"].samples[fin]) < step)
+    full = shrink_curve(seg.curve, boots["a"], whole.curve, boots["(all)"], 1.0,
+                        tolerance=0.05, tolerance_type="relative")
+    grid = full.grid
+    np.testing.assert_allclose(full.values - full.values[0],
+                               whole.curve.predict(grid) - whole.curve.level, atol=1e-12)
+
+
+def test_partial_pooling_moves_a_noisy_segment_toward_the_population() -> None:
+    # the population and a big segment degrade alike; a small segment's SEs are 6x larger
+    big = make_degradation_scores(slope=-0.0004, random_state=10).to_evaluation().scores
+    small = make_degradation_scores(slope=-0.0004, random_state=11, se=0.05, period_sd=0.02
+                                    ).to_evaluation().scores
+    whole = make_degradation_scores(slope=-0.0004, random_state=12).to_evaluation().scores
+    ev = OOTEvaluation.from_frame(pd.concat([whole.assign(segment="(all)"),
+                                             big.assign(segment="big"),
+                                             small.assign(segment="small")]),
+                                  metric="roc_auc")
+    none = recommend_retrain_interval(ev, n_bootstrap=300, random_state=0)
+    part = recommend_retrain_interval(ev, n_bootstrap=300, random_state=0,
+                                      pooling="partial")
+    assert part.pooling == "partial"
+    assert part["(all)"].pooling_weight is None
+    w_small, w_big = part["small"].pooling_weight, part["big"].pooling_weight
+    assert w_small > w_big
+    assert part["(all)"].interval == none["(all)"].interval
+    # the small segment's interval is narrower after pooling
+    width = {name: (r["small"].interval_ci.high - r["small"].interval_ci.low)
+             for name, r in (("none", none), ("part", part))}
+    assert width["part"] < width["none"]
+    assert len(part["small"].pooled_curve) == len(part["small"].band_age)
+    assert RetrainRecommendations.from_json(part.to_json()).to_json() == part.to_json()
+    assert part.to_frame()["pooling_weight"].notna().sum() == 2
+
+
+# ----------------------------------------------------------------- bad input
+def test_bad_input_messages() -> None:
+    ev = segments_frame({"a": -0.0004, "b": 0.0})
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'pooling' parameter of recommend_retrain_interval must be one of "
+            "{'none', 'partial'}. Got 'full' instead.")):
+        recommend_retrain_interval(ev, pooling="full")
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'pooling' parameter of recommend_retrain_interval must be 'none' for an "
+            "evaluation without the whole population's scores (segment '(all)'). Got "
+            "'partial' instead.")):
+        recommend_retrain_interval(ev, pooling="partial")
+    plain = make_degradation_scores(random_state=0).to_evaluation()
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'pooling' parameter of recommend_retrain_interval must be 'none' when "
+            "there are no segments. Got 'partial' instead. Partial pooling shrinks each "
+            "segment's curve toward the whole population's; pass segment=COLUMN (or an "
+            "evaluation with segments).")):
+        recommend_retrain_interval(plain, pooling="partial")
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "recommend_retrain_interval was given an OOTEvaluation and also segment, which "
+            "are used only to run an evaluation on a DataFrame.")):
+        recommend_retrain_interval(ev, segment="seg")
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'metric' parameter of recommend_retrain_interval must be metrics of one "
+            "kind of target")):
+        recommend_retrain_interval(drift_and_steady(n=2000), LogisticRegression(),
+                                   metric=["roc_auc", "mae"], **KW)
