@@ -19,6 +19,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 import oot
+import oot.report
 from oot import (
     InvalidParameterError,
     OOTEvaluation,
@@ -348,3 +349,116 @@ def test_bad_input_messages() -> None:
             "kind of target")):
         recommend_retrain_interval(drift_and_steady(n=2000), LogisticRegression(),
                                    metric=["roc_auc", "mae"], **KW)
+
+
+# ------------------------------------------------------------ plots and report
+@pytest.fixture(scope="module")
+def five() -> RetrainRecommendations:
+    ev = segments_frame({"(all)": -0.0003, "fast": -0.0005, "slow": -0.0002,
+                         "steady": 0.0, "gentle": -0.00005})
+    return recommend_retrain_interval(ev, n_bootstrap=200, random_state=0)
+
+
+def test_small_multiples_share_the_age_axis_and_mark_the_binding(five) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12, 6))
+    axes = fig.subplots(2, 3, sharex=True).ravel()
+    disp = five.plot(axes=axes[:5])
+    assert disp.keys_ == list(five.keys)
+    assert len(disp.displays_) == 5
+    assert disp.figure_ is fig
+    # every item's interval line is at its interval, on one age axis (months)
+    assert disp.unit_ == "months"
+    for d, rec in zip(disp.displays_, five, strict=True):
+        if rec.status == "crossed":
+            x = d.interval_line_.get_xdata()[0]
+            month = pd.Timedelta(days=oot._format.DAYS_PER_MONTH)
+            assert x == pytest.approx(rec.interval / month)
+    titles = [a.get_title(loc="left") for a in disp.axes_]
+    bind = five.keys.index(five.binding_key)
+    assert "decides the cadence" in titles[bind]
+    assert sum("decides the cadence" in t for t in titles) == 1
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "must be at least 5 Axes (one per metric and segment). Got '2 Axes'")):
+        five.plot(axes=axes[:2])
+
+
+def test_segment_chart_ranks_segments_by_interval_with_their_cis(five) -> None:
+    from matplotlib.figure import Figure
+
+    disp = five.plot(kind="segments", ax=Figure().add_subplot())
+    ranking = disp.ranking_
+    assert ranking["segment"].tolist() == ["(all)", "fast", "slow", "gentle", "steady"]
+    segs = ranking.iloc[1:]
+    # the error bars: interval and CI of each crossing segment, in months, fastest on top
+    data = disp.errorbar_.lines[2][0].get_segments()
+    for seg, row in zip(data, segs.itertuples(), strict=False):
+        if row.status == "crossed":
+            lo, hi = seg[0][0], seg[1][0]
+            assert lo == pytest.approx(row.ci_low / pd.Timedelta(days=oot._format.DAYS_PER_MONTH))
+            assert hi == pytest.approx(row.ci_high / pd.Timedelta(days=oot._format.DAYS_PER_MONTH))
+    ticks = {t.get_text().split()[0]: t.get_position()[1]
+             for t in disp.ax_.get_yticklabels()}
+    assert max(ticks, key=ticks.get) == "fast"  # on top
+    assert sorted(ticks, key=ticks.get, reverse=True) == ["fast", "slow", "gentle",
+                                                          "steady"]
+    assert disp.title_ == five.fastest_sentence()
+    assert disp.title_.startswith("Segment 'fast' ages fastest: ")
+    listed = OOTEvaluation.from_frame(make_degradation_scores(random_state=0)
+                                      .to_evaluation().scores.assign(metric="roc_auc"),
+                                      metric=["roc_auc"])
+    plain = recommend_retrain_interval(listed, n_bootstrap=20, random_state=0)
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'kind' parameter of RecommendationsDisplay.from_recommendations must be "
+            "'curves' for recommendations without segments. Got 'segments' instead.")):
+        plain.plot(kind="segments")
+
+
+def test_plotting_with_axes_does_not_import_pyplot() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import matplotlib; matplotlib.use('Agg'); import sys, pandas as pd, oot\n"
+        "from matplotlib.figure import Figure\n"
+        "from oot.datasets import make_degradation_scores as m\n"
+        "p = [m(slope=s, random_state=i).to_evaluation().scores.assign(segment=n)\n"
+        "     for i, (s, n) in enumerate([(-4e-4, 'a'), (0.0, 'b')])]\n"
+        "ev = oot.OOTEvaluation.from_frame(pd.concat(p), metric='roc_auc')\n"
+        "r = oot.recommend_retrain_interval(ev, n_bootstrap=20, random_state=0)\n"
+        "r.plot(axes=Figure().subplots(1, 2))\n"
+        "r.plot(kind='segments', ax=Figure().add_subplot())\n"
+        "print('matplotlib.pyplot' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_report_of_several_recommendations(five, tmp_path) -> None:
+    import html
+
+    out = five.save_report(tmp_path / "report")
+    names = sorted(p.name for p in out.iterdir())
+    assert {"index.html", "recommendations.json", "curves_roc_auc.png",
+            "segments_roc_auc.png"} <= set(names)
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert html.escape(str(five)) in page
+    assert html.escape(five.fastest_sentence()) in page
+    assert html.escape(str(five.compare("fast", "steady"))) in page
+    assert "Comparable intervals" in page
+    assert page.count("data:image/png;base64,") == 2
+    back = RetrainRecommendations.from_json(
+        (out / "recommendations.json").read_text(encoding="utf-8"))
+    assert back.to_json() == five.to_json()
+    # two metrics: a section each
+    ev = OOTEvaluation.from_frame(pd.concat(
+        [five.evaluation.scores.assign(metric=m) for m in ("roc_auc", "accuracy")]),
+        metric=["roc_auc", "accuracy"])
+    two = recommend_retrain_interval(ev, n_bootstrap=50, random_state=0)
+    page = oot.report.build_collection_html(two, {})
+    assert "<h2>ROC AUC</h2>" in page
+    assert "<h2>Accuracy</h2>" in page

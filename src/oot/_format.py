@@ -44,7 +44,7 @@ __all__ = [
     "recommendation_sentence", "evaluation_sentence", "interval_label", "curve_title",
     "word_list", "subject", "binding_sentence", "fastest_segment_sentence",
     "segment_comparison_sentence", "float_age", "pooled_curve_label", "small_multiple_title",
-    "ranking_marker_label", "rows_label", "ranking_xlabel",
+    "ranking_marker_label", "rows_label", "ranking_xlabel", "collection_method",
     "WINDOW_STATUS_TEXT", "window_status", "window_status_counts",
     "cadence_name", "every", "period_noun", "rounding_note", "backtest_within",
     "backtest_count", "backtest_check_sentence", "backtest_sentence", "backtest_title",
@@ -1880,3 +1880,41 @@ def comparison_method(cmp: CandidateComparison) -> list[MethodItem]:
                else "as given") + "), was minimised over T; the cost-optimal candidate "
             "has the lowest optimum.")))
     return items
+
+
+def collection_method(recs: RetrainRecommendations) -> list[MethodItem]:
+    """What a report of several metrics and segments adds to the method: one fit per
+    anchor for all of them, comparable intervals from shared draws, pooling."""
+    ev = recs.evaluation
+    names = word_list([metric_name(m) for m in ev.metrics])
+    segs = [s for s in ev.segment_labels if s != "(all)"]
+    items = []
+    what = names if len(ev.metrics) > 1 else metric_name(ev.metrics[0])
+    text = (f"Each anchor's model was fitted once and asked once for each prediction its "
+            f"metrics need; {what} {'were' if len(ev.metrics) > 1 else 'was'} scored from "
+            "those predictions.")
+    if segs:
+        cols = ", ".join(repr(c) for c in ev.segment_columns)
+        text += (f" Every window was also scored on each of the {len(segs)} segments of "
+                 f"{cols}, from the same predictions; a segment's window with fewer rows "
+                 "than the minimum is left out of that segment's curve only.")
+    items.append(MethodItem("Several metrics and segments", text))
+    items.append(MethodItem("Comparable intervals", (
+        "Every metric and segment has its own curve, threshold and interval. Their "
+        "bootstraps give each calendar period the same weight in the same replicate, so "
+        "the intervals are comparable and a difference of two crossing ages has a paired "
+        "interval (the noise the two share cancels).")))
+    if recs.pooling == "partial":
+        items.append(MethodItem("Partial pooling", (
+            "Each segment's curve shape was shrunk toward the whole population's by "
+            "empirical Bayes: a segment keeps the weight tau2 / (tau2 + v) on its own shape, "
+            "v the bootstrap variance of its drop at the oldest common age and tau2 the "
+            "between-segment variance of that drop (Paule-Mandel), and gives the rest to "
+            "the whole population's shape; its level, baseline and threshold stay its "
+            "own. Small segments borrow most of their shape, large ones keep theirs.")))
+    items.append(MethodItem("The cadence", (
+        "The metric and segment with the shortest interval decide the cadence: retraining "
+        "that often keeps every other one within its tolerance too, as far as the "
+        "evaluated ages show.")))
+    return items
+

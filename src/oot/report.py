@@ -34,19 +34,21 @@ from oot import __version__
 from oot._validation import InvalidParameterError, OOTWarning, param_message, warn
 from oot.backtest import CadenceBacktest, backtest_problem
 from oot.compare import CandidateComparison
+from oot.evaluate._result import ALL_SEGMENTS
 from oot.plotting import (
     AgingHeatmapDisplay,
     BacktestDisplay,
     ComparisonDisplay,
     DegradationDisplay,
+    RecommendationsDisplay,
 )
-from oot.recommend import RetrainRecommendation
+from oot.recommend import RetrainRecommendation, RetrainRecommendations
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["save_report", "check_destination", "REPORT_FILES", "BACKTEST_FILES",
-           "REPORT_MARK", "save_comparison_report", "COMPARISON_FILES"]
+           "REPORT_MARK", "save_comparison_report", "COMPARISON_FILES", "COLLECTION_FILES"]
 
 #: The files a report folder holds (the last two only with a backtest section).
 REPORT_FILES = ("index.html", "recommendation.json", "degradation.png", "heatmap.png",
@@ -61,7 +63,7 @@ _DPI = 110
 
 
 def save_report(
-    recommendation: RetrainRecommendation,
+    recommendation: RetrainRecommendation | RetrainRecommendations,
     directory: str | os.PathLike[str],
     *,
     overwrite: bool = True,
@@ -90,9 +92,16 @@ def save_report(
     stays; the folder it points to receives the report). New folders get the usual
     permissions (the process' umask); a replaced folder keeps its own.
 
+    A :class:`~oot.RetrainRecommendations` (several metrics or segments) gets a page
+    that leads with the one that decides the cadence, a summary of every metric and
+    segment, and a section per metric: its segments ranked by interval (chart and
+    table, the fastest against the slowest with a paired CI) and their curves as small
+    multiples (``segments_<metric>.png``, ``curves_<metric>.png``), with
+    ``recommendations.json`` for the exact result (``backtest`` is not used).
+
     Parameters
     ----------
-    recommendation : RetrainRecommendation
+    recommendation : RetrainRecommendation or RetrainRecommendations
         From :func:`oot.recommend_retrain_interval`.
     directory : str or path-like
         The report folder. Its parent folders are created if needed.
@@ -136,9 +145,9 @@ def save_report(
     ['.oot-report.json', 'backtest.png', 'backtest_realized.png', 'degradation.png',
      'heatmap.png', 'index.html', 'recommendation.json']
     """
-    if not isinstance(recommendation, RetrainRecommendation):
+    if not isinstance(recommendation, (RetrainRecommendation, RetrainRecommendations)):
         raise InvalidParameterError(param_message(
-            "recommendation", _FUNC, "a RetrainRecommendation",
+            "recommendation", _FUNC, "a RetrainRecommendation or RetrainRecommendations",
             type(recommendation).__name__))
     if not isinstance(overwrite, (bool, np.bool_)):
         raise InvalidParameterError(param_message("overwrite", _FUNC, "a bool", overwrite))
@@ -154,8 +163,11 @@ def save_report(
     try:
         if old is not None:
             shutil.copymode(real, staging)  # a replaced folder keeps its permissions
-        bt, problem = _resolve_backtest(recommendation, backtest)
-        _write_files(recommendation, staging, bt, problem)
+        if isinstance(recommendation, RetrainRecommendations):
+            _write_collection_files(recommendation, staging)
+        else:
+            bt, problem = _resolve_backtest(recommendation, backtest)
+            _write_files(recommendation, staging, bt, problem)
         _swap_into_place(staging, real, old)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -695,6 +707,77 @@ def _img(name: str, png: bytes, caption: str) -> str:
             f"<figcaption class='muted'>{html.escape(caption)}</figcaption></figure>")
 
 
+# ------------------------------------------------- several metrics and segments
+#: The files of a report of several recommendations, besides one figure pair per
+#: metric (``curves_<metric>.png`` and, with segments, ``segments_<metric>.png``).
+COLLECTION_FILES = ("index.html", "recommendations.json")
+
+
+def _slug(name: str) -> str:
+    """A metric name as a file-name part."""
+    keep = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(name))
+    return keep.strip("_") or "metric"
+
+
+def collection_figure_names(recs: RetrainRecommendations) -> dict[str, tuple[str, str]]:
+    """The figures of a collection's report: file name -> (kind, metric)."""
+    out: dict[str, tuple[str, str]] = {}
+    segmented = len(recs.segments) > 1 or ALL_SEGMENTS not in recs.segments
+    for m in recs.metrics:
+        out[f"curves_{_slug(m)}.png"] = ("curves", m)
+        if segmented:
+            out[f"segments_{_slug(m)}.png"] = ("segments", m)
+    return out
+
+
+def render_collection_figures(recs: RetrainRecommendations) -> dict[str, bytes]:
+    """The figures of a report of several recommendations as PNG bytes: per metric the
+    small multiples of its segments' curves and, with segments, their ranking.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import oot
+    >>> from oot.datasets import make_degradation_scores
+    >>> parts = [make_degradation_scores(slope=s, random_state=i).to_evaluation().scores
+    ...          .assign(segment=n) for i, (s, n) in enumerate([(-4e-4, "a"), (0.0, "b")])]
+    >>> ev = oot.OOTEvaluation.from_frame(pd.concat(parts), metric="roc_auc")
+    >>> recs = oot.recommend_retrain_interval(ev, n_bootstrap=50, random_state=0)
+    >>> from oot.report import render_collection_figures
+    >>> sorted(render_collection_figures(recs))
+    ['curves_roc_auc.png', 'segments_roc_auc.png']
+    """
+    from matplotlib.figure import Figure
+
+    out = {}
+    for name, (kind, metric) in collection_figure_names(recs).items():
+        if kind == "curves":
+            n = sum(1 for k in recs.keys if k[0] == metric)
+            cols = min(n, 3)
+            rows = -(-n // cols)
+            fig = Figure(figsize=(4.6 * cols, 3.4 * rows + 0.4), layout="constrained")
+            axes = fig.subplots(rows, cols, sharex=True, squeeze=False)
+            for extra in axes.ravel()[n:]:
+                extra.set_visible(False)
+            RecommendationsDisplay.from_recommendations(recs, kind="curves", metric=metric,
+                                                        axes=axes.ravel()[:n])
+        else:
+            n = sum(1 for k in recs.keys if k[0] == metric and k[1] != ALL_SEGMENTS)
+            fig = Figure(figsize=(9.0, 1.6 + 0.45 * max(n, 2)), layout="constrained")
+            RecommendationsDisplay.from_recommendations(recs, kind="segments",
+                                                        metric=metric, ax=fig.add_subplot())
+        out[name] = _png(fig)
+    return out
+
+
+def _figure(name: str, figures: dict[str, bytes], caption: str) -> str:
+    if name not in figures:
+        return ""
+    b64 = base64.b64encode(figures[name]).decode("ascii")
+    return (f'<figure><img alt="{name}" src="data:image/png;base64,{b64}">'
+            f"<figcaption class='muted'>{html.escape(caption)}</figcaption></figure>")
+
+
 def build_comparison_html(comparison: CandidateComparison, figures: dict[str, bytes]) -> str:
     """The comparison's report page, with ``figures`` embedded as base64."""
     cmp = comparison
@@ -734,3 +817,108 @@ def build_comparison_html(comparison: CandidateComparison, figures: dict[str, by
 <code>oot.CandidateComparison.from_json</code>).</p>
 </body></html>
 """
+
+
+def _metric_section(recs: RetrainRecommendations, metric: str,
+                    figures: dict[str, bytes]) -> str:
+    """One metric: its whole population's sentence, the segments ranked (chart, table,
+    the fastest against the slowest) and its small multiples."""
+    rec0 = recs[metric]
+    parts = [f"<h2>{html.escape(fmt.metric_name(rec0.metric))}</h2>"]
+    if (metric, ALL_SEGMENTS) in recs.keys:
+        parts.append(f"<p>{html.escape(str(recs[(metric, ALL_SEGMENTS)]))}</p>")
+    segs = [k for k in recs.keys if k[0] == metric and k[1] != ALL_SEGMENTS]
+    if segs:
+        ranking = recs.ranking(metric)
+        parts.append(f'<p class="sentence">{html.escape(recs.fastest_sentence(metric))}</p>')
+        slug = _slug(metric)
+        parts.append(_figure(f"segments_{slug}.png", figures,
+                             "Segments ranked by interval, each with its CI (a > marks a "
+                             "lower bound: degrading but not reached within the evaluated "
+                             "ages); the dashed line and band: the whole population."))
+        table = ranking.copy()
+        kind = recs.time_kind
+        for col in ("interval", "ci_low", "ci_high"):
+            table[col] = [fmt.age(v, kind) if v is not None and not (
+                not isinstance(v, pd.Timedelta) and pd.isna(v)) else "" for v in table[col]]
+        table["rank"] = [str(r) if r > 0 else "" for r in table["rank"]]
+        parts.append(_table(table))
+        ranked = [str(s) for s in ranking.loc[ranking["rank"] != 0, "segment"]]
+        if len(ranked) >= 2:
+            cmp = recs.compare((metric, ranked[0]), (metric, ranked[-1]))
+            parts.append(f"<p>{html.escape(str(cmp))}</p>")
+    parts.append(_figure(f"curves_{_slug(metric)}.png", figures,
+                         "Each segment's window scores by model age, its curve and band, "
+                         "threshold and interval (shared age axis)."))
+    return "\n".join(parts)
+
+
+def build_collection_html(recs: RetrainRecommendations, figures: dict[str, bytes]) -> str:
+    """The report page of several recommendations, ``figures`` embedded as base64.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import oot
+    >>> from oot.datasets import make_degradation_scores
+    >>> parts = [make_degradation_scores(slope=s, random_state=i).to_evaluation().scores
+    ...          .assign(segment=n) for i, (s, n) in enumerate([(-4e-4, "a"), (0.0, "b")])]
+    >>> ev = oot.OOTEvaluation.from_frame(pd.concat(parts), metric="roc_auc")
+    >>> recs = oot.recommend_retrain_interval(ev, n_bootstrap=50, random_state=0)
+    >>> from oot.report import build_collection_html
+    >>> page = build_collection_html(recs, {})
+    >>> "decides the cadence" in page and "Segment &#x27;a&#x27; ages fastest" in page
+    True
+    """
+    bind = recs.binding
+    status = "no_degradation" if bind is None else bind.status
+    summary = recs.summary()
+    summary.index = [f"{m} / {s}" for m, s in summary.index]
+    sections = "\n".join(_metric_section(recs, m, figures) for m in recs.metrics)
+    method_items = fmt.collection_method(recs)
+    if bind is not None:
+        method_items += fmt.method(bind, emph=lambda s: f"<i>{s}</i>", esc=html.escape)
+    method = "<ul>" + "".join(
+        f"<li><b>{html.escape(item.title)}.</b> {item.text}</li>"
+        for item in method_items) + "</ul>"
+    first = bind if bind is not None else recs.items[0]
+    skipped = ""
+    if recs.skipped:
+        listed = "; ".join(f"{html.escape(s.metric)} on {html.escape(repr(s.segment))} "
+                           f"({s.n_usable} usable windows)" for s in recs.skipped)
+        skipped = (f"<p>No curve (too few usable windows): {listed}. Group small segments "
+                   "or lower min_window_size.</p>")
+    title = ", ".join(fmt.metric_name(m) for m in recs.evaluation.metrics)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>oot report: {html.escape(title)}</title>
+<style>{_CSS}</style></head>
+<body>
+<h1>How often to retrain <span class="status {status}">{status.replace("_", " ")}</span></h1>
+<p class="sentence">{html.escape(str(recs))}</p>
+<h2>Summary</h2>
+{_table(summary, index=True)}
+{skipped}
+{sections}
+<h2>Method</h2>
+{method}
+<h2>Data</h2>
+{_data_section(first)}
+<p class="muted">Written by oot {html.escape(__version__)}. The exact result is in
+<code>recommendations.json</code> (read it back with
+<code>oot.RetrainRecommendations.from_json</code>).</p>
+</body></html>
+"""
+
+
+def _write_collection_files(recs: RetrainRecommendations, folder: Path) -> None:
+    figures = render_collection_figures(recs)
+    for name, png in figures.items():
+        (folder / name).write_bytes(png)
+    (folder / "recommendations.json").write_text(recs.to_json(indent=2), encoding="utf-8")
+    (folder / "index.html").write_text(build_collection_html(recs, figures),
+                                       encoding="utf-8")
+    mark = {"written_by": f"oot {__version__}",
+            "files": {p.name: _digest(p) for p in sorted(folder.iterdir())}}
+    (folder / REPORT_MARK).write_text(json.dumps(mark, indent=2), encoding="utf-8")

@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 import oot._format as fmt
 from oot._time import age_to_float
@@ -236,9 +237,12 @@ class RecommendationsDisplay:
             st = row["status"]
             xv = oldest if st == "no_degradation" else self._days(row["interval"])
             x.append(xv / per)
-            lo_d = 0.0 if row["ci_low"] is None or st == "no_degradation" else self._days(
-                row["ci_low"])
-            hi_d = right if row["ci_high"] is None or st == "no_degradation" else (
+            # a missing low end lies beyond the evaluated ages (the bootstrap's crossings
+            # are all later), as a missing high end does
+            own_max = self._days(recs[(metric, str(row["segment"]))].max_age)
+            lo_d = (own_max if _missing(row["ci_low"]) else self._days(row["ci_low"])
+                    ) if st != "no_degradation" else 0.0
+            hi_d = right if _missing(row["ci_high"]) or st == "no_degradation" else (
                 self._days(row["ci_high"]))
             lo.append(max(xv - lo_d, 0.0) / per if st != "no_degradation" else 0.0)
             hi.append(max(hi_d - xv, 0.0) / per if st != "no_degradation" else 0.0)
@@ -256,8 +260,9 @@ class RecommendationsDisplay:
                 xw = self._days(w["interval"]) / per
                 ax.axvline(xw, color=_THRESHOLD_COLOR, lw=1.4, ls="--", zorder=2,
                            label=f"whole population: {fmt.age(w['interval'], recs.time_kind)}")
-                wl = 0.0 if w["ci_low"] is None else self._days(w["ci_low"]) / per
-                wh = right / per if w["ci_high"] is None else self._days(w["ci_high"]) / per
+                wl = 0.0 if _missing(w["ci_low"]) else self._days(w["ci_low"]) / per
+                wh = (right / per if _missing(w["ci_high"])
+                      else self._days(w["ci_high"]) / per)
                 ax.axvspan(wl, wh, color=_THRESHOLD_COLOR, alpha=0.08, lw=0, zorder=1)
         labels = [f"{s}  ({fmt.rows_label(int(n))})" for s, n in zip(
             segs["segment"], segs["n_rows"], strict=True)]
@@ -273,8 +278,14 @@ class RecommendationsDisplay:
             ax.spines[side].set_visible(False)
         self.title_ = recs.fastest_sentence(metric)
         ax.set_title(_wrap_title(self.title_, ax), fontsize=10.5, loc="left")
-        ax.legend(loc="lower right", fontsize=8.5, frameon=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, fontsize=8.5,
+                  frameon=False)
 
     def _days(self, age: Any) -> float:
         kind = self.recommendations.time_kind
         return float(age_to_float(age, kind))
+
+
+def _missing(v: Any) -> bool:
+    """A CI end beyond the evaluated ages (None, or NaT / NaN in a frame)."""
+    return v is None or bool(pd.isna(v))
