@@ -51,10 +51,13 @@ def _log_loss_rows(y: FloatArray, p: FloatArray) -> FloatArray:
         pk = p[np.arange(len(y)), y.astype(np.int64)]
         return np.asarray(-np.log(np.clip(pk, eps, 1 - eps)), dtype=float)
     # scikit-learn 1.9 builds [1-p, p], clips each column to [eps, 1-eps] and sums
-    # xlogy(labels, probs); replicate that order of operations.
-    p1 = np.clip(p, eps, 1 - eps)
-    p0 = np.clip(1.0 - p, eps, 1 - eps)
-    return np.asarray(np.where(y == 1, -np.log(p1), -np.log(p0)), dtype=float)
+    # xlogy(labels, probs); replicate that order of operations on the one column each
+    # row reads (the same values bit for bit as computing both, half the logarithms).
+    q = np.where(y == 1, p, 1.0 - p)
+    np.clip(q, eps, 1 - eps, out=q)
+    np.log(q, out=q)
+    np.negative(q, out=q)
+    return np.asarray(q, dtype=float)
 
 
 def _hits(y: NDArray[Any], p: NDArray[Any]) -> NDArray[np.bool_]:
