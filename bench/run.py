@@ -7,8 +7,8 @@ same run, or an absolute time with its target; the table is markdown.
 
 B1 engine overhead, B2 per-window scoring, B3 recommendation, B4 peak memory, B5 import
 time, B6 parallel speed-up, B7 growth with the number of rows, B8 policy backtest, B9
-polars and pyarrow input against pandas, B11 comparison of candidates, B12 leading
-indicators.
+polars and pyarrow input against pandas, B10 several metrics and segments from one set
+of fits, B11 comparison of candidates, B12 leading indicators.
 ``docs/performance.md`` says what each one measures.
 """
 
@@ -53,7 +53,7 @@ PLAN: dict[str, Any] = {
     "horizon": pd.DateOffset(months=24),
     "anchors": 6,
 }
-ALL = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B11", "B12")
+ALL = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11", "B12")
 # B8's plan: 36 anchors one calendar month apart (cutoff 1 = 2021-01-01), every anchor
 # scored on each later month up to the end of 2023: 36 monthly periods.
 B8_END = pd.Timestamp("2024-01-01")
@@ -107,6 +107,10 @@ class Config:
     b11_bootstrap: int = 1000
     b11_repeats: int = 3
     b11_separate: bool = True
+    b10_rows: int = 1_000_000
+    b10_features: int = 20
+    b10_segments: int = 20
+    b10_repeats: int = 3
 
 
 FULL = Config(quick=False)
@@ -121,6 +125,7 @@ QUICK = Config(
     b9_rows=40_000, b9_features=5, b9_repeats=1,
     b11_rows=20_000, b11_features=5, b11_bootstrap=100, b11_repeats=1,
     b11_separate=False,
+    b10_rows=40_000, b10_features=5, b10_repeats=1,
 )
 
 # Targets
@@ -139,6 +144,10 @@ T_B12 = 1.15
 T_B9_TIME = 1.05
 T_B9_MEMORY = 1.2
 T_B11 = 1.05
+T_B10_METRICS = 1.10
+T_B10_SEGMENTS = 1.25
+# B10's metrics: three read predict_proba (one call), accuracy reads predict
+B10_METRICS = ["roc_auc", "log_loss", "brier", "accuracy"]
 
 
 # --------------------------------------------------------------------------- results
@@ -1114,10 +1123,96 @@ def bench_b11(cfg: Config, report: Report) -> None:
         "each.")
 
 
+# --------------------------------------------------------------------------- B10
+def b10_frame(cfg: Config) -> pd.DataFrame:
+    """B1's data with a segment column of ``cfg.b10_segments`` values of uneven sizes
+    (shares drawn from a Dirichlet(2): the smallest about a tenth of the largest)."""
+    df = make_frame(cfg.b10_rows, cfg.b10_features, seed=10)
+    rng = np.random.default_rng(10)
+    share = rng.dirichlet(np.full(cfg.b10_segments, 2.0))
+    codes = rng.choice(cfg.b10_segments, size=len(df), p=share)
+    df["segment"] = np.array([f"s{i:02d}" for i in range(cfg.b10_segments)])[codes]
+    return df
+
+
+def bench_b10(cfg: Config, report: Report) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    evaluate = api("evaluate_out_of_time")
+    df = b10_frame(cfg)
+    feats = [c for c in df.columns if c.startswith("x")]
+
+    def run(metric: Any, segment: str | None = None) -> tuple[float, float, Any]:
+        gc.collect()
+        with quiet():
+            c0, t0 = time.process_time(), time.perf_counter()
+            ev = evaluate(df, LogisticRegression(), target="y", time="ts", features=feats,
+                          metric=metric, segment=segment, **PLAN)
+            return time.perf_counter() - t0, time.process_time() - c0, ev
+
+    wall: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    evs: dict[str, Any] = {}
+    names = ["one", "four", "segments", *(f"single:{m}" for m in B10_METRICS[1:])]
+    for _ in range(cfg.b10_repeats):  # interleaved, the min of each
+        for name in names:
+            if name == "one":
+                out = run(B10_METRICS[0])
+            elif name == "four":
+                out = run(B10_METRICS)
+            elif name == "segments":
+                out = run(B10_METRICS, "segment")
+            else:
+                out = run(name.split(":", 1)[1])
+            if out[0] < wall.get(name, math.inf):
+                wall[name], evs[name] = out[0], out[2]
+            cpu[name] = min(cpu.get(name, math.inf), out[1])
+    # the one run scores each metric exactly as the separate runs do
+    four, seg = evs["four"], evs["segments"]
+    for m in B10_METRICS:
+        single = evs["one"] if m == B10_METRICS[0] else evs[f"single:{m}"]
+        for multi in (four, seg):
+            if not multi.select(metric=m).scores.equals(single.scores):
+                report.errors.append(f"B10: the {m} scores of a multi-metric run differ "
+                                     "from its single-metric run")
+    n_an = int(evs["one"].anchors.shape[0])
+    n_win = int(evs["one"].scores.shape[0]) // max(n_an, 1)
+    size = (f"{cfg.b10_rows:,} x {cfg.b10_features}, {n_an} anchors x {n_win} windows, "
+            "LogisticRegression")
+    one = wall["one"]
+    r4 = wall["four"] / one
+    report.add(Row(
+        "B10", f"4 metrics ({', '.join(B10_METRICS)}) from one set of fits ({size})",
+        f"1 metric (roc_auc) {fmt_s(one)}", f"4 metrics {fmt_s(wall['four'])}", r4,
+        f"{r4:.3f}x", f"<= {T_B10_METRICS:.2f}x", r4 <= T_B10_METRICS))
+    rs = wall["segments"] / one
+    n_seg = len(seg.segment_labels) - 1
+    report.add(Row(
+        "B10", f"4 metrics x {n_seg} segments (+ the whole population) from one set of "
+        "fits", f"1 metric {fmt_s(one)}", f"4 metrics x {n_seg} segments "
+        f"{fmt_s(wall['segments'])}", rs, f"{rs:.3f}x", f"<= {T_B10_SEGMENTS:.2f}x",
+        rs <= T_B10_SEGMENTS))
+    separate = one + sum(wall[f"single:{m}"] for m in B10_METRICS[1:])
+    speed = separate / wall["four"]
+    report.add(Row(
+        "B10", "four separate single-metric runs vs the one 4-metric run",
+        f"four runs {fmt_s(separate)}", f"one run {fmt_s(wall['four'])}", speed,
+        f"{speed:.2f}x faster", "report", True))
+    cpu_sep = cpu["one"] + sum(cpu[f"single:{m}"] for m in B10_METRICS[1:])
+    report.note(
+        f"B10: CPU time (all threads) 1 metric {fmt_s(cpu['one'])}, 4 metrics "
+        f"{fmt_s(cpu['four'])} ({cpu['four'] / cpu['one']:.3f}x), 4 metrics x {n_seg} "
+        f"segments {fmt_s(cpu['segments'])} ({cpu['segments'] / cpu['one']:.3f}x), four "
+        f"separate runs {fmt_s(cpu_sep)}; wall times best of {cfg.b10_repeats} "
+        "interleaved runs each. Accuracy's predict() runs on the engine's helper thread "
+        "with the scoring, while the next anchor fits. Every metric's scores of both "
+        "multi-metric runs equal its single-metric run's exactly.")
+
+
 BENCHES: dict[str, Callable[[Config, Report], None]] = {
     "B1": bench_b1, "B2": bench_b2, "B3": bench_b3, "B4": bench_b4, "B5": bench_b5,
-    "B6": bench_b6, "B7": bench_b7, "B8": bench_b8, "B9": bench_b9, "B11": bench_b11,
-    "B12": bench_b12,
+    "B6": bench_b6, "B7": bench_b7, "B8": bench_b8, "B9": bench_b9, "B10": bench_b10,
+    "B11": bench_b11, "B12": bench_b12,
 }
 
 
