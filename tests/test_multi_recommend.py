@@ -269,6 +269,25 @@ def test_shrinkage_weights_closed_forms() -> None:
     b, _ = shrinkage_weights(np.array([0.1, 0.0, 0.09]), np.array([1e-5, 1e-5, 1e-1]), 0.05)
     assert b[0] < 0.05
     assert b[2] > 0.95
+    # with the segments' row shares (the centre is their weighted mean): k equal shares
+    # and variances give a_s = (k - 1) / k for every segment, so tau2 = mean(e^2) / a - v
+    # and B = v / (v + a tau2)
+    d4 = np.array([0.10, 0.02, 0.07, 0.01])
+    centre = float(np.mean(d4))
+    v4 = np.full(4, 1e-4)
+    b, tau2 = shrinkage_weights(d4, v4, centre, np.full(4, 0.25))
+    a = 3 / 4
+    assert tau2 == pytest.approx(np.mean((d4 - centre) ** 2) / a - 1e-4, rel=1e-9)
+    np.testing.assert_allclose(b, v4 / (v4 + a * tau2))
+    # the expected squared distance of a segment from a centre it is part of: simulated
+    rng = np.random.default_rng(0)
+    shares, v, t2 = np.array([0.5, 0.3, 0.2]), np.array([1e-4, 4e-4, 9e-4]), 2e-4
+    true = np.sqrt(t2) * rng.standard_normal((200_000, 3))
+    est = true + np.sqrt(v) * rng.standard_normal((200_000, 3))
+    dist2 = np.mean((est - (est @ shares)[:, None]) ** 2, axis=0)
+    a_s = (1 - shares) ** 2 + (np.sum(shares**2) - shares**2)
+    b_s = (1 - shares) ** 2 * v + (np.sum(shares**2 * v) - shares**2 * v)
+    np.testing.assert_allclose(dist2, a_s * t2 + b_s, rtol=0.02)
 
 
 def test_shrunk_curve_at_weight_zero_and_one() -> None:

@@ -5,19 +5,19 @@ population a pooled one, ``level + f(a)``. The segments' shapes scatter around t
 population's: the drop ``D_s = f_s(a0)`` at a common age ``a0`` (the oldest age every
 segment reaches) is estimated with sampling variance ``v_s`` (from the segment's own
 bootstrap replicates) around a true drop that differs from the population's ``D`` by a
-between-segment spread ``tau2``. ``tau2`` is the Paule-Mandel estimate with the
-population's drop as the known centre: the root of
-``sum_s (D_s - D)^2 / (v_s + tau2) = k`` (0 when the segments scatter no more than
-their sampling errors say). Segment ``s`` then keeps the weight
+between-segment spread ``tau2``, estimated by Paule-Mandel around ``D``
+(:func:`shrinkage_weights`; with the segments' row shares, allowing for the population
+being their weighted mean). Segment ``s`` then keeps the weight
 ``1 - B_s = tau2 / (tau2 + v_s)`` on its own shape and gives ``B_s`` to the population's:
 
     f~_s(a) = (1 - B_s) f_s(a) + B_s f(a)
 
 A small segment (large ``v_s``) borrows most of its shape; a large one keeps its own.
 Each segment keeps its own level and baseline, so its threshold is unchanged. The
-interval of the pooled curve comes from the same replicates: replicate ``r``'s curve is
-``(1 - B_s) f_s^r + B_s f^r`` on the segment's and the population's replicates of the
-same calendar draws (``B_s`` held at its estimate).
+interval comes from the same replicates (the same calendar draws): replicate ``r``'s
+curve is the pooled curve moved by the segment's level error, by its shape error scaled
+by ``sqrt(1 - B_s)`` (the posterior spread ``(1 - B_s) v_s`` of the normal model) and
+by ``B_s`` times the population's shape error, with ``B_s`` held at its estimate.
 """
 
 from __future__ import annotations
@@ -79,8 +79,16 @@ def segment_drop(curve: DegradationCurve, boot: CrossingBootstrap, a0: float,
 
 
 def shrinkage_weights(drops: FloatArray, variances: FloatArray, centre: float,
-                      ) -> tuple[FloatArray, float]:
+                      shares: FloatArray | None = None) -> tuple[FloatArray, float]:
     """``B_s = v_s / (v_s + tau2)`` and the Paule-Mandel ``tau2`` around ``centre``.
+
+    ``tau2`` is the root of ``sum_s (D_s - centre)^2 / (a_s tau2 + b_s) = k``, 0 when
+    the segments scatter no more than their sampling errors say. Without ``shares``,
+    ``a_s = 1`` and ``b_s = v_s``. With the segments' row ``shares`` of the population
+    (the centre is then their share-weighted mean, which a large segment pulls toward
+    itself), ``a_s = (1 - w_s)^2 + sum_{t != s} w_t^2`` and
+    ``b_s = (1 - w_s)^2 v_s + sum_{t != s} w_t^2 v_t``: the expected squared distance
+    of a segment from a centre it is part of.
 
     Examples
     --------
@@ -96,14 +104,22 @@ def shrinkage_weights(drops: FloatArray, variances: FloatArray, centre: float,
     v = np.asarray(variances, dtype=float)
     e2 = (d - centre) ** 2
     k = len(d)
+    if shares is None:
+        a, b0 = np.ones(k), v
+    else:
+        w = np.asarray(shares, dtype=float)
+        w2 = w**2
+        vf = np.where(np.isfinite(v), v, 0.0)
+        a = (1 - w) ** 2 + (np.sum(w2) - w2)
+        b0 = (1 - w) ** 2 * v + (np.sum(w2 * vf) - w2 * vf)
 
     def excess(t2: float) -> float:
-        return float(np.sum(e2 / (v + t2))) - k
+        return float(np.sum(e2 / (a * t2 + b0))) - k
 
     if k == 0 or excess(0.0) <= 0:
         tau2 = 0.0
     else:
-        lo, hi = 0.0, max(float(np.max(e2)), 1e-300)
+        lo, hi = 0.0, max(float(np.max(e2 / a)), 1e-300)
         while excess(hi) > 0:
             hi *= 2
         for _ in range(200):  # bisection: excess is decreasing in tau2
@@ -113,7 +129,8 @@ def shrinkage_weights(drops: FloatArray, variances: FloatArray, centre: float,
                 break
         tau2 = 0.5 * (lo + hi)
     with np.errstate(invalid="ignore", divide="ignore"):
-        b = np.where(np.isfinite(v), v / (v + tau2), 1.0)
+        # the prior spread of a segment around the centre is a_s tau2
+        b = np.where(np.isfinite(v), v / (v + a * tau2), 1.0)
     b = np.where(np.isnan(b), 1.0, b)  # v = tau2 = 0: no information either way
     return np.asarray(b, dtype=float), float(tau2)
 
@@ -157,7 +174,16 @@ def shrink_curve(curve: DegradationCurve, boot: CrossingBootstrap,
     pop_r = _at(np.asarray(pooled_boot.curves, dtype=float),
                 np.asarray(pooled_boot.band_age, dtype=float), grid)
     lev_r = seg_r[:, :1]
-    rep = lev_r + (1 - w) * (seg_r - lev_r) + w * (pop_r - pop_r[:, :1])
+    own_g = _values(curve, grid)
+    pop_g = _values(pooled, grid)
+    values = own_g[0] + (1 - w) * (own_g - own_g[0]) + w * (pop_g - pop_g[0])
+    # replicate r: the pooled curve, moved by the segment's level and shape errors
+    # (the shape's scaled by sqrt(1 - w): the posterior spread (1 - w) v of the normal
+    # model) and the population's shape error, weighted by w
+    own_err = (seg_r - lev_r) - (own_g - own_g[0])
+    pop_err = (pop_r - pop_r[:, :1]) - (pop_g - pop_g[0])
+    rep = (values + (lev_r - own_g[0]) + math.sqrt(max(1 - w, 0.0)) * own_err
+           + w * pop_err)
     mode = curve.baseline_mode
     if isinstance(mode, str):
         base_r = lev_r[:, 0] + (offset if mode == "first_window" else 0.0)
@@ -171,9 +197,6 @@ def shrink_curve(curve: DegradationCurve, boot: CrossingBootstrap,
         band_low, band_high = np.quantile(rep[ok], [q, 1 - q], axis=0)
     else:
         band_low = band_high = np.full(grid.shape, np.nan)
-    own_g = _values(curve, grid)
-    pop_g = _values(pooled, grid)
-    values = own_g[0] + (1 - w) * (own_g - own_g[0]) + w * (pop_g - pop_g[0])
     return ShrunkCurve(weight=w, grid=grid, values=values, crossing=crossing,
                        samples=samples, band_low=np.asarray(band_low, dtype=float),
                        band_high=np.asarray(band_high, dtype=float))

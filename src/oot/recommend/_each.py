@@ -62,7 +62,7 @@ def recommend_each(ev: OOTEvaluation, s: _Settings, *, pooling: str, random_stat
         k: one(subs[k], s, random_state=random_state, draws=draws, segment=k[1],
                fitted=fitted[k], stacklevel=7) for k in done}
     if pooling == "partial":
-        results = _pool(results, s, to_age)
+        results = _pool(results, s, to_age, ev.segment_columns)
     if skipped:
         listed = "; ".join(f"{x.metric} on {x.segment!r} ({x.n_usable} usable)"
                            for x in skipped[:5])
@@ -101,23 +101,53 @@ def _fit_each(subs: dict[tuple[str, str], OOTEvaluation], s: _Settings,
 
 
 def _pool(results: dict[tuple[str, str], _Recommended], s: _Settings, to_age: ToAge,
-          ) -> dict[tuple[str, str], _Recommended]:
-    """Shrink every segment's curve toward its metric's whole population."""
+          columns: tuple[str, ...] = ()) -> dict[tuple[str, str], _Recommended]:
+    """Shrink every segment's curve toward its metric's whole population, one segment
+    column at a time (its segments partition the population)."""
     out = dict(results)
     for metric in dict.fromkeys(k[0] for k in results):
         whole = results.get((metric, ALL_SEGMENTS))
         segs = [k for k in results if k[0] == metric and k[1] != ALL_SEGMENTS]
         if whole is None or not segs:
             continue
-        a0 = min(float(whole.curve.age_max),
-                 *(float(results[k].curve.age_max) for k in segs))
-        centre = float(whole.curve.predict(a0) - whole.curve.predict(0.0))
-        drops, variances = zip(*(segment_drop(results[k].curve, results[k].bootstrap, a0)
-                                 for k in segs), strict=True)
-        weights, _ = shrinkage_weights(np.array(drops), np.array(variances), centre)
-        for k, b in zip(segs, weights, strict=True):
-            out[k] = _pooled_result(results[k], whole, float(b), s, to_age)
+        rows_all = float(whole.recommendation.evaluation.usable["n"].sum())
+        for group in _by_column(segs, columns):
+            a0 = min(float(whole.curve.age_max),
+                     *(float(results[k].curve.age_max) for k in group))
+            centre = float(whole.curve.predict(a0) - whole.curve.predict(0.0))
+            drops, variances = zip(*(segment_drop(results[k].curve, results[k].bootstrap,
+                                                  a0) for k in group), strict=True)
+            rows = np.array([float(results[k].recommendation.evaluation.usable["n"].sum())
+                             for k in group])
+            shares = rows / rows_all if rows_all > 0 and rows.sum() > 0 else None
+            weights, _ = shrinkage_weights(np.array(drops), np.array(variances), centre,
+                                           shares)
+            for k, b in zip(group, weights, strict=True):
+                out[k] = _pooled_result(results[k], whole, float(b), s, to_age)
     return out
+
+
+def _by_column(keys: list[tuple[str, str]], columns: tuple[str, ...],
+               ) -> list[list[tuple[str, str]]]:
+    """The segments of each segment column: labels ``column=value`` with several
+    columns, one group with one column (or none named, as from a frame).
+
+    Examples
+    --------
+    >>> from oot.recommend._each import _by_column
+    >>> keys = [("m", "region=a=1"), ("m", "band=0"), ("m", "region=b")]
+    >>> _by_column(keys, ("region", "band"))
+    [[('m', 'region=a=1'), ('m', 'region=b')], [('m', 'band=0')]]
+    >>> _by_column([("m", "x=1"), ("m", "y=2")], ("label",))
+    [[('m', 'x=1'), ('m', 'y=2')]]
+    """
+    if len(columns) < 2:
+        return [list(keys)] if keys else []
+    groups: dict[str, list[tuple[str, str]]] = {c: [] for c in columns}
+    for k in keys:
+        col = next(c for c in columns if k[1].startswith(f"{c}="))
+        groups[col].append(k)
+    return [g for g in groups.values() if g]
 
 
 def _pooled_result(r: _Recommended, whole: _Recommended, weight: float, s: _Settings,
