@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "shortfall_cost": None, "round_to": None, "extrapolate": False, "pos_label": None,
     "on_error": "raise", "time_unit": None, "n_jobs": None, "random_state": 0,
     "backtest": False, "out": None, "json": False, "no_progress": False,
+    "segment": None, "max_segments": None, "pooling": "none",
 }
 
 _CURVES = ["auto", "linear", "quadratic", "exponential", "power", "logarithmic", "hinge",
@@ -97,9 +98,22 @@ def add_parser(sub: Any) -> None:
                     help="one of: " + ", ".join(MODELS) + " (required)")
     an.add_argument("--model-params", metavar="JSON",
                     help="model parameters as a JSON object, e.g. '{\"max_iter\": 200}'")
-    an.add_argument("--metric", metavar="NAME",
+    an.add_argument("--metric", metavar="NAME[,NAME...]",
                     help="metric name, e.g. roc_auc, log_loss, accuracy, mae, rmse, r2 "
-                         "(required)")
+                         "(required); several comma-separated (roc_auc,log_loss) are "
+                         "scored from the same fits, and the shortest interval decides "
+                         "the cadence")
+    an.add_argument("--segment", metavar="COL[,COL...]",
+                    help="also score every window per value of these columns, from the "
+                         "same predictions: one recommendation per metric and segment "
+                         "(a segment column is not a feature unless --features names it)")
+    an.add_argument("--max-segments", type=int, metavar="N",
+                    help="most values a segment column may have (default: the library's "
+                         "max_segments); group rare values into one first")
+    an.add_argument("--pooling", choices=["none", "partial"],
+                    help="with --segment: 'partial' shrinks each segment's curve toward the "
+                         "whole population's (small segments borrow strength; default: "
+                         "none)")
     an.add_argument("--train-window", type=_length, metavar="W", help="(required)")
     an.add_argument("--eval-window", type=_length, metavar="W", help="(required)")
     an.add_argument("--gap", type=_length, metavar="G")
@@ -149,7 +163,8 @@ def add_parser(sub: Any) -> None:
     an.add_argument("--json", action="store_true",
                     help="print only the result as one flat JSON object on stdout "
                          "(schema oot.flat/1; the exact result is recommendation.json in "
-                         "the report folder)")
+                         "the report folder); with several metrics or a segment, the "
+                         "exact RetrainRecommendations document (recommendations.json)")
     an.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -192,7 +207,8 @@ def read_config(path_text: str) -> dict[str, Any]:
             raise CLIError(msg)
         if isinstance(value, dict) and name == "model_params":
             value = json.dumps(value)
-        elif isinstance(value, list) and name in ("features", "anchors"):
+        elif isinstance(value, list) and name in ("features", "anchors", "metric",
+                                                  "segment"):
             value = ",".join(str(v) for v in value) + ("," if len(value) == 1 else "")
         if isinstance(value, str) and name in types:
             try:
@@ -227,10 +243,11 @@ def resolve(args: argparse.Namespace) -> argparse.Namespace:
 
 
 # ------------------------------------------------------------------------ features
-def choose_features(data: Any, args: argparse.Namespace,
+def choose_features(data: Any, args: argparse.Namespace, *, exclude: Any = (),
                     ) -> tuple[list[str], list[str], list[str], dict[str, str]]:
     """The features in order, the numeric and the categorical ones, and the columns
-    left out with why."""
+    left out with why; without ``--features``, every column but the time, the target
+    and ``exclude`` (the segment columns)."""
     import pandas as pd
 
     from oot._validation import check_columns
@@ -243,7 +260,7 @@ def choose_features(data: Any, args: argparse.Namespace,
         features = [f.strip() for f in named if str(f).strip()]
         check_columns(features, cols, "features", "oot analyze --features")
     else:
-        features = [c for c in cols if c not in (args.time, args.target)]
+        features = [c for c in cols if c not in (args.time, args.target, *exclude)]
     numeric, categorical = [], []
     for c in features:
         col = data[c]
@@ -319,7 +336,25 @@ def run(args: argparse.Namespace) -> int:
     from oot.recommend import recommend_retrain_interval
 
     args = resolve(args)
-    metric = get_metric(args.metric, func="oot analyze --metric")
+    names = _names(args.metric)
+    if not names:
+        msg = "argument --metric: give a metric name, e.g. --metric roc_auc"
+        raise CLIError(msg)
+    metrics = [get_metric(n, func="oot analyze --metric") for n in names]
+    metric = metrics[0]
+    segment = _names(args.segment) if args.segment is not None else None
+    if segment is not None and not segment:
+        msg = "argument --segment: give a column name, e.g. --segment region"
+        raise CLIError(msg)
+    if args.pooling == "partial" and segment is None:
+        msg = ("argument --pooling: 'partial' shrinks each segment's curve toward the "
+               "whole population's; give the segment column with --segment COL")
+        raise CLIError(msg)
+    several = len(metrics) > 1 or segment is not None
+    if several and args.backtest:
+        msg = ("argument --backtest: the backtest replays one recommendation; run it "
+               "with one --metric and no --segment")
+        raise CLIError(msg)
     mp = args.model_params
     params = (mp if isinstance(mp, dict) else _parse_json_object(mp)) if mp else {}
     _check_out(args)
@@ -329,7 +364,10 @@ def run(args: argparse.Namespace) -> int:
     cols = list(data.columns)
     check_columns([args.time], cols, "time", "oot analyze --time")
     check_columns([args.target], cols, "target", "oot analyze --target")
-    features, numeric, categorical, left_out = choose_features(data, args)
+    if segment is not None:
+        check_columns(segment, cols, "segment", "oot analyze --segment")
+    features, numeric, categorical, left_out = choose_features(data, args,
+                                                               exclude=segment or ())
     task = _task(metric, data[args.target])
     estimator = make_estimator(args.model, task, params, numeric=numeric,
                                categorical=categorical)
@@ -337,7 +375,11 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     rec = recommend_retrain_interval(
         data, estimator, target=args.target, time=args.time, features=features,
-        metric=metric, train_window=args.train_window, eval_window=args.eval_window,
+        metric=metrics if len(metrics) > 1 else metric,
+        segment=segment[0] if segment is not None and len(segment) == 1 else segment,
+        pooling=args.pooling,
+        **({} if args.max_segments is None else {"max_segments": args.max_segments}),
+        train_window=args.train_window, eval_window=args.eval_window,
         gap=args.gap, horizon=args.horizon, anchors=args.anchors,
         anchor_step=args.anchor_step, expanding=args.expanding,
         min_window_size=args.min_window_size, tolerance=args.tolerance,
@@ -351,7 +393,8 @@ def run(args: argparse.Namespace) -> int:
         **({"time_unit": args.time_unit} if args.time_unit is not None else {}))
     seconds = time.perf_counter() - start
     header = (f"oot analyze: {args.file}, {len(data):,} rows, {type(estimator).__name__} "
-              f"({args.model}), {fmt.metric_name(metric)}.")
+              f"({args.model}), {', '.join(fmt.metric_name(m) for m in metrics)}"
+              + (f", segments by {', '.join(segment)}." if segment else "."))
     used = ", ".join(features) + (f" (one-hot encoded: {', '.join(categorical)})"
                                   if categorical else "")
     header += f"\nfeatures ({len(features)}): {used}"
@@ -359,3 +402,8 @@ def run(args: argparse.Namespace) -> int:
         header += "\nnot used: " + ", ".join(f"{c} ({why})" for c, why in left_out.items())
     _emit(rec, args.out, args, seconds, header, backtest=args.backtest)
     return 0
+
+
+def _names(text: str) -> list[str]:
+    """The comma-separated names of ``text``, without blanks."""
+    return [n.strip() for n in text.split(",") if n.strip()]

@@ -142,6 +142,8 @@ def _parse_json_object(text: str) -> dict[str, Any]:
 def _summary_lines(rec: Any, seconds: float) -> list[str]:
     import oot._format as fmt
 
+    if hasattr(rec, "binding_key"):  # several metrics or segments
+        return _summary_lines_several(rec, seconds)
     ev = rec.evaluation
     kind = rec.time_kind
     gib = rec.metric.greater_is_better
@@ -163,6 +165,28 @@ def _summary_lines(rec: Any, seconds: float) -> list[str]:
     if rec.cost_optimal_interval is not None:
         lines.insert(2, "  cost-optimal     "
                      f"{fmt.age(rec.cost_optimal_interval, kind, unit=unit)}")
+    return lines
+
+
+def _summary_lines_several(recs: Any, seconds: float) -> list[str]:
+    """The table of every metric and segment (:meth:`RetrainRecommendations.summary`),
+    the fastest segment of each metric, what was evaluated and the time."""
+    import oot._format as fmt
+
+    ev = recs.evaluation
+    table = recs.summary().reset_index().to_string(index=False)
+    lines = ["  " + line for line in table.splitlines()]
+    if len(recs.segments) > 1:
+        lines.append("")
+        lines.extend(f"  {m}: {recs.fastest_sentence(m)}" for m in recs.metrics)
+    first = recs.items[0]
+    lines += [
+        "",
+        f"  evaluated        {ev.n_anchors} anchors, {len(ev.metric_names)} metric(s), "
+        f"{len(ev.segment_labels)} segment(s), ages up to "
+        f"{fmt.age(first.max_age, first.time_kind)}",
+        f"  time             {seconds:.1f} s",
+    ]
     return lines
 
 
@@ -222,6 +246,9 @@ def _emit(rec: Any, out: str, args: argparse.Namespace, seconds: float,
     bt = rec.backtest() if backtest else None
     folder = save_report(rec, out, backtest=bt)
     if args.json:
+        if hasattr(rec, "binding_key"):  # several metrics or segments: their document
+            print(rec.to_json())
+            return
         print(json.dumps(_flat_output(rec, folder, bt), allow_nan=False))
         return
     if getattr(args, "quiet", False):
