@@ -292,7 +292,7 @@ class OOTEvaluation:
         """
         rows = []
         groups = [c for c in ("metric", "segment") if c in self.scores.columns]
-        for key, g in self.scores.groupby([*groups, "anchor"], sort=False):
+        for key, g in self.scores.groupby([*groups, "anchor"], sort=False, observed=True):
             ok = g[(g["status"] == "ok") & np.isfinite(g["score"].to_numpy(float))]
             keys = key if isinstance(key, tuple) else (key,)
             rows.append({
@@ -508,7 +508,8 @@ class OOTEvaluation:
         groups = _frame_groups(df, metrics)
         df = df.sort_values([*groups, "anchor", "age"], kind="stable").reset_index(drop=True)
         if "window" not in df:
-            df["window"] = df.groupby([*groups, "anchor"]).cumcount().astype("int64") + 1
+            by = df.groupby([*groups, "anchor"], observed=True)
+            df["window"] = by.cumcount().astype("int64") + 1
         for g in groups:  # the codes the rows were sorted by
             df[g] = df[g].cat.categories.to_numpy(dtype=object)[df[g].cat.codes]
         if "se" not in df:
