@@ -69,8 +69,14 @@ def test_the_drifting_segment_crosses_and_the_steady_one_does_not(recs) -> None:
     frame = recs.to_frame().set_index(["metric", "segment"])
     for metric in ("roc_auc", "log_loss"):
         assert frame.loc[(metric, "drift"), "status"] == "crossed"
-        assert frame.loc[(metric, "steady"), "status"] == "no_degradation"
+        assert recs[metric, "drift"].significant
         assert frame.loc[(metric, "(all)"), "status"] == "crossed"
+        # the steady segment never crosses and its degradation is not significant;
+        # by the status rule (issue 13) a CI lower end within the ages (here 11% of
+        # log loss's replicates cross) makes it "not_reached" with a safe interval
+        assert frame.loc[(metric, "steady"), "status"] != "crossed"
+        assert not recs[metric, "steady"].significant
+    assert frame.loc[("roc_auc", "steady"), "status"] == "no_degradation"
     # the drifting segment ages faster than the whole population, which mixes both
     assert recs["roc_auc", "drift"].interval < recs["roc_auc", "(all)"].interval
     c = recs.compare("drift", "steady")
