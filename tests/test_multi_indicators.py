@@ -174,3 +174,42 @@ def test_polars_input_keeps_the_segment_column() -> None:
     got = oot.evaluate_predictions(pl.from_pandas(df), **pkw)
     pd.testing.assert_frame_equal(got.scores, oot.evaluate_predictions(df, **pkw).scores)
     assert got.segment_labels == ("(all)", "east", "west")
+
+
+def test_one_metric_functions_refuse_a_multi_evaluation_with_indicators() -> None:
+    df = _numeric()
+    ev = oot.evaluate_out_of_time(df, LogisticRegression(), target="y", time="ts",
+                                  features=["x1", "x2"], metric=["roc_auc", "log_loss"],
+                                  segment="region", indicators=["psi"], **PLAN)
+    for call in (lambda: oot.rank_indicators(ev),
+                 lambda: oot.backtest_trigger(ev, indicator="psi:x1")):
+        with pytest.raises(InvalidParameterError, match=r"one metric on one segment.*"
+                           r"select\(metric='roc_auc', segment='\(all\)'\)"):
+            call()
+    assert isinstance(oot.rank_indicators(ev.select(metric="log_loss")),
+                      oot.IndicatorReport)
+
+
+@pytest.mark.parametrize("calendar", ["none", "shift"])
+def test_recommend_each_follows_issue_13s_rules(calendar: str) -> None:
+    """Every item of a collection has the status, interval, rounding and fresh reading
+    of the single recommendation on its selection, with calendar= and round_to=."""
+    from oot.datasets import make_degradation_scores
+
+    parts = [make_degradation_scores(slope=s, random_state=i).to_evaluation().scores
+             .assign(segment=name) for i, (name, s) in enumerate(
+                 [("fast", -6e-4), ("slow", -2e-4), ("flat", 0.0)])]
+    ev = OOTEvaluation.from_frame(pd.concat(parts), metric="roc_auc")
+    kw: dict[str, Any] = {"n_bootstrap": 100, "random_state": 0, "calendar": calendar,
+                          "round_to": "7D"}
+    recs = oot.recommend_retrain_interval(ev, **kw)
+    for key, rec in zip(recs.keys, recs, strict=True):
+        alone = oot.recommend_retrain_interval(ev.select(*key), **kw)
+        assert (rec.status, rec.interval, rec.significant, rec.limited_by,
+                rec.round_to) == (alone.status, alone.interval, alone.significant,
+                                  alone.limited_by, alone.round_to), key
+        assert rec.fresh == alone.fresh, key
+        assert rec.curve.calendar == calendar
+    assert recs["roc_auc", "fast"].status == "crossed"
+    back = oot.RetrainRecommendations.from_json(recs.to_json())
+    assert back.to_json() == recs.to_json()
