@@ -70,6 +70,15 @@ def test_every_option_of_recommend_is_reachable():
     assert {"file", "model", "model_params", "no_progress"} <= dests
 
 
+def test_every_curve_family_is_a_curve_choice():
+    # the list was once written out in the CLI and missed the logistic family
+    from oot.degradation import FAMILIES
+
+    sub = build_parser()._subparsers._group_actions[0].choices["analyze"]
+    curve = next(a for a in sub._actions if a.dest == "curve")
+    assert list(curve.choices) == ["auto", *FAMILIES]
+
+
 def test_the_options_reach_the_recommendation(csv, tmp_path, capsys):
     out = tmp_path / "r"
     rc, _, err = run(["analyze", csv, "--time", "ts", "--target", "y", "--model",

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from oot.recommend._checks import CURVES
+
 from ._common import (
     CLIError,
     _anchors,
@@ -49,8 +51,6 @@ DEFAULTS: dict[str, Any] = {
     "segment": None, "max_segments": None, "pooling": "none",
 }
 
-_CURVES = ["auto", "linear", "quadratic", "exponential", "power", "logarithmic", "hinge",
-           "isotonic"]
 
 
 def _baseline(text: str) -> str | float:
@@ -130,7 +130,7 @@ def add_parser(sub: Any) -> None:
     an.add_argument("--tolerance-type", choices=["relative", "absolute"])
     an.add_argument("--baseline", type=_baseline, metavar="curve|first_window|X",
                     help="the level tolerance is measured from (default: curve)")
-    an.add_argument("--curve", choices=_CURVES, help="curve family (default: auto)")
+    an.add_argument("--curve", choices=CURVES, help="curve family (default: auto)")
     an.add_argument("--reference", choices=["baseline", "fresh"],
                     help="'fresh' compares each window with the youngest model's score on "
                          "it (default: baseline)")

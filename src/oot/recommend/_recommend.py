@@ -35,7 +35,6 @@ from oot._validation import (
     warn,
 )
 from oot.degradation import (
-    FAMILIES,
     ClusterDraws,
     CrossingBootstrap,
     DegradationCurve,
@@ -48,6 +47,7 @@ from oot.evaluate._result import ALL_SEGMENTS
 from oot.evaluate._scorers import DEFAULT_MAX_SEGMENTS, as_metrics
 from oot.evaluate._shared import _check_time_unit, _with_time_unit
 from oot.metrics import Metric
+from oot.recommend._checks import check_tolerance_settings
 from oot.recommend._collection import RetrainRecommendations
 from oot.recommend._cost import CostOptimum, cost_optimal_interval
 from oot.recommend._each import recommend_each
@@ -58,7 +58,6 @@ from oot.windows import parse_length
 __all__ = ["recommend_retrain_interval"]
 
 #: ``curve=`` accepts a family or "auto" (AICc among the parametric ones)
-_CURVES = ["auto", *FAMILIES]
 
 
 @entry_point("recommend_retrain_interval")
@@ -413,21 +412,8 @@ def _check_settings(
 ) -> None:
     """The analysis settings: tolerance, baseline, curve, interval, costs, seed."""
     func = caller()
-    check_option(tolerance_type, "tolerance_type", func, ["relative", "absolute"])
-    if tolerance_type == "relative":
-        check_scalar(tolerance, "tolerance", func, low=0, high=1, low_inclusive=False,
-                     high_inclusive=False, extra=" for tolerance_type='relative'",
-                     fix="Write 5% as tolerance=0.05." if isinstance(
-                         tolerance, numbers.Real) and tolerance >= 1 else None)
-    else:
-        check_scalar(tolerance, "tolerance", func, low=0, low_inclusive=False,
-                     extra=" for tolerance_type='absolute' (in metric units)")
-    if isinstance(baseline, str):
-        check_option(baseline, "baseline", func, ["curve", "first_window"])
-    else:
-        check_scalar(baseline, "baseline", func, extra=" or one of 'curve', 'first_window'")
-    check_option(curve, "curve", func, _CURVES)
-    check_option(reference, "reference", func, ["baseline", "fresh"])
+    check_tolerance_settings(tolerance=tolerance, tolerance_type=tolerance_type,
+                             baseline=baseline, curve=curve, reference=reference)
     check_scalar(confidence_level, "confidence_level", func, low=0, high=1,
                  low_inclusive=False, high_inclusive=False,
                  fix="Write 90% as confidence_level=0.9." if isinstance(
