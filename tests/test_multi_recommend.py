@@ -412,6 +412,30 @@ def test_small_multiples_share_the_age_axis_and_mark_the_binding(five) -> None:
         five.plot(axes=axes[:2])
 
 
+def test_small_multiples_draw_one_colour_bar_per_row() -> None:
+    """Every panel colours the same anchors alike: the bar is drawn once per row, on its
+    last panel, and the age axis is labelled under the lowest panel of each column."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    # the same cutoffs in every segment (one seed), 12 anchors: a bar, not a legend
+    parts = [make_degradation_scores(slope=s, n_anchors=12, random_state=0)
+             .to_evaluation().scores.assign(segment=name)
+             for name, s in [("(all)", -3e-4), ("a", -5e-4), ("b", -2e-4), ("c", 0.0),
+                             ("d", -1e-4)]]
+    ev = OOTEvaluation.from_frame(pd.concat(parts), metric="roc_auc")
+    recs = recommend_retrain_interval(ev, n_bootstrap=50, random_state=0)
+    fig = Figure(figsize=(12, 6))
+    disp = recs.plot(axes=fig.subplots(2, 3, sharex=True).ravel()[:5])
+    bars = [d.colorbar_ is not None for d in disp.displays_]
+    assert bars == [False, False, True, False, True]  # rows (0, 1, 2) and (3, 4)
+    labels = [bool(a.get_xlabel()) for a in disp.axes_]
+    # panel 2 has no panel under it (the sixth Axes is unused)
+    assert labels == [False, False, True, True, True]
+
+
 def test_segment_chart_ranks_segments_by_interval_with_their_cis(five) -> None:
     from matplotlib.figure import Figure
 

@@ -200,6 +200,8 @@ class RecommendationsDisplay:
         self.ax_ = flat[0]
         self.keys_ = keys
         bind = recs.binding_key
+        # each panel's place in the grid, before colour bars nest it in a grid of its own
+        self._cells = [_cell(a) for a in flat[:n]]
         for k, a in zip(keys, flat, strict=False):
             rec = recs[k]
             disp = DegradationDisplay(rec.evaluation, rec.curve, rec).plot(
@@ -213,6 +215,35 @@ class RecommendationsDisplay:
             self.displays_.append(disp)
         right = max(self._days(recs[k].max_age) for k in keys) / self._per
         self.ax_.set_xlim(0.0, right * 1.03)
+        self._share_colorbars()
+        self._outer_xlabels()
+
+    def _outer_xlabels(self) -> None:
+        """The shared age axis is labelled under the lowest panel of each column only."""
+        cells = {c: d for c, d in zip(self._cells, self.displays_, strict=True)
+                 if c is not None}
+        for (grid, row, col), d in cells.items():
+            if (grid, row + 1, col) in cells:
+                d.ax_.set_xlabel("")
+
+    def _share_colorbars(self) -> None:
+        """One colour bar of the anchors per row of panels, on its last panel: every
+        panel colours the same anchors alike, so the others' bars only repeat it (a
+        panel whose anchors differ keeps its own)."""
+        def key(d: DegradationDisplay) -> Any:
+            cb = d.colorbar_
+            return (cb.cmap.N, tuple(t.get_text() for t in cb.ax.get_yticklabels()))
+
+        rows: dict[tuple[int, int], list[tuple[int, DegradationDisplay]]] = {}
+        for c, d in zip(self._cells, self.displays_, strict=True):
+            if c is not None and d.colorbar_ is not None:
+                rows.setdefault((c[0], c[1]), []).append((c[2], d))
+        for row in rows.values():
+            keep = max(row, key=lambda item: item[0])[1]
+            for _, d in row:
+                if d is not keep and key(d) == key(keep):
+                    d.colorbar_.remove()
+                    d.colorbar_ = None
 
     # --------------------------------------------------------------- segments
     def _plot_segments(self, ax: Axes | None, figsize: tuple[float, float] | None) -> None:
@@ -284,6 +315,14 @@ class RecommendationsDisplay:
     def _days(self, age: Any) -> float:
         kind = self.recommendations.time_kind
         return float(age_to_float(age, kind))
+
+
+def _cell(ax: Any) -> tuple[int, int, int] | None:
+    """``(grid, row, column)`` of an Axes in its grid (None outside one)."""
+    spec = ax.get_subplotspec() if hasattr(ax, "get_subplotspec") else None
+    if spec is None:
+        return None
+    return id(spec.get_gridspec()), spec.rowspan.start, spec.colspan.start
 
 
 def _missing(v: Any) -> bool:
