@@ -8,8 +8,10 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
+from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import LinearRegression
 
 import oot
@@ -22,7 +24,9 @@ from mlflow.tracking import MlflowClient  # noqa: E402
 
 from oot.integrations.mlflow import (  # noqa: E402
     MlflowLoggingError,
+    candidate_keys,
     log_backtest,
+    log_comparison,
     log_recommendation,
     log_result,
 )
@@ -192,6 +196,141 @@ def test_a_backtest_logs_its_figures(store):
     assert log_result(bt, run_id=run_id, prefix="again") == run_id
 
 
+# ---------------------------------------------------------------------- comparison
+@pytest.fixture(scope="module")
+def cmp():
+    ds = oot.datasets.make_heuristic_comparison(4000, task="regression", random_state=1)
+    return oot.compare_candidates(
+        ds.frame, {"model": LinearRegression(),
+                   "half year": (LinearRegression(), {"train_window": "182D"}),
+                   "mean=rule": DummyRegressor()},
+        target=ds.target, time=ds.time, metric="mse", train_window="365D",
+        eval_window="60D", anchors=4, anchor_step="60D", tolerance=0.1, margin=0.01,
+        benchmark="mean=rule", n_bootstrap=40, retrain_cost=5.0, shortfall_cost=2.0,
+        random_state=0)
+
+
+def age_or_none(age):
+    return None if age is None else days(age)
+
+
+def expected_comparison(cmp, prefix="oot"):
+    """Every value log_comparison logs, read from the comparison's own attributes."""
+    keys = {"model": "model", "half year": "half year", "mean=rule": "mean_rule"}
+    first = cmp.recommendations["model"].evaluation
+    cutoffs = ",".join(str(c) for c in first.params["anchors"])
+    params = {
+        "metric": "mse", "eval_window": "60D", "anchors": cutoffs, "anchor_step": "60D",
+        "min_window_size": "30", "tolerance": "0.1", "tolerance_type": "relative",
+        "confidence_level": "0.9", "n_bootstrap": "40", "target": "y", "time": "time",
+        "age_unit": "days", "candidates": "model,half year,mean=rule", "margin": "0.01",
+        "benchmark": "mean=rule", "shortfall_cost": "2", "cost_rule": "fit_time",
+        "curve": "auto", "baseline": "curve", "reference": "baseline"}
+    metrics = {"n_anchors": 4.0, "n_windows": float(len(first.scores))}
+    tags = {"kind": "comparison", "leader": cmp.leader, "cost_optimal": cmp.cost_optimal,
+            "verdict": cmp.verdict()}
+    costs = cmp.costs.set_index("candidate")
+    for spec in cmp.specs:
+        name = spec["name"]
+        k = keys[name]
+        rec = cmp[name]
+        params.update({f"{k}.name": name, f"{k}.estimator": spec["estimator"],
+                       f"{k}.train_window": spec["train_window"],
+                       f"{k}.expanding": "False", f"{k}.features": ",".join(
+                           spec["features"]), f"{k}.curve_fitted": rec.curve.family})
+        lo, hi = rec.interval_ci
+        values = {"interval_days": age_or_none(rec.interval), "ci_low_days": age_or_none(lo),
+                  "ci_high_days": age_or_none(hi),
+                  "safe_interval_days": age_or_none(rec.safe_interval),
+                  "max_age_days": days(rec.max_age),
+                  "extrapolated_interval_days": age_or_none(rec.extrapolated_interval),
+                  "baseline": rec.baseline, "threshold": rec.threshold,
+                  "trend_pvalue": rec.curve.trend_pvalue,
+                  "crossed_fraction": rec.crossed_fraction,
+                  "n_usable_windows": float(rec.evaluation.n_usable),
+                  "fit_time": costs.loc[name, "fit_time"],
+                  "retrain_cost": costs.loc[name, "retrain_cost"],
+                  "cost_rate": costs.loc[name, "cost_rate"],
+                  "cost_optimal_interval_days": age_or_none(
+                      costs.loc[name, "cost_optimal_interval"])}
+        metrics.update({f"{k}.{f}": v for f, v in values.items()
+                        if v is not None and np.isfinite(v)})
+        tags.update({f"{k}.status": rec.status, f"{k}.sentence": str(rec)})
+    for p in cmp.pairs:
+        k = f"pair.{keys[p.a]}.vs.{keys[p.b]}"
+        values = {"fresh_lead": p.fresh_lead, "crossed_fraction": p.crossed_fraction,
+                  "trend_pvalue": p.curve.trend_pvalue,
+                  "crossing_age_days": age_or_none(p.crossing_age),
+                  "crossing_low_days": age_or_none(p.crossing_ci.low),
+                  "crossing_high_days": age_or_none(p.crossing_ci.high),
+                  "max_age_days": days(p.max_age)}
+        metrics.update({f"{k}.{f}": v for f, v in values.items()
+                        if v is not None and np.isfinite(v)})
+        tags.update({f"{k}.status": p.status, f"{k}.sentence": str(p)})
+        if p.leader is not None:
+            tags[f"{k}.leader"] = p.leader
+    add = lambda d: {f"{prefix}.comparison.{k}": v for k, v in d.items()}  # noqa: E731
+    return add(params), add(metrics), add(tags)
+
+
+def test_a_comparison_logs_every_value(store, cmp, tmp_path):
+    # what the test relies on: a crossed pair (its CI is logged), costs
+    assert any(p.status == "crossed" for p in cmp.pairs)
+    assert cmp.cost_optimal is not None
+    run_id = log_comparison(cmp)
+    assert store.get_run(run_id).info.status == "FINISHED"
+    params, metrics, tags = logged(store, run_id)
+    want_params, want_metrics, want_tags = expected_comparison(cmp)
+    assert params == want_params
+    assert metrics.keys() == want_metrics.keys()
+    for k, v in want_metrics.items():
+        assert metrics[k] == pytest.approx(v, rel=1e-12, abs=1e-300), k
+    assert tags == want_tags
+    crossed = next(p for p in cmp.pairs if p.status == "crossed")
+    k = f"oot.comparison.pair.{candidate_keys([crossed.a, crossed.b])[crossed.a]}"
+    assert any(m.startswith(k) and m.endswith(".crossing_age_days") for m in metrics)
+    top = sorted(a.path for a in store.list_artifacts(run_id, "oot"))
+    n_diff = len(cmp.verdict_pairs())
+    assert top == sorted(["oot/comparison.json", "oot/comparison_pairs.csv",
+                          "oot/comparison_summary.csv", "oot/curves.png", "oot/report",
+                          *(f"oot/difference_{i}.png" for i in range(1, n_diff + 1))])
+    report = sorted(a.path for a in store.list_artifacts(run_id, "oot/report"))
+    assert "oot/report/index.html" in report
+    mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="oot",
+                                        dst_path=str(tmp_path))
+    text = (tmp_path / "oot" / "comparison.json").read_text()
+    assert oot.CandidateComparison.from_json(text).to_json() == cmp.to_json()
+    summary = pd.read_csv(tmp_path / "oot" / "comparison_summary.csv")
+    assert summary["candidate"].tolist() == list(cmp.candidates)
+    assert summary["baseline"].tolist() == pytest.approx(
+        [cmp[n].baseline for n in cmp.candidates], rel=1e-12)
+    assert (tmp_path / "oot" / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_comparison_without_report_in_the_active_run(store, cmp):
+    with mlflow.start_run() as run:
+        assert log_result(cmp, prefix="cmp", report=False) == run.info.run_id
+    arts = sorted(a.path for a in store.list_artifacts(run.info.run_id, "cmp"))
+    assert "cmp/report" not in arts
+    assert "cmp/curves.png" in arts
+    params, _, tags = logged(store, run.info.run_id, "cmp")
+    assert params["cmp.comparison.candidates"] == "model,half year,mean=rule"
+    assert tags["cmp.comparison.mean_rule.status"] == cmp["mean=rule"].status
+
+
+def test_candidate_keys_are_valid_mlflow_keys_and_distinct():
+    from mlflow.utils.validation import _validate_metric_name
+
+    names = ["a/b", "x y", "é", "rule=z", "rule#z", "...", "100%"]
+    keys = candidate_keys(names)
+    assert len(set(keys.values())) == len(names)
+    for k in keys.values():
+        _validate_metric_name(f"oot.comparison.{k}.baseline")
+    with pytest.raises(InvalidParameterError, match="'comparison' parameter of "
+                       "log_comparison must be a CandidateComparison"):
+        log_comparison("cmp")
+
+
 def test_an_unreachable_store_is_a_clear_error(monkeypatch, rec):
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
@@ -234,7 +373,8 @@ def test_bad_arguments(rec):
             "'str' instead")):
         log_recommendation("rec")
     with pytest.raises(InvalidParameterError, match=re.escape(
-            "must be one of RetrainRecommendation, CadenceBacktest. Got 'int' instead")):
+            "must be one of RetrainRecommendation, CadenceBacktest, CandidateComparison. "
+            "Got 'int' instead")):
         log_result(3)
     with pytest.raises(InvalidParameterError, match="'prefix' parameter"):
         log_recommendation(rec, prefix="oot/")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -27,14 +28,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oot._flat import AGE_FIELDS, recommendation_record, record_text
+from oot._flat import AGE_FIELDS, age_number, recommendation_record, record_text
 from oot._validation import InvalidParameterError, param_message
 from oot.backtest import CadenceBacktest
+from oot.compare import CandidateComparison
 from oot.plotting import BacktestDisplay
 from oot.recommend import RetrainRecommendation
-from oot.report import render_figures, save_report
+from oot.report import (
+    render_comparison_figures,
+    render_figures,
+    save_comparison_report,
+    save_report,
+)
 
-__all__ = ["MlflowLoggingError", "log_recommendation", "log_backtest", "log_result"]
+__all__ = ["MlflowLoggingError", "log_recommendation", "log_backtest", "log_comparison",
+           "log_result"]
 
 # MLflow's limits on one value (a server may be older: stay within its 2.x limits)
 _MAX_PARAM = 6000
@@ -131,10 +139,107 @@ def _backtest_payload(bt: CadenceBacktest, report: bool) -> _Payload:
                     {f"backtest.{k}": v for k, v in tags.items()}, write)
 
 
+# ---------------------------------------------------------------------- comparison
+#: The ages of a candidate logged as metrics (its recommendation's; the cost-optimal
+#: interval comes from the comparison's costs, measured against the best baseline).
+_CANDIDATE_AGES = tuple(f for f in AGE_FIELDS if f != "cost_optimal_interval")
+
+
+def candidate_keys(names: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """Each candidate's name as a part of an MLflow key: letters, digits and ``_-. /``
+    are kept, any other character becomes ``_``; a name that then collides with an
+    earlier one gets its position (``_2``).
+
+    Examples
+    --------
+    >>> from oot.integrations.mlflow import candidate_keys
+    >>> candidate_keys(["2y", "all history", "rule=z", "rule#z"])
+    {'2y': '2y', 'all history': 'all history', 'rule=z': 'rule_z', 'rule#z': 'rule_z_4'}
+    """
+    out: dict[str, str] = {}
+    for i, name in enumerate(names, start=1):
+        key = re.sub(r"[^\w\-. /]", "_", name, flags=re.ASCII).strip(" ./") or f"c{i}"
+        out[name] = key if key not in out.values() else f"{key}_{i}"
+    return out
+
+
+def _comparison_payload(cmp: CandidateComparison, report: bool) -> _Payload:
+    keys = candidate_keys(list(cmp.candidates))
+    kind = cmp.time_kind
+    suffix = "_days" if kind == "datetime" else ""
+    first = recommendation_record(cmp.recommendations[cmp.candidates[0]])
+    params: dict[str, Any] = {name: first[name] for name in (
+        "metric", "eval_window", "gap", "horizon", "anchors", "anchor_step",
+        "min_window_size", "tolerance", "tolerance_type", "confidence_level",
+        "n_bootstrap", "target", "time", "age_unit")}
+    rec0 = cmp.recommendations[cmp.candidates[0]]
+    params.update(candidates=list(cmp.candidates), margin=cmp.margin,
+                  benchmark=cmp.benchmark, shortfall_cost=cmp.shortfall_cost,
+                  curve=rec0.curve.selection, baseline=rec0.curve.baseline_mode,
+                  reference=rec0.curve.reference,
+                  cost_rule=str(cmp.costs["cost_rule"].iloc[0]))
+    metrics: dict[str, Any] = {"n_anchors": first["n_anchors"],
+                               "n_windows": first["n_windows"]}
+    tags: dict[str, Any] = {"leader": cmp.leader, "cost_optimal": cmp.cost_optimal,
+                            "verdict": cmp.verdict(), "kind": "comparison"}
+    costs = cmp.costs.set_index("candidate")
+    for spec in cmp.specs:
+        name = spec["name"]
+        k = keys[name]
+        rec = cmp.recommendations[name]
+        r = recommendation_record(rec)
+        params.update({
+            f"{k}.name": name, f"{k}.estimator": spec["estimator"],
+            f"{k}.train_window": spec["train_window"], f"{k}.expanding": spec["expanding"],
+            f"{k}.features": list(spec["features"]), f"{k}.curve_fitted": rec.curve.family})
+        metrics.update({f"{k}.{f}{suffix}": r[f] for f in _CANDIDATE_AGES})
+        metrics.update({f"{k}.{f}": r[f] for f in (
+            "baseline", "threshold", "trend_pvalue", "crossed_fraction",
+            "n_usable_windows")})
+        row = costs.loc[name]
+        metrics[f"{k}.fit_time"] = row["fit_time"]
+        metrics[f"{k}.retrain_cost"] = row["retrain_cost"]
+        metrics[f"{k}.cost_rate"] = row["cost_rate"]
+        metrics[f"{k}.cost_optimal_interval{suffix}"] = age_number(
+            row["cost_optimal_interval"], kind)
+        tags[f"{k}.status"] = rec.status
+        tags[f"{k}.sentence"] = str(rec)
+    for p in cmp.pairs:
+        k = f"pair.{keys[p.a]}.vs.{keys[p.b]}"
+        metrics[f"{k}.fresh_lead"] = p.fresh_lead
+        metrics[f"{k}.crossed_fraction"] = p.crossed_fraction
+        metrics[f"{k}.trend_pvalue"] = p.curve.trend_pvalue
+        for field_name, value in (("crossing_age", p.crossing_age),
+                                  ("crossing_low", p.crossing_ci.low),
+                                  ("crossing_high", p.crossing_ci.high),
+                                  ("max_age", p.max_age)):
+            metrics[f"{k}.{field_name}{suffix}"] = age_number(value, kind)
+        tags[f"{k}.status"] = p.status
+        tags[f"{k}.leader"] = p.leader
+        tags[f"{k}.sentence"] = str(p)
+
+    def write(folder: Path) -> None:
+        (folder / "comparison.json").write_text(cmp.to_json(indent=2), encoding="utf-8")
+        cmp.summary().to_csv(folder / "comparison_summary.csv", index=False)
+        cmp.pairs_frame().to_csv(folder / "comparison_pairs.csv", index=False)
+        if report:
+            out = save_comparison_report(cmp, folder / "report")
+            for png in sorted(out.glob("*.png")):
+                shutil.copyfile(png, folder / png.name)
+        else:
+            for name, data in render_comparison_figures(cmp).items():
+                (folder / name).write_bytes(data)
+
+    return _Payload({f"comparison.{k}": v for k, v in params.items()},
+                    {f"comparison.{k}": v for k, v in metrics.items()},
+                    {f"comparison.{k}": v for k, v in tags.items()}, write)
+
+
 #: result type -> the function that says what it logs (a new result type: add a line)
 _PAYLOADS: dict[type, Callable[[Any, bool], _Payload]] = {
     RetrainRecommendation: _recommendation_payload,
     CadenceBacktest: _backtest_payload,
+    CandidateComparison: _comparison_payload,
 }
 
 
@@ -218,10 +323,57 @@ def log_backtest(bt: CadenceBacktest, *, run_id: str | None = None,
     return log_result(bt, run_id=run_id, prefix=prefix)
 
 
+def log_comparison(comparison: CandidateComparison, *, run_id: str | None = None,
+                   prefix: str = "oot", report: bool = True) -> str:
+    """Log a comparison of candidates (:func:`oot.compare_candidates`) to an MLflow run.
+
+    Names start with ``prefix + ".comparison."``; a candidate's own names continue with
+    its key (its name, with characters MLflow refuses in a key replaced by ``_``:
+    :func:`candidate_keys`), a pair's with ``pair.<a>.vs.<b>``:
+
+    - parameters: ``metric``, ``candidates``, the shared windows and anchors
+      (``eval_window``, ``gap``, ``horizon``, ``anchors``, ``anchor_step``,
+      ``min_window_size``), ``tolerance``, ``tolerance_type``, ``confidence_level``,
+      ``n_bootstrap``, ``margin``, ``benchmark``, ``shortfall_cost``, ``cost_rule``,
+      ``curve``, ``baseline``, ``reference``, ``target``, ``time``, ``age_unit``; per
+      candidate ``<c>.name``, ``<c>.estimator``, ``<c>.train_window``,
+      ``<c>.expanding``, ``<c>.features``, ``<c>.curve_fitted``;
+    - metrics: ``n_anchors``, ``n_windows``; per candidate ``<c>.interval_days``,
+      ``<c>.ci_low_days``, ``<c>.ci_high_days``, ``<c>.safe_interval_days``,
+      ``<c>.max_age_days``, ``<c>.extrapolated_interval_days``, ``<c>.baseline``,
+      ``<c>.threshold``, ``<c>.trend_pvalue``, ``<c>.crossed_fraction``,
+      ``<c>.n_usable_windows``, ``<c>.fit_time``, and with costs ``<c>.retrain_cost``,
+      ``<c>.cost_rate``, ``<c>.cost_optimal_interval_days``; per pair
+      ``pair.<a>.vs.<b>.fresh_lead``, ``.crossing_age_days``, ``.crossing_low_days``,
+      ``.crossing_high_days`` (the crossing age's CI), ``.max_age_days``,
+      ``.crossed_fraction``, ``.trend_pvalue`` (ages without ``_days``, in time units,
+      for numeric time; an absent value is not logged);
+    - tags: ``kind`` ("comparison"), ``leader``, ``cost_optimal``, ``verdict``; per
+      candidate ``<c>.status`` and ``<c>.sentence``; per pair ``.status``,
+      ``.leader`` and ``.sentence``;
+    - artifacts: ``curves.png`` and ``difference_1.png``, ... (the figures),
+      ``comparison.json`` (exact: :meth:`CandidateComparison.from_json` reads it),
+      ``comparison_summary.csv`` and ``comparison_pairs.csv`` (the verdict table and
+      the pairs) and the report folder ``report/``.
+
+    Runs, errors and the return value as in :func:`log_recommendation`.
+
+    Examples
+    --------
+    >>> import tempfile, mlflow                                 # doctest: +SKIP
+    >>> from oot.integrations.mlflow import log_comparison      # doctest: +SKIP
+    >>> mlflow.set_tracking_uri(f"sqlite:///{tempfile.mkdtemp()}/mlflow.db")  # doctest: +SKIP
+    >>> with mlflow.start_run():                                # doctest: +SKIP
+    ...     run_id = log_comparison(cmp)
+    """
+    _check(comparison, CandidateComparison, "comparison", "log_comparison")
+    return log_result(comparison, run_id=run_id, prefix=prefix, report=report)
+
+
 def log_result(result: Any, *, run_id: str | None = None, prefix: str = "oot",
                report: bool = True) -> str:
-    """Log any result oot knows how to log (a recommendation, a backtest); see
-    :func:`log_recommendation`. Returns the run's id."""
+    """Log any result oot knows how to log (a recommendation, a backtest, a
+    comparison); see :func:`log_recommendation`. Returns the run's id."""
     builder = next((b for t, b in _PAYLOADS.items() if isinstance(result, t)), None)
     if builder is None:
         names = ", ".join(t.__name__ for t in _PAYLOADS)
