@@ -35,6 +35,7 @@ import pandas as pd
 
 import oot._format as fmt
 from oot._common import ConfidenceInterval
+from oot._frames import model_frame
 from oot._serialize import (
     check_schema,
     frame_from_dict,
@@ -835,7 +836,10 @@ def compare_candidates(
     Parameters
     ----------
     data : DataFrame
-        As in :func:`oot.evaluate_out_of_time`; never modified.
+        As in :func:`oot.evaluate_out_of_time`: a pandas or polars DataFrame, a polars
+        LazyFrame or a pyarrow Table (only the target, time and feature columns every
+        candidate reads are converted, and a LazyFrame collects only those; the
+        estimators receive pandas); never modified.
     candidates : mapping of str to estimator or (estimator, dict)
         Two or more named candidates. A value is an estimator (cloned per anchor), or
         ``(estimator, overrides)`` with overrides among :data:`OVERRIDE_KEYS`:
@@ -911,6 +915,8 @@ min_window_size, pos_label, on_error, n_jobs, progress
     >>> print(cmp.verdict())  # doctest: +SKIP
     model: baseline 0.81, retrain every 1.9 months; ... The model beats the heuristic ...
     """
+    data = model_frame(data, target=target, time=time,
+                       features=_frame_features(candidates, features))
     settings = dict(target=target, time=time, eval_window=eval_window, gap=gap,
                     horizon=horizon, anchor_step=anchor_step, on_error=on_error,
                     min_window_size=int(min_window_size) if isinstance(
@@ -965,6 +971,29 @@ min_window_size, pos_label, on_error, n_jobs, progress
         confidence_level=float(confidence_level), data_info=_data_info(ax, data))
 
 
+def _frame_features(candidates: Any, features: Any) -> Any:
+    """The feature columns to take from a frame that is not pandas: the shared
+    ``features`` and every candidate's own, in order; None (every column) when
+    ``features`` is None, as a candidate without its own reads every other column.
+    Values that are not lists of names are passed on for the checks to report."""
+    if features is None or isinstance(features, str) or not isinstance(features, Sequence):
+        return features
+    names = list(features)
+    if isinstance(candidates, Mapping):
+        for value in candidates.values():
+            if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping):
+                own = value[1].get("features")
+                if isinstance(own, str):
+                    names.append(own)
+                elif isinstance(own, Sequence):
+                    names.extend(own)
+    out: list[Any] = []
+    for name in names:  # each once (the frame's columns are distinct)
+        if name not in out:
+            out.append(name)
+    return out
+
+
 def _check_all(data: Any, candidates: Any, *, target: Any, time: Any, features: Any,
                metric: Any, train_window: Any, expanding: Any, min_window_size: Any,
                on_error: Any, n_jobs: Any, progress: Any, random_state: Any,
@@ -996,6 +1025,7 @@ def _check_all(data: Any, candidates: Any, *, target: Any, time: Any, features: 
     if retrain_cost is not None and not isinstance(retrain_cost, Mapping):
         check_scalar(retrain_cost, "retrain_cost", func, low=0, low_inclusive=False,
                      extra=" or a dict of one cost per candidate")
+    _check_candidate_columns(candidates, list(data.columns))
     ax = TimeAxis.from_column(data, time)
     specs = _check_candidates(candidates, train_window=train_window, expanding=expanding,
                               features=feats, columns=list(data.columns), kind=ax.kind,
@@ -1015,6 +1045,22 @@ def _check_all(data: Any, candidates: Any, *, target: Any, time: Any, features: 
         for n in names:
             check_scalar(retrain_cost[n], f"retrain_cost[{n!r}]", func, low=0)
     return specs, m, ax
+
+
+def _check_candidate_columns(candidates: Any, columns: list[Any]) -> None:
+    """The columns the candidates' own ``features`` name exist: checked before the time
+    axis, so that a frame converted without a missing column (no rows: see
+    :func:`oot._frames.to_pandas`) reports the column, as a pandas frame does. Values
+    that are not lists of names are left for :func:`_spec` to report."""
+    if not isinstance(candidates, Mapping):
+        return
+    for name, value in candidates.items():
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping):
+            feats = value[1].get("features")
+            if (isinstance(feats, Sequence) and not isinstance(feats, str) and feats
+                    and all(isinstance(f, str) for f in feats)):
+                check_columns(list(feats), columns, f"candidates[{name!r}]['features']",
+                              caller())
 
 
 def _first_estimator(candidates: Any) -> Any:
