@@ -1,5 +1,7 @@
-"""compare_candidates' inputs: polars (eager and lazy) and pyarrow frames give exactly
-the pandas comparison, and the user's frame is never modified."""
+"""compare_candidates' inputs and warnings: polars (eager and lazy) and pyarrow frames
+give exactly the pandas comparison, and the evaluation's warnings (the positive class of
+string labels, the windows missing a class) are said as evaluate_out_of_time says them.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +9,13 @@ import re
 import warnings
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
 import oot
-from oot import CandidateComparison, WindowWarning
+from oot import CandidateComparison, OOTWarning, PositiveClassWarning, WindowWarning
 
 from .test_frames import FEATURES, KINDS, convert, mixed_frame, mixed_model, pa, pl
 
@@ -174,3 +177,69 @@ def test_an_unsupported_object_names_the_accepted_types() -> None:
             "polars DataFrame, polars LazyFrame, pyarrow Table")):
         oot.compare_candidates({"ts": [1, 2]}, {"a": LogisticRegression(),
                                                  "b": LogisticRegression()}, **PLAN)
+
+
+# --------------------------------------------------------------------- warnings
+def _labels(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(y=np.where(frame["y"] == 1, "churn", "stay"))
+
+
+def test_string_labels_say_which_class_is_positive_once() -> None:
+    df = _labels(mixed_frame(n=1500)[["ts", "x0", "x1", "y"]])
+    kw = dict(PLAN, n_bootstrap=20)
+    cands = {"a": LogisticRegression(), "b": (LogisticRegression(), {"features": ["x0"]})}
+    with pytest.warns(OOTWarning) as record:
+        cmp = oot.compare_candidates(df, cands, **kw)
+    texts = [str(w.message) for w in record if w.category is PositiveClassWarning]
+    with pytest.warns(PositiveClassWarning) as alone:
+        oot.evaluate_out_of_time(df, LogisticRegression(), **{
+            k: v for k, v in kw.items() if k != "n_bootstrap"})
+    assert texts == [str(alone[0].message)]
+    assert "takes the greater one, 'stay', as the positive class" in texts[0]
+    assert next(w for w in record if w.category is PositiveClassWarning).filename == __file__
+    assert cmp["a"].evaluation.params["pos_label"] == "stay"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PositiveClassWarning)
+        oot.compare_candidates(df, cands, pos_label="stay", **kw)
+
+
+def _three_classes(n: int = 3000) -> pd.DataFrame:
+    """Three classes; class 2 never occurs after the first 200 days."""
+    df = mixed_frame(n=n, seed=2)[["ts", "x0", "x1", "y"]]
+    y = np.where(df["x1"] > 0.5, 2, np.where(df["x1"] < -0.5, 0, 1))
+    late = (df["ts"] - df["ts"].min()).dt.days > 200
+    y[late.to_numpy() & (y == 2)] = 1
+    return df.assign(y=y)
+
+
+def test_windows_missing_a_class_say_which_class_as_the_evaluation_does(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import functools
+
+    import oot.compare
+
+    # the paired SE of a multiclass ROC AUC is a bootstrap of 200 resamples per window
+    # (seconds here); its precision is not what this test is about
+    monkeypatch.setattr(oot.compare, "score_many",
+                        functools.partial(oot.compare.score_many, n_bootstrap=10))
+    df = _three_classes()
+    kw = dict(PLAN, anchors=2, anchor_step="60D", eval_window="60D", horizon="120D",
+              n_bootstrap=20)
+    with pytest.warns(WindowWarning) as alone:
+        ev = oot.evaluate_out_of_time(df, LogisticRegression(), **{
+            k: v for k, v in kw.items() if k != "n_bootstrap"})
+    missing = int((ev.scores["status"] == "missing_class").sum())
+    assert missing
+    detail = str(alone[0].message)
+    detail = detail[detail.index("Class 2 is absent"):detail.index(" See the")]
+    cands = {"a": LogisticRegression(), "b": (LogisticRegression(), {"features": ["x0"]})}
+    # one window left: too few for a curve, and the error says why; the warning first
+    with pytest.raises(oot.NotEnoughWindowsError, match="missing a class"), \
+            pytest.warns(WindowWarning) as record:
+        oot.compare_candidates(df, cands, **kw)
+    msg = str(record[0].message)
+    assert f"'a': {missing} of {len(ev.scores)}" in msg
+    assert f"'b': {missing} of {len(ev.scores)}" in msg
+    assert msg.count("Class 2 is absent") == 1  # the windows are shared: said once
+    assert detail in msg
+    assert record[0].filename == __file__

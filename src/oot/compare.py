@@ -79,9 +79,11 @@ from oot.evaluate._shared import (
     _data_info,
     _Failure,
     _jsonable,
+    _missing_classes,
     _params,
     _scores_frame,
     _seeds,
+    _warn_positive_class,
 )
 from oot.evaluate._target import _check_response_method, _n_classes, _prepare_target, _Target
 from oot.metrics import Metric, WindowScores
@@ -503,9 +505,13 @@ def _evaluation(ax: TimeAxis, spec: _Spec, plan: WindowPlan, results: list[_Anch
                          data_info=_data_info(ax, data))
 
 
-def _warn_windows(evaluations: dict[str, OOTEvaluation], min_window_size: int) -> None:
-    """One warning for every candidate's unscorable windows (failed anchors included)."""
+def _warn_windows(evaluations: dict[str, OOTEvaluation], min_window_size: int,
+                  plan: WindowPlan, tgt: _Target, metric: Metric) -> None:
+    """One warning for every candidate's unscorable windows (failed anchors included),
+    with the evaluation's detail of the windows missing a class (``tgt`` in time order;
+    the windows are shared, so the detail is said once when the candidates agree)."""
     parts = []
+    details: list[str] = []
     total = 0
     for name, ev in evaluations.items():
         bad = ev.scores[ev.scores["status"] != "ok"]
@@ -513,10 +519,14 @@ def _warn_windows(evaluations: dict[str, OOTEvaluation], min_window_size: int) -
             total += len(bad)
             why = fmt.window_status_counts(bad["status"].value_counts(), min_window_size)
             parts.append(f"{name!r}: {len(bad)} of {len(ev.scores)} ({why})")
+            detail = _missing_classes(plan, ev.scores, tgt, metric)
+            if detail and detail not in details:
+                details.append(detail)
     if parts:
+        more = "".join(f" {d}" for d in details)
         warn(f"{total} evaluation windows could not be scored and are left out of every "
-             f"fit: {'; '.join(parts)}. See the 'status' column of each candidate's "
-             "OOTEvaluation.scores.", WindowWarning, stacklevel=4)
+             f"fit: {'; '.join(parts)}.{more} See the 'status' column of each "
+             "candidate's OOTEvaluation.scores.", WindowWarning, stacklevel=4)
 
 
 # ------------------------------------------------------------------------- pairs
@@ -891,6 +901,14 @@ min_window_size, pos_label, on_error, n_jobs, progress
         When a candidate's fit or predict fails with ``on_error="raise"`` (naming the
         candidate and the anchor), or fails at every anchor.
 
+    Warns
+    -----
+    WindowWarning
+        Once, counting every candidate's windows that could not be scored (and which
+        class is absent from which windows, as :func:`oot.evaluate_out_of_time` says).
+    PositiveClassWarning
+        When binary string labels chose the positive class without ``pos_label``.
+
     See Also
     --------
     recommend_retrain_interval : One model's retraining interval.
@@ -938,12 +956,13 @@ min_window_size, pos_label, on_error, n_jobs, progress
         min_window_size=int(min_window_size), n_jobs=n_jobs, progress=progress, seed=seed,
         on_error=on_error)
     _raise_failures(ax, specs, plans, results, on_error)
+    _warn_positive_class(tgt, m, pos_label, stacklevel=3)
     names = [s.name for s in specs]
     evaluations = {
         s.name: _evaluation(ax, s, p, [r.results[c] for r in results], tgt, data, m,
                             settings)
         for c, (s, p) in enumerate(zip(specs, plans, strict=True))}
-    _warn_windows(evaluations, int(min_window_size))
+    _warn_windows(evaluations, int(min_window_size), shared, tgt, m)
     recs = {n: _recommend(evaluations[n], tolerance=tolerance, tolerance_type=tolerance_type,
                           baseline=baseline, curve=curve, reference=reference,
                           confidence_level=confidence_level, n_bootstrap=n_bootstrap,
