@@ -21,6 +21,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import mean_squared_error
 
 import oot
+import oot._format as fmt
 from oot import CandidateComparison, EstimatorFitError, InvalidParameterError
 from oot._validation import param_message
 from oot.compare import OVERRIDE_KEYS, PAIR_STATUSES
@@ -275,6 +276,36 @@ def test_numeric_time_and_a_classifier_heuristic() -> None:
     assert isinstance(pair.max_age, float)
     assert pair.crossing_age is None or isinstance(pair.crossing_age, float)
     assert CandidateComparison.from_json(cmp.to_json()).to_json() == cmp.to_json()
+
+
+def test_a_candidate_without_skill_is_said_so() -> None:
+    """A baseline at the metric's chance level (a constant score: ROC AUC 0.5) is
+    "no_skill", in the verdict too, not "no degradation detected"."""
+    from sklearn.dummy import DummyClassifier
+
+    ds = make_heuristic_comparison(4000, random_state=5)
+    cmp = oot.compare_candidates(
+        ds.frame, {"model": LogisticRegression(), "prior": DummyClassifier()},
+        target=ds.target, time=ds.time, metric="roc_auc", eval_window="60D", anchors=3,
+        anchor_step="60D", n_bootstrap=40, random_state=0)
+    assert cmp["prior"].status == "no_skill"
+    assert cmp["prior"].baseline == 0.5
+    clause = fmt.cadence_clause(cmp["prior"])
+    assert clause == "no skill to lose (chance level 0.5)"
+    assert "prior: baseline 0.5, no skill to lose (chance level 0.5)" in cmp.verdict()
+    assert "no degradation detected" not in cmp.verdict().split(". ")[0]
+    assert fmt.cadence_clause(cmp["model"]).startswith("retrain ")
+
+
+def test_the_verdict_writes_a_crossing_ci_in_the_crossing_ages_unit(
+        three: CandidateComparison) -> None:
+    crossed = [p for p in three.pairs if p.status == "crossed"]
+    assert crossed
+    for p in crossed:
+        unit = fmt.age(p.crossing_age, "datetime").rsplit(" ", 1)[1]
+        ci = str(p).split("(90% CI ", 1)[1].split(";", 1)[0]
+        words = ci.replace("beyond ", "").split(" to ")
+        assert [w.rsplit(" ", 1)[1] for w in words] == [unit, unit], str(p)
 
 
 class _StableRule(BaseEstimator, RegressorMixin):  # type: ignore[misc]

@@ -101,7 +101,9 @@ def test_ci_range_every_end():
     d = pd.Timedelta
     assert fmt.ci_range(d(days=40), d(days=70), "datetime") == "40 days to 70 days"
     assert (fmt.ci_range(d(days=40), None, "datetime", max_age=d(days=300))
-            == "40 days to beyond 9.9 months")
+            == "40 days to beyond 300 days")  # one unit: see the test below
+    assert (fmt.ci_range(d(days=100), None, "datetime", max_age=d(days=300))
+            == "3.3 months to beyond 9.9 months")
     assert fmt.ci_range(d(days=40), None, "datetime") == (
         "40 days to beyond the evaluated ages")
     assert fmt.ci_range(None, d(days=70), "datetime") == "up to 70 days"
@@ -109,6 +111,30 @@ def test_ci_range_every_end():
     assert fmt.ci_range(3.0, 7.5, "numeric") == "3 to 7.5"
     assert (fmt.ci_text((d(days=40), None), 0.8, "datetime", max_age=d(days=90))
             == "80% CI 40 days to beyond 90 days")
+
+
+@pytest.mark.parametrize(("low", "high", "like", "text"), [
+    (113, 128, None, "3.7 months to 4.2 months"),   # sqrt(113 * 128) = 120.3 days
+    (78, 183, None, "78 days to 183 days"),         # sqrt(78 * 183) = 119.5 days
+    (111, 140, 118, "111 days to 140 days"),        # the point estimate's unit
+    (300, 1500, None, "9.9 months to 49.3 months"),  # 670.8 days: months
+    (600, 2000, None, "1.6 years to 5.5 years"),    # 1095.4 days: years
+    (0.25, 2.0, None, "6 hours to 48 hours"),       # 0.71 days: hours
+    (0, 200, None, "0 days to 200 days"),
+])
+def test_a_ci_is_written_in_one_unit(low, high, like, text):
+    d = pd.Timedelta
+    like = None if like is None else d(days=like)
+    assert fmt.ci_range(d(days=low), d(days=high), "datetime", like=like) == text
+    # the unit is the one age() gives the reference age
+    ref = like if like is not None else d(days=(low * high) ** 0.5)
+    assert text.endswith(fmt.age(ref, "datetime").rsplit(" ", 1)[1])
+    assert fmt.ci_text((d(days=low), d(days=high)), 0.9, "datetime", like=like) == (
+        f"90% CI {text}")
+
+
+def test_numeric_ci_ends_keep_their_unit():
+    assert fmt.ci_range(3.0, 250.0, "numeric", unit="years") == "3.0 years to 250 years"
 
 
 @pytest.mark.parametrize(("tol", "kind", "gib", "signed", "rule"), [

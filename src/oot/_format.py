@@ -329,8 +329,13 @@ def metric_label(name: str, greater_is_better: bool) -> str:
 
 # ================================================================ confidence intervals
 def ci_range(low: Any, high: Any, time_kind: str, *, max_age: Any = None,
-             unit: str | None = None) -> str:
+             unit: str | None = None, like: Any = None) -> str:
     """The two ends of an interval's CI in words; a None end lies beyond the data.
+
+    Both ends are written in one unit: the one :func:`age` picks for ``like`` (the
+    point estimate, when given), else for the geometric middle of the two ends
+    (``max_age`` standing for an end beyond the data), which is near the point estimate
+    of a right-skewed interval. Numeric time has one unit already.
 
     Examples
     --------
@@ -339,26 +344,55 @@ def ci_range(low: Any, high: Any, time_kind: str, *, max_age: Any = None,
     >>> d = pd.Timedelta
     >>> fmt.ci_range(d(days=40), d(days=70), "datetime")
     '40 days to 70 days'
+    >>> fmt.ci_range(d(days=111), d(days=140), "datetime")
+    '3.6 months to 4.6 months'
+    >>> fmt.ci_range(d(days=78), d(days=183), "datetime")
+    '78 days to 183 days'
+    >>> fmt.ci_range(d(days=111), d(days=140), "datetime", like=d(days=118))
+    '111 days to 140 days'
     >>> fmt.ci_range(d(days=40), None, "datetime", max_age=d(days=300))
-    '40 days to beyond 9.9 months'
+    '40 days to beyond 300 days'
     >>> fmt.ci_range(None, None, "numeric")
     'beyond the evaluated ages'
     """
     if low is None and high is None:
         return "beyond the evaluated ages"
-    if high is None:
-        end = ("the evaluated ages" if max_age is None
-               else age(max_age, time_kind, unit=unit))
-        return f"{age(low, time_kind, unit=unit)} to beyond {end}"
     if low is None:
         return f"up to {age(high, time_kind, unit=unit)}"
-    return f"{age(low, time_kind, unit=unit)} to {age(high, time_kind, unit=unit)}"
+    top = max_age if high is None else high
+    if time_kind == "numeric" or top is None:
+        def word(v: Any) -> str:
+            return age(v, time_kind, unit=unit)
+    else:
+        days = [float(pd.Timedelta(v) / pd.Timedelta(days=1)) for v in (low, top)]
+        ref = (pd.Timedelta(like) if like is not None
+               else pd.Timedelta(days=math.sqrt(max(days[0], 0.0) * max(days[1], 0.0))))
+        name = age(ref, time_kind).rsplit(" ", 1)[-1]
+
+        def word(v: Any) -> str:
+            return _age_in(float(pd.Timedelta(v) / pd.Timedelta(days=1)), name)
+    if high is None:
+        end = "the evaluated ages" if max_age is None else word(max_age)
+        return f"{word(low)} to beyond {end}"
+    return f"{word(low)} to {word(high)}"
+
+
+def _age_in(days: float, unit: str) -> str:
+    """An age of ``days`` days in ``unit`` (a unit :func:`age` writes), with the digits
+    :func:`age` gives that unit."""
+    if days == 0:
+        return f"0 {unit}"
+    if unit == "hours":
+        return f"{days * 24:.3g} hours"
+    if unit == "days":
+        return f"{days:.0f} days" if abs(days) >= 10 else f"{days:.3g} days"
+    return f"{days / AGE_UNITS[unit]:.1f} {unit}"
 
 
 def ci_text(ci: Sequence[Any], confidence_level: float, time_kind: str, *,
-            max_age: Any = None, unit: str | None = None) -> str:
-    """``'90% CI 40 days to 70 days'``: the level and :func:`ci_range`."""
-    rng = ci_range(ci[0], ci[1], time_kind, max_age=max_age, unit=unit)
+            max_age: Any = None, unit: str | None = None, like: Any = None) -> str:
+    """``'90% CI 40 days to 70 days'``: the level and :func:`ci_range` (one unit)."""
+    rng = ci_range(ci[0], ci[1], time_kind, max_age=max_age, unit=unit, like=like)
     return f"{level(confidence_level)} CI {rng}"
 
 
@@ -1765,11 +1799,17 @@ def indicators_method(report: Any) -> list[MethodItem]:
 # ======================================================================== candidates
 def cadence_clause(rec: RetrainRecommendation) -> str:
     """A candidate's cadence in a few words: ``'retrain every 5.1 months'``,
-    ``'retrain at least every 9.9 months'`` or ``'no degradation detected'``."""
+    ``'retrain at least every 9.9 months'``, ``'no skill to lose (chance level 0.5)'``
+    (a baseline at the metric's chance level: no schedule keeps a skill the model does
+    not have) or ``'no degradation detected'``."""
     if rec.status == "crossed":
-        return f"retrain every {age(rec.interval, rec.time_kind)}"
+        return f"retrain every {_age(rec, rec.interval)}"
     if rec.status == "not_reached":
-        return f"retrain at least every {age(rec.interval, rec.time_kind)}"
+        return f"retrain at least every {_age(rec, rec.interval)}"
+    if rec.status == "no_skill":
+        chance = getattr(rec.metric, "chance", None)
+        at = "" if chance is None else f" (chance level {number(float(chance))})"
+        return f"no skill to lose{at}"
     return "no degradation detected"
 
 
@@ -1793,7 +1833,8 @@ def pair_sentence(pair: CandidatePair) -> str:
                 f"{within}).")
     by = _by_margin(pair.margin)
     if pair.status == "crossed":
-        ci = ci_text(pair.crossing_ci, pair.confidence_level, kind, max_age=pair.max_age)
+        ci = ci_text(pair.crossing_ci, pair.confidence_level, kind, max_age=pair.max_age,
+                     like=pair.crossing_age)
         return (f"{pair.leader} beats {pair.other}{by} until age "
                 f"{age(pair.crossing_age, kind)} ({ci}; lead {lead} when fresh).")
     up_to = age(pair.max_age, kind)
