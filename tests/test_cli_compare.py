@@ -73,7 +73,13 @@ def test_compare_json_only_json_on_stdout(heur_csv, tmp_path, capsys):
 
 @pytest.mark.parametrize(("extra", "fragment"), [
     (["--candidate", "oops"], "expected NAME=MODEL"),
-    (["--candidate", "x=linear:window=90D"], "unknown override 'window=90D'"),
+    (["--candidate", "x=linear:window=90D"], "'window' in 'x=linear:window=90D' is "
+     "neither an override (train_window, expanding, features) nor a parameter of "
+     "LinearRegression; Its parameters: copy_X, fit_intercept, n_jobs, positive"),
+    (["--candidate", "x=ridge:alpah=3"], "nor a parameter of Ridge; did you mean 'alpha'? "
+     "Its parameters: alpha,"),
+    (["--candidate", "x=linear:expanding"], "expected KEY=VALUE, got 'expanding'"),
+    (["--candidate", "x=ridge:alpha=1:alpha=2"], "alpha given twice"),
     (["--candidate", "x=linear:expanding=maybe"], "expanding=true or expanding=false"),
     (["--candidate", "x=linear:train_window=9D:train_window=8D"], "given twice"),
     (["--candidate", "model=linear"], "'model' is given twice"),
@@ -99,6 +105,40 @@ def test_one_candidate_is_not_a_comparison(heur_csv, tmp_path, capsys):
 
 
 def test_parse_candidate():
-    assert parse_candidate("a = hgb : expanding=YES") == ("a", "hgb", {"expanding": True})
+    # a fourth item, the model's parameters (--candidate NAME=MODEL:C=0.1)
+    assert parse_candidate("a = hgb : expanding=YES") == ("a", "hgb", {"expanding": True},
+                                                          {})
     assert parse_candidate("n=linear:train_window=90") == ("n", "linear",
-                                                           {"train_window": 90})
+                                                           {"train_window": 90}, {})
+    assert parse_candidate("w=logistic:C=1e-2:class_weight=balanced:fit_intercept=false:"
+                           "l1_ratio=None:max_iter=50") == (
+        "w", "logistic", {}, {"C": 0.01, "class_weight": "balanced",
+                              "fit_intercept": False, "l1_ratio": None, "max_iter": 50})
+
+
+def test_model_parameters_per_candidate(heur_csv, tmp_path, capsys):
+    """`:alpha=1000` reaches that candidate's model only: the comparison is the Python
+    call with the same estimators."""
+    from oot.cli import make_estimator
+
+    path, ds = heur_csv
+    out = tmp_path / "r"
+    assert main(_args(path, out, "--candidate", "strong=ridge:alpha=1000",
+                      "--candidate", "weak=ridge:alpha=0.001", "--json")) == 0
+    got = CandidateComparison.from_json(capsys.readouterr().out)
+    est = {s["name"]: s["estimator"] for s in got.specs}
+    assert "Ridge(alpha=1000)" in est["strong"]
+    assert "Ridge(alpha=0.001)" in est["weak"]
+    assert "alpha" not in est["model"]
+    py = oot.compare_candidates(
+        ds.frame, {"model": make_estimator("linear", "regression"),
+                   "rule": (make_estimator("linear", "regression"), {"features": ["z"]}),
+                   "strong": make_estimator("ridge", "regression", {"alpha": 1000}),
+                   "weak": make_estimator("ridge", "regression", {"alpha": 0.001})},
+        target="y", time="time", features=["x0", "x1", "x2", "z"], metric="mse",
+        train_window="365D", eval_window="60D", anchors=3, anchor_step="60D",
+        n_bootstrap=60, random_state=0)
+    for name in py.candidates:
+        assert got[name].baseline == py[name].baseline, name
+    # a heavy ridge penalty costs the fit: the fresh score differs from the light one
+    assert got["strong"].baseline != got["weak"].baseline

@@ -4,6 +4,7 @@ on the user's CSV or Parquet file."""
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from typing import Any
 
@@ -43,10 +44,12 @@ def add_parser(sub: Any) -> None:
     cp.add_argument("--candidate", action="append", required=True, dest="candidates",
                     metavar="NAME=MODEL[:KEY=VALUE...]",
                     help="a candidate (two or more): a name, a model among "
-                         f"{', '.join(MODELS)}, and optional overrides "
-                         f"{', '.join(CANDIDATE_KEYS)} separated by ':', e.g. "
-                         "'2y=hgb:train_window=730D', 'all=hgb:expanding=true', "
-                         "'rule=logistic:features=z' (features comma-separated)")
+                         f"{', '.join(MODELS)}, and optional settings separated by ':': "
+                         f"the overrides {', '.join(CANDIDATE_KEYS)}, or parameters of "
+                         "the model (e.g. C=0.1, max_iter=50; values read as JSON, else "
+                         "as text), e.g. '2y=hgb:train_window=730D:max_iter=50', "
+                         "'all=hgb:expanding=true', 'rule=logistic:features=z:C=0.1' "
+                         "(features comma-separated)")
     cp.add_argument("--metric", required=True, metavar="NAME",
                     help="metric name, e.g. roc_auc, log_loss, accuracy, mae, rmse, r2")
     cp.add_argument("--train-window", required=True, type=_length, metavar="W",
@@ -80,16 +83,21 @@ def add_parser(sub: Any) -> None:
     cp.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def parse_candidate(text: str) -> tuple[str, str, dict[str, Any]]:
-    """``NAME=MODEL[:key=value...]`` as (name, model, overrides).
+def parse_candidate(text: str) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+    """``NAME=MODEL[:key=value...]`` as (name, model, overrides, model parameters).
+
+    A key among :data:`CANDIDATE_KEYS` is an override of the comparison's settings; any
+    other key is a parameter of the model, its value read as JSON (``0.1``, ``50``,
+    ``true``, ``null``, ``[10, 5]``), else as text (``balanced``). Which parameters
+    the model has is checked once the task is known (:func:`check_model_params`).
 
     Examples
     --------
     >>> from oot.cli._compare import parse_candidate
-    >>> parse_candidate("2y=hgb:train_window=730D")
-    ('2y', 'hgb', {'train_window': '730D'})
-    >>> parse_candidate("rule=logistic:features=z,x1:expanding=false")
-    ('rule', 'logistic', {'features': ['z', 'x1'], 'expanding': False})
+    >>> parse_candidate("2y=hgb:train_window=730D:max_iter=50")
+    ('2y', 'hgb', {'train_window': '730D'}, {'max_iter': 50})
+    >>> parse_candidate("rule=logistic:features=z,x1:expanding=false:C=0.1")
+    ('rule', 'logistic', {'features': ['z', 'x1'], 'expanding': False}, {'C': 0.1})
     """
     head, *rest = text.split(":")
     name, sep, model = head.partition("=")
@@ -99,17 +107,21 @@ def parse_candidate(text: str) -> tuple[str, str, dict[str, Any]]:
                "e.g. --candidate 1y=hgb:train_window=365D")
         raise CLIError(msg)
     overrides: dict[str, Any] = {}
+    params: dict[str, Any] = {}
     for part in rest:
         key, sep, value = part.partition("=")
         key, value = key.strip(), value.strip()
-        if key not in CANDIDATE_KEYS or not sep:
-            msg = (f"argument --candidate: unknown override {part!r} in {text!r}; the "
-                   f"overrides are {', '.join(k + '=...' for k in CANDIDATE_KEYS)}")
+        if not sep or not key:
+            msg = (f"argument --candidate: expected KEY=VALUE, got {part!r} in {text!r}; "
+                   f"the overrides are {', '.join(k + '=...' for k in CANDIDATE_KEYS)}, "
+                   "any other key is a parameter of the model (e.g. C=0.1)")
             raise CLIError(msg)
-        if key in overrides:
+        if key in overrides or key in params:
             msg = f"argument --candidate: {key} given twice in {text!r}"
             raise CLIError(msg)
-        if key == "train_window":
+        if key not in CANDIDATE_KEYS:
+            params[key] = _param_value(value)
+        elif key == "train_window":
             overrides[key] = _length(value)
         elif key == "expanding":
             low = value.lower()
@@ -120,7 +132,51 @@ def parse_candidate(text: str) -> tuple[str, str, dict[str, Any]]:
             overrides[key] = low in ("true", "yes", "1")
         else:
             overrides[key] = [f.strip() for f in value.split(",") if f.strip()]
-    return name, model, overrides
+    return name, model, overrides, params
+
+
+def _param_value(text: str) -> Any:
+    """A model parameter's value: JSON (numbers, true/false/null, lists), Python's
+    True/False/None, else the text itself."""
+    python = {"True": True, "False": False, "None": None}
+    if text in python:
+        return python[text]
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def check_model_params(text: str, model: str, task: str, params: dict[str, Any]) -> None:
+    """Raise a one-line error for a parameter the model (for ``task``) does not have,
+    naming it, a close name and every valid one.
+
+    Examples
+    --------
+    >>> from oot.cli._compare import check_model_params
+    >>> check_model_params("a=logistic:C=0.1", "logistic", "classification", {"C": 0.1})
+    >>> from oot.cli._common import CLIError
+    >>> try:
+    ...     check_model_params("a=logistic:c=0.1", "logistic", "classification",
+    ...                        {"c": 0.1})
+    ... except CLIError as exc:
+    ...     print(str(exc).split("; ")[1])
+    did you mean 'C'? Its parameters: C, class_weight, dual, fit_intercept, ...
+    """
+    from oot._validation import closest
+
+    est = make_estimator(model, task)
+    final = est.steps[-1][1] if hasattr(est, "steps") else est
+    valid = sorted(final.get_params(deep=False), key=str.lower)
+    for key in params:
+        if key not in valid:
+            hint = closest(key, valid)
+            msg = (f"argument --candidate: {key!r} in {text!r} is neither an override "
+                   f"({', '.join(CANDIDATE_KEYS)}) nor a parameter of "
+                   f"{type(final).__name__}; "
+                   + (f"did you mean {hint!r}? " if hint else "")
+                   + f"Its parameters: {', '.join(valid)}")
+            raise CLIError(msg)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
 
     metric = get_metric(args.metric, func="oot compare --metric")
     parsed = [parse_candidate(t) for t in args.candidates]
-    for _, model, _ in parsed:
+    for _, model, _, _ in parsed:
         if model not in MODELS:
             make_estimator(model, "regression")  # raises the one-line error
     data = _read_table(args.file)
@@ -148,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
         if not features:
             msg = "no numeric feature columns found; name them with --features"
             raise CLIError(msg)
-    for name, _, over in parsed:
+    for name, _, over, _ in parsed:
         feats = over.get("features", features)
         check_columns(list(feats), cols, "features", f"oot compare --candidate {name}")
         bad = [f for f in feats if not _is_numeric(data[f])]
@@ -158,11 +214,12 @@ def run(args: argparse.Namespace) -> int:
             raise CLIError(msg)
     task = _task(metric, data[args.target])
     candidates: dict[str, Any] = {}
-    for name, model, over in parsed:
+    for text, (name, model, over, params) in zip(args.candidates, parsed, strict=True):
         if name in candidates:
             msg = f"argument --candidate: the name {name!r} is given twice"
             raise CLIError(msg)
-        est = make_estimator(model, task)
+        check_model_params(text, model, task, params)
+        est = make_estimator(model, task, params)
         candidates[name] = (est, over) if over else est
     start = time.perf_counter()
     cmp = compare_candidates(
