@@ -133,6 +133,17 @@ def test_a_ci_is_written_in_one_unit(low, high, like, text):
         f"90% CI {text}")
 
 
+def test_a_missing_age_is_na_not_an_error():
+    """An end or the oldest age missing (NaT, NaN): each end as age() writes it, as
+    before the one-unit rule (the several-metrics summary passes such values)."""
+    d = pd.Timedelta
+    assert fmt.ci_range(d(days=40), pd.NaT, "datetime") == "40 days to n/a"
+    assert fmt.ci_range(d(days=200), None, "datetime", max_age=float("nan")) == (
+        "6.6 months to beyond n/a")
+    assert fmt.ci_range(d(days=40), d(days=70), "datetime", like=pd.NaT) == (
+        "40 days to 70 days")
+
+
 def test_numeric_ci_ends_keep_their_unit():
     assert fmt.ci_range(3.0, 250.0, "numeric", unit="years") == "3.0 years to 250 years"
 

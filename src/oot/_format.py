@@ -360,21 +360,32 @@ def ci_range(low: Any, high: Any, time_kind: str, *, max_age: Any = None,
     if low is None:
         return f"up to {age(high, time_kind, unit=unit)}"
     top = max_age if high is None else high
-    if time_kind == "numeric" or top is None:
+    name = _one_unit(low, top, like) if time_kind == "datetime" else None
+    if name is None:  # numeric time, or an end that is missing (NaT): age() per end
         def word(v: Any) -> str:
             return age(v, time_kind, unit=unit)
     else:
-        days = [float(pd.Timedelta(v) / pd.Timedelta(days=1)) for v in (low, top)]
-        ref = (pd.Timedelta(like) if like is not None
-               else pd.Timedelta(days=math.sqrt(max(days[0], 0.0) * max(days[1], 0.0))))
-        name = age(ref, time_kind).rsplit(" ", 1)[-1]
-
         def word(v: Any) -> str:
             return _age_in(float(pd.Timedelta(v) / pd.Timedelta(days=1)), name)
     if high is None:
         end = "the evaluated ages" if max_age is None else word(max_age)
         return f"{word(low)} to beyond {end}"
     return f"{word(low)} to {word(high)}"
+
+
+def _one_unit(low: Any, top: Any, like: Any) -> str | None:
+    """The unit :func:`ci_range` writes both ends in (see there), or None when an age
+    is missing."""
+    try:
+        days = [float(pd.Timedelta(v) / pd.Timedelta(days=1)) for v in (low, top)]
+        point = None if like is None else float(pd.Timedelta(like) / pd.Timedelta(days=1))
+    except (TypeError, ValueError):
+        return None
+    if not all(math.isfinite(d) for d in days) or (point is not None
+                                                    and not math.isfinite(point)):
+        return None
+    ref = point if point is not None else math.sqrt(max(days[0], 0.0) * max(days[1], 0.0))
+    return age(pd.Timedelta(days=ref), "datetime").rsplit(" ", 1)[-1]
 
 
 def _age_in(days: float, unit: str) -> str:
