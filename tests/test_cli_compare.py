@@ -138,7 +138,7 @@ def test_model_parameters_per_candidate(heur_csv, tmp_path, capsys):
         target="y", time="time", features=["x0", "x1", "x2", "z"], metric="mse",
         train_window="365D", eval_window="60D", anchors=3, anchor_step="60D",
         n_bootstrap=60, random_state=0)
-    for name in py.candidates:
-        assert got[name].baseline == py[name].baseline, name
+    for name in py.candidates:  # the CSV's floats: exact under pandas 3, not 2.2
+        assert got[name].baseline == pytest.approx(py[name].baseline, rel=1e-9), name
     # a heavy ridge penalty costs the fit: the fresh score differs from the light one
     assert got["strong"].baseline != got["weak"].baseline
