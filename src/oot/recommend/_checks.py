@@ -11,6 +11,8 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+import numpy as np
+
 from oot._validation import (
     InvalidParameterError,
     caller,
@@ -47,12 +49,14 @@ def check_tolerance_settings(*, tolerance: Any, tolerance_type: Any, baseline: A
     tolerance_type='relative'. Got 5 instead. Write 5% as tolerance=0.05.
     """
     func = caller()
+    number = (isinstance(tolerance, numbers.Real)  # numpy's timedelta64 is an integer
+              and not isinstance(tolerance, np.timedelta64))
     check_option(tolerance_type, "tolerance_type", func, ["relative", "absolute"])
     if tolerance_type == "relative":
         check_scalar(tolerance, "tolerance", func, low=0, high=1, low_inclusive=False,
                      high_inclusive=False, extra=" for tolerance_type='relative'",
-                     fix="Write 5% as tolerance=0.05." if isinstance(
-                         tolerance, numbers.Real) and float(tolerance) >= 1 else None)
+                     fix="Write 5% as tolerance=0.05." if number
+                     and float(tolerance) >= 1 else None)
     else:
         check_scalar(tolerance, "tolerance", func, low=0, low_inclusive=False,
                      extra=" for tolerance_type='absolute' (in metric units)")
@@ -62,8 +66,8 @@ def check_tolerance_settings(*, tolerance: Any, tolerance_type: Any, baseline: A
         check_scalar(baseline, "baseline", func, extra=" or one of 'curve', 'first_window'")
     check_option(curve, "curve", func, CURVES)
     check_option(reference, "reference", func, ["baseline", "fresh"])
-    if (isinstance(baseline, numbers.Real) and tolerance_type == "relative"
-            and float(baseline) == 0):
+    if (isinstance(baseline, numbers.Real) and not isinstance(baseline, np.timedelta64)
+            and tolerance_type == "relative" and float(baseline) == 0):
         raise InvalidParameterError(param_message(
             "baseline", func, "non-zero for tolerance_type='relative'", baseline,
             "Use tolerance_type='absolute' for a metric whose baseline is 0."))
