@@ -98,6 +98,7 @@ def recommend_retrain_interval(
     n_jobs: int | None = None,
     progress: bool = False,
     time_unit: str | None = None,
+    indicators: Any = False,
 ) -> RetrainRecommendation | RetrainRecommendations:
     """Recommend how often to retrain: the model age at which the metric drops past tolerance.
 
@@ -162,6 +163,10 @@ n_jobs, progress
         population's, weighted by how precisely the segment's own data pin it down
         (empirical Bayes), so that small segments borrow strength from the whole; large
         segments keep their own curve. "none" fits every segment on its own.
+    indicators : bool or list of str, default=False
+        Also compute the leading indicators (as in :func:`oot.evaluate_out_of_time`;
+        rank them with :func:`oot.rank_indicators` on :attr:`evaluation`). Must be
+        False with an OOTEvaluation, whose indicators are its own.
     random_state : int, Generator or None, default=None
         Seeds the estimator, the bootstrap and any bootstrap standard errors.
     time_unit : str, default=None
@@ -222,6 +227,11 @@ n_jobs, progress
     check_option(calendar, "calendar", caller(), ["auto", "shift", "none"])
     _check_time_unit(time_unit, data, time)
     if isinstance(data, OOTEvaluation):
+        if indicators is not False and indicators is not None:
+            raise InvalidParameterError(param_message(
+                "indicators", caller(), "False when data is an OOTEvaluation",
+                indicators, "Pass indicators= to evaluate_out_of_time, which computes "
+                "them while the rows are in memory."))
         ev = data
     else:
         assert target is not None
@@ -233,7 +243,7 @@ n_jobs, progress
             anchors=anchors, anchor_step=anchor_step, expanding=expanding,
             min_window_size=min_window_size, pos_label=pos_label, on_error=on_error,
             n_jobs=n_jobs, random_state=random_state, progress=progress, stacklevel=4,
-            segment=segment, max_segments=max_segments)
+            segment=segment, max_segments=max_segments, indicators=indicators)
     ev = _with_time_unit(ev, time_unit)
     settings = _Settings(
         tolerance=float(tolerance), tolerance_type=tolerance_type, baseline=baseline,
