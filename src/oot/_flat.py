@@ -29,6 +29,28 @@ Schema ``oot.flat/1`` for a recommendation (:func:`recommendation_record`):
   ``anchors``, ``anchor_step``, ``expanding``, ``min_window_size``, ``target``,
   ``time``, ``features`` (a list), ``estimator`` (its repr; null for predictions made
   elsewhere)
+
+``oot analyze --json`` adds, to the same record (still ``oot.flat/1``: fields added,
+none changed), where the exact files are (``recommendation_file``, ``report_file``),
+the backtest's verdict (``backtest``, ``backtest_best_cadence``) and the leading
+indicators' summary (:func:`indicator_record`; every field null without
+``--indicators``):
+
+- ``indicators`` (the names, best-ranked first), ``n_indicators``,
+  ``indicator_sentence``, ``indicator_best`` (the indicator to watch, null when none
+  tracks the metric or the metric does not cross the tolerance),
+  ``indicator_trigger_problem`` (why no trigger was backtested; null when one was)
+- the best-ranked indicator (``indicator_top``; it is ``indicator_best`` when that is
+  not null): ``indicator_top_correlation``, ``indicator_top_agreement``,
+  ``indicator_top_tracks``, ``indicator_top_trigger_level``, its ``lead`` and
+  ``alarm_age`` as ``indicator_top_lead`` / ``indicator_top_alarm_age`` (in
+  ``age_unit``) and ``indicator_top_lead_days`` / ``indicator_top_alarm_age_days``
+  (null for numeric time), ``indicator_top_n_crossed``, ``indicator_top_n_warned``,
+  ``indicator_top_n_false_alarms``, and its trigger on the test periods:
+  ``indicator_top_n_test``, ``indicator_top_within_test``,
+  ``indicator_top_retrains_test``, ``indicator_top_fixed_needed_cadence``,
+  ``indicator_top_fixed_needed_retrains`` (the columns of
+  :meth:`oot.IndicatorReport.summary` of the same names)
 """
 
 from __future__ import annotations
@@ -41,9 +63,11 @@ import pandas as pd
 import oot._format as fmt
 
 if TYPE_CHECKING:
+    from oot.indicators import IndicatorReport
     from oot.recommend import RetrainRecommendation
 
-__all__ = ["FLAT_SCHEMA", "AGE_FIELDS", "recommendation_record", "age_number", "age_unit_of"]
+__all__ = ["FLAT_SCHEMA", "AGE_FIELDS", "recommendation_record", "age_number", "age_unit_of",
+           "INDICATOR_FIELDS", "indicator_record"]
 
 FLAT_SCHEMA = "oot.flat/1"
 
@@ -160,6 +184,67 @@ def recommendation_record(rec: RetrainRecommendation) -> dict[str, Any]:
         "features": p.get("features"),
         "estimator": p.get("estimator"),
     })
+    return {k: _plain(v) for k, v in out.items()}
+
+
+#: The columns of the best-ranked indicator's row, as ``indicator_top_<column>``.
+_TOP_COLUMNS = ("correlation", "agreement", "tracks", "trigger_level", "lead", "alarm_age",
+                "n_crossed", "n_warned", "n_false_alarms", "n_test", "within_test",
+                "retrains_test", "fixed_needed_cadence", "fixed_needed_retrains")
+#: The fields :func:`indicator_record` adds, in order.
+INDICATOR_FIELDS = (
+    "indicators", "n_indicators", "indicator_sentence", "indicator_best",
+    "indicator_trigger_problem", "indicator_top",
+    *(f"indicator_top_{c}" for c in _TOP_COLUMNS),
+    "indicator_top_lead_days", "indicator_top_alarm_age_days")
+
+
+def indicator_record(report: IndicatorReport | None,
+                     rec: RetrainRecommendation) -> dict[str, Any]:
+    """The leading indicators' fields of the flat record (see the module's list): the
+    summary's best-ranked row and the names; every field None without a report.
+
+    Examples
+    --------
+    >>> import oot
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from oot._flat import indicator_record
+    >>> from oot.report import recommendation_indicators
+    >>> sim = oot.datasets.make_indicator_data(6000, random_state=0)
+    >>> ev = oot.evaluate_out_of_time(
+    ...     sim.frame, LogisticRegression(), target=sim.target, time=sim.time,
+    ...     train_window="90D", eval_window="30D", anchors=6,
+    ...     indicators=["psi:x_cause", "psi:x_noise"])
+    >>> rec = oot.recommend_retrain_interval(ev, n_bootstrap=50, random_state=0)
+    >>> r = indicator_record(recommendation_indicators(rec), rec)
+    >>> r["n_indicators"], r["indicator_top"] == r["indicators"][0]
+    (2, True)
+    >>> indicator_record(None, rec)["indicators"] is None
+    True
+    """
+    out: dict[str, Any] = dict.fromkeys(INDICATOR_FIELDS)
+    if report is None:
+        return out
+    t = report.summary_table
+    out.update({
+        "indicators": report.indicators,
+        "n_indicators": len(t),
+        "indicator_sentence": str(report),
+        "indicator_best": report.best,
+        "indicator_trigger_problem": report.trigger_problem or None,
+    })
+    if len(t):
+        top = t.iloc[0]
+        out["indicator_top"] = str(top["indicator"])
+        for c in _TOP_COLUMNS:
+            out[f"indicator_top_{c}"] = top[c]
+        kind = rec.time_kind
+        for c in ("lead", "alarm_age"):
+            v = top[c]
+            out[f"indicator_top_{c}"] = None if pd.isna(v) else age_number(
+                pd.Timedelta(v) if kind == "datetime" else v, kind)
+            out[f"indicator_top_{c}_days"] = (out[f"indicator_top_{c}"]
+                                              if kind == "datetime" else None)
     return {k: _plain(v) for k, v in out.items()}
 
 

@@ -3,7 +3,8 @@
 :func:`save_report` writes ``index.html`` (figures embedded, so the one file can be
 mailed or attached to a ticket), ``recommendation.json`` (the exact, machine-readable
 result) and ``degradation.png`` / ``heatmap.png``, and when the evaluation allows a
-policy backtest, ``backtest.png`` / ``backtest_realized.png``. The folder is built next to its
+policy backtest, ``backtest.png`` / ``backtest_realized.png``, and when the evaluation
+carries leading indicators, ``indicators.png``. The folder is built next to its
 destination and renamed into place, so an interrupted run never leaves half-written
 files and a report written over an old one never mixes old and new files. A report
 replaces only a report: a mark in the folder (``.oot-report.json``) lists the files it
@@ -31,10 +32,17 @@ import pandas as pd
 
 import oot._format as fmt
 from oot import __version__
-from oot._validation import InvalidParameterError, OOTWarning, param_message, warn
+from oot._validation import (
+    InvalidParameterError,
+    OOTWarning,
+    calling,
+    param_message,
+    warn,
+)
 from oot.backtest import CadenceBacktest, backtest_problem
 from oot.compare import CandidateComparison
 from oot.evaluate._result import ALL_SEGMENTS
+from oot.indicators import IndicatorReport, rank_indicators
 from oot.plotting import (
     AgingHeatmapDisplay,
     BacktestDisplay,
@@ -48,13 +56,16 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["save_report", "check_destination", "REPORT_FILES", "BACKTEST_FILES",
-           "REPORT_MARK", "save_comparison_report", "COMPARISON_FILES", "COLLECTION_FILES"]
+           "INDICATOR_FILES", "REPORT_MARK", "save_comparison_report", "COMPARISON_FILES",
+           "COLLECTION_FILES", "recommendation_indicators"]
 
 #: The files a report folder holds (the last two only with a backtest section).
 REPORT_FILES = ("index.html", "recommendation.json", "degradation.png", "heatmap.png",
                 "backtest.png", "backtest_realized.png")
 #: The figures of the backtest section.
 BACKTEST_FILES = ("backtest.png", "backtest_realized.png")
+#: The figure of the leading-indicators section (besides :data:`REPORT_FILES`).
+INDICATOR_FILES = ("indicators.png",)
 #: The file that marks a folder as an oot report: the files it wrote and their SHA-256.
 REPORT_MARK = ".oot-report.json"
 
@@ -68,6 +79,7 @@ def save_report(
     *,
     overwrite: bool = True,
     backtest: CadenceBacktest | bool | None = None,
+    indicators: IndicatorReport | bool | None = None,
 ) -> Path:
     """Write a report folder for a recommendation, atomically.
 
@@ -81,7 +93,10 @@ def save_report(
     evaluation's own periods (the policy backtest,
     :meth:`oot.RetrainRecommendation.backtest`), with ``backtest.png`` (the cost or the
     share within tolerance of every cadence) and ``backtest_realized.png``
-    (the realized scores over time).
+    (the realized scores over time). A section "Leading indicators" says which
+    label-free signal warned before the metric crossed the tolerance
+    (:func:`oot.rank_indicators`): its sentence, the best-ranked indicators' figures as
+    a table and ``indicators.png`` (the top indicators and the score against age).
 
     Everything is written into a temporary folder beside ``directory`` and then renamed
     into place. An error midway leaves any existing report untouched. A report only
@@ -113,6 +128,15 @@ def save_report(
         says why not; True requires it (an evaluation that cannot be backtested is an
         error); False leaves the section out; a :class:`~oot.CadenceBacktest` (from
         ``recommendation.backtest(...)``, say with other cadences or costs) is shown as
+        given.
+    indicators : IndicatorReport, bool or None, default=None
+        The Leading indicators section: None ranks the evaluation's indicators when it
+        carries some (``evaluate_out_of_time(..., indicators=True)``) with
+        :func:`recommendation_indicators` (the recommendation's tolerance, baseline,
+        curve family and reference) and otherwise leaves the section out; True
+        requires them (an evaluation without indicators is an error); False leaves the
+        section out; an :class:`~oot.IndicatorReport` (from
+        ``oot.rank_indicators(...)``, say with other levels or shares) is shown as
         given.
 
     Returns
@@ -155,6 +179,21 @@ def save_report(
         raise InvalidParameterError(param_message(
             "backtest", _FUNC, "None, a bool or a CadenceBacktest",
             type(backtest).__name__))
+    if not (indicators is None
+            or isinstance(indicators, (bool, np.bool_, IndicatorReport))):
+        raise InvalidParameterError(param_message(
+            "indicators", _FUNC, "None, a bool or an IndicatorReport",
+            type(indicators).__name__))
+    if isinstance(recommendation, RetrainRecommendations) and (
+            indicators is True or isinstance(indicators, IndicatorReport)):
+        raise InvalidParameterError(param_message(
+            "indicators", _FUNC, "None or False for several recommendations",
+            type(indicators).__name__, "The leading indicators are ranked against one "
+            "recommendation: report one of them (its metric and segment) with them."))
+    if indicators is True and recommendation.evaluation.indicators is None:
+        raise InvalidParameterError(param_message(
+            "indicators", _FUNC, "None or False for an evaluation without indicators",
+            True, "Evaluate with evaluate_out_of_time(..., indicators=True) first."))
     given, real, old = check_destination(directory, overwrite=bool(overwrite))
     parent = real.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +206,11 @@ def save_report(
             _write_collection_files(recommendation, staging)
         else:
             bt, problem = _resolve_backtest(recommendation, backtest)
-            _write_files(recommendation, staging, bt, problem)
+            ir = (indicators if isinstance(indicators, IndicatorReport)
+                  else recommendation_indicators(recommendation)
+                  if indicators is not False and recommendation.evaluation.indicators
+                  is not None else None)
+            _write_files(recommendation, staging, bt, problem, ir)
         _swap_into_place(staging, real, old)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -350,14 +393,48 @@ def _resolve_backtest(rec: RetrainRecommendation, backtest: CadenceBacktest | bo
     return rec.backtest(), None
 
 
+def recommendation_indicators(rec: RetrainRecommendation) -> IndicatorReport:
+    """:func:`oot.rank_indicators` on a recommendation's evaluation, with the
+    recommendation's tolerance, tolerance type, baseline (its value), curve family and
+    reference: the leading indicators the report shows, and ``oot analyze
+    --indicators`` prints.
+
+    The lead is measured against the age at which that family, refitted to the scores,
+    crosses the recommendation's threshold.
+
+    Examples
+    --------
+    >>> import oot
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from oot.report import recommendation_indicators
+    >>> sim = oot.datasets.make_indicator_data(6000, random_state=0)
+    >>> ev = oot.evaluate_out_of_time(
+    ...     sim.frame, LogisticRegression(), target=sim.target, time=sim.time,
+    ...     train_window="90D", eval_window="30D", anchors=6,
+    ...     indicators=["psi:x_cause", "psi:x_noise"])
+    >>> rec = oot.recommend_retrain_interval(ev, tolerance=0.05, n_bootstrap=50,
+    ...                                      random_state=0)
+    >>> report = recommendation_indicators(rec)
+    >>> report.threshold == rec.threshold, sorted(report.indicators)
+    (True, ['psi:x_cause', 'psi:x_noise'])
+    """
+    with calling(_FUNC):
+        return rank_indicators(
+            rec.evaluation, tolerance=rec.tolerance, tolerance_type=rec.tolerance_type,
+            baseline=float(rec.baseline), curve=rec.curve.family,
+            reference=rec.curve.reference)
+
+
 def _write_files(rec: RetrainRecommendation, folder: Path,
-                 bt: CadenceBacktest | None = None, problem: str | None = None) -> None:
-    figures = render_figures(rec, backtest=bt)
+                 bt: CadenceBacktest | None = None, problem: str | None = None,
+                 ir: IndicatorReport | None = None) -> None:
+    figures = render_figures(rec, backtest=bt, indicators=ir)
     for name, png in figures.items():
         (folder / name).write_bytes(png)
     (folder / "recommendation.json").write_text(rec.to_json(indent=2), encoding="utf-8")
     (folder / "index.html").write_text(
-        build_html(rec, figures, backtest=bt, backtest_problem=problem), encoding="utf-8")
+        build_html(rec, figures, backtest=bt, backtest_problem=problem, indicators=ir),
+        encoding="utf-8")
     mark = {"written_by": f"oot {__version__}",
             "files": {p.name: _digest(p) for p in sorted(folder.iterdir())}}
     (folder / REPORT_MARK).write_text(json.dumps(mark, indent=2), encoding="utf-8")
@@ -370,9 +447,10 @@ def _png(fig: Figure) -> bytes:
 
 
 def render_figures(rec: RetrainRecommendation, *, backtest: CadenceBacktest | None = None,
-                   ) -> dict[str, bytes]:
-    """The report's figures as PNG bytes: ``degradation.png`` and ``heatmap.png``, and
-    with a ``backtest`` its two charts, ``backtest.png`` and ``backtest_realized.png``.
+                   indicators: IndicatorReport | None = None) -> dict[str, bytes]:
+    """The report's figures as PNG bytes: ``degradation.png`` and ``heatmap.png``, with
+    a ``backtest`` its two charts, ``backtest.png`` and ``backtest_realized.png``, and
+    with ``indicators`` their chart, ``indicators.png``.
 
     Drawn on stand-alone :class:`matplotlib.figure.Figure` objects (no pyplot, no
     global state), so this works in any backend and any thread.
@@ -401,7 +479,34 @@ def render_figures(rec: RetrainRecommendation, *, backtest: CadenceBacktest | No
             fig = Figure(figsize=(10.0, 5.6), layout="constrained")
             BacktestDisplay.from_backtest(backtest, kind=kind, ax=fig.add_subplot())
             out[name] = _png(fig)
+    if indicators is not None and indicators.indicators:
+        out[INDICATOR_FILES[0]] = _indicator_png(indicators)
     return out
+
+
+#: How many indicators the section's figure draws and its table lists.
+_INDICATOR_PANELS = 4
+_INDICATOR_ROWS = 8
+#: The columns of :meth:`IndicatorReport.summary` the section's table shows.
+_INDICATOR_COLUMNS = ("rank", "indicator", "correlation", "trigger_level", "lead",
+                      "n_warned", "n_crossed", "n_false_alarms", "within_test",
+                      "retrains_test", "fixed_needed_retrains", "recommended")
+
+
+def _indicator_png(ir: IndicatorReport) -> bytes:
+    """The top indicators and the score against age, two panels a row."""
+    from matplotlib.figure import Figure
+
+    n = min(_INDICATOR_PANELS, len(ir.indicators))
+    ncols = 1 if n == 1 else 2
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(10.0, 0.4 + 3.3 * nrows), layout="constrained")
+    grid = fig.subplots(nrows, ncols, squeeze=False)
+    flat = list(grid.ravel())
+    for extra in flat[n:]:
+        extra.set_visible(False)
+    ir.plot(top=n, ax=flat[:n])
+    return _png(fig)
 
 
 def _table(frame: pd.DataFrame, index: bool = False) -> str:
@@ -501,6 +606,8 @@ th,td{border-bottom:1px solid #e5e5e5;padding:.25em .7em;text-align:right}
 th{background:#fafafa}td:first-child,th:first-child{text-align:left}
 details summary{cursor:pointer;color:#2b6cb0}
 .muted{color:#777;font-size:.85em}
+.indicators td{white-space:nowrap}
+.indicators td:nth-child(2),.indicators th:nth-child(2){text-align:left}
 """
 
 
@@ -539,13 +646,43 @@ def _backtest_section(bt: CadenceBacktest | None, problem: str | None,
     return "\n".join(parts)
 
 
+def _indicators_section(ir: IndicatorReport | None, figures: dict[str, bytes]) -> str:
+    """The Leading indicators section: the sentence, the figure, the best-ranked rows of
+    the summary (all of them folded below) and how they were computed."""
+    if ir is None:
+        return ""
+    parts = ["<h2>Leading indicators: what warned before the metric fell</h2>",
+             f'<p class="sentence">{html.escape(str(ir))}</p>']
+    name = INDICATOR_FILES[0]
+    if name in figures:
+        parts.append(_img(name, figures[name], fmt.indicator_caption(ir)))
+    table = ir.summary()[list(_INDICATOR_COLUMNS)]
+    if ir.time_kind == "numeric":
+        table["lead"] = [fmt.age(v, "numeric") for v in table["lead"]]
+    # the summary's column names, free to wrap; the cells (ages, numbers) are not
+    table.columns = [c.replace("_", " ") for c in table.columns]
+    parts.append(f'<div class="indicators">{_table(table.head(_INDICATOR_ROWS))}</div>')
+    if len(table) > _INDICATOR_ROWS:
+        parts.append(f"<details><summary>Every indicator ({len(table)})</summary>"
+                     f'<div class="indicators">{_table(table)}</div></details>')
+    if ir.trigger_problem:
+        parts.append(f"<p class='muted'>No trigger backtest: "
+                     f"{html.escape(ir.trigger_problem)}.</p>")
+    parts.append("<ul>" + "".join(f"<li><b>{html.escape(item.title)}.</b> "
+                                  f"{html.escape(item.text)}</li>"
+                                  for item in fmt.indicators_method(ir)) + "</ul>")
+    return "\n".join(parts)
+
+
 def build_html(rec: RetrainRecommendation, figures: dict[str, bytes], *,
                backtest: CadenceBacktest | None = None,
-               backtest_problem: str | None = None) -> str:
+               backtest_problem: str | None = None,
+               indicators: IndicatorReport | None = None) -> str:
     """The report page, with ``figures`` (name -> PNG bytes) embedded as base64.
 
     ``backtest`` adds the History section (its figures taken from ``figures``);
-    ``backtest_problem`` says instead why there is no backtest.
+    ``backtest_problem`` says instead why there is no backtest; ``indicators`` adds the
+    Leading indicators section.
 
     Examples
     --------
@@ -589,6 +726,7 @@ def build_html(rec: RetrainRecommendation, figures: dict[str, bytes], *,
 <h2>Summary</h2>
 {_table(summary, index=True)}
 {_backtest_section(backtest, backtest_problem, figures)}
+{_indicators_section(indicators, figures)}
 <h2>Method</h2>
 {_method(rec)}
 <h2>Data</h2>

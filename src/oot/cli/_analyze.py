@@ -47,7 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "confidence_level": 0.9, "n_bootstrap": 1000, "retrain_cost": None,
     "shortfall_cost": None, "round_to": None, "extrapolate": False, "pos_label": None,
     "on_error": "raise", "time_unit": None, "n_jobs": None, "random_state": 0,
-    "backtest": False, "out": None, "json": False, "no_progress": False,
+    "backtest": False, "indicators": None, "out": None, "json": False, "no_progress": False,
     "segment": None, "max_segments": None, "pooling": "none",
 }
 
@@ -159,6 +159,11 @@ def add_parser(sub: Any) -> None:
                          "retraining cadence on the evaluation's periods and print whether "
                          "the recommended one kept the metric within tolerance (needs 3 or "
                          "more anchors one eval window apart, or a multiple of it)")
+    an.add_argument("--indicators", nargs="?", const="all", metavar="all|psi,ks,...",
+                    help="also compute the label-free leading indicators per window "
+                         "('all', the kinds psi, ks, expected, or names such as psi:COL, "
+                         "ks:prediction, expected:roc_auc), print which one warned "
+                         "before the metric fell and add the section to the report")
     an.add_argument("--out", metavar="DIR", help="report folder (required)")
     an.add_argument("--json", action="store_true",
                     help="print only the result as one flat JSON object on stdout "
@@ -355,6 +360,10 @@ def run(args: argparse.Namespace) -> int:
         msg = ("argument --backtest: the backtest replays one recommendation; run it "
                "with one --metric and no --segment")
         raise CLIError(msg)
+    if several and args.indicators is not None and args.indicators is not False:
+        msg = ("argument --indicators: the leading indicators are ranked against one "
+               "recommendation; run it with one --metric and no --segment")
+        raise CLIError(msg)
     mp = args.model_params
     params = (mp if isinstance(mp, dict) else _parse_json_object(mp)) if mp else {}
     _check_out(args)
@@ -372,6 +381,7 @@ def run(args: argparse.Namespace) -> int:
     estimator = make_estimator(args.model, task, params, numeric=numeric,
                                categorical=categorical)
     leak_warnings(data, args.target, numeric, task)
+    indicators = indicator_request(args.indicators, features, numeric)
     start = time.perf_counter()
     rec = recommend_retrain_interval(
         data, estimator, target=args.target, time=args.time, features=features,
@@ -390,6 +400,7 @@ def run(args: argparse.Namespace) -> int:
         shortfall_cost=args.shortfall_cost, round_to=args.round_to,
         extrapolate=args.extrapolate, pos_label=args.pos_label, on_error=args.on_error,
         random_state=args.random_state, n_jobs=args.n_jobs, progress=_progress(args),
+        indicators=indicators,
         **({"time_unit": args.time_unit} if args.time_unit is not None else {}))
     seconds = time.perf_counter() - start
     header = (f"oot analyze: {args.file}, {len(data):,} rows, {type(estimator).__name__} "
@@ -400,10 +411,48 @@ def run(args: argparse.Namespace) -> int:
     header += f"\nfeatures ({len(features)}): {used}"
     if left_out:
         header += "\nnot used: " + ", ".join(f"{c} ({why})" for c, why in left_out.items())
-    _emit(rec, args.out, args, seconds, header, backtest=args.backtest)
+    _emit(rec, args.out, args, seconds, header, backtest=args.backtest,
+          indicators=bool(indicators))
     return 0
 
 
 def _names(text: str) -> list[str]:
     """The comma-separated names of ``text``, without blanks."""
     return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def indicator_request(text: Any, features: list[str], numeric: list[str],
+                      ) -> bool | list[str]:
+    """``--indicators``: False when not given, True for "all", else the names and kinds
+    (an unknown one is an error naming it and the valid names; whether the model can
+    give one, say expected scores, the library checks)."""
+    from oot.evaluate._drift import EXPECTED
+    from oot.evaluate._indicators import KINDS, PREDICTION
+
+    if text is None or text is False:
+        return False
+    items = text if isinstance(text, list) else [
+        t.strip() for t in str(text).split(",") if t.strip()]
+    if items == ["all"] or text is True:
+        return True
+    valid = ["all", *KINDS]
+    for f in [*features, PREDICTION]:
+        valid.append(f"psi:{f}")
+        if f in numeric or f == PREDICTION:
+            valid.append(f"ks:{f}")
+    valid += [f"expected:{m}" for m in EXPECTED]
+    for item in items:
+        if item not in valid or (item == "all" and len(items) > 1):
+            shown = ", ".join(valid[:40]) + (f", ... ({len(valid)} in all)"
+                                              if len(valid) > 40 else "")
+            why = (" ('all' stands alone)" if item == "all" else
+                   f" (there is no KS statistic of the categorical column "
+                   f"{item[3:]!r})" if item.startswith("ks:") and item[3:] in features
+                   else "")
+            msg = (f"argument --indicators: unknown indicator {item!r}{why}; the valid "
+                   f"names are {shown}")
+            raise CLIError(msg)
+    if not items:
+        msg = "argument --indicators: give 'all' or comma-separated names, e.g. psi,ks"
+        raise CLIError(msg)
+    return items

@@ -237,19 +237,21 @@ def _periods(count: float) -> str:
 
 
 def _emit(rec: Any, out: str, args: argparse.Namespace, seconds: float,
-          header: str | None, *, backtest: bool = False) -> None:
+          header: str | None, *, backtest: bool = False, indicators: bool = False) -> None:
     """Write the report and print the result; ``backtest=True`` also backtests the
     recommendation (an evaluation that cannot be backtested is an error) and prints
-    whether history agrees."""
-    from oot.report import save_report
+    whether history agrees; ``indicators=True`` ranks the evaluation's leading
+    indicators (:func:`oot.report.recommendation_indicators`) and prints the sentence."""
+    from oot.report import recommendation_indicators, save_report
 
     bt = rec.backtest() if backtest else None
-    folder = save_report(rec, out, backtest=bt)
+    ir = recommendation_indicators(rec) if indicators else None
+    folder = save_report(rec, out, backtest=bt, indicators=ir if ir is not None else False)
     if args.json:
         if hasattr(rec, "binding_key"):  # several metrics or segments: their document
             print(rec.to_json())
             return
-        print(json.dumps(_flat_output(rec, folder, bt), allow_nan=False))
+        print(json.dumps(_flat_output(rec, folder, bt, ir), allow_nan=False))
         return
     if getattr(args, "quiet", False):
         print(str(rec))
@@ -265,6 +267,9 @@ def _emit(rec: Any, out: str, args: argparse.Namespace, seconds: float,
         print(f"History: {bt}")
         print()
         print("\n".join(_backtest_lines(bt)))
+    if ir is not None:
+        print()
+        print(f"Leading indicators: {ir}")
     print()
     print(f"Report written to {folder / 'index.html'}")
 
@@ -277,12 +282,13 @@ def _check_out(args: argparse.Namespace) -> None:
     check_destination(args.out, param="--out", func=f"oot {args.command}")
 
 
-def _flat_output(rec: Any, folder: Path, bt: Any) -> dict[str, Any]:
-    """``--json``: the flat record (:mod:`oot._flat`), where the exact files are, and the
-    backtest's verdict."""
-    from oot._flat import recommendation_record
+def _flat_output(rec: Any, folder: Path, bt: Any, ir: Any = None) -> dict[str, Any]:
+    """``--json``: the flat record (:mod:`oot._flat`), where the exact files are, the
+    backtest's verdict and the leading indicators' summary (null without them)."""
+    from oot._flat import indicator_record, recommendation_record
 
     out = recommendation_record(rec)
+    out.update(indicator_record(ir, rec))
     out["recommendation_file"] = str(folder / "recommendation.json")
     out["report_file"] = str(folder / "index.html")
     out["backtest"] = None if bt is None else str(bt)
