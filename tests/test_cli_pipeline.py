@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import oot
-from oot._flat import AGE_FIELDS
+from oot._flat import AGE_FIELDS, INDICATOR_FIELDS
 from oot.cli import build_parser, main
 from oot.recommend import RetrainRecommendation
 
@@ -275,7 +275,7 @@ RECORD_KEYS = {
     "min_window_size", "target", "time", "features", "estimator",
     # the command line's own
     "recommendation_file", "report_file", "backtest", "backtest_best_cadence",
-    "exit_code",
+    "exit_code", *INDICATOR_FIELDS,
 }
 
 
