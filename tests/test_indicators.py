@@ -122,9 +122,47 @@ def test_ks_per_window_equals_scipy_and_ignores_missing_values() -> None:
     assert st[3] == 1
 
 
+@pytest.mark.parametrize("kind", ["continuous", "rounded", "integers", "missing"])
+@pytest.mark.parametrize("seed", range(5))
+def test_windows_equal_scipy_and_the_one_window_psi(kind: str, seed: int) -> None:
+    """Every window of numeric_windows (overlapping, with gaps, empty, one row) has
+    scipy's KS statistic and the PSI of that window alone, whether PSI is computed
+    with the KS statistic (from the sorted window) or without it (counted)."""
+    rng = np.random.default_rng(seed)
+    train, ev = rng.normal(size=700), rng.normal(0.3, 1.3, size=900)
+    if kind == "rounded":
+        train, ev = np.round(train, 1), np.round(ev, 1)
+    elif kind == "integers":
+        train = rng.integers(0, 4, 700).astype(float)
+        ev = rng.integers(0, 6, 900).astype(float)
+    elif kind == "missing":
+        train[::9] = np.nan
+        ev[::7] = np.nan
+        ev[3] = -np.inf
+    starts = np.array([0, 100, 150, 400, 400, 899, 500])
+    stops = np.array([200, 300, 150, 900, 401, 900, 880])
+    ref = NumericReference.from_values(train)
+    p, _, ks, st = numeric_windows(ref, ev, starts, stops)
+    p_only, _, _, _ = numeric_windows(ref, ev, starts, stops, want_ks=False)
+    _, _, ks_only, _ = numeric_windows(ref, ev, starts, stops, want_psi=False)
+    np.testing.assert_array_equal(p, p_only)
+    np.testing.assert_array_equal(ks, ks_only)
+    fin = train[np.isfinite(train)]
+    for w, (a, b) in enumerate(zip(starts, stops, strict=True)):
+        v = ev[a:b]
+        if b <= a:
+            assert st[w] == 1
+            assert np.isnan(ks[w])
+            continue
+        assert ks[w] == pytest.approx(ks_2samp(fin, v[np.isfinite(v)]).statistic,
+                                      abs=1e-12)
+        one, _, _, _ = numeric_windows(ref, v, np.array([0]), np.array([len(v)]))
+        assert p[w] == pytest.approx(one[0], rel=1e-12)
+
+
 def test_ks_kernel_on_sorted_queries_with_exact_ties_to_training_values() -> None:
-    """The interpolation step of the kernel puts each query on the right side of equal
-    and neighbouring training values (queries just below, at and above each one)."""
+    """The kernel's lookup puts each query on the right side of equal and neighbouring
+    training values (queries just below, at and above each one)."""
     train = np.array([0.1, 0.2, 0.2, 0.3, 1e6, 1e6 + 1e-6])
     q = np.sort(np.concatenate([train, np.nextafter(train, -np.inf),
                                 np.nextafter(train, np.inf), [-5.0, 2e6]]))

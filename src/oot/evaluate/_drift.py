@@ -9,8 +9,8 @@ loss from the predicted probabilities alone).
 One anchor's training rows are summarised once (:class:`NumericReference`,
 :class:`CategoricalReference`: the sorted values, the bin edges at training quantiles,
 the training counts per bin); every window is then a slice of the anchor's evaluation
-rows, sorted once (numeric) or counted with one ``bincount`` over all windows
-(categorical). The definitions:
+rows, sorted once for its KS statistic (numeric; PSI alone counts the values below
+each bin edge) or counted with one ``bincount`` over all windows (categorical). The definitions:
 
 * **Bins** (numeric): the distinct training deciles ``e_k``, ``k = 1..9``, taken as the
   smallest training value whose empirical CDF reaches ``k / 10`` (scikit-learn's and
@@ -163,56 +163,57 @@ class NumericReference:
         """Number of finite training values."""
         return len(self.values)
 
-    def counts_le(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def cum0(self) -> np.ndarray:
+        """``cum`` with a leading 0: training values ``<=`` each distinct value, indexed
+        by the position :func:`numpy.searchsorted` (side "right") gives."""
+        return np.concatenate(([0], self.cum))
+
+    def counts_le(self, s: np.ndarray, cum0: np.ndarray | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray]:
         """Training values ``<= s`` and ``< s`` for finite ``s`` (sorted, or sorted in
         runs: the search is fastest then).
 
-        One linear interpolation over the distinct values (numpy's ``interp`` searches
-        from the previous position, so sorted queries cost little), corrected by one
-        position where rounding put the query on the wrong side of a value.
+        One :func:`numpy.searchsorted` among the distinct values (exact: no arithmetic
+        on the values); ``< s`` is fewer by the multiplicity of a training value equal
+        to ``s``. ``cum0`` is :meth:`cum0`, computed once by a caller that asks often.
         """
         u = self.unique
-        n_u = len(u)
-        if n_u == 1:
-            right = np.where(s >= u[0], self.cum[0], 0)
-            left = np.where(s > u[0], self.cum[0], 0)
-            return right, left
-        i = np.interp(s, u, np.arange(n_u, dtype=float)).astype(np.int64)
-        i -= (u[i] > s) & (i > 0)
-        i += (i < n_u - 1) & (u[np.minimum(i + 1, n_u - 1)] <= s)
-        right = self.cum[i]
-        left = right - np.where(u[i] == s, self.mult[i], 0)
-        below = s < u[0]
-        if below.any():
-            right = np.where(below, 0, right)
-            left = np.where(below, 0, left)
+        if cum0 is None:
+            cum0 = self.cum0()
+        i = np.searchsorted(u, s, side="right")
+        right = cum0[i]
+        prev = np.maximum(i - 1, 0)
+        eq = (u[prev] == s) & (i > 0) if len(u) else np.zeros(len(s), dtype=bool)
+        left = right - np.where(eq, self.mult[prev], 0) if eq.any() else right
         return right, left
 
 
-def _ks_segments(ref: NumericReference, s: np.ndarray, offsets: np.ndarray,
-                 sizes: np.ndarray) -> np.ndarray:
-    """KS statistic of each segment ``s[offsets[i]:offsets[i] + sizes[i]]`` (each
-    sorted, finite, non-empty) against the training values, all segments at once."""
-    n = ref.n
-    right, left = ref.counts_le(s)
-    seg = np.repeat(np.arange(len(sizes)), sizes)
-    k = np.arange(len(s), dtype=float) - np.repeat(offsets, sizes)
-    m = np.repeat(sizes, sizes).astype(float)
-    # F_window jumps once per distinct value: compare F_train(x) with F_window(x) at a
-    # run's last element and their left limits at its first one
-    first = np.ones(len(s), dtype=bool)
-    first[1:] = (s[1:] != s[:-1]) | (seg[1:] != seg[:-1])
-    last = np.ones(len(s), dtype=bool)
-    last[:-1] = first[1:]
-    d = np.maximum(np.where(last, np.abs(right / n - (k + 1.0) / m), 0.0),
-                   np.where(first, np.abs(left / n - k / m), 0.0))
-    out: np.ndarray = np.maximum.reduceat(d, offsets)
-    return out
+def _ks_sorted(ref: NumericReference, s: np.ndarray,
+               cum0: np.ndarray | None = None) -> float:
+    """KS statistic of the sorted, finite, non-empty sample ``s`` against the training
+    values (exact: ``scipy.stats.ks_2samp``'s statistic).
 
-
-def _ks_sorted(ref: NumericReference, s: np.ndarray) -> float:
-    """KS statistic of the sorted finite sample ``s`` against the training values."""
-    return float(_ks_segments(ref, s, np.array([0]), np.array([len(s)]))[0])
+    Each value is located once among the distinct training values
+    (:meth:`NumericReference.counts_le`). ``F_window`` jumps once per distinct value,
+    so the gap is taken at a run's last element (``F_train(x) - F_window(x)``) and at
+    its first (their left limits); without ties within the sample every element is
+    both.
+    """
+    n = float(ref.n)
+    m = len(s)
+    right, left = ref.counts_le(s, cum0)
+    k = np.arange(m, dtype=float)
+    if m > 1 and not (s[1:] != s[:-1]).all():
+        first = np.ones(m, dtype=bool)
+        np.not_equal(s[1:], s[:-1], out=first[1:])
+        last = np.ones(m, dtype=bool)
+        last[:-1] = first[1:]
+        hi = np.abs(right[last] / n - (k[last] + 1.0) / m)
+        lo = np.abs(left[first] / n - k[first] / m)
+    else:
+        hi = np.abs(right / n - (k + 1.0) / m)
+        lo = np.abs(left / n - k / m)
+    return max(float(hi.max()), float(lo.max()))
 
 
 def numeric_windows(ref: NumericReference, x: Any, starts: np.ndarray,
@@ -221,9 +222,11 @@ def numeric_windows(ref: NumericReference, x: Any, starts: np.ndarray,
     """PSI and KS of each window ``x[starts[i]:stops[i]]`` against ``ref``.
 
     Returns ``psi, psi_status, ks, ks_status`` (one value per window; NaN where the
-    status is not ``OK``). Each window's finite values are sorted once; the PSI's
-    counts are the positions of the bin edges in them, and the KS statistics of all
-    windows come from one search of the training values.
+    status is not ``OK``). Window by window, so that each window's values stay in the
+    processor's cache while they are used: for the KS statistic the window's finite
+    values are sorted once (:func:`_ks_sorted`) and the PSI's counts are the positions
+    of the bin edges in them; for PSI alone no sort is needed, the counts are the
+    values ``<=`` each of the (at most 9) edges.
     """
     x = _as_float(x)
     n_w = len(starts)
@@ -244,38 +247,36 @@ def numeric_windows(ref: NumericReference, x: Any, starts: np.ndarray,
     win_counts = np.zeros((n_w, n_vbins + int(any_missing)))
     do_psi = want_psi and ref.status == OK
     do_ks = want_ks and ref.status != NO_REFERENCE
-    parts: list[np.ndarray] = []
-    sizes = np.zeros(n_w, dtype=np.int64)
+    edges = ref.edges
+    cum0 = ref.cum0() if do_ks else None
     for w in range(n_w):
         lo, hi = int(starts[w]), int(stops[w])
         if hi <= lo:
             psi_st[w] = ks_st[w] = EMPTY
             continue
         v = x[lo:hi]
-        srt = np.sort(v[np.isfinite(v)] if any_missing else v)
-        m = len(srt)
-        sizes[w] = m
+        if any_missing:
+            v = v[np.isfinite(v)]
+        m = len(v)
+        if do_ks:
+            srt = np.sort(v)
+            if m == 0:
+                ks_st[w] = NO_VALUES
+            else:
+                ks[w] = _ks_sorted(ref, srt, cum0)
         if do_psi:
-            below = np.searchsorted(srt, ref.edges, side="right")
+            # values <= each edge: positions in the sorted values, or counted
+            below = (np.searchsorted(srt, edges, side="right") if do_ks else
+                     np.array([np.count_nonzero(v <= e) for e in edges], dtype=np.int64))
             row = win_counts[w]
             row[0] = below[0] if len(below) else m
             row[1:len(below)] = np.diff(below)
             row[len(below):n_vbins] = m - (below[-1] if len(below) else 0)
             if any_missing:
                 row[-1] = (hi - lo) - m
-        if do_ks:
-            if m == 0:
-                ks_st[w] = NO_VALUES
-            else:
-                parts.append(srt)
     if do_psi:
         ok = psi_st == OK
         psi[ok] = _psi_from_counts(ref_counts, win_counts[ok])
-    if do_ks and parts:
-        has = (ks_st == OK)
-        seg_sizes = sizes[has]
-        offsets = np.concatenate(([0], np.cumsum(seg_sizes)[:-1]))
-        ks[has] = _ks_segments(ref, np.concatenate(parts), offsets, seg_sizes)
     ks[ks_st != OK] = np.nan
     return psi, psi_st, ks, ks_st
 
