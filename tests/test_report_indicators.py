@@ -243,3 +243,19 @@ def test_cli_unknown_indicator_names_it_and_the_valid_names(csv, tmp_path, capsy
                              "names are all, psi, ks, expected, psi:x_cause, ks:x_cause, ")
     assert "psi:grade, psi:prediction, ks:prediction, expected:roc_auc" in err[0]
     assert not (tmp_path / "r").exists()
+
+
+def test_several_recommendations_refuse_the_indicators(tmp_path, csv, capsys):
+    sim = oot.datasets.make_indicator_data(4000, random_state=1)
+    recs = oot.recommend_retrain_interval(
+        sim.frame, LogisticRegression(), target=sim.target, time=sim.time,
+        metric=["roc_auc", "log_loss"], train_window="90D", eval_window="30D",
+        anchors=4, n_bootstrap=20, random_state=0, indicators=["psi:x_cause"])
+    with pytest.raises(InvalidParameterError, match=r"'indicators' parameter of "
+                       r"save_report must be None or False for several recommendations"):
+        save_report(recs, tmp_path / "x", indicators=True)
+    assert main([*_args(csv, tmp_path / "r", "--indicators"), "--metric",
+                 "roc_auc,log_loss"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("oot: error: argument --indicators: the leading indicators are ranked "
+                   "against one recommendation; run it with one --metric and no --segment")
