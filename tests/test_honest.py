@@ -124,6 +124,34 @@ def test_regime_change_like_the_issue() -> None:
     assert str(rec).startswith("Retrain every")
 
 
+def test_auto_with_one_candidate_in_reach_widens_like_that_family_named() -> None:
+    """``curve="auto"`` drops the few-cluster widening of the percentile levels only
+    when its replicates re-select among several families: with one candidate within
+    the AICc margin (a clear step: the logistic family alone), the replicates refit
+    that family alone and the interval is the one of that family named, t(G-1)
+    levels included. Two anchors x five windows: six calendar periods, where the
+    widening matters (t_5 against the normal quantile: 2.02 against 1.64)."""
+    from scipy import stats
+
+    from oot.degradation._bootstrap import _percentile_level, _refitted
+
+    rng = np.random.default_rng(1)
+    truth = window_means(lambda x: np.where(x < 105.0, 0.80, 0.70), 6)
+    values = np.tile(truth, (2, 1)) + rng.normal(0, 0.004, (2, 6))
+    ev = table(values, se=0.004)
+    auto = fit_degradation(ev)
+    assert _refitted(auto) == [auto.family]
+    named = fit_degradation(ev, curve=auto.family)
+    b_auto = bootstrap_crossing(ev, auto, tolerance=0.05, n_bootstrap=400, random_state=0)
+    b_named = bootstrap_crossing(ev, named, tolerance=0.05, n_bootstrap=400,
+                                 random_state=0)
+    np.testing.assert_array_equal(b_auto.samples, b_named.samples)
+    assert (b_auto.low, b_auto.high) == (b_named.low, b_named.high)
+    g = b_auto.n_clusters
+    assert _percentile_level(auto, 0.9, g) == pytest.approx(
+        float(stats.norm.cdf(-stats.t.ppf(0.95, g - 1))))
+
+
 # ------------------------------------------------------------------ bounds, baseline
 def test_no_family_bends_inside_the_youngest_window() -> None:
     """The nonlinear grids start where the youngest window ends (twice the youngest age

@@ -182,7 +182,8 @@ def bootstrap_crossing(
     tolerance moves with the replicate's baseline) and its crossing age (``inf`` beyond
     ``age_max``). The interval is the percentile interval of the replicates at levels
     widened for few clusters: ``q = Phi(-t_{G-1}(1 - alpha / 2))`` and ``1 - q`` (plain
-    ``alpha / 2`` when replicates re-select the family, which already widens it). The
+    ``alpha / 2`` when replicates re-select among several families, which already
+    widens it). The
     nominal 90% interval covered the true crossing age in 85-95% of simulated data sets
     (``studies/coverage.py``). ``method="pairs"`` resamples whole clusters instead
     (multinomial counts as weights), same refits and interval; a resample that leaves a
@@ -500,9 +501,11 @@ def _percentile_level(curve: DegradationCurve, confidence_level: float,
                       n_clusters: int) -> float:
     """Lower percentile level of the interval: widened for few clusters, so that its
     normal quantile equals the t quantile with G - 1 degrees of freedom (plain
-    ``alpha / 2`` when the replicates re-select the family, which already widens it)."""
+    ``alpha / 2`` when the replicates re-select among several families, which already
+    widens it; a single family within the AICc margin is refitted alone and widens
+    nothing)."""
     from scipy import stats
     alpha = 1.0 - confidence_level
-    if curve.selection == "auto" and len(curve.aicc) > 1 and curve._family.parametric:
+    if curve.selection == "auto" and len(_refitted(curve)) > 1:
         return alpha / 2
     return float(stats.norm.cdf(-stats.t.ppf(1 - alpha / 2, max(n_clusters - 1, 1))))
