@@ -46,6 +46,7 @@ Usage::
 
     nice python studies/shapes.py [--n 200] [--n-bootstrap 1000] [--n-jobs 1]
                                   [--only step_1,step_8] [--out studies/results/shapes]
+    python studies/shapes.py --from-csv a.csv,b.csv --out studies/results/shapes
 """
 
 from __future__ import annotations
@@ -522,21 +523,40 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--curve", default="auto",
                     help="recommend_retrain_interval's curve (isotonic: the flexible "
                          "shape's own bootstrap)")
+    ap.add_argument("--from-csv", default="",
+                    help="comma-separated raw .csv files written by earlier runs (one "
+                         "scenario each, say): the table of their rows, nothing simulated")
     args = ap.parse_args(argv)
     names = [s for s in args.only.split(",") if s] or list(SCENARIOS)
     unknown = sorted(set(names) - set(SCENARIOS))
     if unknown:
         ap.error(f"unknown scenario(s) {unknown}; known: {', '.join(SCENARIOS)}")
     t0 = time.perf_counter()
-    jobs = [(s, k) for s in names for k in range(args.n)]
-    res = Parallel(n_jobs=args.n_jobs)(delayed(one)(s, k, args.n_bootstrap, args.curve)
-                                       for s, k in jobs)
-    elapsed = time.perf_counter() - t0
-    raw = pd.DataFrame(res)
+    if args.from_csv:
+        text_cols = {c: str for c in ("status", "default_status", "fresh_status",
+                                      "advice", "family", "calendar_found",
+                                      "calendar_modelled", "scenario")}
+        raw = pd.concat([pd.read_csv(f, keep_default_na=False, na_values=[""],
+                                     dtype=text_cols)
+                         for f in args.from_csv.split(",") if f], ignore_index=True)
+        raw = raw[raw["scenario"].isin(names)]
+        names = [s for s in names if s in set(raw["scenario"])]
+        sizes = sorted(set(raw.groupby("scenario").size()))
+        n_text = "/".join(map(str, sizes))
+        elapsed = float(raw["seconds"].sum())
+        timing = f"{elapsed:.0f} s of fits and bootstraps in all (read from raw rows)"
+    else:
+        jobs = [(s, k) for s in names for k in range(args.n)]
+        res = Parallel(n_jobs=args.n_jobs)(delayed(one)(s, k, args.n_bootstrap,
+                                                        args.curve) for s, k in jobs)
+        elapsed = time.perf_counter() - t0
+        raw = pd.DataFrame(res)
+        n_text = str(args.n)
+        timing = f"{elapsed:.0f} s (n_jobs={args.n_jobs})"
     summary = summarise(raw)
-    head = (f"oot {oot.__version__}; {args.n} data sets per scenario, {args.n_bootstrap} "
+    head = (f"oot {oot.__version__}; {n_text} data sets per scenario, {args.n_bootstrap} "
             f"bootstrap replicates, tolerance {TOL:.0%} relative, nominal "
-            f"{LEVEL:.0%} CI; curve={args.curve!r}; {elapsed:.0f} s (n_jobs={args.n_jobs}).")
+            f"{LEVEL:.0%} CI; curve={args.curve!r}; {timing}.")
     scen = "\n".join(f"- `{s}`: {SCENARIOS[s].description}" for s in names)
     table = markdown(summary)
     text = (f"{head}\n\n{table}\n\nHow oot read them:\n\n{markdown_reading(summary)}\n\n"
