@@ -231,11 +231,31 @@ def test_sentence_crossed_quotes_every_figure():
                                      retrain_cost=10.0, shortfall_cost=5.0)
     assert rec.status == "crossed"
     a = fmt.age(rec.interval, "datetime")
-    ci = fmt.ci_range(*rec.interval_ci, "datetime", max_age=rec.max_age)
+    ci = fmt.ci_range(*rec.interval_ci, "datetime", max_age=rec.max_age, like=rec.interval)
     assert str(rec) == (
         f"Retrain every {a} (90% CI {ci}): ROC AUC falls 0.02 below its baseline "
         f"{fmt.number(rec.baseline)} at age {a}. Cost-optimal cadence: every "
         f"{fmt.age(rec.cost_optimal_interval, 'datetime')}.")
+
+
+def test_every_ci_of_a_recommendation_is_in_its_interval_s_unit():
+    """An interval of 118 days with a CI of 111-140 days: the CI is written in days
+    wherever the interval is, not in months as the CI's own middle would choose."""
+    import dataclasses
+
+    from oot.cli._common import _summary_lines
+
+    ev = make_degradation_scores(n_anchors=3, n_windows=10, random_state=0).to_evaluation()
+    rec = recommend_retrain_interval(ev, tolerance=0.02, tolerance_type="absolute",
+                                     n_bootstrap=20, random_state=0)
+    assert rec.status == "crossed"
+    d = pd.Timedelta
+    assert fmt.ci_range(d(days=111), d(days=140), "datetime") == "3.6 months to 4.6 months"
+    rec = dataclasses.replace(rec, interval=d(days=118),
+                              interval_ci=(d(days=111), d(days=140)))
+    assert str(rec).startswith("Retrain every 118 days (90% CI 111 days to 140 days): ")
+    assert any("118 days  (90% CI 111 days to 140 days)" in line
+               for line in _summary_lines(rec, 1.0))
 
 
 def test_evaluation_sentence():

@@ -378,12 +378,16 @@ def _one_unit(low: Any, top: Any, like: Any) -> str | None:
     is missing."""
     try:
         days = [float(pd.Timedelta(v) / pd.Timedelta(days=1)) for v in (low, top)]
-        point = None if like is None else float(pd.Timedelta(like) / pd.Timedelta(days=1))
     except (TypeError, ValueError):
         return None
-    if not all(math.isfinite(d) for d in days) or (point is not None
-                                                    and not math.isfinite(point)):
+    if not all(math.isfinite(d) for d in days):
         return None
+    try:  # a point estimate that is missing (None, NaT) leaves the middle to decide
+        point: float | None = float(pd.Timedelta(like) / pd.Timedelta(days=1))
+    except (TypeError, ValueError):
+        point = None
+    if point is not None and not math.isfinite(point):
+        point = None
     ref = point if point is not None else math.sqrt(max(days[0], 0.0) * max(days[1], 0.0))
     return age(pd.Timedelta(days=ref), "datetime").rsplit(" ", 1)[-1]
 
@@ -473,7 +477,7 @@ def recommendation_sentence(rec: RetrainRecommendation) -> str:
                 "Improve the model first.")
     elif rec.status == "crossed":
         ci = ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age,
-                     unit=time_unit(rec))
+                     unit=time_unit(rec), like=rec.interval)
         change = tolerance_change(name, rec.tolerance, rec.tolerance_type, gib, rec.baseline)
         if rec.significant:
             text = (f"Retrain every {_age(rec, rec.interval)} ({ci}): {change} at age "
@@ -575,7 +579,8 @@ def calendar_warning(rec: RetrainRecommendation) -> str:
     kind = rec.time_kind
     if fresh.get("status") == "crossed":
         ci = ci_text(fresh.get("interval_ci", (None, None)), rec.confidence_level, kind,
-                     max_age=fresh.get("max_age"), unit=time_unit(rec))
+                     max_age=fresh.get("max_age"), unit=time_unit(rec),
+                     like=fresh.get("interval"))
         text += (f" Against a fresh model on the same periods (reference='fresh') it would "
                  f"be every {_age(rec, fresh.get('interval'))} ({ci}).")
     elif fresh.get("status") in ("not_reached", "no_degradation"):
@@ -662,7 +667,8 @@ def fresh_summary(rec: RetrainRecommendation) -> str:
     status = str(fresh.get("status", ""))
     if status == "crossed":
         ci = ci_text(fresh.get("interval_ci", (None, None)), rec.confidence_level, kind,
-                     max_age=fresh.get("max_age"), unit=time_unit(rec))
+                     max_age=fresh.get("max_age"), unit=time_unit(rec),
+                     like=fresh.get("interval"))
         return f"every {_age(rec, fresh.get('interval'))} ({ci})"
     if status == "unavailable":
         return f"unavailable: {fresh.get('reason', '')}"
@@ -710,7 +716,8 @@ def _item_interval(rec: RetrainRecommendation) -> str:
     kind = rec.time_kind
     if rec.status == "not_reached":
         return f"at least {age(rec.interval, kind)}"
-    ci = ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age)
+    ci = ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age,
+                 like=rec.interval)
     return f"{age(rec.interval, kind)} ({ci})"
 
 

@@ -149,7 +149,7 @@ def _summary_lines(rec: Any, seconds: float) -> list[str]:
     gib = rec.metric.greater_is_better
     unit = fmt.time_unit(rec)
     ci = fmt.ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age,
-                     unit=unit)
+                     unit=unit, like=rec.interval)
     lines = [
         f"  status           {rec.status}",
         f"  interval         {fmt.age(rec.interval, kind, unit=unit)}  ({ci})",

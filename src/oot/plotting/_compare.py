@@ -275,7 +275,7 @@ class ComparisonDisplay:
         if p.status != "tied" and (lo is not None or hi is not None):
             x0 = 0.0 if lo is None else self._days(lo)
             x1 = self._days(p.max_age) if hi is None else self._days(hi)
-            ci = fmt.ci_range(lo, hi, kind, max_age=p.max_age)
+            ci = fmt.ci_range(lo, hi, kind, max_age=p.max_age, like=p.crossing_age)
             self.crossing_span_ = ax.axvspan(
                 x0 / per, x1 / per, color=_THRESHOLD_COLOR, alpha=0.10, lw=0, zorder=1,
                 label=f"{fmt.level(p.confidence_level)} CI of that age ({ci})")

@@ -319,9 +319,9 @@ class RetrainRecommendations:
             "interval": [fmt.age(v, kind) if isinstance(v, pd.Timedelta) or (
                 v is not None and not pd.isna(v)) else "" for v in f["interval"]],
             f"{fmt.level(self.confidence_level)} CI": [
-                fmt.ci_range(lo, hi, kind) if st in ("crossed", "not_reached") else ""
-                for lo, hi, st in zip(f["ci_low"], f["ci_high"], f["status"],
-                                      strict=True)],
+                fmt.ci_range(lo, hi, kind, like=v) if st in ("crossed", "not_reached")
+                else "" for lo, hi, st, v in zip(f["ci_low"], f["ci_high"], f["status"],
+                                                 f["interval"], strict=True)],
             "baseline": [fmt.cell(v) for v in f["baseline"]],
             "curve": f["curve"].fillna(""),
             "windows": f["n_windows"],
