@@ -62,13 +62,59 @@ def test_a_segment_with_partial_pooling_as_json(seg_csv, tmp_path, capsys):
                  "--json", metric="mse")
     assert main(args) == 0
     out = capsys.readouterr().out
-    recs = RetrainRecommendations.from_json(out)  # the whole of stdout
+    record = json.loads(out)  # the whole of stdout: one flat object
+    assert len(out.strip().splitlines()) == 1
+    assert all(v is None or isinstance(v, bool | int | float | str) or (
+        isinstance(v, list) and all(isinstance(x, str) for x in v))
+        for v in record.values()), "flat: plain values, lists of names at most"
+    saved = tmp_path / "r" / "recommendations.json"
+    recs = RetrainRecommendations.from_json(saved.read_text())
+    assert record["recommendation_file"] == str(saved)
     assert recs.segments == ("(all)", "north", "south")
-    assert recs.pooling == "partial"
-    assert json.loads(out) == json.loads(recs.to_json())
+    assert recs.pooling == "partial" == record["pooling"]
     assert recs["south"].pooling_weight is not None
-    saved = (tmp_path / "r" / "recommendations.json").read_text()
-    assert json.loads(saved) == json.loads(out)
+    assert (record["schema"], record["kind"]) == ("oot.flat/1", "recommendations")
+    assert record["segments"] == ["(all)", "north", "south"]
+    assert record["metrics"] == ["mse"]
+    assert record["n_recommendations"] == 3
+    assert sum(record[f"n_{s}"] for s in ("crossed", "not_reached", "no_degradation",
+                                          "no_skill")) == 3
+    item = recs.binding if recs.binding is not None else recs.items[0]
+    key = recs.keys[recs.items.index(item)]
+    assert record["segment"] == key[1]
+    assert [record["binding_metric"], record["binding_segment"]] == (
+        [None, None] if recs.binding_key is None else list(recs.binding_key))
+    assert record["sentence"] == recs.binding_sentence
+    assert record["status"] == item.status
+    for name in ("interval", "safe_interval", "max_age"):
+        value = getattr(item, name)
+        assert record[f"{name}_days"] == (
+            None if value is None else pytest.approx(value / pd.Timedelta(days=1)))
+    assert record["baseline"] == pytest.approx(item.baseline)
+
+
+def test_due_judges_several_by_the_item_that_decides(seg_csv, tmp_path, capsys):
+    """``oot due`` on the report folder of a segmented analysis: the binding item's safe
+    interval decides, and the line names it."""
+    path, ds = seg_csv
+    assert main(_args(path, ds, tmp_path / "r", "--segment", "region", metric="mse")) == 0
+    capsys.readouterr()
+    recs = RetrainRecommendations.from_json(
+        (tmp_path / "r" / "recommendations.json").read_text())
+    item = recs.binding
+    assert item is not None
+    assert item.safe_interval is not None
+    trained = pd.Timestamp("2021-01-01")
+    for days, code in ((item.safe_interval / pd.Timedelta(days=1) - 1, 0),
+                       (item.safe_interval / pd.Timedelta(days=1) + 1, 1)):
+        now = trained + pd.Timedelta(days=days)
+        assert main(["due", str(tmp_path / "r"), "--trained-at", str(trained.date()),
+                     "--now", now.isoformat()]) == code
+        line = json.loads(capsys.readouterr().out)
+        assert (line["metric"], line["segment"]) == recs.binding_key
+        assert line["safe_interval_days"] == pytest.approx(
+            item.safe_interval / pd.Timedelta(days=1))
+        assert line["decision"] == ("retrain" if code else "fine")
 
 
 def test_segment_lines_name_each_metrics_fastest_segment():

@@ -30,6 +30,20 @@ Schema ``oot.flat/1`` for a recommendation (:func:`recommendation_record`):
   ``time``, ``features`` (a list), ``estimator`` (its repr; null for predictions made
   elsewhere)
 
+Schema ``oot.flat/1`` for several metrics or segments (:func:`recommendations_record`,
+``kind`` "recommendations"): the fields above, of the item that decides the cadence
+(the binding item: the shortest interval; the first item when none degrades), with
+``sentence`` the binding sentence, and:
+
+- ``segment`` (the item's segment, ``"(all)"`` for the whole population),
+  ``binding_metric`` and ``binding_segment`` (null when no item degrades)
+- ``metrics`` and ``segments`` (the names, in order), ``n_recommendations``, and how
+  many items have each status: ``n_crossed``, ``n_not_reached``, ``n_no_degradation``,
+  ``n_no_skill``
+- ``pooling`` ("none" or "partial")
+
+Each item's own figures are in the exact document (``recommendations.json``).
+
 ``oot analyze --json`` adds, to the same record (still ``oot.flat/1``: fields added,
 none changed), where the exact files are (``recommendation_file``, ``report_file``),
 the backtest's verdict (``backtest``, ``backtest_best_cadence``) and the leading
@@ -64,10 +78,11 @@ import oot._format as fmt
 
 if TYPE_CHECKING:
     from oot.indicators import IndicatorReport
-    from oot.recommend import RetrainRecommendation
+    from oot.recommend import RetrainRecommendation, RetrainRecommendations
 
-__all__ = ["FLAT_SCHEMA", "AGE_FIELDS", "recommendation_record", "age_number", "age_unit_of",
-           "INDICATOR_FIELDS", "indicator_record"]
+__all__ = ["FLAT_SCHEMA", "AGE_FIELDS", "recommendation_record", "recommendations_record",
+           "deciding_item", "age_number", "age_unit_of", "INDICATOR_FIELDS",
+           "indicator_record"]
 
 FLAT_SCHEMA = "oot.flat/1"
 
@@ -183,6 +198,58 @@ def recommendation_record(rec: RetrainRecommendation) -> dict[str, Any]:
         "time": p.get("time", info.get("time_column")),
         "features": p.get("features"),
         "estimator": p.get("estimator"),
+    })
+    return {k: _plain(v) for k, v in out.items()}
+
+
+#: The statuses :func:`recommendations_record` counts (``n_<status>``).
+_STATUSES = ("crossed", "not_reached", "no_degradation", "no_skill")
+
+
+def deciding_item(recs: RetrainRecommendations) -> RetrainRecommendation:
+    """The item that decides the cadence: the binding one, else (nothing degrades) the
+    first."""
+    binding = recs.binding
+    return recs.items[0] if binding is None else binding
+
+
+def recommendations_record(recs: RetrainRecommendations) -> dict[str, Any]:
+    """The flat ``oot.flat/1`` record of several metrics or segments (see the module's
+    list): the deciding item's figures, which item it is, and the names.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from oot.datasets import make_degradation_scores
+    >>> from oot.evaluate import OOTEvaluation
+    >>> from oot.recommend import recommend_retrain_interval
+    >>> from oot._flat import recommendations_record
+    >>> parts = [make_degradation_scores(slope=s, random_state=i).to_evaluation().scores
+    ...          .assign(segment=name) for i, (name, s) in
+    ...          enumerate([("(all)", -3e-4), ("fast", -9e-4)])]
+    >>> ev = OOTEvaluation.from_frame(pd.concat(parts), metric="roc_auc")
+    >>> recs = recommend_retrain_interval(ev, n_bootstrap=50, random_state=0)
+    >>> r = recommendations_record(recs)
+    >>> r["kind"], r["binding_segment"], r["segment"], r["segments"]
+    ('recommendations', 'fast', 'fast', ['(all)', 'fast'])
+    >>> r["interval_days"] == recs["fast"].interval / pd.Timedelta(days=1)
+    True
+    """
+    item = deciding_item(recs)
+    key = recs.keys[recs.items.index(item)]
+    bind = recs.binding_key
+    out = recommendation_record(item)
+    out["kind"] = "recommendations"
+    out["sentence"] = recs.binding_sentence
+    out.update({
+        "segment": key[1],
+        "binding_metric": None if bind is None else bind[0],
+        "binding_segment": None if bind is None else bind[1],
+        "metrics": list(recs.metrics),
+        "segments": list(recs.segments),
+        "n_recommendations": len(recs),
+        **{f"n_{st}": sum(r.status == st for r in recs) for st in _STATUSES},
+        "pooling": recs.pooling,
     })
     return {k: _plain(v) for k, v in out.items()}
 

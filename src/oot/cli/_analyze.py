@@ -169,7 +169,9 @@ def add_parser(sub: Any) -> None:
                     help="print only the result as one flat JSON object on stdout "
                          "(schema oot.flat/1; the exact result is recommendation.json in "
                          "the report folder); with several metrics or a segment, the "
-                         "exact RetrainRecommendations document (recommendations.json)")
+                         "figures of the item that decides the cadence and the names "
+                         "(kind 'recommendations'; the exact result is "
+                         "recommendations.json)")
     an.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

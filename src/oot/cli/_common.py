@@ -248,9 +248,6 @@ def _emit(rec: Any, out: str, args: argparse.Namespace, seconds: float,
     ir = recommendation_indicators(rec) if indicators else None
     folder = save_report(rec, out, backtest=bt, indicators=ir if ir is not None else False)
     if args.json:
-        if hasattr(rec, "binding_key"):  # several metrics or segments: their document
-            print(rec.to_json())
-            return
         print(json.dumps(_flat_output(rec, folder, bt, ir), allow_nan=False))
         return
     if getattr(args, "quiet", False):
@@ -285,8 +282,21 @@ def _check_out(args: argparse.Namespace) -> None:
 def _flat_output(rec: Any, folder: Path, bt: Any, ir: Any = None) -> dict[str, Any]:
     """``--json``: the flat record (:mod:`oot._flat`), where the exact files are, the
     backtest's verdict and the leading indicators' summary (null without them)."""
-    from oot._flat import indicator_record, recommendation_record
+    from oot._flat import (
+        deciding_item,
+        indicator_record,
+        recommendation_record,
+        recommendations_record,
+    )
 
+    if hasattr(rec, "binding_key"):  # several metrics or segments
+        out = recommendations_record(rec)
+        out.update(indicator_record(None, deciding_item(rec)))
+        out["recommendation_file"] = str(folder / "recommendations.json")
+        out["report_file"] = str(folder / "index.html")
+        out["backtest"] = out["backtest_best_cadence"] = None
+        out["exit_code"] = 0
+        return out
     out = recommendation_record(rec)
     out.update(indicator_record(ir, rec))
     out["recommendation_file"] = str(folder / "recommendation.json")

@@ -18,6 +18,10 @@ in that unit ``model_age``, ``safe_interval``, ``interval``, ``remaining`` (safe
 interval minus age; negative when overdue), and the same in days for datetime time
 (``model_age_days``, ``safe_interval_days``, ``interval_days``, ``remaining_days``;
 null for numeric time).
+
+A ``recommendations.json`` (several metrics or segments) is judged by the item that
+decides the cadence, the one with the shortest interval (the first when none degrades);
+the line then also says which: ``metric`` and ``segment``.
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ def add_parser(sub: Any) -> None:
                     "Prints one JSON line (schema oot.due/1) on stdout.")
     due.add_argument("recommendation", metavar="RECOMMENDATION.json",
                      help="recommendation.json from oot analyze / oot demo, or its report "
-                          "folder")
+                          "folder; a recommendations.json (several metrics or segments) "
+                          "is judged by the item with the shortest interval")
     due.add_argument("--trained-at", required=True, metavar="DATE",
                      help="end of the model's training data (a date, or a number for "
                           "numeric time)")
@@ -55,14 +60,20 @@ def add_parser(sub: Any) -> None:
                      help="accepted for symmetry: the output is always JSON")
 
 
-def _read(path_text: str) -> Any:
-    from oot.recommend import RetrainRecommendation
+def _read(path_text: str) -> tuple[Any, tuple[str, str] | None]:
+    """The recommendation that decides, and its (metric, segment) when the file holds
+    several (``recommendations.json``: the binding item, see
+    :func:`oot._flat.deciding_item`)."""
+    from oot._flat import deciding_item
+    from oot.recommend import RetrainRecommendation, RetrainRecommendations
 
     path = Path(path_text)
     if path.is_dir():
-        path = path / "recommendation.json"
+        one, several = path / "recommendation.json", path / "recommendations.json"
+        path = several if several.is_file() and not one.is_file() else one
     if not path.is_file():
-        msg = f"recommendation file not found: {path}"
+        msg = (f"recommendation file not found: {path} (give the recommendation.json or "
+               "recommendations.json that oot analyze wrote, or its report folder)")
         raise CLIError(msg)
     try:
         text = path.read_text(encoding="utf-8")
@@ -70,7 +81,13 @@ def _read(path_text: str) -> Any:
         msg = f"could not read {path}: {exc}"
         raise CLIError(msg) from exc
     try:
-        return RetrainRecommendation.from_json(text)
+        doc = json.loads(text)
+        kind = doc.get("schema") if isinstance(doc, dict) else None
+        if isinstance(kind, str) and kind.startswith("oot.RetrainRecommendations/"):
+            recs = RetrainRecommendations.from_json(text)
+            item = deciding_item(recs)
+            return item, recs.keys[recs.items.index(item)]
+        return RetrainRecommendation.from_json(text), None
     except (ValueError, TypeError, KeyError) as exc:
         msg = (f"{path} is not a recommendation written by oot (recommendation.json of a "
                f"report folder): {exc}")
@@ -149,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``oot due``; return 0 (fine) or 1 (retraining due)."""
     import pandas as pd
 
-    rec = _read(args.recommendation)
+    rec, key = _read(args.recommendation)
     kind = rec.time_kind
     tz = rec.evaluation.scores["cutoff"].dt.tz if kind == "datetime" else None
     trained_at = _when(args.trained_at, "--trained-at", kind, tz)
@@ -165,5 +182,7 @@ def run(args: argparse.Namespace) -> int:
                f"{args.trained_at}; the model cannot be younger than zero")
         raise CLIError(msg)
     line = decide(rec, trained_at, now)
+    if key is not None:  # several metrics or segments: the one that decided
+        line["metric"], line["segment"] = key
     print(json.dumps(line, allow_nan=False))
     return int(line["exit_code"])
