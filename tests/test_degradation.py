@@ -585,3 +585,54 @@ def test_trend_test_is_robust_to_calendar_noise_shared_across_anchors() -> None:
     assert naive / n > 0.10          # the problem is real on this design
     assert robust / n <= 0.08        # nominal 5%, binomial slack for 200 draws
     assert power == 20
+
+
+def _anchor_slopes_eval(spread: float, seed: int = 0) -> OOTEvaluation:
+    """Six anchors whose models age at different speeds (slope -1e-4 * (1 + spread *
+    z_j), z_j standard normal), little window noise."""
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal(6)
+    values = {j: 0.85 - 1e-4 * (1 + spread * z[j]) * AGES
+              + rng.normal(0, 0.002, AGES.size) for j in range(6)}
+    return make_eval(values, se=0.002)
+
+
+def test_resample_anchors_carries_the_spread_between_anchors():
+    """With anchors that age at different speeds, reweighting them widens the CI of
+    the crossing age (the calendar clusters alone see only the windows' noise); with
+    anchors that age alike it changes the CI little. The label says so."""
+    widths = {}
+    for spread in (0.0, 0.5):
+        ev = _anchor_slopes_eval(spread)
+        c = fit_degradation(ev, curve="linear")
+        for ra in (False, True):
+            b = bootstrap_crossing(ev, c, tolerance=0.02, tolerance_type="absolute",
+                                   n_bootstrap=400, random_state=1, resample_anchors=ra)
+            assert math.isfinite(b.low)
+            assert math.isfinite(b.high)
+            assert b.low <= b.estimate <= b.high
+            assert ("anchors reweighted" in b.method) is ra
+            widths[spread, ra] = b.high - b.low
+    assert widths[0.5, True] > 1.5 * widths[0.5, False]
+    assert widths[0.0, True] < 1.5 * widths[0.0, False]
+
+
+def test_resample_anchors_matches_the_spread_of_anchor_means():
+    """Reference: with no window noise at all, a replicate's slope is the
+    Dirichlet-weighted mean of the anchors' own slopes (equal weights and ages), so the
+    replicates' spread of the crossing age matches a direct Bayesian bootstrap of the
+    six slopes' mean."""
+    rng = np.random.default_rng(3)
+    slopes = -1e-4 * (1 + 0.4 * rng.standard_normal(6))
+    ev = make_eval({j: 0.85 + slopes[j] * AGES for j in range(6)}, se=0.002)
+    c = fit_degradation(ev, curve="linear")
+    b = bootstrap_crossing(ev, c, tolerance=0.02, tolerance_type="absolute",
+                           n_bootstrap=4000, random_state=2, resample_anchors=True)
+    ok = np.isfinite(b.samples)
+    ref_w = np.random.default_rng(5).dirichlet(np.ones(6), size=20000)
+    ref = 0.02 / -(ref_w @ slopes)
+    ref = ref[ref <= c.age_max]
+    assert abs(np.median(b.samples[ok]) - np.median(ref)) < 0.03 * np.median(ref)
+    ratio = np.subtract(*np.quantile(b.samples[ok], [0.9, 0.1])) / np.subtract(
+        *np.quantile(ref, [0.9, 0.1]))
+    assert 0.85 < ratio < 1.15

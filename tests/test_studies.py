@@ -103,14 +103,7 @@ def test_leading_indicators_false_alarms_and_leads() -> None:
     assert warned >= 0.8 * crossed
 
 
-@pytest.mark.parametrize("task", [
-    "classification",
-    pytest.param("regression", marks=pytest.mark.xfail(
-        reason="80% in the study: 12-day-wide intervals for a 3.7% median error, so the "
-               "difference curve of the rotating-coefficient regression is likely fitted "
-               "with a bias the bootstrap does not see; see docs/studies/compare.md",
-        strict=True)),
-])
+@pytest.mark.parametrize("task", ["classification", "regression"])
 def test_paired_comparison_is_calibrated(task: str) -> None:
     """compare_candidates on make_heuristic_comparison (100 data sets, the study's
     seeds): the nominal 90% CI of the age at which the model stops beating the

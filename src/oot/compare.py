@@ -9,7 +9,9 @@ error comes from the rows, :func:`oot.metrics.score_window_pairs`), a curve of t
 difference against model age (:func:`oot.degradation.fit_degradation`), and the age at
 which the candidate ahead when fresh stops being ahead, with a confidence interval from
 the same calendar-cluster bootstrap as the recommendation's
-(:func:`oot.degradation.bootstrap_crossing`).
+(:func:`oot.degradation.bootstrap_crossing`), which here also reweights the anchors
+(``resample_anchors=True``: in a paired difference the calendar noise largely cancels,
+and what is left is mostly how each anchor's pair of models differs).
 
 The engine is the evaluation's: the same plan, row order, feature copies, seeds,
 runners (serial with a helper thread, joblib, dask) and failure handling; only the
@@ -551,7 +553,8 @@ class CandidatePair:
         leader stops beating the other one. None unless "crossed".
     crossing_ci : ConfidenceInterval
         Its interval at ``confidence_level``, from the calendar-cluster bootstrap of the
-        difference curve; an end is None when it lies beyond the evaluated ages.
+        difference curve with the anchors reweighted; an end is None when it lies
+        beyond the evaluated ages.
     margin : float
         How far ahead (metric units) the leader must be to count as beating the other.
     crossed_fraction : float
@@ -711,7 +714,7 @@ def _pair(a: str, b: str, ev: OOTEvaluation, *, curve: str, margin: float,
     tol = max(lead - margin, abs(lead) * 1e-9, 1e-12)  # tied: only the band is used
     boot = bootstrap_crossing(ev, fitted, tolerance=tol, tolerance_type="absolute",
                               n_bootstrap=n_bootstrap, confidence_level=confidence_level,
-                              random_state=seed)
+                              random_state=seed, resample_anchors=True)
     max_age = float(fitted.age_max)
     status, cross = "tied", None
     ci = ConfidenceInterval(None, None)

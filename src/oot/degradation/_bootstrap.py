@@ -7,6 +7,7 @@ record's ``refit`` hook, and ``curve="auto"`` re-selects the family per replicat
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +37,7 @@ from oot.degradation._data import AnchorIndex, FloatArray, IntArray, _Data, chec
 from oot.degradation._families import CurveFamily, flexible_family, get_family
 from oot.degradation._saturated import Saturated
 from oot.degradation._shared import ClusterDraws
-from oot.degradation._wls import Replicas, jackknife_residuals
+from oot.degradation._wls import Replicas, jackknife_residuals, shape_jacobian
 from oot.evaluate import OOTEvaluation
 
 
@@ -134,6 +135,7 @@ def bootstrap_crossing(
     random_state: Any = None,
     method: str = "wild",
     draws: ClusterDraws | None = None,
+    resample_anchors: bool = False,
 ) -> CrossingBootstrap:
     """Confidence interval of the crossing age by a calendar-cluster bootstrap.
 
@@ -157,6 +159,15 @@ def bootstrap_crossing(
         metrics or segments; :meth:`ClusterDraws.draw`), so that their replicates see
         the same calendar periods' luck and their intervals can be compared and
         differenced; ``random_state`` is then not used. None draws them here.
+    resample_anchors : bool, default=False
+        Also reweight the anchors in every replicate (Bayesian bootstrap: Dirichlet
+        weights of mean 1, one per anchor, multiplying its windows' weights), so the
+        interval carries how much the anchors' models differ from one another, not
+        only the calendar periods' noise. :func:`oot.compare_candidates` uses it for
+        the paired difference curves, whose calendar noise largely cancels (the two
+        candidates score the same rows) and where what is left is mostly each anchor's
+        pair of models. Replicates then have their own weights, so the lack-of-fit
+        move to the monotone shape (see Notes) is not applied to them.
 
     Returns
     -------
@@ -214,8 +225,20 @@ def bootstrap_crossing(
             f"a curve fitted to {curve.n_windows} windows, evaluation has {d.n}"))
     fit = _FittedDesign.of(curve, d)
     shared = None if draws is None else _shared_draws(draws, d, fit, method, n_bootstrap)
+    anchor_part = None
+    if resample_anchors and d.n_anchors > 1 and method == "wild":
+        anchor_part = _anchor_deviations(curve, d, fit)
+        if anchor_part is not None:
+            fit = dataclasses.replace(fit, resid=fit.resid - anchor_part)
     reps = (_draw_wild(curve, d, fit, rng, n_bootstrap, shared) if method == "wild"
             else _draw_pairs(d, fit, rng, n_bootstrap, shared))
+    if resample_anchors and d.n_anchors > 1:
+        weights = rng.dirichlet(np.ones(d.n_anchors), size=n_bootstrap) * d.n_anchors
+        kept = "" if anchor_part is None else (
+            ", each keeping its own deviation from the common shape")
+        reps = dataclasses.replace(
+            reps, anchor_weights=weights, anchor_part=anchor_part,
+            label=reps.label + f"; anchors reweighted (Bayesian bootstrap{kept})")
     band_age = np.linspace(0.0, float(curve.age_max), _BAND_POINTS)
     samples = np.empty(n_bootstrap)
     curves = np.empty((n_bootstrap, _BAND_POINTS))
@@ -225,7 +248,7 @@ def bootstrap_crossing(
         w_rep, y_rep = reps.rows(lo, hi)
         samples[lo:hi], curves[lo:hi] = _replicate_crossings(
             curve, d, w_rep, y_rep, fit.anchors, tolerance, tolerance_type, band_age,
-            wild=method == "wild")
+            wild=method == "wild" and reps.anchor_weights is None)
     q = _percentile_level(curve, confidence_level, fit.n_clusters)
     q_low, q_high = _bias_corrected(curve, samples, float(curve._crossing(thr0)), q)
     low = float(np.quantile(samples, q_low, method="inverted_cdf"))
@@ -320,6 +343,8 @@ class _Draws:
     wild: FloatArray | None = None    # (R, G) Webb weights (wild)
     adj: FloatArray | None = None     # (n,) residuals they multiply (wild)
     counts: IntArray | None = None    # (R, G) cluster counts (pairs)
+    anchor_weights: FloatArray | None = None  # (R, J) weights of the anchors
+    anchor_part: FloatArray | None = None     # (n,) anchors' own deviations (kept)
 
     def rows(self, lo: int, hi: int) -> tuple[FloatArray, FloatArray]:
         """Weights and values of replicates ``lo..hi-1``: (R|1, n) each."""
@@ -328,10 +353,41 @@ class _Draws:
             noise = self.wild[lo:hi][:, fit.clusters] * self.adj[None, :]
             if d.calendar is not None:
                 noise = d.calendar.adjust(noise)
-            return fit.w[None, :], fit.fitted[None, :] + noise
-        assert self.counts is not None
-        w_rep = fit.w[None, :] * self.counts[lo:hi][:, fit.clusters].astype(float)
-        return w_rep, d.y[None, :]
+            base = fit.fitted if self.anchor_part is None else fit.fitted + self.anchor_part
+            w_rep, y_rep = fit.w[None, :], base[None, :] + noise
+        else:
+            assert self.counts is not None
+            w_rep = fit.w[None, :] * self.counts[lo:hi][:, fit.clusters].astype(float)
+            y_rep = d.y[None, :]
+        if self.anchor_weights is not None:
+            w_rep = w_rep * self.anchor_weights[lo:hi][:, d.anc]
+        return w_rep, y_rep
+
+
+def _anchor_deviations(curve: DegradationCurve, d: _Data, fit: _FittedDesign,
+                       ) -> FloatArray | None:
+    """Each anchor's own deviation from the common shape: its residuals' weighted
+    least-squares projection on a level and the shape's Jacobian columns within that
+    anchor (an anchor whose model ages faster has a coherent slope in its residuals).
+    Kept in every replicate and reweighted with its anchor, the deviations carry the
+    spread between anchors, which wild weights per calendar cluster would scramble
+    into noise. An anchor with no more windows than the projection's columns keeps
+    none (its residuals are noise then, wild-bootstrapped as before). None for a
+    family without a linearisation (the monotone shape): its replicates are only
+    reweighted."""
+    if not fit.family.delta_method:
+        return None
+    g = shape_jacobian(fit.family, curve.params, d.a, d.half)
+    out = np.zeros(d.n)
+    cols = 1 + g.shape[1]
+    for start, end in zip(fit.anchors.starts, fit.anchors.ends, strict=True):
+        if end - start <= cols:
+            continue
+        x = np.column_stack([np.ones(end - start), g[start:end]])
+        sw = np.sqrt(fit.w[start:end])
+        beta, *_ = np.linalg.lstsq(x * sw[:, None], fit.resid[start:end] * sw, rcond=None)
+        out[start:end] = x @ beta
+    return out
 
 
 def _chunk_size(d: _Data) -> int:
