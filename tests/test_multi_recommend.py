@@ -9,6 +9,7 @@ pooling follows its closed forms.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import warnings
@@ -511,3 +512,44 @@ def test_report_of_several_recommendations(five, tmp_path) -> None:
     page = oot.report.build_collection_html(two, {})
     assert "<h2>ROC AUC</h2>" in page
     assert "<h2>Accuracy</h2>" in page
+
+
+def test_summary_and_report_write_a_ci_beyond_the_data_as_the_sentence_does(
+        recs, tmp_path) -> None:
+    """A CI whose upper end lies beyond the evaluated ages reads "... to beyond <oldest
+    age>" in the summary and the report's ranking table (not "n/a"), in the interval's
+    unit; the report prints each metric's "ages fastest" sentence once (its figure
+    carries no copy of it as a title)."""
+    import dataclasses
+
+    from oot.report import save_report
+
+    key = ("roc_auc", "drift")
+    i = recs.keys.index(key)
+    item = recs.items[i]
+    assert item.status == "crossed"
+    open_ended = dataclasses.replace(
+        item, interval_ci=oot.ConfidenceInterval(item.interval_ci.low, None))
+    changed = recs.replace(items=(*recs.items[:i], open_ended, *recs.items[i + 1:]))
+    words = changed.summary().loc[key, "90% CI"]
+    assert words == oot._format.ci_range(item.interval_ci.low, None, "datetime",
+                                         max_age=item.max_age, like=item.interval)
+    assert " to beyond " in words
+    assert "n/a" not in words
+    assert words.split()[1] == oot._format.age(item.interval, "datetime").split()[1]
+    titles = []
+
+    def keep(fig):  # the report's figures, before they become PNG bytes
+        titles.extend(ax.get_title(loc="left") for ax in fig.axes)
+        return b""
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(oot.report, "_png", keep)
+        oot.report.render_collection_figures(changed)
+    sentences = [changed.fastest_sentence(m) for m in changed.metrics]
+    assert titles  # the small multiples keep their own titles
+    assert not any(t.replace("\n", " ") in sentences for t in titles)
+    page = (save_report(changed, tmp_path / "r") / "index.html").read_text()
+    assert page.count(html.escape(words)) >= 2  # the summary and the ranking table
+    for sentence in sentences:
+        assert page.count(html.escape(sentence)) == 1

@@ -902,8 +902,9 @@ def render_collection_figures(recs: RetrainRecommendations) -> dict[str, bytes]:
         else:
             n = sum(1 for k in recs.keys if k[0] == metric and k[1] != ALL_SEGMENTS)
             fig = Figure(figsize=(9.0, 1.6 + 0.45 * max(n, 2)), layout="constrained")
-            RecommendationsDisplay.from_recommendations(recs, kind="segments",
-                                                        metric=metric, ax=fig.add_subplot())
+            disp = RecommendationsDisplay.from_recommendations(
+                recs, kind="segments", metric=metric, ax=fig.add_subplot())
+            disp.ax_.set_title("", loc="left")  # the page prints this sentence above it
         out[name] = _png(fig)
     return out
 
@@ -976,9 +977,12 @@ def _metric_section(recs: RetrainRecommendations, metric: str,
                              "ages); the dashed line and band: the whole population."))
         table = ranking.copy()
         kind = recs.time_kind
-        for col in ("interval", "ci_low", "ci_high"):
-            table[col] = [fmt.age(v, kind) if v is not None and not (
-                not isinstance(v, pd.Timedelta) and pd.isna(v)) else "" for v in table[col]]
+        table["interval"] = [fmt.age(v, kind) if v is not None and not (
+            not isinstance(v, pd.Timedelta) and pd.isna(v)) else "" for v in table["interval"]]
+        at = list(table.columns).index("ci_low")
+        ci = [recs._ci_words(metric, str(sg)) for sg in table["segment"]]
+        table = table.drop(columns=["ci_low", "ci_high"])
+        table.insert(at, f"{fmt.level(recs.confidence_level)} CI", ci)
         table["rank"] = [str(r) if r > 0 else "" for r in table["rank"]]
         parts.append(_table(table))
         ranked = [str(s) for s in ranking.loc[ranking["rank"] != 0, "segment"]]

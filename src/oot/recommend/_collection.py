@@ -309,6 +309,17 @@ class RetrainRecommendations:
             out = out.reset_index(drop=True)
         return out
 
+    def _ci_words(self, metric: str, segment: str) -> str:
+        """An item's CI in words, as its sentence writes it (an end beyond the data is
+        "beyond" the oldest age); "" without one (no degradation, skipped)."""
+        if (metric, segment) not in self.keys:
+            return ""
+        rec = self.items[self.keys.index((metric, segment))]
+        if rec.status not in ("crossed", "not_reached"):
+            return ""
+        lo, hi = rec.interval_ci
+        return fmt.ci_range(lo, hi, self.time_kind, max_age=rec.max_age, like=rec.interval)
+
     def summary(self) -> pd.DataFrame:
         """:meth:`to_frame` in words (ages, intervals, numbers), indexed by metric and
         segment: what the report's table shows."""
@@ -319,9 +330,8 @@ class RetrainRecommendations:
             "interval": [fmt.age(v, kind) if isinstance(v, pd.Timedelta) or (
                 v is not None and not pd.isna(v)) else "" for v in f["interval"]],
             f"{fmt.level(self.confidence_level)} CI": [
-                fmt.ci_range(lo, hi, kind, like=v) if st in ("crossed", "not_reached")
-                else "" for lo, hi, st, v in zip(f["ci_low"], f["ci_high"], f["status"],
-                                                 f["interval"], strict=True)],
+                self._ci_words(m, sg) for m, sg in zip(f["metric"], f["segment"],
+                                                       strict=True)],
             "baseline": [fmt.cell(v) for v in f["baseline"]],
             "curve": f["curve"].fillna(""),
             "windows": f["n_windows"],
