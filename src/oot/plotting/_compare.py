@@ -263,7 +263,7 @@ class ComparisonDisplay:
             self.band_ = ax.fill_between(
                 np.asarray(p.band_age) / per, p.band_low, p.band_high, color=_CURVE_COLOR,
                 alpha=0.13, lw=0, zorder=4,
-                label=f"{fmt.level(p.confidence_level)} band (cluster bootstrap)")
+                label=f"{fmt.level(p.confidence_level)} band (cluster and anchor bootstrap)")
             handles.append(self.band_)
         ax.axhline(0.0, color=_BASELINE_COLOR, lw=1.0, zorder=2)
         if p.margin > 0:
