@@ -94,6 +94,31 @@ def test_placements_equal_the_definition_window_by_window(ties):
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-14)
 
 
+@pytest.mark.parametrize("ties", [False, True])
+def test_placements_per_window_path_equals_the_grouped_path_bit_for_bit(ties):
+    """Few windows take one sort per window (a shortcut without ties); the values are
+    those of the grouped path over all windows, to the last bit: windows missing a
+    class, an empty one, a single row."""
+    from oot.metrics._kernels import _grouped_placements
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    y = rng.integers(0, 2, n)
+    y[1000:1400] = 1  # a window of positives only
+    s = rng.random(n)
+    if ties:
+        s = np.round(s, 2)
+    starts = np.array([0, 1000, 1400, 1400, 1401, 3000])
+    stops = np.array([1000, 1400, 1400, 1401, 3000, 5000])
+    seg = Segments(starts, stops)
+    yy, ss = seg.take(y), seg.take(s)
+    got = placements(yy, ss, seg)
+    want = _grouped_placements(yy, ss, seg, np.full(n, np.nan))
+    np.testing.assert_array_equal(got, want)
+    assert np.isnan(got[1000:1401]).all()  # one class only (and the single row)
+    assert np.isfinite(got[:1000]).all()
+
+
 def test_paired_delong_equals_the_definition_with_ties():
     rng = np.random.default_rng(2)
     y = rng.integers(0, 2, 300)

@@ -423,6 +423,48 @@ def placements(y: NDArray[Any], s: FloatArray, seg: Segments) -> FloatArray:
     out = np.full(total, np.nan)
     if total == 0:
         return out
+    ne = np.flatnonzero(seg.nonempty)
+    if ne.size <= _PER_WINDOW_MAX or total >= _PER_WINDOW_ROWS * ne.size:
+        # few or long windows: one sort per window (as rank_auc), the same values
+        is_pos = np.asarray(y) == 1
+        for o, ln in zip(seg.offsets[ne].tolist(), seg.lengths[ne].tolist(), strict=True):
+            out[o:o + ln] = _window_placements(is_pos[o:o + ln], s[o:o + ln])
+        return out
+    return _grouped_placements(y, s, seg, out)
+
+
+def _window_placements(is_pos: BoolArray, s: FloatArray) -> FloatArray:
+    """:func:`placements` of one window (``is_pos`` its labels as booleans).
+
+    Without tied scores every row is its own tie group: a positive's placement is the
+    count of negatives sorted before it over ``n_neg``, a negative's one minus the count
+    of positives before it over ``n_pos``, the grouped path's numbers (integers until
+    the one division). With ties, the grouped path on this window.
+    """
+    n = len(s)
+    n1 = int(np.count_nonzero(is_pos))
+    n0 = n - n1
+    if n1 == 0 or n0 == 0:  # the other class is absent for every row
+        return np.full(n, np.nan)
+    order = np.argsort(s)
+    ss = s[order]
+    if n > 1 and bool(np.any(ss[1:] == ss[:-1])):
+        return _grouped_placements(is_pos, s, Segments.one(n), np.full(n, np.nan))
+    yy = is_pos[order]
+    pos_before = np.cumsum(yy, dtype=np.int64)
+    pos_before -= yy
+    neg_before = np.arange(n, dtype=np.int64)
+    neg_before -= pos_before
+    out = np.empty(n)
+    out[order] = np.where(yy, neg_before / float(n0), 1.0 - pos_before / float(n1))
+    return out
+
+
+def _grouped_placements(y: NDArray[Any], s: FloatArray, seg: Segments, out: FloatArray,
+                        ) -> FloatArray:
+    """:func:`placements` over tie groups after one sort of all windows (into ``out``,
+    NaN-filled)."""
+    total = len(s)
     order = _sort_within_windows(s, seg)
     ss = s[order]
     yy = np.asarray(y)[order] == 1
