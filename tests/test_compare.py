@@ -128,6 +128,33 @@ def test_each_candidate_is_the_evaluation_it_would_have_alone(reg: Any,
                                       alone.scores[cols].reset_index(drop=True))
 
 
+@pytest.fixture(scope="module")
+def auc3() -> CandidateComparison:
+    """Three classifiers on ROC AUC (its kernel path: each anchor's scoring is shared
+    with the helper thread), the curve chosen by AICc."""
+    ds = make_heuristic_comparison(6000, random_state=0)
+    return oot.compare_candidates(
+        ds.frame, {"model": LogisticRegression(),
+                   "half-year": (LogisticRegression(), {"train_window": "182D"}),
+                   "rule": (LogisticRegression(), {"features": ["z"]})},
+        target=ds.target, time=ds.time, metric="roc_auc", train_window="365D",
+        eval_window="60D", anchors=4, anchor_step="60D", n_bootstrap=60, random_state=0)
+
+
+@pytest.mark.parametrize("which", ["three", "auc3"])
+def test_a_pair_curve_is_the_difference_fit_with_the_lead_as_baseline(
+        which: str, request: Any) -> None:
+    """A pair's curve is fit_degradation of its (oriented) differences with the fitted
+    lead as the fixed baseline, every field the same (the first fit is reused)."""
+    from oot.degradation import fit_degradation
+
+    cmp = request.getfixturevalue(which)
+    curve = "linear" if which == "three" else "auto"
+    for p in cmp.pairs:
+        want = fit_degradation(p.differences, curve=curve, baseline=p.curve.level)
+        assert p.curve.to_dict() == want.to_dict()
+
+
 def test_all_candidates_share_cutoffs_and_windows(three: CandidateComparison) -> None:
     cols = ["anchor", "cutoff", "window", "window_start", "window_end", "age", "n"]
     frames = [three[n].evaluation.scores[cols] for n in three.candidates]

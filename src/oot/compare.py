@@ -709,8 +709,10 @@ def _pair(a: str, b: str, ev: OOTEvaluation, *, curve: str, margin: float,
         a, b, lead = b, a, float(first.level)
     tied = abs(lead) <= margin
     # the same fit, its baseline fixed at the fitted lead: the threshold (the margin)
-    # is then the same in every bootstrap replicate
-    fitted = fit_degradation(ev, curve=curve, baseline=lead)
+    # is then the same in every bootstrap replicate. A fixed baseline changes nothing
+    # else in fit_degradation, so this is its fit with baseline=lead, without refitting.
+    fitted = dataclasses.replace(first, baseline=lead, baseline_mode=lead,
+                                 baseline_age=0.0)
     tol = max(lead - margin, abs(lead) * 1e-9, 1e-12)  # tied: only the band is used
     boot = bootstrap_crossing(ev, fitted, tolerance=tol, tolerance_type="absolute",
                               n_bootstrap=n_bootstrap, confidence_level=confidence_level,
