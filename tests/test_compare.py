@@ -141,6 +141,23 @@ def auc3() -> CandidateComparison:
         eval_window="60D", anchors=4, anchor_step="60D", n_bootstrap=60, random_state=0)
 
 
+def test_roc_auc_candidates_are_their_evaluations_alone_exactly(auc3: Any) -> None:
+    """Scored with the helper thread, every number is the one evaluate_out_of_time
+    gives the candidate alone (same cutoffs, same seeds), to the last bit."""
+    ds = make_heuristic_comparison(6000, random_state=0)
+    cutoffs = auc3["model"].evaluation.scores["cutoff"].unique().tolist()
+    for name, tw, feats in [("model", "365D", None), ("half-year", "182D", None),
+                            ("rule", "365D", ["z"])]:
+        alone = oot.evaluate_out_of_time(
+            ds.frame, LogisticRegression(), target=ds.target, time=ds.time,
+            features=feats, metric="roc_auc", train_window=tw, eval_window="60D",
+            anchors=cutoffs, random_state=0)
+        cols = ["anchor", "window", "n", "score", "se", "status"]
+        pd.testing.assert_frame_equal(
+            auc3[name].evaluation.scores[cols].reset_index(drop=True),
+            alone.scores[cols].reset_index(drop=True), check_exact=True)
+
+
 @pytest.mark.parametrize("which", ["three", "auc3"])
 def test_a_pair_curve_is_the_difference_fit_with_the_lead_as_baseline(
         which: str, request: Any) -> None:
@@ -153,6 +170,51 @@ def test_a_pair_curve_is_the_difference_fit_with_the_lead_as_baseline(
     for p in cmp.pairs:
         want = fit_degradation(p.differences, curve=curve, baseline=p.curve.level)
         assert p.curve.to_dict() == want.to_dict()
+
+
+@pytest.mark.parametrize(("metric", "task"), [
+    ("roc_auc", "binary"), ("log_loss", "binary"), ("brier", "binary"),
+    ("mse", "regression"), ("mae", "regression"), ("r2", "regression"),
+    ("average_precision", "binary"), ("log_loss", "multiclass")])
+def test_scoring_candidates_with_a_helper_thread_changes_no_number(metric: str,
+                                                                   task: str) -> None:
+    """score_many with a helper thread (half the predictions and half the pairs there)
+    returns exactly what it returns alone; paths that are not thread-safe (a paired
+    bootstrap, matrix predictions) ignore the helper."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from oot.metrics import get_metric
+    from oot.metrics._paired import score_many
+
+    rng = np.random.default_rng(7)
+    n = 4000
+    if task == "regression":
+        y = rng.normal(size=n)
+        preds = [y + rng.normal(scale=c, size=n) for c in (0.5, 0.7, 1.0, 2.0)]
+        n_classes = None
+    elif task == "binary":
+        y = rng.integers(0, 2, n)
+        preds = [1 / (1 + np.exp(-(rng.normal(size=n) + c * y))) for c in (1, 0.5, 0.2)]
+        n_classes = 2
+    else:
+        y = rng.integers(0, 3, n)
+        preds = [rng.dirichlet(np.ones(3) + c * np.eye(3)[y[0]], size=n) for c in (1, 2)]
+        n_classes = 3
+    cuts = np.array([0, 700, 1500, 1500, 2600, 4000])
+    starts, stops = cuts[:-1], cuts[1:]
+    pairs = [(i, j) for i in range(len(preds)) for j in range(i + 1, len(preds))]
+    m = get_metric(metric)
+    kw = dict(min_window_size=30, n_classes=n_classes, random_state=5, n_bootstrap=50)
+    alone = score_many(m, y, preds, starts, stops, pairs, **kw)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        shared = score_many(m, y, preds, starts, stops, pairs, helper=pool, **kw)
+    for a, b in zip(alone[0], shared[0], strict=True):
+        for f in ("score", "se", "n", "status"):
+            np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    for a, b in zip(alone[1], shared[1], strict=True):
+        for x, z in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x, z)
+    assert np.isfinite(alone[1][0][1][[0, 1, 3, 4]]).all()  # every pair SE computed
 
 
 def test_all_candidates_share_cutoffs_and_windows(three: CandidateComparison) -> None:

@@ -353,7 +353,8 @@ def _fit_candidates(job: _CandidatesFit, *, eval_ready: Callable[[], None] | Non
 def _score_candidates(fitted: _CandidatesPredicted, job: _CandidatesScore, *,
                       helper: Executor | None = None) -> _CandidatesResult:
     """Score every candidate's windows and every pair's paired differences from the
-    anchor's predictions (the candidates that failed are left out)."""
+    anchor's predictions (the candidates that failed are left out); with a ``helper``
+    thread, half the candidates are scored there meanwhile."""
     ok = [i for i, p in enumerate(fitted.items) if p.pred is not None]
     scored: dict[int, WindowScores] = {}
     pair_out: dict[tuple[int, int], Any] = {}
@@ -364,7 +365,8 @@ def _score_candidates(fitted: _CandidatesPredicted, job: _CandidatesScore, *,
         scores, diffs = score_many(job.metric, job.y_eval, preds,  # type: ignore[arg-type]
                                    job.starts, job.stops, pairs,
                                    min_window_size=job.min_window_size,
-                                   n_classes=_n_classes(job.target), random_state=job.seed)
+                                   n_classes=_n_classes(job.target), random_state=job.seed,
+                                   helper=helper)
         scored = {i: scores[k] for k, i in enumerate(ok)}
         pair_out = {(ok[a], ok[b]): d for (a, b), d in zip(pairs, diffs, strict=True)}
     results = tuple(
@@ -379,7 +381,11 @@ def _fit_score_candidates(fit: _CandidatesFit, score: _CandidatesScore) -> _Cand
     return _score_candidates(_fit_candidates(fit), score)
 
 
-_CANDIDATE_STEPS = _Steps(_fit_candidates, _score_candidates, _fit_score_candidates)
+#: Each anchor's scoring (every candidate's windows, every pair's paired SE: several
+#: times the evaluation's) right after its fits, half on the helper thread: overlapped
+#: with the next anchor's fits it took a core from them (see ``_Steps.overlap``).
+_CANDIDATE_STEPS = _Steps(_fit_candidates, _score_candidates, _fit_score_candidates,
+                          overlap=False)
 
 
 def _run_candidates(

@@ -362,11 +362,19 @@ class _Steps(NamedTuple):
     runners. ``fit_predict(fit, eval_ready=...)`` and ``score(fitted, score,
     helper=...)`` return objects with a ``failure`` attribute (None when it went
     well); ``fit_score`` must be importable from a module (it is sent to workers).
+
+    ``overlap`` says how :func:`_run_serial` uses its helper thread: True, an anchor's
+    scoring runs there while the next anchor fits (the evaluation's: scoring one model's
+    windows is light); False, each anchor is scored as soon as it is predicted, shared
+    between the helper and the calling thread, and the fits never share the cores with
+    it (the comparison's: several models' scores and every pair's paired SE per anchor
+    would take a core from a fit that uses both, multi-threaded BLAS or OpenMP).
     """
 
     fit_predict: Callable[..., Any]
     score: Callable[..., Any]
     fit_score: Callable[..., Any]
+    overlap: bool = True
 
 
 _ANCHOR_STEPS = _Steps(_fit_predict_anchor, _score_anchor, _fit_score_anchor)
@@ -1130,8 +1138,9 @@ def _run_serial(task: Callable[[int], Any], n_anchors: int, bar: Any,
     """The anchors one after the other. With a ``scoring_pool`` (one thread), anchor
     ``a``'s scoring runs there while anchor ``a + 1`` fits and predicts (at most one
     scoring in flight, so at most two anchors' predictions are held), and the last
-    anchor's windows are scored half there, half here. With ``stop_on_failure`` the
-    first anchor whose fit or predict failed ends the list."""
+    anchor's windows are scored half there, half here; without ``steps.overlap`` every
+    anchor is scored like the last one, before the next one fits. With
+    ``stop_on_failure`` the first anchor whose fit or predict failed ends the list."""
     out: list[Any] = []
     pending: Future[Any] | None = None
     for a in range(n_anchors):
@@ -1147,7 +1156,7 @@ def _run_serial(task: Callable[[int], Any], n_anchors: int, bar: Any,
             break
         if scoring_pool is None:
             out.append(steps.score(fitted, t.score))
-        elif a == n_anchors - 1:
+        elif a == n_anchors - 1 or not steps.overlap:
             out.append(steps.score(fitted, t.score, helper=scoring_pool))
         else:
             pending = scoring_pool.submit(steps.score, fitted, t.score)

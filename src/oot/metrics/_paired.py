@@ -17,7 +17,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -35,9 +35,13 @@ from oot.metrics._scoring import (
     _check_ranges,
     _check_task,
     _task_flags,
+    _thread_safe_scoring,
     score_windows,
 )
 from oot.metrics._se import paired_se
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = ["PairedScores", "score_window_pairs"]
 
@@ -161,31 +165,52 @@ def score_many(
     m: Metric, y_true: NDArray[Any], preds: Sequence[NDArray[Any]], starts: NDArray[Any],
     stops: NDArray[Any], pairs: Sequence[tuple[int, int]], *, min_window_size: int,
     n_classes: int | None, random_state: Any, n_bootstrap: int = 200,
+    helper: Executor | None = None,
 ) -> tuple[list[WindowScores], list[tuple[FloatArray, FloatArray, NDArray[np.object_]]]]:
     """Every prediction's window scores and, for each pair ``(i, j)``, the windows'
     ``score_i - score_j``, its paired SE and the pair's status.
 
     The arguments are checked (by the caller); each prediction's influence values are
-    computed once, whatever the number of pairs.
+    computed once, whatever the number of pairs. Given a ``helper`` thread, the later
+    half of the predictions and then of the pairs are scored there meanwhile, when every
+    step is on a vectorised kernel path (1-D predictions; the other paths change the
+    warning filters): the same calls, the same results.
     """
-    scores = [score_windows(m, y_true, p, starts, stops, min_window_size=min_window_size,
-                            n_classes=n_classes, random_state=random_state,
-                            n_bootstrap=n_bootstrap) for p in preds]
     seg = Segments(np.asarray(starts, np.int64), np.asarray(stops, np.int64))
     multiclass, binary = _task_flags(m, n_classes)
-    kernel = _pair_kernel(m, binary, preds[0].ndim)
-    influences: list[Influence] | None = None
-    if kernel is not None and pairs:
-        g_true = seg.take(y_true)
-        pos_mask = g_true == 1 if binary else None
+    kernel = _pair_kernel(m, binary, preds[0].ndim) if pairs else None
+    if helper is not None and not (kernel is not None and preds[0].ndim == 1
+                                   and _thread_safe_scoring(m, n_classes)):
+        helper = None
+    g_true = seg.take(y_true) if kernel is not None else None
+    pos_mask = g_true == 1 if binary and g_true is not None else None
+
+    def one(p: NDArray[Any]) -> tuple[WindowScores, Influence | None]:
+        """One prediction's scores and (for a pair kernel) influence values; None when
+        ``row_values`` does not take these inputs (then every pair bootstraps)."""
+        sc = score_windows(m, y_true, p, starts, stops, min_window_size=min_window_size,
+                           n_classes=n_classes, random_state=random_state,
+                           n_bootstrap=n_bootstrap)
+        if kernel is None:
+            return sc, None
         try:
-            influences = [kernel.influence(m, seg, g_true, seg.take(p), pos_mask=pos_mask)
-                          for p in preds]
-        except ValueError:  # row_values does not take these inputs: bootstrap
-            influences = None
+            return sc, kernel.influence(m, seg, g_true, seg.take(p), pos_mask=pos_mask)
+        except ValueError:
+            return sc, None
+
+    if helper is None or len(preds) < 2:
+        done = [one(p) for p in preds]
+    else:
+        half = len(preds) // 2
+        later = [helper.submit(one, p) for p in preds[half:]]
+        done = [one(p) for p in preds[:half]] + [f.result() for f in later]
+    scores = [sc for sc, _ in done]
+    influences: list[Influence] | None = None
+    if kernel is not None and all(inf is not None for _, inf in done):
+        influences = [inf for _, inf in done if inf is not None]
     labels = np.arange(n_classes) if multiclass and n_classes is not None else None
-    out = []
-    for i, j in pairs:
+
+    def pair(i: int, j: int) -> tuple[FloatArray, FloatArray, NDArray[np.object_]]:
         a, b = scores[i], scores[j]
         status = np.where(a.status != "ok", a.status, b.status).astype(object)
         ok = status == "ok"
@@ -196,7 +221,14 @@ def score_many(
         else:
             se = _paired_bootstrap(m, y_true, preds[i], preds[j], starts, stops, ok,
                                    labels, random_state, n_bootstrap)
-        out.append((diff, np.where(ok, se, np.nan), status))
+        return diff, np.where(ok, se, np.nan), status
+
+    if helper is None or influences is None or len(pairs) < 2:
+        out = [pair(i, j) for i, j in pairs]
+    else:
+        half = len(pairs) // 2
+        later_pairs = [helper.submit(pair, i, j) for i, j in pairs[half:]]
+        out = [pair(i, j) for i, j in pairs[:half]] + [f.result() for f in later_pairs]
     return scores, out
 
 
