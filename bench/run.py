@@ -1054,13 +1054,15 @@ def bench_b11(cfg: Config, report: Report) -> None:
     cutoffs = split_cls(time="ts", **PLAN).plan(df)["cutoff"].unique().tolist()
     y = df["y"].to_numpy()
     inputs = []
-    for _, tw, cols in B11_CANDIDATES:
+    bare_rows = []  # (candidate, first, stop) of each bare fit's training rows
+    for name, tw, cols in B11_CANDIDATES:
         X = np.ascontiguousarray(df[list(cols or feats)].to_numpy(dtype=float))
         split = split_cls(time="ts", train_window=tw, eval_window=PLAN["eval_window"],
                           horizon=PLAN["horizon"], anchors=cutoffs)
         for train, tests in split.split_anchors(df):
             ev_rows = np.concatenate(tests)
             inputs.append((X[train], y[train], X[ev_rows]))
+            bare_rows.append((name, int(train.size), int(ev_rows.size)))
         del X
     cands = {name: (est, {"train_window": tw, **({"features": list(cols)} if cols else {})})
              for name, tw, cols in B11_CANDIDATES}
@@ -1099,6 +1101,15 @@ def bench_b11(cfg: Config, report: Report) -> None:
     if scored != n_eval:
         raise RuntimeError(f"compare scored {scored} rows, the bare baseline predicted "
                            f"{n_eval}")
+    # the bare fits are the comparison's: per candidate and anchor, as many training
+    # rows (the same ranges: both come from the same plan) and evaluation rows
+    inside = [(n, int(a["n_train"]), int(s["n"].sum()))
+              for n in cmp.candidates
+              for a, (_, s) in zip(cmp[n].evaluation.anchors.to_dict("records"),
+                                   cmp[n].evaluation.scores.groupby("anchor"), strict=True)]
+    if inside != bare_rows:
+        raise RuntimeError(f"compare's fits {inside} are not the bare ones {bare_rows}")
+    t_rec, t_pairs = b11_post_times(cmp, cfg.b11_bootstrap)
     k = len(B11_CANDIDATES)
     ratio = t_cmp / t_bare
     n_win = int(cmp["1y"].evaluation.scores.shape[0])
@@ -1111,16 +1122,44 @@ def bench_b11(cfg: Config, report: Report) -> None:
         f"compare_candidates {fmt_s(t_cmp)}", ratio, f"{ratio:.3f}x",
         f"<= {T_B11:.2f}x", ratio <= T_B11))
     fp = sum(fit_predict_seconds(cmp[n].evaluation) for n in cmp.candidates)
+    rest = t_cmp - fp - t_rec - t_pairs
     report.note(
         f"B11: inside compare_candidates, fit+predict took {fmt_s(fp)} (the engine's own "
-        f"timers); the remaining {fmt_s(t_cmp - fp)} is planning, slicing, scoring "
-        f"{scored:,} rows for {k} candidates and {k * (k - 1) // 2} paired differences, "
-        f"{k} recommendations and {k * (k - 1) // 2} difference curves with their "
-        f"bootstraps." + (
+        f"timers); the remaining {fmt_s(t_cmp - fp)}: {k} recommendations about "
+        f"{fmt_s(t_rec)} and {k * (k - 1) // 2} difference curves with their bootstraps "
+        f"about {fmt_s(t_pairs)} (each rerun alone on the comparison's evaluations), "
+        f"{fmt_s(rest)} for planning, slicing, and scoring {scored:,} rows for {k} "
+        f"candidates and {k * (k - 1) // 2} paired differences (between the fits, on "
+        "both threads)." + (
             f" {k} separate recommend_retrain_interval runs took {fmt_s(t_sep)} "
             f"({t_cmp / t_sep:.3f}x of that for the comparison, which adds the pairs)."
             if cfg.b11_separate else "") + f" Best of {cfg.b11_repeats} interleaved runs "
         "each.")
+
+
+def b11_post_times(cmp: Any, n_bootstrap: int) -> tuple[float, float]:
+    """Seconds of the comparison's recommendations and of its pairs' difference curves
+    with their bootstraps, each rerun alone on the comparison's evaluations (one
+    fit_degradation per pair, as compare_candidates when the first candidate leads)."""
+    from oot.degradation import bootstrap_crossing, fit_degradation
+
+    recommend = api("recommend_retrain_interval")
+
+    def recs() -> None:
+        with quiet():
+            for n in cmp.candidates:
+                recommend(cmp[n].evaluation, n_bootstrap=n_bootstrap, random_state=0)
+
+    def pairs() -> None:
+        with quiet():
+            for p in cmp.pairs:
+                c = fit_degradation(p.differences, baseline=p.curve.level)
+                bootstrap_crossing(p.differences, c, tolerance=max(abs(c.level), 1e-12),
+                                   tolerance_type="absolute", n_bootstrap=n_bootstrap,
+                                   confidence_level=0.9, random_state=0,
+                                   resample_anchors=True)
+
+    return best_of(recs, 1)[0], best_of(pairs, 1)[0]
 
 
 # --------------------------------------------------------------------------- B10

@@ -16,7 +16,9 @@ and what is left is mostly how each anchor's pair of models differs).
 The engine is the evaluation's: the same plan, row order, feature copies, seeds,
 runners (serial with a helper thread, joblib, dask) and failure handling; only the
 steps of an anchor differ (several models per anchor, fitted one after the other,
-scored together; ``oot.evaluate._engine._Steps``).
+scored together; ``oot.evaluate._engine._Steps``). Serially, an anchor is scored
+right after its fits, shared between the calling and the helper thread, rather than
+during the next anchor's fits: that would take a core from fits that use both.
 """
 
 from __future__ import annotations
