@@ -148,15 +148,97 @@ def test_a_lazy_frame_collects_only_the_needed_columns():
     assert list(out.columns) == ["ts", "i", "f"]
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_float_features_form_one_row_major_block(kind):
-    """The layout the engine fits from, so it makes no copy of its own."""
+def _native_values(native, col: str) -> np.ndarray:
+    """The memory the library itself holds for ``col`` (no copy)."""
+    if isinstance(native, pa.Table):
+        return native.column(col).chunk(0).to_numpy(zero_copy_only=True)
+    return native[col].to_numpy()
+
+
+@pytest.mark.parametrize("kind", ["polars", "pyarrow"])
+def test_numbers_without_nulls_are_read_without_a_copy(kind):
+    """Columns are converted one by one and pandas keeps them as they are: a number
+    column without nulls is a read-only view of the caller's memory, one with nulls a
+    copy with NaN (the caller's memory untouched)."""
     df = reference_frame()
-    out = model_frame(convert(df, kind), target="i", time="ts", features=["f", "i_null"])
-    values = out[["f", "i_null"]].to_numpy()
-    assert values.flags.c_contiguous
-    assert values.base is not None  # a view of the block, not a copy
-    np.testing.assert_array_equal(values, df[["f", "i_null"]].to_numpy())
+    native = convert(df, kind)
+    out = model_frame(native, target="i", time="ts", features=["f32", "f"])
+    for col in ("i", "f32"):
+        values = out[col].to_numpy()
+        assert np.shares_memory(values, _native_values(native, col))
+        assert not values.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            values[0] = 0
+    assert np.isnan(out["f"].to_numpy()[1])  # the null, as pandas reads it
+    pd.testing.assert_frame_equal(out, df[["ts", "i", "f", "f32"]])
+
+
+class _Layout(BaseEstimator):
+    """Records, for every fit and predict, whether X is a C-contiguous float block
+    that its rows reach without a copy."""
+
+    seen: ClassVar[list[tuple[bool, bool]]] = []
+
+    def fit(self, X, y):
+        self._record(X)
+        self.coef_ = np.linalg.lstsq(np.column_stack([X.to_numpy(), np.ones(len(X))]),
+                                     np.asarray(y, dtype=float), rcond=None)[0]
+        return self
+
+    def predict(self, X):
+        self._record(X)
+        return np.column_stack([X.to_numpy(), np.ones(len(X))]) @ self.coef_
+
+    def _record(self, X):
+        values = X.to_numpy()
+        type(self).seen.append((values.flags.c_contiguous, values.base is not None))
+
+
+@pytest.mark.parametrize("kind", ["pandas", *KINDS])
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_float_features_reach_the_estimator_as_one_row_major_block(kind, shuffle,
+                                                                    monkeypatch):
+    """The engine copies the float features of every input into the row-major block it
+    fits from (in small steps on its helper thread, here in rows of 7 and writes of 3),
+    in time order; the scores equal a plain least-squares fit on the sorted rows."""
+    import oot.evaluate._engine as engine
+
+    df = mixed_frame(n=1500, seed=2)[["ts", "x0", "x1", "x3", "y"]].fillna({"x3": 0.0})
+    df = df.sort_values("ts", kind="stable").reset_index(drop=True)
+    kw = dict(PLAN, metric="rmse")
+    ref = oot.evaluate_out_of_time(df, LinearRegression(), **kw)  # the rows in order
+    if shuffle:
+        df = df.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    monkeypatch.setattr(engine, "_FILL_CHUNK", 7)
+    monkeypatch.setattr(engine, "_ROWS_PER_WRITE", 3)
+    _Layout.seen = []
+    native = convert(df, kind)
+    ev = oot.evaluate_out_of_time(native, _Layout(), **kw)
+    assert len(_Layout.seen) == 2 * 3  # fit and predict of three anchors
+    assert all(c and view for c, view in _Layout.seen)
+    np.testing.assert_allclose(ev.scores["score"], ref.scores["score"], rtol=1e-8)
+
+
+def test_row_fill_copies_columns_held_one_by_one():
+    """The engine's copy from a list of columns (a frame holding each on its own), in
+    time order or not, in steps that end mid-write."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import oot.evaluate._engine as engine
+
+    rng = np.random.default_rng(0)
+    cols = [rng.normal(size=1000) for _ in range(3)]
+    expected = np.column_stack(cols)
+    order = rng.permutation(1000)
+    with ThreadPoolExecutor(1) as pool:
+        for perm in (None, order):
+            dst = np.empty((1000, 3))
+            fill = engine._RowFill(cols, perm, dst, pool)
+            fill.wait(1000)
+            np.testing.assert_array_equal(dst, expected if perm is None else expected[order])
+        bad = engine._RowFill([c[:10] for c in cols], None, np.empty((1000, 3)), pool)
+        with pytest.raises(ValueError, match="broadcast"):
+            bad.wait(1000)
 
 
 # --------------------------------------------------------------- same results

@@ -25,11 +25,14 @@ duration                        timedelta64
 anything else                   object (Python values)
 ==============================  ===================================================
 
-When the feature columns all have one float dtype, they are written into one
-row-major float block: the layout the engine fits from, so that no second copy of the
-features is made. The caller's frame is never modified; columns converted without a
-copy are read-only views of its memory. narwhals is imported only for a frame that is
-not pandas.
+Each column is converted on its own, straight to the numpy array (or pandas array) the
+pandas frame holds, and the frame is built on them without a copy: numbers without
+nulls are read-only views of the caller's memory where the library allows it (polars
+and Arrow columns in one chunk), so converting costs a few milliseconds and no memory.
+The engine copies float features into its own row-major block, in time order, on its
+helper thread, exactly as it does from a pandas frame (``_features_in_time_order`` in
+:mod:`oot.evaluate._engine`). The caller's frame is never modified. narwhals is
+imported only for a frame that is not pandas.
 """
 
 from __future__ import annotations
@@ -37,7 +40,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from oot._validation import InvalidParameterError, param_message
@@ -85,16 +87,14 @@ def model_frame(data: Any, *, target: Any, time: Any, features: Any,
         return data
     plain = all(isinstance(v, str) for v in (target, time))
     if features is None and plain:
-        return to_pandas(data, columns=None, block_exclude=(target, time),
-                         expected=expected, fix=fix, func=func)
+        return to_pandas(data, columns=None, expected=expected, fix=fix, func=func)
     if plain and isinstance(features, Sequence) and not isinstance(features, str) and all(
             isinstance(f, str) for f in features):
         extra = column_names(also) if also is not None else []
         if extra is not None:
             cols = [target, time, *features]
             cols += [c for c in dict.fromkeys(extra) if c not in cols]
-            return to_pandas(data, columns=cols, block=list(features),
-                             expected=expected, fix=fix, func=func)
+            return to_pandas(data, columns=cols, expected=expected, fix=fix, func=func)
     return to_pandas(data, columns=None, expected=expected, fix=fix, func=func)
 
 
@@ -102,8 +102,6 @@ def to_pandas(
     data: Any,
     *,
     columns: Sequence[Any] | None = None,
-    block: Sequence[Any] | None = None,
-    block_exclude: Sequence[Any] = (),
     param: str = "data",
     expected: str = FRAME_TYPES,
     fix: str | None = None,
@@ -119,10 +117,6 @@ def to_pandas(
         of them is not in the frame, every column is returned with no row: the caller's
         column check then reports the missing name with the frame's columns, exactly as
         for a pandas frame.
-    block : list of str, default=None
-        Columns to hold in one row-major float block when they share one float dtype
-        (None: the selected columns not in ``block_exclude``).
-    block_exclude : list of str, default=()
     param, expected, fix, func
         The error for an unsupported object: ``param`` must be ``expected``.
 
@@ -167,7 +161,7 @@ def to_pandas(
         wanted = names
     if isinstance(frame, nw.LazyFrame):
         frame = frame.collect()
-    return _convert(frame, wanted, block, block_exclude)
+    return _convert(frame, wanted)
 
 
 def _narwhals_frame(data: Any, param: str, expected: str, fix: str | None,
@@ -189,45 +183,15 @@ def _narwhals_frame(data: Any, param: str, expected: str, fix: str | None,
     return frame
 
 
-# rows written per step into the float block: column-by-column writes into a row-major
-# block stride across memory; a few thousand rows at a time keep the block's rows in cache
-# (3-5x faster than whole columns on 1M x 20)
-_ROWS_PER_STEP = 4096
+def _convert(frame: Any, names: list[Any]) -> pd.DataFrame:
+    """The eager narwhals ``frame`` (columns ``names``) as pandas, column by column.
 
-# pandas 2 copies the frames pd.concat joins unless told not to (the float block would
-# lose its row-major layout); pandas 3 never copies there and deprecates the keyword
-_NO_COPY: dict[str, Any] = {"copy": False} if int(pd.__version__.split(".")[0]) < 3 else {}
-
-
-def _convert(frame: Any, names: list[Any], block: Sequence[Any] | None,
-             block_exclude: Sequence[Any]) -> pd.DataFrame:
-    """The eager narwhals ``frame`` (columns ``names``) as pandas."""
-    import narwhals as nw
-
-    schema = frame.schema
-    n = int(frame.shape[0])
-    feats = [c for c in (block if block is not None else names)
-             if c in names and c not in block_exclude]
-    dtypes = {schema[c] for c in feats}
-    floats = bool(feats) and len(dtypes) == 1 and next(iter(dtypes)) in (
-        nw.Float64, nw.Float32)
-    if not floats:
-        return pd.DataFrame({c: _column(frame[c]) for c in names},
-                            index=pd.RangeIndex(n), columns=names)
-    dtype = np.float64 if next(iter(dtypes)) == nw.Float64 else np.float32
-    values = np.empty((n, len(feats)), dtype=dtype)  # row-major: the engine's layout
-    columns = [frame[c].to_numpy() for c in feats]  # views where the library allows
-    for r0 in range(0, n, _ROWS_PER_STEP):  # a block of rows at a time stays in cache
-        rows = values[r0:r0 + _ROWS_PER_STEP]
-        for j, col in enumerate(columns):
-            rows[:, j] = col[r0:r0 + _ROWS_PER_STEP]
-    parts = [pd.DataFrame(values, columns=feats, copy=False)]
-    rest = [c for c in names if c not in feats]
-    if rest:
-        parts.insert(0, pd.DataFrame({c: _column(frame[c]) for c in rest},
-                                     index=pd.RangeIndex(n), columns=rest))
-    out = pd.concat(parts, axis=1, **_NO_COPY) if len(parts) > 1 else parts[0]
-    return out if list(out.columns) == names else out[names]
+    ``copy=False``: pandas keeps each column's array as it is (a view of the caller's
+    memory where the conversion made none) instead of consolidating the columns of one
+    dtype into a new block, a copy of every column.
+    """
+    return pd.DataFrame({c: _column(frame[c]) for c in names},
+                        index=pd.RangeIndex(int(frame.shape[0])), columns=names, copy=False)
 
 
 def _column(s: Any) -> Any:

@@ -956,17 +956,26 @@ def _anchor_table(ax: TimeAxis, plan: WindowPlan, results: list[_AnchorResult],
 # rows per step of the background copy of the features (a few MB)
 _FILL_CHUNK = 1 << 15
 
+# rows per column-by-column write within a step: one column written into the row-major
+# block strides across it; a few thousand rows at a time keep those rows in cache
+_ROWS_PER_WRITE = 4096
 
 
 class _RowFill:
     """Copies the rows of ``src`` (in ``order``, if given) into the C-ordered ``dst`` on
     a worker thread, in time order: the first anchor fits on its rows while the later
     rows are still being copied. :meth:`wait` blocks until a prefix of rows is there.
+
+    ``src`` is a 2-D array or the list of its columns (1-D arrays of one length, such as
+    the columns of a frame that holds each on its own: one converted from polars or
+    Arrow, or a pandas frame built column by column).
     """
 
-    def __init__(self, src: np.ndarray, order: np.ndarray | None, dst: np.ndarray,
-                 pool: Executor) -> None:
+    def __init__(self, src: np.ndarray | Sequence[np.ndarray], order: np.ndarray | None,
+                 dst: np.ndarray, pool: Executor) -> None:
         self._src, self._order, self._dst = src, order, dst
+        self._cols = ([src[:, j] for j in range(src.shape[1])]
+                      if isinstance(src, np.ndarray) else list(src))
         self._done = 0
         self._finished = False
         self._stopped = False
@@ -980,11 +989,7 @@ class _RowFill:
                 if self._stopped:
                     return
                 c1 = min(n, c0 + _FILL_CHUNK)
-                if self._order is None:
-                    self._dst[c0:c1] = self._src[c0:c1]
-                else:  # np.take on the column-major block: ~4x faster than a[rows]
-                    np.take(self._src, self._order[c0:c1], axis=0, out=self._dst[c0:c1],
-                            mode="clip")
+                self._copy(c0, c1)
                 with self._cond:
                     self._done = c1
                     self._cond.notify_all()
@@ -992,6 +997,24 @@ class _RowFill:
             with self._cond:
                 self._finished = True
                 self._cond.notify_all()
+
+    def _copy(self, c0: int, c1: int) -> None:
+        """Rows ``[c0, c1)`` of ``dst``."""
+        if self._order is None and isinstance(self._src, np.ndarray):
+            self._dst[c0:c1] = self._src[c0:c1]  # numpy's own 2-D copy
+            return
+        # column by column: np.take on a 2-D block that is not C-ordered (a pandas
+        # frame's) first copies the whole block, at every step
+        for r0 in range(c0, c1, _ROWS_PER_WRITE):
+            r1 = min(c1, r0 + _ROWS_PER_WRITE)
+            rows = self._dst[r0:r1]
+            if self._order is None:
+                for j, col in enumerate(self._cols):
+                    rows[:, j] = col[r0:r1]
+            else:
+                idx = self._order[r0:r1]
+                for j, col in enumerate(self._cols):
+                    rows[:, j] = col[idx]
 
     def wait(self, stop: int) -> None:
         """Return once rows ``[0, stop)`` are copied (re-raises the copy's error)."""
@@ -1021,6 +1044,21 @@ def _read_only(arr: np.ndarray) -> np.ndarray:
 
 
 
+def _float_columns(data: pd.DataFrame, feats: list[Any]) -> list[np.ndarray] | None:
+    """The feature columns as numpy arrays when they all have one numpy float dtype
+    (views of the frame's memory, however it holds them: no copy), else None."""
+    if len(set(feats)) < len(feats):
+        return None
+    series = [data[c] for c in feats]
+    if not all(isinstance(s, pd.Series) for s in series):  # a name the frame repeats
+        return None
+    dtypes = {s.dtype for s in series}
+    dtype = dtypes.pop()
+    if dtypes or not isinstance(dtype, np.dtype) or dtype.kind != "f":
+        return None
+    return [s.to_numpy() for s in series]
+
+
 def _features_in_time_order(data: pd.DataFrame, feats: list[Any], order: np.ndarray,
                             is_sorted: bool, pool: Executor,
                             ) -> tuple[pd.DataFrame, _RowFill | None]:
@@ -1029,20 +1067,20 @@ def _features_in_time_order(data: pd.DataFrame, feats: list[Any], order: np.ndar
     When every feature has one float dtype, the frame is built on a C-contiguous,
     read-only array (:func:`_read_only`): each anchor's rows are then a contiguous view
     that scikit-learn uses without copying (a frame's own float block is column-major,
-    so every fit and predict would convert it). That array is filled on ``pool`` (see
-    :class:`_RowFill`, returned too). Other frames keep their dtypes (categorical or
-    string features for a Pipeline).
+    so every fit and predict would convert it). That array is filled from the frame's
+    columns on ``pool`` (see :class:`_RowFill`, returned too), whether the frame holds
+    them in one block or each on its own (a frame converted from polars or Arrow), so
+    that nothing is copied before the first anchor starts. Other frames keep their
+    dtypes (categorical or string features for a Pipeline).
     """
+    cols = _float_columns(data, feats)
+    if cols is not None:
+        arr = np.empty((len(data), len(cols)), dtype=cols[0].dtype)
+        fill = _RowFill(cols, None if is_sorted else order, arr, pool)
+        position = {c: j for j, c in enumerate(data.columns)}  # feats: each name once
+        names = data.columns[[position[c] for c in feats]]
+        return pd.DataFrame(_read_only(arr), columns=names, copy=False), fill
     X = data[feats]
-    dtypes = {X[c].dtype for c in feats} if X.columns.is_unique else set()
-    if len(dtypes) == 1 and next(iter(dtypes)).kind == "f" and isinstance(
-            next(iter(dtypes)), np.dtype):
-        values = X.to_numpy()
-        if is_sorted and values.flags.c_contiguous:  # already the layout (oot._frames)
-            return pd.DataFrame(_read_only(values), columns=X.columns, copy=False), None
-        arr = np.empty(values.shape, dtype=values.dtype)
-        fill = _RowFill(values, None if is_sorted else order, arr, pool)
-        return pd.DataFrame(_read_only(arr), columns=X.columns, copy=False), fill
     # one take in time order: no per-anchor or per-window copies of the whole frame
     return (X if is_sorted else X.take(order)), None
 
