@@ -1067,18 +1067,28 @@ def _features_in_time_order(data: pd.DataFrame, feats: list[Any], order: np.ndar
     When every feature has one float dtype, the frame is built on a C-contiguous,
     read-only array (:func:`_read_only`): each anchor's rows are then a contiguous view
     that scikit-learn uses without copying (a frame's own float block is column-major,
-    so every fit and predict would convert it). That array is filled from the frame's
-    columns on ``pool`` (see :class:`_RowFill`, returned too), whether the frame holds
-    them in one block or each on its own (a frame converted from polars or Arrow), so
-    that nothing is copied before the first anchor starts. Other frames keep their
-    dtypes (categorical or string features for a Pipeline).
+    so every fit and predict would convert it). That array is filled on ``pool`` (see
+    :class:`_RowFill`, returned too) from the frame's float block, or from its columns
+    when it holds each on its own (a frame converted from polars or Arrow, a pandas
+    frame built column by column): nothing is copied before the first anchor starts.
+    Other frames keep their dtypes (categorical or string features for a Pipeline).
     """
     cols = _float_columns(data, feats)
     if cols is not None:
+        src: np.ndarray | list[np.ndarray] = cols
+        if all(c.base is cols[0].base for c in cols) and cols[0].base is not None:
+            # one array holds them (a pandas frame's float block): numpy copies its
+            # rows at once, faster than column by column
+            X = data[feats]
+            src = X.to_numpy()
+            if is_sorted and src.flags.c_contiguous:  # already the layout
+                return pd.DataFrame(_read_only(src), columns=X.columns, copy=False), None
+            names = X.columns
+        else:
+            position = {c: j for j, c in enumerate(data.columns)}  # feats: each name once
+            names = data.columns[[position[c] for c in feats]]
         arr = np.empty((len(data), len(cols)), dtype=cols[0].dtype)
-        fill = _RowFill(cols, None if is_sorted else order, arr, pool)
-        position = {c: j for j, c in enumerate(data.columns)}  # feats: each name once
-        names = data.columns[[position[c] for c in feats]]
+        fill = _RowFill(src, None if is_sorted else order, arr, pool)
         return pd.DataFrame(_read_only(arr), columns=names, copy=False), fill
     X = data[feats]
     # one take in time order: no per-anchor or per-window copies of the whole frame
