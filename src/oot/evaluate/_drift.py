@@ -39,8 +39,10 @@ each bin edge) or counted with one ``bincount`` over all windows (categorical). 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +59,7 @@ from oot._validation import (
 
 __all__ = ["psi", "ks_statistic", "expected_roc_auc", "expected_accuracy",
            "NumericReference", "CategoricalReference", "numeric_windows",
+           "numeric_block_windows", "GRID",
            "categorical_windows", "expected_windows", "EXPECTED", "STATUSES",
            "PSI_BINS", "PSI_PSEUDOCOUNT", "is_categorical"]
 
@@ -102,6 +105,53 @@ def _psi_from_counts(ref: np.ndarray, win: np.ndarray) -> np.ndarray:
 
 
 # ================================================================== numeric columns
+#: Buckets of the grid that bounds the KS statistic (:func:`numeric_block_windows`).
+GRID = 4096
+#: The grid spans the training values between these two quantiles (the values beyond
+#: share the two end buckets), so that a few outliers do not stretch it.
+_GRID_TAIL = 0.005
+#: Refine a bucket whose bound comes within this much of the best exact gap (the
+#: bounds are floats; the margin keeps a rounding error from pruning the maximum).
+_BOUND_SLACK = 1e-9
+
+
+def _grid(v: np.ndarray) -> tuple[float, float]:
+    """``(scale, shift)`` of the bucket map of the sorted finite values ``v``: value
+    ``x`` is in bucket ``trunc(clip(x * scale + shift, 0, GRID - 1))`` (see
+    :func:`_buckets`); ``(0, 0)`` (one bucket) when the values span no range."""
+    n = len(v)
+    if n == 0:
+        return 0.0, 0.0
+    k = int(n * _GRID_TAIL)
+    lo, hi = float(v[k]), float(v[n - 1 - k])
+    if not hi > lo:
+        lo, hi = float(v[0]), float(v[-1])
+    if not hi > lo:
+        return 0.0, 0.0
+    with np.errstate(all="ignore"):
+        scale = float(np.float64(GRID) / (np.float64(hi) - np.float64(lo)))
+        shift = float(-np.float64(lo) * np.float64(scale))
+    if not (math.isfinite(scale) and math.isfinite(shift)) or scale == 0.0:
+        return 0.0, 0.0
+    return scale, shift
+
+
+def _buckets(x: np.ndarray, scale: Any, shift: Any) -> np.ndarray:
+    """The grid bucket of each finite value, as floats in ``[0, GRID - 1]`` (truncate
+    to get the bucket number; non-finite values give garbage, the caller masks them).
+
+    A composition of correctly rounded, monotone operations (multiply, add, clip,
+    truncate), so ``x <= y`` implies ``bucket(x) <= bucket(y)``: every bucket is an
+    interval of values, whatever the rounding. That is all the exact KS search needs;
+    the grid's evenness only decides how fast it is.
+    """
+    with np.errstate(all="ignore"):
+        c: np.ndarray = np.multiply(x, scale)
+        c += shift
+        np.clip(c, 0.0, GRID - 1, out=c)
+    return c
+
+
 @dataclass(frozen=True, eq=False)
 class NumericReference:
     """One anchor's training values of a numeric column, summarised once.
@@ -116,168 +166,301 @@ class NumericReference:
         The distinct training deciles (inverted CDF): the right ends of the value bins.
     counts : ndarray
         Training rows per value bin (``len(edges) + 1``).
-    unique, cum : ndarray
-        The distinct finite values and the number of training values ``<=`` each.
-    mult : ndarray
-        How many training values equal each distinct value.
     status : int
         ``OK``, ``CONSTANT`` (one distinct value) or ``NO_REFERENCE`` (none).
+    scale, shift : float
+        The bucket map of the grid (:func:`_buckets`).
+    cum_grid : ndarray
+        Training values in the grid's buckets ``<= b``, for ``b`` in ``0..GRID-1``.
+    edge_buckets : ndarray
+        The grid bucket of each edge.
     """
 
     values: np.ndarray
     n_missing: int
     edges: np.ndarray
     counts: np.ndarray
-    unique: np.ndarray
-    cum: np.ndarray
     status: int
-    mult: np.ndarray = dataclasses.field(default_factory=lambda: np.empty(0, np.int64))
+    scale: float = 0.0
+    shift: float = 0.0
+    cum_grid: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros(GRID, np.int64))
+    edge_buckets: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.empty(0, np.intp))
 
     @classmethod
     def from_values(cls, x: Any, bins: int = PSI_BINS) -> NumericReference:
-        x = _as_float(x)
-        fin = np.isfinite(x)
-        v = np.sort(x[fin] if not fin.all() else x)
+        v = np.sort(_as_float(x))    # -inf first, then +inf, then NaN last
+        n_all = len(v)
+        v = v[np.searchsorted(v, -np.inf, side="right"):
+              np.searchsorted(v, np.inf, side="left")]
         n = len(v)
-        n_missing = len(x) - n
+        n_missing = n_all - n
         if n == 0:
             empty = np.empty(0)
-            return cls(v, n_missing, empty, np.zeros(1), empty, np.empty(0, np.int64),
-                       NO_REFERENCE)
-        new = np.empty(n, dtype=bool)
-        new[0] = True
-        np.not_equal(v[1:], v[:-1], out=new[1:])
-        starts = np.flatnonzero(new)
-        unique = v[starts]
-        cum = np.append(starts[1:], n).astype(np.int64)   # values <= unique[i]
+            return cls(v, n_missing, empty, np.zeros(1), NO_REFERENCE)
         pos = np.ceil(np.arange(1, bins) * n / bins).astype(np.int64) - 1
         edges = np.unique(v[np.clip(pos, 0, n - 1)])
         below = np.searchsorted(v, edges, side="right")
         counts = np.diff(np.concatenate(([0], below, [n]))).astype(float)
-        status = CONSTANT if len(unique) < 2 else OK
-        return cls(v, n_missing, edges, counts, unique, cum, status,
-                   np.diff(cum, prepend=0))
+        status = CONSTANT if v[0] == v[-1] else OK
+        scale, shift = _grid(v)
+        cum_grid = np.bincount(_buckets(v, scale, shift).astype(np.intp),
+                               minlength=GRID).cumsum()
+        edge_buckets = _buckets(edges, scale, shift).astype(np.intp)
+        return cls(v, n_missing, edges, counts, status, scale, shift, cum_grid,
+                   edge_buckets)
 
     @property
     def n(self) -> int:
         """Number of finite training values."""
         return len(self.values)
 
-    def cum0(self) -> np.ndarray:
-        """``cum`` with a leading 0: training values ``<=`` each distinct value, indexed
-        by the position :func:`numpy.searchsorted` (side "right") gives."""
-        return np.concatenate(([0], self.cum))
+    def counts_le(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Training values ``<= s`` and ``< s`` for sorted finite ``s``.
 
-    def counts_le(self, s: np.ndarray, cum0: np.ndarray | None = None,
-                  ) -> tuple[np.ndarray, np.ndarray]:
-        """Training values ``<= s`` and ``< s`` for finite ``s`` (sorted, or sorted in
-        runs: the search is fastest then).
-
-        One :func:`numpy.searchsorted` among the distinct values (exact: no arithmetic
-        on the values); ``< s`` is fewer by the multiplicity of a training value equal
-        to ``s``. ``cum0`` is :meth:`cum0`, computed once by a caller that asks often.
+        One :func:`numpy.searchsorted` (exact: no arithmetic on the values; fastest on
+        sorted queries); ``< s`` needs a second search only for the queries equal to a
+        training value.
         """
-        u = self.unique
-        if cum0 is None:
-            cum0 = self.cum0()
-        i = np.searchsorted(u, s, side="right")
-        right = cum0[i]
-        prev = np.maximum(i - 1, 0)
-        eq = (u[prev] == s) & (i > 0) if len(u) else np.zeros(len(s), dtype=bool)
-        left = right - np.where(eq, self.mult[prev], 0) if eq.any() else right
+        v = self.values
+        right = np.searchsorted(v, s, side="right")
+        if len(v) == 0:
+            return right, right
+        tie = v[np.maximum(right - 1, 0)] == s
+        tie &= right > 0
+        if not tie.any():
+            return right, right
+        left = right.copy()
+        left[tie] = np.searchsorted(v, s[tie], side="left")
         return right, left
 
 
-def _ks_sorted(ref: NumericReference, s: np.ndarray,
-               cum0: np.ndarray | None = None) -> float:
-    """KS statistic of the sorted, finite, non-empty sample ``s`` against the training
-    values (exact: ``scipy.stats.ks_2samp``'s statistic).
+def _uncovered(starts: np.ndarray, stops: np.ndarray) -> list[tuple[int, int]]:
+    """The row ranges between ``min(starts)`` and ``max(stops)`` that no non-empty
+    window covers."""
+    keep = stops > starts
+    if not keep.any():
+        return []
+    a, b = starts[keep], stops[keep]
+    order = np.argsort(a, kind="stable")
+    out, reach = [], int(a[order[0]])
+    for lo, hi in zip(a[order].tolist(), b[order].tolist(), strict=True):
+        if lo > reach:
+            out.append((reach, lo))
+        reach = max(reach, hi)
+    return out
 
-    Each value is located once among the distinct training values
-    (:meth:`NumericReference.counts_le`). ``F_window`` jumps once per distinct value,
-    so the gap is taken at a run's last element (``F_train(x) - F_window(x)``) and at
-    its first (their left limits); without ties within the sample every element is
-    both.
+
+@dataclass
+class _BlockState:
+    """What :func:`numeric_block_windows` fills, window by window."""
+
+    psi_rows: list[np.ndarray]      # per column: (n_windows, n_bins + 1) counts
+    ks: np.ndarray                  # (n_columns, n_windows)
+    ks_st: np.ndarray
+    psi_st: np.ndarray
+    missing: np.ndarray             # (n_columns,) the windows have missing values
+
+
+def numeric_block_windows(refs: list[NumericReference], X: np.ndarray,
+                          starts: np.ndarray, stops: np.ndarray, *,
+                          want_psi: bool | np.ndarray = True,
+                          want_ks: bool | np.ndarray = True,
+                          helper: Executor | None = None,
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """PSI and KS of each window ``X[starts[i]:stops[i], j]`` against ``refs[j]``.
+
+    Returns ``psi, psi_status, ks, ks_status`` of shape ``(n_columns, n_windows)``
+    (NaN where the status is not ``OK``). ``X`` is ``(n_rows, n_columns)``, fastest
+    C-contiguous (the engine's time-ordered feature block): a window is read once,
+    every column at a time. ``want_psi`` / ``want_ks``: for every column, or one flag
+    per column.
+
+    The KS statistic is exact (``scipy.stats.ks_2samp``'s) without locating every
+    value among the training values. Each column has a grid of :data:`GRID` buckets
+    (:func:`_buckets`, a monotone map, so buckets are intervals); one ``bincount`` of a
+    window's buckets gives both ECDFs at every bucket's end (the training's counted
+    once per anchor, :attr:`NumericReference.cum_grid`). The gaps there are attained
+    gaps, so their largest, ``L``, is a lower bound of the statistic; inside bucket
+    ``b`` the gap is at most ``max(F_train(b) - F_window(b-1), F_window(b) -
+    F_train(b-1))``. Only the buckets whose bound reaches ``L`` (and that hold window
+    values) are refined: their window values are sorted and located among the sorted
+    training values, which gives the exact gap at each and at its left limit. The
+    PSI's bin edges are training values; their buckets are refined too, for the
+    window's count below each edge. With ``helper`` (a one-thread executor), half the
+    windows are done there.
     """
-    n = float(ref.n)
-    m = len(s)
-    right, left = ref.counts_le(s, cum0)
-    k = np.arange(m, dtype=float)
-    if m > 1 and not (s[1:] != s[:-1]).all():
-        first = np.ones(m, dtype=bool)
-        np.not_equal(s[1:], s[:-1], out=first[1:])
-        last = np.ones(m, dtype=bool)
-        last[:-1] = first[1:]
-        hi = np.abs(right[last] / n - (k[last] + 1.0) / m)
-        lo = np.abs(left[first] / n - k[first] / m)
-    else:
-        hi = np.abs(right / n - (k + 1.0) / m)
-        lo = np.abs(left / n - k / m)
-    return max(float(hi.max()), float(lo.max()))
+    p, n_w = len(refs), len(starts)
+    psi = np.full((p, n_w), np.nan)
+    ks = np.full((p, n_w), np.nan)
+    psi_st = np.full((p, n_w), OK, dtype=np.int8)
+    ks_st = np.full((p, n_w), OK, dtype=np.int8)
+    do_psi = np.broadcast_to(np.asarray(want_psi, dtype=bool), (p,)) & np.array(
+        [r.status == OK for r in refs], dtype=bool)
+    do_ks = np.broadcast_to(np.asarray(want_ks, dtype=bool), (p,)) & np.array(
+        [r.status != NO_REFERENCE for r in refs], dtype=bool)
+    for j, r in enumerate(refs):
+        if r.status == NO_REFERENCE:
+            psi_st[j] = ks_st[j] = NO_REFERENCE
+        elif r.status == CONSTANT:
+            psi_st[j] = CONSTANT
+    state = _BlockState([np.zeros((n_w, len(r.counts) + 1)) for r in refs], ks, ks_st,
+                        psi_st, np.zeros(p, dtype=bool))
+    if n_w and (do_psi.any() or do_ks.any()):
+        work = functools.partial(_block_windows, refs, X, starts, stops, do_psi, do_ks)
+        if helper is not None and n_w >= 2:
+            half = n_w // 2
+            other = _BlockState(state.psi_rows, ks, ks_st, psi_st, np.zeros(p, bool))
+            later = helper.submit(work, range(half, n_w), other)
+            work(range(half), state)
+            later.result()
+            state.missing |= other.missing
+        else:
+            work(range(n_w), state)
+    empty = stops <= starts
+    psi_st[:, empty] = EMPTY
+    ks_st[:, empty] = EMPTY
+    if do_psi.any():
+        gaps = _uncovered(starts, stops) if n_w else []
+        for lo, hi in gaps:
+            state.missing |= ~np.isfinite(X[lo:hi]).all(axis=0)
+        for jj in np.flatnonzero(do_psi).tolist():
+            r = refs[jj]
+            rows = state.psi_rows[jj]
+            ref_counts = r.counts
+            if r.n_missing > 0 or state.missing[jj]:
+                ref_counts = np.append(ref_counts, r.n_missing)
+            else:
+                rows = rows[:, :-1]
+            ok = psi_st[jj] == OK
+            psi[jj, ok] = _psi_from_counts(ref_counts, rows[ok])
+    ks[ks_st != OK] = np.nan
+    return psi, psi_st, ks, ks_st
+
+
+def _block_windows(refs: list[NumericReference], X: np.ndarray, starts: np.ndarray,
+                   stops: np.ndarray, do_psi: np.ndarray, do_ks: np.ndarray,
+                   windows: range, state: _BlockState) -> None:
+    """The windows ``windows`` of :func:`numeric_block_windows`, into ``state``.
+
+    A window's rows are one C-contiguous ``(rows, p)`` chunk, flattened: the bucket map
+    runs over it with the columns' scales and shifts tiled to its length (one pass per
+    operation, no short inner loops), and one ``bincount`` counts every (column,
+    bucket) at once (column ``j``'s buckets at ``j * (GRID + 1)``, the last one for its
+    missing values).
+    """
+    p, g1 = len(refs), GRID + 1
+    active = do_psi | do_ks
+    scale = np.array([r.scale if a else 0.0 for r, a in zip(refs, active, strict=True)])
+    shift = np.array([r.shift if a else 0.0 for r, a in zip(refs, active, strict=True)])
+    rows_max = int(max((int(stops[w]) - int(starts[w]) for w in windows), default=0))
+    scale_t, shift_t = np.tile(scale, rows_max), np.tile(shift, rows_max)
+    offset_t = np.tile(np.arange(p, dtype=np.intp) * g1, rows_max)
+    missing_t = offset_t + GRID
+    c_buf = np.empty(rows_max * p)          # reused: no fresh pages per window
+    codes_buf = np.empty(rows_max * p, dtype=np.intp)
+    n = np.array([max(r.n, 1) for r in refs], dtype=float)
+    ct = np.stack([r.cum_grid for r in refs])                  # (p, GRID)
+    ft = ct / n[:, None]
+    # the training share of each bucket: bound - gap = F_train(b) - F_train(b-1)
+    ft_step = np.diff(ft, axis=1, prepend=0.0)
+    psi_cols = np.flatnonzero(do_psi)
+    for w in windows:
+        lo, hi = int(starts[w]), int(stops[w])
+        if hi <= lo:
+            continue
+        flat = np.ascontiguousarray(X[lo:hi]).ravel()
+        size = len(flat)
+        c = c_buf[:size]
+        with np.errstate(all="ignore"):
+            np.multiply(flat, scale_t[:size], out=c)
+            c += shift_t[:size]
+            np.clip(c, 0.0, GRID - 1, out=c)
+            # NaN and +-inf (an overflowing sum only costs the exact check)
+            all_finite = math.isfinite(float(np.add.reduce(flat)))
+        bad = None
+        if not all_finite:
+            bad = ~np.isfinite(flat)
+            if not bad.any():
+                bad = None
+            else:
+                c[bad] = 0.0
+        codes = codes_buf[:size]
+        np.copyto(codes, c, casting="unsafe")                 # truncates: the bucket
+        codes += offset_t[:size]
+        if bad is not None:
+            codes[bad] = missing_t[:size][bad]
+            state.missing |= bad.reshape(-1, p).any(axis=0)
+        cnt = np.bincount(codes, minlength=p * g1).reshape(p, g1)
+        cw = cnt[:, :GRID]
+        cum_w = cw.cumsum(axis=1)
+        m = cum_w[:, -1]
+        ks_here = do_ks & (m > 0)
+        state.ks_st[do_ks & (m == 0), w] = NO_VALUES
+        fw = cum_w / np.maximum(m, 1)[:, None]
+        d = ft - fw
+        low = np.abs(d).max(axis=1)                            # attained gaps
+        # inside bucket b: max(F_t(b) - F_w(b-1), F_w(b) - F_t(b-1))
+        bound = np.maximum(d + cw / np.maximum(m, 1)[:, None], ft_step - d)
+        cand = bound >= (low - _BOUND_SLACK)[:, None]
+        cand &= cw > 0
+        cand &= ks_here[:, None]
+        for j in psi_cols:
+            cand[j, refs[j].edge_buckets] = True
+        flag = np.zeros((p, g1), dtype=bool)
+        flag[:, :GRID] = cand
+        picked = np.flatnonzero(np.take(flag.ravel(), codes))
+        col = picked % p
+        vals = flat[picked]
+        # window values in the buckets below each bucket that are not picked (the
+        # picked ones are counted by their position among the picked, sorted)
+        taken = np.where(cand, cw, 0)
+        below = (cum_w - cw) - (taken.cumsum(axis=1) - taken)
+        by_col = np.argsort(col.astype(np.uint16) if p <= 1 << 16 else col,
+                            kind="stable")                # a radix sort
+        bounds = np.searchsorted(col[by_col], np.arange(p + 1))
+        vals = vals[by_col]
+        for j in np.flatnonzero(active).tolist():
+            r = refs[j]
+            s = np.sort(vals[bounds[j]:bounds[j + 1]])
+            b = _buckets(s, r.scale, r.shift).astype(np.intp)
+            if ks_here[j]:
+                gap = float(low[j])
+                if len(s):
+                    right, left = r.counts_le(s)
+                    if len(s) < 2 or (s[1:] != s[:-1]).all():
+                        le = np.arange(1, len(s) + 1)
+                        lt = le - 1
+                    else:
+                        le = np.searchsorted(s, s, side="right")
+                        lt = np.searchsorted(s, s, side="left")
+                    base = below[j, b]
+                    nf, mf = float(r.n), float(m[j])
+                    gap = max(gap, float(np.abs(right / nf - (le + base) / mf).max()),
+                              float(np.abs(left / nf - (lt + base) / mf).max()))
+                state.ks[j, w] = gap
+            if do_psi[j]:
+                le_edge = (np.searchsorted(s, r.edges, side="right")
+                           + below[j, r.edge_buckets])
+                row = state.psi_rows[j][w]
+                k = len(le_edge)
+                row[0] = le_edge[0] if k else m[j]
+                row[1:k] = np.diff(le_edge)
+                row[k:-1] = m[j] - (le_edge[-1] if k else 0)
+                row[-1] = (hi - lo) - m[j]
 
 
 def numeric_windows(ref: NumericReference, x: Any, starts: np.ndarray,
                     stops: np.ndarray, *, want_psi: bool = True, want_ks: bool = True,
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """PSI and KS of each window ``x[starts[i]:stops[i]]`` against ``ref``.
-
-    Returns ``psi, psi_status, ks, ks_status`` (one value per window; NaN where the
-    status is not ``OK``). Window by window, so that each window's values stay in the
-    processor's cache while they are used: for the KS statistic the window's finite
-    values are sorted once (:func:`_ks_sorted`) and the PSI's counts are the positions
-    of the bin edges in them; for PSI alone no sort is needed, the counts are the
-    values ``<=`` each of the (at most 9) edges.
-    """
+    """PSI and KS of each window ``x[starts[i]:stops[i]]`` against ``ref``: one column
+    of :func:`numeric_block_windows`. Returns ``psi, psi_status, ks, ks_status`` (one
+    value per window; NaN where the status is not ``OK``)."""
     x = _as_float(x)
-    n_w = len(starts)
-    psi = np.full(n_w, np.nan)
-    ks = np.full(n_w, np.nan)
-    psi_st = np.full(n_w, OK, dtype=np.int8)
-    ks_st = np.full(n_w, OK, dtype=np.int8)
-    if ref.status == NO_REFERENCE:
-        psi_st[:] = NO_REFERENCE
-        ks_st[:] = NO_REFERENCE
-    elif ref.status == CONSTANT:
-        psi_st[:] = CONSTANT
-    lo_all = int(starts.min()) if n_w else 0
-    hi_all = int(stops.max()) if n_w else 0
-    any_missing = ref.n_missing > 0 or not bool(np.isfinite(x[lo_all:hi_all]).all())
-    n_vbins = len(ref.counts)
-    ref_counts = ref.counts if not any_missing else np.append(ref.counts, ref.n_missing)
-    win_counts = np.zeros((n_w, n_vbins + int(any_missing)))
-    do_psi = want_psi and ref.status == OK
-    do_ks = want_ks and ref.status != NO_REFERENCE
-    edges = ref.edges
-    cum0 = ref.cum0() if do_ks else None
-    for w in range(n_w):
-        lo, hi = int(starts[w]), int(stops[w])
-        if hi <= lo:
-            psi_st[w] = ks_st[w] = EMPTY
-            continue
-        v = x[lo:hi]
-        if any_missing:
-            v = v[np.isfinite(v)]
-        m = len(v)
-        if do_ks:
-            srt = np.sort(v)
-            if m == 0:
-                ks_st[w] = NO_VALUES
-            else:
-                ks[w] = _ks_sorted(ref, srt, cum0)
-        if do_psi:
-            # values <= each edge: positions in the sorted values, or counted
-            below = (np.searchsorted(srt, edges, side="right") if do_ks else
-                     np.array([np.count_nonzero(v <= e) for e in edges], dtype=np.int64))
-            row = win_counts[w]
-            row[0] = below[0] if len(below) else m
-            row[1:len(below)] = np.diff(below)
-            row[len(below):n_vbins] = m - (below[-1] if len(below) else 0)
-            if any_missing:
-                row[-1] = (hi - lo) - m
-    if do_psi:
-        ok = psi_st == OK
-        psi[ok] = _psi_from_counts(ref_counts, win_counts[ok])
-    ks[ks_st != OK] = np.nan
+    out = numeric_block_windows([ref], x.reshape(-1, 1), np.asarray(starts),
+                                np.asarray(stops), want_psi=want_psi, want_ks=want_ks)
+    psi, psi_st, ks, ks_st = (a[0] for a in out)
     return psi, psi_st, ks, ks_st
 
 
@@ -536,7 +719,7 @@ def psi(reference: Any, sample: Any, *, bins: int = PSI_BINS) -> float:
         return float(value[0])
     nref = NumericReference.from_values(ref_v, bins=int(bins))
     if nref.status != OK:
-        n_distinct = len(nref.unique)
+        n_distinct = 0 if nref.status == NO_REFERENCE else 1
         raise InvalidParameterError(param_message(
             "reference", None, "a sample with at least two distinct finite values",
             Described(f"{n_distinct} distinct finite value"
@@ -552,9 +735,10 @@ def ks_statistic(reference: Any, sample: Any) -> float:
     """Two-sample Kolmogorov-Smirnov statistic: the largest gap between the empirical
     distribution functions of the two samples' finite values.
 
-    Equals ``scipy.stats.ks_2samp(reference, sample).statistic``; the reference is
-    sorted once, so scoring many samples against one reference (what the evaluation
-    does per window) costs one sort of each sample.
+    Equals ``scipy.stats.ks_2samp(reference, sample).statistic``. The reference is
+    sorted once; the evaluation scores many samples (its windows) against one reference
+    with :func:`oot.evaluate._drift.numeric_block_windows`, which locates among the
+    reference only the sample values near the largest gap.
 
     Parameters
     ----------
@@ -581,13 +765,15 @@ def ks_statistic(reference: Any, sample: Any) -> float:
     ref_v = _sample(reference, "reference", numeric=True)
     smp = _sample(sample, "sample", numeric=True)
     nref = NumericReference.from_values(ref_v)
-    s = np.sort(smp[np.isfinite(smp)])
-    for param, size in (("reference", nref.n), ("sample", len(s))):
+    n_sample = int(np.isfinite(smp).sum())
+    for param, size in (("reference", nref.n), ("sample", n_sample)):
         if size == 0:
             raise InvalidParameterError(param_message(
                 param, None, "a sample with at least one finite value",
                 Described("no finite value")))
-    return _ks_sorted(nref, s)
+    _, _, value, _ = numeric_windows(nref, smp, np.array([0]), np.array([len(smp)]),
+                                     want_psi=False)
+    return float(value[0])
 
 
 def _proba(proba: Any, *, binary_only: bool) -> np.ndarray:

@@ -34,7 +34,7 @@ from oot.evaluate._drift import (
     categorical_windows,
     expected_windows,
     is_categorical,
-    numeric_windows,
+    numeric_block_windows,
 )
 from oot.metrics import Metric, get_metric
 
@@ -200,25 +200,21 @@ def _why_unavailable(kind: str, metric: Metric, estimator: Any) -> str:
 
 
 # ----------------------------------------------------------------- one anchor
-def _column(X: Any, col: Any, block: np.ndarray | None) -> Any:
-    """One feature column of the anchor's rows: a numpy view for numbers (a column of
-    ``block``, the frame's float values, when given), else the Series (categories keep
-    their values)."""
-    if block is not None:
-        return block[:, X.columns.get_loc(col)]
-    s = X[col]
-    if is_categorical(s):
-        return s
-    return s.to_numpy()
-
-
-def _float_block(X: Any) -> np.ndarray | None:
-    """The frame's values as one float array when every column is a float (a view for
-    the engine's time-ordered float frame), else None."""
-    if isinstance(X, pd.DataFrame) and X.columns.is_unique and all(
-            isinstance(d, np.dtype) and d.kind == "f" for d in X.dtypes):
-        return X.to_numpy()
-    return None
+def _numeric_block(X: Any, cols: list[Any]) -> np.ndarray:
+    """The numeric feature columns ``cols`` of the anchor's rows as one float array
+    ``(n_rows, len(cols))``: a view of the engine's C-contiguous float block when the
+    frame is one and ``cols`` are all its columns in order, else a copy (nullable
+    dtypes: missing values become NaN)."""
+    if isinstance(X, pd.DataFrame) and X.columns.is_unique and list(X.columns) == cols \
+            and all(isinstance(d, np.dtype) and d.kind == "f" for d in X.dtypes):
+        block: np.ndarray = X.to_numpy()
+        return block
+    out = np.empty((len(X), len(cols)))
+    for j, c in enumerate(cols):
+        s = X[c]
+        out[:, j] = (s.to_numpy(dtype=float, na_value=np.nan)
+                     if isinstance(s, pd.Series) else np.asarray(s, dtype=float))
+    return out
 
 
 def _prediction_column(pred: np.ndarray, kind: str) -> Any:
@@ -232,6 +228,7 @@ def _prediction_column(pred: np.ndarray, kind: str) -> Any:
 def anchor_indicators(plan: IndicatorPlan, *, X_train: Any, X_eval: Any,
                       starts: np.ndarray, stops: np.ndarray,
                       pred_train: np.ndarray | None, pred_eval: np.ndarray | None,
+                      helper: Executor | None = None,
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Every indicator of ``plan`` on each window of one anchor.
 
@@ -240,19 +237,35 @@ def anchor_indicators(plan: IndicatorPlan, *, X_train: Any, X_eval: Any,
     ``pred_train`` / ``pred_eval`` the model's predictions on them (``pred_train`` may be
     None when no prediction indicator but expected scores is planned). Returns
     ``values, status`` of shape ``(n_indicators, n_windows)`` (status codes index
-    :data:`INDICATOR_STATUSES`). Each source is summarised once; each numeric window
-    is sorted once for both its PSI and its KS statistic.
+    :data:`INDICATOR_STATUSES`).
+
+    The kinds are dispatched here, by source: the numeric features together
+    (:func:`~oot.evaluate._drift.numeric_block_windows` on the evaluation rows'
+    float block, both PSI and KS from one pass over each window), each categorical
+    feature (:func:`~oot.evaluate._drift.categorical_windows`), the predictions (as a
+    numeric or a categorical column) and the expected scores
+    (:func:`~oot.evaluate._drift.expected_windows`). Each source's training values are
+    summarised once. With ``helper`` (a one-thread executor), half of the numeric
+    windows are computed there.
     """
     n_w = len(starts)
     specs = plan.specs
     values = np.full((len(specs), n_w), np.nan)
     status = np.zeros((len(specs), n_w), dtype=np.int8)
-    blocks = (_float_block(X_train), _float_block(X_eval))
     rows: dict[str, list[int]] = {}
     for i, s in enumerate(specs):
         rows.setdefault(s.source if s.kind != "expected" else "\0expected", []).append(i)
+
+    def put(idx: list[int], psi: tuple[np.ndarray, np.ndarray],
+            ks: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        for i in idx:
+            v, st = psi if specs[i].kind == "psi" or ks is None else ks
+            values[i] = v
+            status[i] = st
+
+    numeric: list[tuple[Any, list[int]]] = []   # (feature column, spec rows)
     for source, idx in rows.items():
-        kinds = [specs[i].kind for i in idx]
+        spec = specs[idx[0]]
         if source == "\0expected":
             if pred_eval is None:
                 msg = "expected scores need the predictions on the evaluation rows"
@@ -261,30 +274,37 @@ def anchor_indicators(plan: IndicatorPlan, *, X_train: Any, X_eval: Any,
                                      starts, stops)
             values[idx] = v
             status[idx] = st
-            continue
-        spec = specs[idx[0]]
-        if source == PREDICTION and spec.column is None:
+        elif source == PREDICTION and spec.column is None:
             if pred_train is None or pred_eval is None:
                 msg = "prediction indicators need the predictions on training rows"
                 raise ValueError(msg)
             train = _prediction_column(pred_train, plan.prediction_kind)
             ev = _prediction_column(pred_eval, plan.prediction_kind)
+            if spec.categorical:
+                put(idx, categorical_windows(CategoricalReference.from_values(train), ev,
+                                             starts, stops))
+            else:
+                kinds = [specs[i].kind for i in idx]
+                p, p_st, k, k_st = numeric_block_windows(
+                    [NumericReference.from_values(train)], ev.reshape(-1, 1), starts,
+                    stops, want_psi="psi" in kinds, want_ks="ks" in kinds)
+                put(idx, (p[0], p_st[0]), (k[0], k_st[0]))
+        elif spec.categorical:
+            put(idx, categorical_windows(CategoricalReference.from_values(
+                X_train[spec.column]), X_eval[spec.column], starts, stops))
         else:
-            train = _column(X_train, spec.column, blocks[0])
-            ev = _column(X_eval, spec.column, blocks[1])
-        if spec.categorical:
-            cref = CategoricalReference.from_values(train)
-            v, st = categorical_windows(cref, ev, starts, stops)
-            for i in idx:  # psi only
-                values[i] = v
-                status[i] = st
-            continue
-        nref = NumericReference.from_values(train)
-        p, p_st, k, k_st = numeric_windows(nref, ev, starts, stops,
-                                           want_psi="psi" in kinds, want_ks="ks" in kinds)
-        for i, kind in zip(idx, kinds, strict=True):
-            values[i] = p if kind == "psi" else k
-            status[i] = p_st if kind == "psi" else k_st
+            numeric.append((spec.column, idx))
+    if numeric:
+        cols = [c for c, _ in numeric]
+        train_block, eval_block = _numeric_block(X_train, cols), _numeric_block(X_eval, cols)
+        refs = [NumericReference.from_values(train_block[:, j]) for j in range(len(cols))]
+        wanted = [{specs[i].kind for i in idx} for _, idx in numeric]
+        p, p_st, k, k_st = numeric_block_windows(
+            refs, eval_block, starts, stops, helper=helper,
+            want_psi=np.array(["psi" in w for w in wanted]),
+            want_ks=np.array(["ks" in w for w in wanted]))
+        for j, (_, idx) in enumerate(numeric):
+            put(idx, (p[j], p_st[j]), (k[j], k_st[j]))
     return values, status
 
 
@@ -311,7 +331,7 @@ class IndicatorScorer:
         return anchor_indicators(self.plan, X_train=data.X_train, X_eval=data.X_eval,
                                  starts=data.starts, stops=data.stops,
                                  pred_train=data.train_response,
-                                 pred_eval=data.responses[0])
+                                 pred_eval=data.responses[0], helper=helper)
 
 
 # ------------------------------------------------------------------ the table
