@@ -256,10 +256,10 @@ def _uncovered(starts: np.ndarray, stops: np.ndarray) -> list[tuple[int, int]]:
 class _BlockState:
     """What :func:`numeric_block_windows` fills, window by window."""
 
-    psi_rows: list[np.ndarray]      # per column: (n_windows, n_bins + 1) counts
+    bins: np.ndarray                # (n_columns, n_windows, n_edges + 1) value bins
+    n_missing: np.ndarray           # (n_columns, n_windows) missing values
     ks: np.ndarray                  # (n_columns, n_windows)
     ks_st: np.ndarray
-    psi_st: np.ndarray
     missing: np.ndarray             # (n_columns,) the windows have missing values
 
 
@@ -281,19 +281,20 @@ def numeric_block_windows(refs: list[NumericReference], X: np.ndarray,
     value among the training values. Each column has a grid of :data:`GRID` buckets
     (:func:`_buckets`, a monotone map, so buckets are intervals); one ``bincount`` of a
     window's buckets gives both ECDFs at every bucket's end (the training's counted
-    once per anchor, :attr:`NumericReference.cum_grid`). The gaps there are attained
-    gaps, so their largest, ``L``, is a lower bound of the statistic; inside bucket
-    ``b`` the gap is at most ``max(F_train(b) - F_window(b-1), F_window(b) -
-    F_train(b-1))``. Only the buckets whose bound reaches ``L`` (and that hold window
-    values) are refined: their window values are sorted and located among the sorted
-    training values, which gives the exact gap at each and at its left limit. The
-    PSI's bin edges are training values; their buckets are refined too, for the
-    window's count below each edge. With ``helper`` (a one-thread executor), half the
-    windows are done there.
+    once per anchor, :attr:`NumericReference.cum_grid`), in integers: ``D_b = n m
+    (F_train - F_window)`` at the end of bucket ``b``. Those gaps are attained, so
+    ``L = max |D_b|`` is a lower bound of ``n m`` times the statistic, and inside bucket
+    ``b`` the gap is at most ``max(D_b + n c_b, m t_b - D_b)`` (``c_b``, ``t_b`` the
+    window's and the training's counts in it). Only the buckets whose bound reaches
+    ``L`` and that hold window values can hold the maximum; they alone are refined:
+    their window values are sorted and located among the sorted training values, which
+    gives the exact gap at each value and at its left limit (between two window values
+    the window's ECDF is flat, so the supremum is at one of them). The PSI's bin edges
+    are training values; their buckets are refined too, for the window's count below
+    each edge. With ``helper`` (a one-thread executor), half the windows are done there.
     """
     p, n_w = len(refs), len(starts)
     psi = np.full((p, n_w), np.nan)
-    ks = np.full((p, n_w), np.nan)
     psi_st = np.full((p, n_w), OK, dtype=np.int8)
     ks_st = np.full((p, n_w), OK, dtype=np.int8)
     do_psi = np.broadcast_to(np.asarray(want_psi, dtype=bool), (p,)) & np.array(
@@ -305,13 +306,14 @@ def numeric_block_windows(refs: list[NumericReference], X: np.ndarray,
             psi_st[j] = ks_st[j] = NO_REFERENCE
         elif r.status == CONSTANT:
             psi_st[j] = CONSTANT
-    state = _BlockState([np.zeros((n_w, len(r.counts) + 1)) for r in refs], ks, ks_st,
-                        psi_st, np.zeros(p, dtype=bool))
+    n_edges = max((len(r.edges) for r in refs), default=0)
+    state = _BlockState(np.zeros((p, n_w, n_edges + 1)), np.zeros((p, n_w)),
+                        np.full((p, n_w), np.nan), ks_st, np.zeros(p, dtype=bool))
     if n_w and (do_psi.any() or do_ks.any()):
         work = functools.partial(_block_windows, refs, X, starts, stops, do_psi, do_ks)
         if helper is not None and n_w >= 2:
             half = n_w // 2
-            other = _BlockState(state.psi_rows, ks, ks_st, psi_st, np.zeros(p, bool))
+            other = dataclasses.replace(state, missing=np.zeros(p, dtype=bool))
             later = helper.submit(work, range(half, n_w), other)
             work(range(half), state)
             later.result()
@@ -322,19 +324,18 @@ def numeric_block_windows(refs: list[NumericReference], X: np.ndarray,
     psi_st[:, empty] = EMPTY
     ks_st[:, empty] = EMPTY
     if do_psi.any():
-        gaps = _uncovered(starts, stops) if n_w else []
-        for lo, hi in gaps:
+        for lo, hi in _uncovered(starts, stops):
             state.missing |= ~np.isfinite(X[lo:hi]).all(axis=0)
         for jj in np.flatnonzero(do_psi).tolist():
             r = refs[jj]
-            rows = state.psi_rows[jj]
+            rows = state.bins[jj, :, :len(r.counts)]
             ref_counts = r.counts
             if r.n_missing > 0 or state.missing[jj]:
                 ref_counts = np.append(ref_counts, r.n_missing)
-            else:
-                rows = rows[:, :-1]
+                rows = np.column_stack((rows, state.n_missing[jj]))
             ok = psi_st[jj] == OK
             psi[jj, ok] = _psi_from_counts(ref_counts, rows[ok])
+    ks = state.ks
     ks[ks_st != OK] = np.nan
     return psi, psi_st, ks, ks_st
 
@@ -348,7 +349,9 @@ def _block_windows(refs: list[NumericReference], X: np.ndarray, starts: np.ndarr
     runs over it with the columns' scales and shifts tiled to its length (one pass per
     operation, no short inner loops), and one ``bincount`` counts every (column,
     bucket) at once (column ``j``'s buckets at ``j * (GRID + 1)``, the last one for its
-    missing values).
+    missing values). The bounds and the PSI's counts are then vectorised over the
+    columns; the refined values of every window are located among each column's
+    training values at the end, one search per column.
     """
     p, g1 = len(refs), GRID + 1
     active = do_psi | do_ks
@@ -357,15 +360,24 @@ def _block_windows(refs: list[NumericReference], X: np.ndarray, starts: np.ndarr
     rows_max = int(max((int(stops[w]) - int(starts[w]) for w in windows), default=0))
     scale_t, shift_t = np.tile(scale, rows_max), np.tile(shift, rows_max)
     offset_t = np.tile(np.arange(p, dtype=np.intp) * g1, rows_max)
-    missing_t = offset_t + GRID
     c_buf = np.empty(rows_max * p)          # reused: no fresh pages per window
     codes_buf = np.empty(rows_max * p, dtype=np.intp)
-    n = np.array([max(r.n, 1) for r in refs], dtype=float)
-    ct = np.stack([r.cum_grid for r in refs])                  # (p, GRID)
-    ft = ct / n[:, None]
-    # the training share of each bucket: bound - gap = F_train(b) - F_train(b-1)
-    ft_step = np.diff(ft, axis=1, prepend=0.0)
-    psi_cols = np.flatnonzero(do_psi)
+    n = np.array([r.n for r in refs], dtype=np.int64)[:, None]
+    ct = np.stack([r.cum_grid for r in refs]).astype(np.int64)     # (p, GRID)
+    tc = np.diff(ct, axis=1, prepend=0)
+    # the PSI's edges, padded to one length: (p, n_edges), bucket -1 for padding
+    n_edges = state.bins.shape[2] - 1
+    edges = np.full((p, n_edges), np.inf)
+    edge_b = np.full((p, n_edges), -1, dtype=np.intp)
+    for j in np.flatnonzero(do_psi).tolist():
+        k = len(refs[j].edges)
+        edges[j, :k] = refs[j].edges
+        edge_b[j, :k] = refs[j].edge_buckets
+    e_rows, e_cols = np.nonzero(edge_b >= 0)
+    e_buckets = edge_b[e_rows, e_cols]
+    edge_flag = np.zeros((p, GRID), dtype=bool)
+    edge_flag[e_rows, e_buckets] = True
+    picks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     for w in windows:
         lo, hi = int(starts[w]), int(stops[w])
         if hi <= lo:
@@ -379,76 +391,105 @@ def _block_windows(refs: list[NumericReference], X: np.ndarray, starts: np.ndarr
             np.clip(c, 0.0, GRID - 1, out=c)
             # NaN and +-inf (an overflowing sum only costs the exact check)
             all_finite = math.isfinite(float(np.add.reduce(flat)))
-        bad = None
-        if not all_finite:
-            bad = ~np.isfinite(flat)
-            if not bad.any():
-                bad = None
-            else:
-                c[bad] = 0.0
+        bad = None if all_finite else ~np.isfinite(flat)
+        if bad is not None and bad.any():
+            c[bad] = 0.0
         codes = codes_buf[:size]
         np.copyto(codes, c, casting="unsafe")                 # truncates: the bucket
         codes += offset_t[:size]
-        if bad is not None:
-            codes[bad] = missing_t[:size][bad]
+        if bad is not None and bad.any():
+            codes[bad] = offset_t[:size][bad] + GRID          # the missing slot
             state.missing |= bad.reshape(-1, p).any(axis=0)
         cnt = np.bincount(codes, minlength=p * g1).reshape(p, g1)
         cw = cnt[:, :GRID]
         cum_w = cw.cumsum(axis=1)
-        m = cum_w[:, -1]
-        ks_here = do_ks & (m > 0)
-        state.ks_st[do_ks & (m == 0), w] = NO_VALUES
-        fw = cum_w / np.maximum(m, 1)[:, None]
-        d = ft - fw
-        low = np.abs(d).max(axis=1)                            # attained gaps
-        # inside bucket b: max(F_t(b) - F_w(b-1), F_w(b) - F_t(b-1))
-        bound = np.maximum(d + cw / np.maximum(m, 1)[:, None], ft_step - d)
-        cand = bound >= (low - _BOUND_SLACK)[:, None]
+        m = cum_w[:, -1:]                                      # (p, 1)
+        ks_here = do_ks & (m[:, 0] > 0)
+        state.ks_st[do_ks & (m[:, 0] == 0), w] = NO_VALUES
+        d = ct * m - cum_w * n            # n m (F_train - F_window), exact integers
+        low = np.abs(d).max(axis=1, keepdims=True)
+        bound = np.maximum(d + cw * n, tc * m - d)
+        cand = bound >= low
         cand &= cw > 0
         cand &= ks_here[:, None]
-        for j in psi_cols:
-            cand[j, refs[j].edge_buckets] = True
+        cand[e_rows, e_buckets] = True
         flag = np.zeros((p, g1), dtype=bool)
         flag[:, :GRID] = cand
         picked = np.flatnonzero(np.take(flag.ravel(), codes))
+        # by column, then by value (a float sort, then a stable radix sort)
+        picked = picked[np.argsort(flat[picked])]
+        col = picked % p
+        picked = picked[np.argsort(col.astype(np.uint16) if p <= 1 << 16 else col,
+                                   kind="stable")]
         col = picked % p
         vals = flat[picked]
-        # window values in the buckets below each bucket that are not picked (the
-        # picked ones are counted by their position among the picked, sorted)
+        b = codes[picked] - col * g1
+        # window values below each bucket that are not picked (the picked ones are
+        # counted by their position among the picked)
+        below_b = cum_w - cw
         taken = np.where(cand, cw, 0)
-        below = (cum_w - cw) - (taken.cumsum(axis=1) - taken)
-        by_col = np.argsort(col.astype(np.uint16) if p <= 1 << 16 else col,
-                            kind="stable")                # a radix sort
-        bounds = np.searchsorted(col[by_col], np.arange(p + 1))
-        vals = vals[by_col]
-        for j in np.flatnonzero(active).tolist():
-            r = refs[j]
-            s = np.sort(vals[bounds[j]:bounds[j + 1]])
-            b = _buckets(s, r.scale, r.shift).astype(np.intp)
-            if ks_here[j]:
-                gap = float(low[j])
-                if len(s):
-                    right, left = r.counts_le(s)
-                    if len(s) < 2 or (s[1:] != s[:-1]).all():
-                        le = np.arange(1, len(s) + 1)
-                        lt = le - 1
-                    else:
-                        le = np.searchsorted(s, s, side="right")
-                        lt = np.searchsorted(s, s, side="left")
-                    base = below[j, b]
-                    nf, mf = float(r.n), float(m[j])
-                    gap = max(gap, float(np.abs(right / nf - (le + base) / mf).max()),
-                              float(np.abs(left / nf - (lt + base) / mf).max()))
-                state.ks[j, w] = gap
-            if do_psi[j]:
-                le_edge = (np.searchsorted(s, r.edges, side="right")
-                           + below[j, r.edge_buckets])
-                row = state.psi_rows[j][w]
-                k = len(le_edge)
-                row[0] = le_edge[0] if k else m[j]
-                row[1:k] = np.diff(le_edge)
-                row[k:-1] = m[j] - (le_edge[-1] if k else 0)
-                row[-1] = (hi - lo) - m[j]
+        base = (below_b - (taken.cumsum(axis=1) - taken))[col, b]
+        if n_edges:
+            # values <= each edge: those below its bucket, and the picked in it
+            le = np.take_along_axis(below_b, np.maximum(edge_b, 0), axis=1)
+            at = np.flatnonzero(edge_flag[col, b])            # picked in an edge bucket
+            ca = col[at]
+            hit = (edge_b[ca] == b[at, None]) & (vals[at, None] <= edges[ca])
+            hit_r, hit_k = np.nonzero(hit)
+            le += np.bincount(ca[hit_r] * n_edges + hit_k,
+                              minlength=p * n_edges).reshape(p, n_edges)
+            le = np.where(edge_b >= 0, le, m)                  # padding: empty bins
+            state.bins[:, w] = np.diff(le, axis=1, prepend=0, append=m)
+            state.n_missing[:, w] = (hi - lo) - m[:, 0]
+        keep = ks_here[col]
+        picks.append((w, col[keep], vals[keep], base[keep], m[col[keep], 0]))
+    _refined_ks(refs, picks, state)
+
+
+def _refined_ks(refs: list[NumericReference],
+                picks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+                state: _BlockState) -> None:
+    """The exact KS statistic of every window from its refined values: ``picks`` holds
+    per window ``(w, column, value, base, m)``, by column and value; ``base`` is the
+    number of the window's values below the value's bucket that were not refined, ``m``
+    the window's number of finite values in that column."""
+    if not picks:
+        return
+    wid = np.concatenate([np.full(len(pk[1]), pk[0], dtype=np.intp) for pk in picks])
+    col = np.concatenate([pk[1] for pk in picks])
+    vals = np.concatenate([pk[2] for pk in picks])
+    base = np.concatenate([pk[3] for pk in picks])
+    m = np.concatenate([pk[4] for pk in picks]).astype(float)
+    p = len(refs)
+    order = np.argsort(col.astype(np.uint16) if p <= 1 << 16 else col, kind="stable")
+    wid, col, vals, base, m = wid[order], col[order], vals[order], base[order], m[order]
+    bounds = np.searchsorted(col, np.arange(p + 1))
+    for j in range(p):
+        lo, hi = int(bounds[j]), int(bounds[j + 1])
+        if hi <= lo:
+            continue
+        s, ws, bs, ms = vals[lo:hi], wid[lo:hi], base[lo:hi], m[lo:hi]
+        r = refs[j]
+        right, left = r.counts_le(s)
+        k = hi - lo
+        # runs of equal values within a window: the window's ECDF there and just below
+        first = np.ones(k, dtype=bool)
+        new_w = np.ones(k, dtype=bool)
+        if k > 1:
+            np.not_equal(ws[1:], ws[:-1], out=new_w[1:])
+            np.not_equal(s[1:], s[:-1], out=first[1:])
+            first |= new_w
+        w_start = np.flatnonzero(new_w)
+        seg = np.cumsum(new_w) - 1
+        run_start = np.flatnonzero(first)
+        run = np.cumsum(first) - 1
+        run_end = np.append(run_start[1:], k)
+        start_of = w_start[seg]
+        le = run_end[run] - start_of + bs
+        lt = run_start[run] - start_of + bs
+        nf = float(r.n)
+        gap = np.maximum(np.abs(right / nf - le / ms), np.abs(left / nf - lt / ms))
+        state.ks[j, ws[w_start]] = np.maximum.reduceat(gap, w_start)
 
 
 def numeric_windows(ref: NumericReference, x: Any, starts: np.ndarray,

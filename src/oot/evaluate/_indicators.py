@@ -200,21 +200,35 @@ def _why_unavailable(kind: str, metric: Metric, estimator: Any) -> str:
 
 
 # ----------------------------------------------------------------- one anchor
-def _numeric_block(X: Any, cols: list[Any]) -> np.ndarray:
+def _numeric_block(X: Any, cols: list[Any], *, columns: bool = False) -> np.ndarray:
     """The numeric feature columns ``cols`` of the anchor's rows as one float array
     ``(n_rows, len(cols))``: a view of the engine's C-contiguous float block when the
     frame is one and ``cols`` are all its columns in order, else a copy (nullable
-    dtypes: missing values become NaN)."""
+    dtypes: missing values become NaN). ``columns=True``: the transpose, each column
+    contiguous (copied from the row-major block in slabs of rows, so that the block is
+    read once rather than once per column)."""
+    block: np.ndarray
     if isinstance(X, pd.DataFrame) and X.columns.is_unique and list(X.columns) == cols \
             and all(isinstance(d, np.dtype) and d.kind == "f" for d in X.dtypes):
-        block: np.ndarray = X.to_numpy()
-        return block
-    out = np.empty((len(X), len(cols)))
+        block = X.to_numpy()
+        if not columns:
+            return block
+        out = np.empty((block.shape[1], block.shape[0]))
+        step = 8192
+        for i in range(0, block.shape[0], step):
+            out[:, i:i + step] = block[i:i + step].T
+        return out
+    block = np.empty((len(cols), len(X)))
     for j, c in enumerate(cols):
         s = X[c]
-        out[:, j] = (s.to_numpy(dtype=float, na_value=np.nan)
-                     if isinstance(s, pd.Series) else np.asarray(s, dtype=float))
-    return out
+        block[j] = (s.to_numpy(dtype=float, na_value=np.nan)
+                    if isinstance(s, pd.Series) else np.asarray(s, dtype=float))
+    return block if columns else block.T
+
+
+def _references(cols: np.ndarray) -> list[NumericReference]:
+    """Each row of ``cols`` (one column's training values) summarised."""
+    return [NumericReference.from_values(c) for c in cols]
 
 
 def _prediction_column(pred: np.ndarray, kind: str) -> Any:
@@ -296,8 +310,14 @@ def anchor_indicators(plan: IndicatorPlan, *, X_train: Any, X_eval: Any,
             numeric.append((spec.column, idx))
     if numeric:
         cols = [c for c, _ in numeric]
-        train_block, eval_block = _numeric_block(X_train, cols), _numeric_block(X_eval, cols)
-        refs = [NumericReference.from_values(train_block[:, j]) for j in range(len(cols))]
+        train_cols = _numeric_block(X_train, cols, columns=True)
+        eval_block = _numeric_block(X_eval, cols)
+        half = len(cols) // 2 if helper is not None else 0
+        later = (helper.submit(_references, train_cols[half:]) if helper is not None
+                 else None)
+        refs = _references(train_cols[:half] if later is not None else train_cols)
+        if later is not None:
+            refs += later.result()
         wanted = [{specs[i].kind for i in idx} for _, idx in numeric]
         p, p_st, k, k_st = numeric_block_windows(
             refs, eval_block, starts, stops, helper=helper,
