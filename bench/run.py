@@ -884,6 +884,42 @@ def loop_indicators(df: pd.DataFrame, n_anchors: int,
     return out, pairs
 
 
+def indicator_floors(df: pd.DataFrame) -> tuple[float, float]:
+    """Two floors of the exact numeric indicators' work on every anchor, in seconds,
+    from the anchors' time-ordered float blocks (what the engine holds):
+
+    * ``read``: one pass over every evaluated and every training value of every
+      feature (``np.add.reduce``); no exact method can skip reading a value.
+    * ``search``: one exact lookup of every evaluated value among its anchor's sorted
+      training values: each training column sorted, each window's values sorted and
+      ``searchsorted`` into it (the cheapest order for numpy's search; in the order of
+      the rows it is several times slower). The grid of
+      ``oot.evaluate._drift.numeric_block_windows`` avoids most of these lookups.
+    """
+    split = api("OutOfTimeSplit")(time="ts", **PLAN)
+    X = np.ascontiguousarray(df[features(df)].to_numpy(dtype=float))
+    t_read = t_search = 0.0
+    for train, tests in split.split_anchors(df):
+        Xt = X[train[0]:train[-1] + 1]
+        lo = int(tests[0][0]) if len(tests[0]) else 0
+        bounds = [(int(r[0]) - lo, int(r[-1]) + 1 - lo) for r in tests if len(r)]
+        Xe = X[lo:lo + bounds[-1][1]]
+        gc.collect()
+        t0 = time.perf_counter()
+        np.add.reduce(Xt.ravel())
+        np.add.reduce(Xe.ravel())
+        t_read += time.perf_counter() - t0
+        cols_t = np.ascontiguousarray(Xt.T)
+        cols_e = np.ascontiguousarray(Xe.T)
+        t0 = time.perf_counter()
+        for j in range(X.shape[1]):
+            ref = np.sort(cols_t[j])
+            for a, b in bounds:
+                np.searchsorted(ref, np.sort(cols_e[j, a:b]))
+        t_search += time.perf_counter() - t0
+    return t_read, t_search
+
+
 def bench_b12(cfg: Config, report: Report) -> None:
     from sklearn.linear_model import LogisticRegression
 
@@ -939,6 +975,17 @@ def bench_b12(cfg: Config, report: Report) -> None:
         f"loop {fmt_s(t_loop)}{scaled}",
         f"added time {fmt_s(extra)} (also the predictions' PSI/KS and the expected "
         f"scores)", speed, f"{speed:.0f}x faster", "report", True, speed=False))
+    t_read, t_search = indicator_floors(df)
+    for what, t_floor, how in (
+            ("read", t_read, "one pass over every evaluated and training value of every "
+             "feature (np.add.reduce)"),
+            ("search", t_search, "every evaluated value located among its anchor's "
+             "sorted training values (np.sort + np.searchsorted per window)")):
+        floor = (t_plain + t_floor) / t_plain
+        report.add(Row(
+            "B12", f"floor of exact indicators ({what}): indicators=False plus {how}, "
+            "over indicators=False", f"indicators=False {fmt_s(t_plain)}",
+            f"+ {fmt_s(t_floor)}", floor, f"{floor:.3f}x", "report", True, speed=False))
     report.note(
         f"B12: best of {cfg.b12_repeats} interleaved runs each; the loop's {len(ref):,} "
         f"PSI and KS values equal the evaluation's to {diff:.2g}; the indicators "

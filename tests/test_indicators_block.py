@@ -181,7 +181,9 @@ def test_every_layout_and_the_helper_thread_give_the_same_values() -> None:
         refs, ev, starts, stops, want_psi=np.array([True, False, False]),
         want_ks=np.array([False, True, False]))
     np.testing.assert_array_equal(psi[0], block[0][0])
+    np.testing.assert_array_equal(psi_st[0], block[1][0])
     np.testing.assert_array_equal(ks[1], block[2][1])
+    np.testing.assert_array_equal(ks_st[1], block[3][1])
     assert np.isnan(psi[1:]).all()
     assert np.isnan(ks[[0, 2]]).all()
 
