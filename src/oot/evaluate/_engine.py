@@ -19,7 +19,7 @@ import math
 import threading
 import time as _time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -129,6 +129,8 @@ class _ScoreJob:
     scorers: tuple[AnchorScorer, ...] = ()    # () is the window scorer alone
     eval_rows: tuple[int, int] = (0, 0)
     train_rows: tuple[int, int] = (0, 0)
+    # per scorer name: the future of its prepare() (serially; see _prepare)
+    prepared: Mapping[str, Future[Any]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -258,7 +260,7 @@ def _score_anchor(fitted: _Predicted, job: _ScoreJob, *, helper: Executor | None
         y_train=None if fit is None else fit.y_train,
         X_eval=None if fit is None else fit.X_eval,
         model=None if fitted.model is None else fitted.model.estimator,
-        train_response=fitted.pred_train)
+        train_response=fitted.pred_train, extra=job.prepared)
     scorers: tuple[AnchorScorer, ...] = (WINDOW_SCORER, *job.scorers)
     outputs = {s.name: s.score(data, helper) for s in scorers}
     windows = outputs[WINDOW_SCORER.name]
@@ -1180,6 +1182,25 @@ def _close(gen: Any) -> None:
         gen.close()
 
 
+def _prepare(t: Any, pool: Executor) -> Any:
+    """``t`` with its scorers' ``prepare`` (the work that reads the anchor's rows but
+    not its model: the features' leading indicators) started on ``pool``, to run while
+    the anchor fits. The pool runs one task at a time, in order, so this anchor's
+    scoring, submitted after its fit, finds the prepared work done or under way."""
+    job, fit = getattr(t, "score", None), getattr(t, "fit", None)
+    if not isinstance(job, _ScoreJob) or not isinstance(fit, _FitJob):
+        return t
+    prepared: dict[str, Future[Any]] = {}
+    for s in job.scorers:
+        prep = getattr(s, "prepare", None)
+        if callable(prep):
+            prepared[s.name] = pool.submit(prep, fit.X_train, fit.X_eval, job.starts,
+                                           job.stops, t.eval_ready)
+    if not prepared:
+        return t
+    return dataclasses.replace(t, score=dataclasses.replace(job, prepared=prepared))
+
+
 def _run_serial(task: Callable[[int], Any], n_anchors: int, bar: Any,
                 scoring_pool: Executor | None, stop_on_failure: bool = False,
                 steps: _Steps = _ANCHOR_STEPS) -> list[Any]:
@@ -1193,6 +1214,8 @@ def _run_serial(task: Callable[[int], Any], n_anchors: int, bar: Any,
     pending: Future[Any] | None = None
     for a in range(n_anchors):
         t = task(a)
+        if scoring_pool is not None and steps.overlap:
+            t = _prepare(t, scoring_pool)  # the work that needs no model, meanwhile
         fitted = steps.fit_predict(t.fit, eval_ready=t.eval_ready)
         if pending is not None:
             out.append(pending.result())  # scored while this anchor fitted

@@ -17,7 +17,7 @@ checks ``indicators=``), computes one anchor's while its rows are in memory
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -200,6 +200,11 @@ def _why_unavailable(kind: str, metric: Metric, estimator: Any) -> str:
 
 
 # ----------------------------------------------------------------- one anchor
+def _reads_features(spec: IndicatorSpec) -> bool:
+    """Whether an indicator reads the feature columns only (not the model's output)."""
+    return spec.kind != "expected" and spec.column is not None
+
+
 def _numeric_block(X: Any, cols: list[Any], *, columns: bool = False) -> np.ndarray:
     """The numeric feature columns ``cols`` of the anchor's rows as one float array
     ``(n_rows, len(cols))``: a view of the engine's C-contiguous float block when the
@@ -242,7 +247,7 @@ def _prediction_column(pred: np.ndarray, kind: str) -> Any:
 def anchor_indicators(plan: IndicatorPlan, *, X_train: Any, X_eval: Any,
                       starts: np.ndarray, stops: np.ndarray,
                       pred_train: np.ndarray | None, pred_eval: np.ndarray | None,
-                      helper: Executor | None = None,
+                      helper: Executor | None = None, part: str = "all",
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Every indicator of ``plan`` on each window of one anchor.
 
@@ -261,6 +266,11 @@ def anchor_indicators(plan: IndicatorPlan, *, X_train: Any, X_eval: Any,
     (:func:`~oot.evaluate._drift.expected_windows`). Each source's training values are
     summarised once. With ``helper`` (a one-thread executor), half of the numeric
     windows are computed there.
+
+    ``part="features"`` computes only the features' indicators (they do not need the
+    model: the engine starts them while the anchor fits, :meth:`IndicatorScorer.prepare`),
+    ``part="model"`` only the predictions' and the expected scores; the rows of the other
+    part are left NaN.
     """
     n_w = len(starts)
     specs = plan.specs
@@ -268,7 +278,9 @@ def anchor_indicators(plan: IndicatorPlan, *, X_train: Any, X_eval: Any,
     status = np.zeros((len(specs), n_w), dtype=np.int8)
     rows: dict[str, list[int]] = {}
     for i, s in enumerate(specs):
-        rows.setdefault(s.source if s.kind != "expected" else "\0expected", []).append(i)
+        if part == "all" or (part == "features") == _reads_features(s):
+            rows.setdefault(s.source if s.kind != "expected" else "\0expected",
+                            []).append(i)
 
     def put(idx: list[int], psi: tuple[np.ndarray, np.ndarray],
             ks: tuple[np.ndarray, np.ndarray] | None = None) -> None:
@@ -336,6 +348,12 @@ class IndicatorScorer:
     from the first metric's predictions (on the training rows too when a prediction
     indicator is planned: the fit step is asked for them). Its output, ``(values,
     status)``, is ``_AnchorResult.outputs["indicators"]``.
+
+    The features' indicators do not need the model: serially, the engine runs
+    :meth:`prepare` on its helper thread while the anchor fits, and :meth:`score` adds
+    the predictions' indicators and the expected scores to that
+    (``data.extra["indicators"]``, a future); elsewhere (joblib workers) :meth:`score`
+    computes everything.
     """
 
     plan: IndicatorPlan
@@ -346,12 +364,37 @@ class IndicatorScorer:
     def needs_train_response(self) -> bool:
         return self.plan.needs_train_predictions
 
+    def prepare(self, X_train: Any, X_eval: Any, starts: np.ndarray, stops: np.ndarray,
+                ready: Callable[[], None] | None = None,
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The features' indicators of one anchor (after ``ready()``, which waits for
+        its evaluation rows); None when the plan has none."""
+        if not any(_reads_features(s) for s in self.plan.specs):
+            return None
+        if ready is not None:
+            ready()
+        return anchor_indicators(self.plan, X_train=X_train, X_eval=X_eval,
+                                 starts=starts, stops=stops, pred_train=None,
+                                 pred_eval=None, part="features")
+
     def score(self, data: AnchorData, helper: Executor | None,
               ) -> tuple[np.ndarray, np.ndarray]:
-        return anchor_indicators(self.plan, X_train=data.X_train, X_eval=data.X_eval,
-                                 starts=data.starts, stops=data.stops,
-                                 pred_train=data.train_response,
-                                 pred_eval=data.responses[0], helper=helper)
+        prepared = data.extra.get(self.name)
+        if prepared is None:
+            return anchor_indicators(self.plan, X_train=data.X_train,
+                                     X_eval=data.X_eval, starts=data.starts,
+                                     stops=data.stops, pred_train=data.train_response,
+                                     pred_eval=data.responses[0], helper=helper)
+        values, status = anchor_indicators(
+            self.plan, X_train=data.X_train, X_eval=data.X_eval, starts=data.starts,
+            stops=data.stops, pred_train=data.train_response,
+            pred_eval=data.responses[0], helper=helper, part="model")
+        done = prepared.result()
+        if done is not None:
+            rows = [i for i, s in enumerate(self.plan.specs) if _reads_features(s)]
+            values[rows] = done[0][rows]
+            status[rows] = done[1][rows]
+        return values, status
 
 
 # ------------------------------------------------------------------ the table

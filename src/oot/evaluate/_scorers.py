@@ -268,6 +268,9 @@ class AnchorData:
     train_response : ndarray or None
         The first metric's response on the training rows, when a scorer asked for it
         (``needs_train_response``); else None.
+    extra : mapping
+        Per scorer name, the future of its ``prepare`` when the engine started it
+        (:class:`AnchorScorer`); else empty.
     """
 
     anchor: int
@@ -299,6 +302,11 @@ class AnchorScorer(Protocol):
     :attr:`AnchorData.train_response`); ``score`` may hand part of its work to
     ``helper`` (a one-thread executor, or None). The leading indicators are one
     (:class:`oot.evaluate._indicators.IndicatorScorer`).
+
+    Optionally, ``prepare(X_train, X_eval, starts, stops, ready)``: the part of the work
+    that reads the anchor's rows but not its model; serially, the engine starts it on
+    its helper thread before the anchor fits (``ready()`` waits for the evaluation
+    rows), and ``score`` finds its future in ``data.extra[name]``.
     """
 
     @property
