@@ -411,6 +411,16 @@ def ci_text(ci: Sequence[Any], confidence_level: float, time_kind: str, *,
     return f"{level(confidence_level)} CI {rng}"
 
 
+def interval_ci_range(rec: RetrainRecommendation, *, with_unit: bool = True) -> str:
+    """A recommendation's CI in words, as its sentence writes it: :func:`ci_range` of
+    ``rec.interval_ci`` in the interval's unit, an end beyond the data "beyond" the
+    oldest evaluated age; ``with_unit=False`` leaves numeric time without its
+    ``time_unit`` (as :func:`age` without ``unit``)."""
+    lo, hi = rec.interval_ci
+    return ci_range(lo, hi, rec.time_kind, max_age=rec.max_age,
+                    unit=time_unit(rec) if with_unit else None, like=rec.interval)
+
+
 # ========================================================================== tolerance
 def tolerance_amount(tolerance: float, tolerance_type: str) -> str:
     """How far the metric may move: ``'5%'`` (relative) or ``'0.02'`` (absolute)."""
@@ -462,7 +472,6 @@ def recommendation_sentence(rec: RetrainRecommendation) -> str:
     ...``. Calendar effects left in the scores come first, with the fresh reading; a
     cost optimum adds ``Cost-optimal cadence: every ...`` (or why there is none).
     """
-    kind = rec.time_kind
     name = subject(rec.metric, rec.segment)
     gib = bool(rec.metric.greater_is_better)
     curve = rec.curve
@@ -476,8 +485,7 @@ def recommendation_sentence(rec: RetrainRecommendation) -> str:
                 "it; no retraining schedule keeps a performance the model does not have. "
                 "Improve the model first.")
     elif rec.status == "crossed":
-        ci = ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age,
-                     unit=time_unit(rec), like=rec.interval)
+        ci = f"{level(rec.confidence_level)} CI {interval_ci_range(rec)}"
         change = tolerance_change(name, rec.tolerance, rec.tolerance_type, gib, rec.baseline)
         if rec.significant:
             text = (f"Retrain every {_age(rec, rec.interval)} ({ci}): {change} at age "
@@ -716,8 +724,7 @@ def _item_interval(rec: RetrainRecommendation) -> str:
     kind = rec.time_kind
     if rec.status == "not_reached":
         return f"at least {age(rec.interval, kind)}"
-    ci = ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age,
-                 like=rec.interval)
+    ci = f"{level(rec.confidence_level)} CI {interval_ci_range(rec, with_unit=False)}"
     return f"{age(rec.interval, kind)} ({ci})"
 
 

@@ -148,8 +148,7 @@ def _summary_lines(rec: Any, seconds: float) -> list[str]:
     kind = rec.time_kind
     gib = rec.metric.greater_is_better
     unit = fmt.time_unit(rec)
-    ci = fmt.ci_text(rec.interval_ci, rec.confidence_level, kind, max_age=rec.max_age,
-                     unit=unit, like=rec.interval)
+    ci = f"{fmt.level(rec.confidence_level)} CI {fmt.interval_ci_range(rec)}"
     lines = [
         f"  status           {rec.status}",
         f"  interval         {fmt.age(rec.interval, kind, unit=unit)}  ({ci})",
@@ -289,17 +288,15 @@ def _flat_output(rec: Any, folder: Path, bt: Any, ir: Any = None) -> dict[str, A
         recommendations_record,
     )
 
-    if hasattr(rec, "binding_key"):  # several metrics or segments
+    if hasattr(rec, "binding_key"):  # several metrics or segments (no backtest, no ranking)
         out = recommendations_record(rec)
         out.update(indicator_record(None, deciding_item(rec)))
-        out["recommendation_file"] = str(folder / "recommendations.json")
-        out["report_file"] = str(folder / "index.html")
-        out["backtest"] = out["backtest_best_cadence"] = None
-        out["exit_code"] = 0
-        return out
-    out = recommendation_record(rec)
-    out.update(indicator_record(ir, rec))
-    out["recommendation_file"] = str(folder / "recommendation.json")
+        exact = "recommendations.json"
+    else:
+        out = recommendation_record(rec)
+        out.update(indicator_record(ir, rec))
+        exact = "recommendation.json"
+    out["recommendation_file"] = str(folder / exact)
     out["report_file"] = str(folder / "index.html")
     out["backtest"] = None if bt is None else str(bt)
     out["backtest_best_cadence"] = None if bt is None else bt.best_cadence

@@ -65,6 +65,7 @@ def _read(path_text: str) -> tuple[Any, tuple[str, str] | None]:
     several (``recommendations.json``: the binding item, see
     :func:`oot._flat.deciding_item`)."""
     from oot._flat import deciding_item
+    from oot._serialize import load_document
     from oot.recommend import RetrainRecommendation, RetrainRecommendations
 
     path = Path(path_text)
@@ -81,13 +82,12 @@ def _read(path_text: str) -> tuple[Any, tuple[str, str] | None]:
         msg = f"could not read {path}: {exc}"
         raise CLIError(msg) from exc
     try:
-        doc = json.loads(text)
-        kind = doc.get("schema") if isinstance(doc, dict) else None
-        if isinstance(kind, str) and kind.startswith("oot.RetrainRecommendations/"):
-            recs = RetrainRecommendations.from_json(text)
+        doc = load_document(text, "RetrainRecommendation")
+        if str(doc.get("schema", "")).startswith("oot.RetrainRecommendations/"):
+            recs = RetrainRecommendations.from_dict(doc)
             item = deciding_item(recs)
             return item, recs.keys[recs.items.index(item)]
-        return RetrainRecommendation.from_json(text), None
+        return RetrainRecommendation.from_dict(doc), None
     except (ValueError, TypeError, KeyError) as exc:
         msg = (f"{path} is not a recommendation written by oot (recommendation.json of a "
                f"report folder): {exc}")

@@ -522,8 +522,7 @@ class DegradationDisplay:
         if rec.status != "no_degradation" and (lo is not None or hi is not None):
             x0 = 0.0 if lo is None else self._to_days(lo)
             x1 = right if hi is None else self._to_days(hi)
-            ci = fmt.ci_range(lo, hi, kind, max_age=rec.max_age, unit=fmt.time_unit(rec),
-                              like=rec.interval)
+            ci = fmt.interval_ci_range(rec)
             self.interval_span_ = ax.axvspan(
                 x0 / per, x1 / per, color=_THRESHOLD_COLOR, alpha=0.10, lw=0, zorder=1,
                 label=f"{fmt.level(rec.confidence_level)} CI of the interval ({ci})")

@@ -317,8 +317,7 @@ class RetrainRecommendations:
         rec = self.items[self.keys.index((metric, segment))]
         if rec.status not in ("crossed", "not_reached"):
             return ""
-        lo, hi = rec.interval_ci
-        return fmt.ci_range(lo, hi, self.time_kind, max_age=rec.max_age, like=rec.interval)
+        return fmt.interval_ci_range(rec, with_unit=False)
 
     def summary(self) -> pd.DataFrame:
         """:meth:`to_frame` in words (ages, intervals, numbers), indexed by metric and
