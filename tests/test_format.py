@@ -574,3 +574,42 @@ def test_method_text_says_what_was_done(sources, source, curve, baseline, refere
     _check_tolerance(baseline, reference, tolerance_type, rec, number, items, text)
     assert items["Confidence interval"].startswith(
         "The 90% CI of the crossing age comes from 20 bootstrap replicates that resample ")
+
+
+def _comparison(lo: float, hi: float, difference: float) -> object:
+    from oot._common import ConfidenceInterval
+    from oot.degradation._shared import PairedDifference
+    from oot.recommend._collection import Comparison
+
+    return Comparison(first=("roc_auc", "EWR"), second=("roc_auc", "JFK"),
+                      paired=PairedDifference(difference, ConfidenceInterval(lo, hi),
+                                              0.55, 900),
+                      confidence_level=0.9, time_kind="datetime")
+
+
+@pytest.mark.parametrize(("lo", "hi", "tail"), [
+    (-20.0, 30.0, "runs from 20 days sooner to 30 days later (first in 55% of the "
+     "bootstrap replicates)."),
+    (-math.inf, 30.0, "runs from an unbounded amount sooner to 30 days later (first in "
+     "55% of the bootstrap replicates)."),
+    (-20.0, math.inf, "runs from 20 days sooner to an unbounded amount later (first in "
+     "55% of the bootstrap replicates)."),
+    (-math.inf, math.inf, "is unbounded on both sides: either may cross first by more "
+     "than the evaluated ages show (first in 55% of the bootstrap replicates)."),
+])
+def test_segment_comparison_sentence_no_clear_difference(lo: float, hi: float,
+                                                          tail: str) -> None:
+    """A CI holding 0 reads as no clear difference; an end beyond the evaluated ages is
+    "an unbounded amount" on its side (it read "beyond the evaluated ages sooner")."""
+    text = fmt.segment_comparison_sentence(_comparison(lo, hi, 5.0))
+    assert text == ("No clear difference between 'EWR' and 'JFK': 'EWR' crosses its "
+                    "threshold 5 days later, but the 90% CI of the difference " + tail)
+    assert "beyond the evaluated ages" not in text
+
+
+def test_segment_comparison_sentence_faster() -> None:
+    """A CI below 0: the first ages faster, with the CI in days sooner."""
+    text = fmt.segment_comparison_sentence(_comparison(-60.0, -12.0, -35.0))
+    assert text == ("Segment 'EWR' ages faster than 'JFK': it crosses its threshold 35 days "
+                    "sooner (90% CI 12 days to 60 days sooner; first in 55% of the "
+                    "bootstrap replicates).")

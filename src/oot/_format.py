@@ -770,7 +770,9 @@ def segment_comparison_sentence(c: Any) -> str:
 
     ``"Segment 'EWR' ages faster than 'JFK': it crosses its threshold 35 days sooner
     (90% CI 12 days to 60 days sooner; first in 98% of the bootstrap replicates)."``;
-    when the CI holds 0: ``"No clear difference between ...: ..."``.
+    when the CI holds 0: ``"No clear difference between ...: ..."``, an end beyond
+    the evaluated ages read as "an unbounded amount sooner/later" (both ends: "is
+    unbounded on both sides").
     """
     kind = c.time_kind
     lv = level(c.confidence_level)
@@ -821,11 +823,15 @@ def segment_comparison_sentence(c: Any) -> str:
         how = f"{a} crosses its threshold {mag(d)} {'sooner' if d < 0 else 'later'}"
     else:
         how = "only one of the two crosses its threshold"
-    def end(x: float, word: str) -> str:
-        return f"{mag(x)} {word}" if np.isfinite(x) else f"beyond the evaluated ages {word}"
+    head_ = f"No clear difference between {a} and {b}: {how}, but the {lv} CI of the difference"
+    if not np.isfinite(lo) and not np.isfinite(hi):
+        return (f"{head_} is unbounded on both sides: either may cross first by more "
+                f"than the evaluated ages show ({first}).")
 
-    return (f"No clear difference between {a} and {b}: {how}, but the {lv} CI of the "
-            f"difference runs from {end(lo, 'sooner')} to {end(hi, 'later')} ({first}).")
+    def end(x: float, word: str) -> str:
+        return f"{mag(x)} {word}" if np.isfinite(x) else f"an unbounded amount {word}"
+
+    return f"{head_} runs from {end(lo, 'sooner')} to {end(hi, 'later')} ({first})."
 
 
 def pooled_curve_label(weight: float) -> str:
