@@ -24,11 +24,14 @@ pytest.importorskip("ipykernel")
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 KERNEL = "python3"
 TIMEOUT = 300
+#: a kernel's start took over nbclient's default 60 s on a loaded 2-core machine
+STARTUP_TIMEOUT = 180
 
 
 def _execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
     client = nbclient.NotebookClient(
-        nb, timeout=TIMEOUT, kernel_name=KERNEL, resources={"metadata": {"path": str(cwd)}}
+        nb, timeout=TIMEOUT, startup_timeout=STARTUP_TIMEOUT, kernel_name=KERNEL,
+        resources={"metadata": {"path": str(cwd)}},
     )
     # jupyter_core/jupyter_client may emit deprecation warnings about their own paths
     # and event loops; they say nothing about the notebooks.

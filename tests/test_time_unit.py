@@ -190,7 +190,8 @@ def test_progress_in_a_notebook_without_ipywidgets_warns_nothing(tmp_path):
         "progress=True)\n"
         "print('done', ev.n_anchors)\n")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+    client = nbclient.NotebookClient(nb, timeout=300, startup_timeout=180,
+                                     kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
