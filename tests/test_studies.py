@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import sys
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import pandas as pd
 import pytest
 from joblib import Parallel, delayed
 
@@ -26,7 +28,13 @@ def _load(name: str) -> ModuleType:
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # dataclasses look their module up in sys.modules while the class is made; out of
+    # it afterwards, so that joblib's workers get the study's functions by value
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
     return module
 
 
@@ -138,3 +146,48 @@ def test_partial_pooling_helps_small_segments_and_spares_large_ones() -> None:
     assert small_part["coverage"] >= small_none["coverage"]
     assert t.loc[("large", "all", "partial"), "coverage"] >= t.loc[
         ("large", "all", "none"), "coverage"]
+
+
+#: issue 13's targets not met at 200 data sets (docs/studies/shapes.md, "What is still
+#: missed"): scenario -> the target it misses. Strict: a scenario that starts to meet its
+#: targets fails here until it is moved out of this table.
+SHAPES_MISSED = {
+    "explosive_8": "coverage 84.5%",
+    "season_4": "coverage 82.5%, error 15.0%",
+    "few_1x5": "error 24.1% (the true family alone: 24.1%)",
+    "few_2x4": "error 17.3% (the true family alone: 17.5%)",
+    "noisy_1": "coverage 95.5%, error 12.3%",
+    "fr_exponential": "error 14.6%",
+    "fr_hinge": "error 3.6% against the naive rule's 2.6%",
+    "bump_flat": "crossed 5.5% (4.0% not significant); the naive rule 0.5%",
+    "shocks_flat": "crossed 1.5% against the naive rule's 1.0%",
+    "calendar_step_flat": "crossed 6.5%",
+    "fr_flat": "crossed 0.5% against the naive rule's 0.0%",
+}
+SHAPES = ("step_1", "step_8", "logistic_8", "explosive_8", "mae_sigmoid_8", "season_8",
+          "season_4", "bump_flat", "shocks_flat", "shocks_linear", "growing_var",
+          "few_1x5", "few_2x4", "regime_1", "noisy_1", "calendar_step_flat", "fr_linear",
+          "fr_exponential", "fr_hinge", "fr_flat")
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(s, marks=pytest.mark.xfail(strict=True, raises=AssertionError,
+                                         reason=SHAPES_MISSED[s]))
+    if s in SHAPES_MISSED else s for s in SHAPES])
+def test_shapes_study_targets(name: str) -> None:
+    """studies/shapes.py at its documented size (200 data sets, 1000 replicates, the
+    same seeds as the table in docs/studies/shapes.md): issue 13's targets. Degrading:
+    coverage of the nominal 90% CI 85-95%, median relative error at most 10% and no
+    larger than the naive rule's; flat: "crossed" at most 5% and no more often than
+    the naive rule."""
+    st = _load("shapes")
+    assert set(st.SCENARIOS) == set(SHAPES)
+    res = Parallel(n_jobs=2)(delayed(st.one)(name, k, 1000) for k in range(200))
+    r = st.summarise(pd.DataFrame(res)).iloc[0]
+    if math.isfinite(r["truth"]):
+        assert 0.85 <= r["coverage"] <= 0.95, r
+        assert r["err"] <= 0.10, r
+        assert r["err"] <= r["naive_err"], r
+    else:
+        assert r["crossed"] <= 0.05, r
+        assert r["crossed"] <= r["naive_crossed"], r
