@@ -37,6 +37,7 @@ from oot.degradation._data import AnchorIndex, FloatArray, IntArray, _Data, chec
 from oot.degradation._families import CurveFamily, flexible_family, get_family
 from oot.degradation._saturated import Saturated
 from oot.degradation._shared import ClusterDraws
+from oot.degradation._threads import one_blas_thread
 from oot.degradation._wls import Replicas, jackknife_residuals, shape_jacobian
 from oot.evaluate import OOTEvaluation
 
@@ -124,6 +125,7 @@ _WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0,
 
 @entry_point("bootstrap_crossing")
 @np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
+@one_blas_thread()
 def bootstrap_crossing(
     evaluation: OOTEvaluation,
     curve: DegradationCurve,

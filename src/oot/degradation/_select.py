@@ -35,6 +35,7 @@ from oot.degradation._families import (
 )
 from oot.degradation._lack_of_fit import LEVEL as LOF_LEVEL
 from oot.degradation._lack_of_fit import lack_of_fit
+from oot.degradation._threads import one_blas_thread
 from oot.degradation._trend import mann_kendall
 from oot.degradation._wls import WeightedFit, bend_before, ml_loglik, param_cov, pm_tau2
 from oot.evaluate import OOTEvaluation
@@ -74,6 +75,7 @@ def _more_windows(evaluation: OOTEvaluation) -> str:
 
 @entry_point("fit_degradation")
 @np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
+@one_blas_thread()
 def fit_degradation(
     evaluation: OOTEvaluation,
     *,

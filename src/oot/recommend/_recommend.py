@@ -41,6 +41,7 @@ from oot.degradation import (
     bootstrap_crossing,
     fit_degradation,
 )
+from oot.degradation._threads import one_blas_thread
 from oot.evaluate import OOTEvaluation
 from oot.evaluate._engine import _evaluate_out_of_time
 from oot.evaluate._result import ALL_SEGMENTS
@@ -251,10 +252,12 @@ n_jobs, progress
         n_bootstrap=int(n_bootstrap), retrain_cost=retrain_cost,
         shortfall_cost=shortfall_cost, round_to=round_to, round_unit=round_unit,
         extrapolate=bool(extrapolate), calendar=calendar)
-    if ev.is_multi:
-        return recommend_each(ev, settings, pooling=pooling, random_state=random_state,
-                              one=_recommend, to_age=_rounded_age)
-    return _recommend(ev, settings, random_state=random_state).recommendation
+    with one_blas_thread():  # the analysis' small linear algebra (not the engine's)
+        if ev.is_multi:
+            return recommend_each(ev, settings, pooling=pooling,
+                                  random_state=random_state, one=_recommend,
+                                  to_age=_rounded_age)
+        return _recommend(ev, settings, random_state=random_state).recommendation
 
 
 def recommend_one(evaluation: OOTEvaluation, **kwargs: Any) -> RetrainRecommendation:
