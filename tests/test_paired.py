@@ -119,6 +119,106 @@ def test_placements_per_window_path_equals_the_grouped_path_bit_for_bit(ties):
     assert np.isfinite(got[:1000]).all()
 
 
+def _paired_se_by_masks(seg: Segments, d: np.ndarray, strata, ddof: int) -> np.ndarray:
+    """paired_se's formula written plainly: each stratum's rows kept with np.where (the
+    others 0), its mean per window subtracted, the squares summed per window."""
+    parts = [np.ones(len(d), dtype=bool)] if strata is None else [strata, ~strata]
+    var = np.zeros(seg.n_windows)
+    ok = np.ones(seg.n_windows, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for mask in parts:
+            ns = seg.count(mask).astype(float)
+            mean = seg.sum(np.where(mask, d, 0.0)) / ns
+            c = np.where(mask, d - mean[seg.wid], 0.0)
+            var += seg.sum(c * c) / (ns - ddof) / ns
+            ok &= ns > ddof
+        return np.where(ok, np.sqrt(var), np.nan)
+
+
+def _awkward_windows(seed: int, ties: bool) -> tuple[Segments, np.ndarray, list]:
+    """Labels and three scores on windows with a class missing, an empty window, a
+    single row, two equal scores (exact zero differences) and, with ``ties``, rounded
+    scores."""
+    rng = np.random.default_rng(seed)
+    n = 6000
+    y = rng.integers(0, 2, n)
+    y[1000:1400] = 1  # a window of positives only
+    base = rng.random(n) + 0.3 * y
+    scores = [base, base + 0.2 * rng.random(n), base.copy()]
+    if ties:
+        scores = [np.round(x, 2) for x in scores]
+    starts = np.array([0, 1000, 1400, 1400, 1401, 3000, 5990])
+    stops = np.array([1000, 1400, 1400, 1401, 3000, 5990, 6000])
+    return Segments(starts, stops), y, scores
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_paired_se_equals_its_formula_bit_for_bit(ties):
+    """The weighted passes (strata counted once for all pairs) give the plain formula's
+    numbers to the last bit: placements with a class missing, an empty window, a single
+    row, equal predictions (zero differences); row values with one stratum, ddof 0 and 1."""
+    from oot.metrics._se import paired_se, paired_strata
+
+    seg, y, scores = _awkward_windows(4, ties)
+    pos = seg.take(y) == 1
+    plc = [placements(pos, seg.take(x), seg) for x in scores]
+    prepared = paired_strata(seg, pos)
+    for i, j in ((0, 1), (0, 2), (1, 2)):
+        d = plc[i] - plc[j]
+        want = _paired_se_by_masks(seg, d, pos, 1)
+        for got in (paired_se(seg, d, pos, 1), paired_se(seg, d, pos, 1, prepared=prepared)):
+            np.testing.assert_array_equal(got, want)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    assert paired_se(seg, plc[0] - plc[2], pos, 1)[0] == 0.0  # equal predictions
+    rows = [seg.take(x) ** 2 for x in scores]
+    rows[1][5] = np.inf  # a non-finite row value: that window is NaN
+    for ddof in (0, 1):
+        d = rows[0] - rows[1]
+        got = paired_se(seg, d, None, ddof)
+        np.testing.assert_array_equal(got, _paired_se_by_masks(seg, d, None, ddof))
+    assert np.isnan(got[0])
+    assert np.isfinite(got[-1])
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("many", [False, True])
+def test_auc_and_placements_from_one_sort_equal_the_separate_calls(ties, many):
+    """rank_auc_placements: the AUC, class counts, DeLong variances and placements of
+    rank_auc and placements called one after the other, bit for bit (few long windows
+    share one sort per window; many short ones take the grouped paths), with a NaN
+    score and infinite ones."""
+    from oot.metrics._kernels import rank_auc, rank_auc_placements
+
+    seg, y, scores = _awkward_windows(5, ties)
+    if many:  # 600 windows of 10 rows: the grouped paths
+        seg = Segments(np.arange(0, 6000, 10), np.arange(10, 6001, 10))
+    pos = seg.take(y) == 1
+    s = seg.take(scores[1]).copy()
+    s[[7, 3100, 3200]] = [np.nan, np.inf, -np.inf]
+    for delong in (True, False):
+        r, plc = rank_auc_placements(pos, s, seg, delong=delong)
+        want = rank_auc(pos, s, seg, delong=delong)
+        for got_f, want_f in zip(r, want, strict=True):
+            np.testing.assert_array_equal(got_f, want_f)
+        np.testing.assert_array_equal(plc, placements(pos, s, seg))
+
+
+@pytest.mark.parametrize("metric", ["roc_auc", "log_loss"])
+def test_pair_scores_are_score_windows_bit_for_bit(metric):
+    """Each prediction's own scores in a pair (ROC AUC: from the sort that also gives
+    its placements) are score_windows', statuses and counts included."""
+    from oot.metrics import score_windows
+
+    seg, y, scores = _awkward_windows(6, True)
+    a, b = np.clip(scores[0], 0.01, 0.99), np.clip(scores[1], 0.01, 0.99)
+    st, sp = seg.starts, seg.starts + seg.lengths
+    ps = score_window_pairs(metric, y, a, b, st, sp, min_window_size=2, n_classes=2)
+    for got, p in ((ps.a, a), (ps.b, b)):
+        want = score_windows(metric, y, p, st, sp, min_window_size=2, n_classes=2)
+        for field in ("score", "se", "n", "n_pos", "n_neg", "status"):
+            np.testing.assert_array_equal(getattr(got, field), getattr(want, field))
+
+
 def test_paired_delong_equals_the_definition_with_ties():
     rng = np.random.default_rng(2)
     y = rng.integers(0, 2, 300)

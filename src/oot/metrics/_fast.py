@@ -38,7 +38,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from oot._validation import InvalidParameterError, param_message
-from oot.metrics._kernels import BoolArray, FloatArray, Segments, placements, rank_auc
+from oot.metrics._kernels import (
+    BoolArray,
+    FloatArray,
+    RankAUC,
+    Segments,
+    placements,
+    rank_auc,
+    rank_auc_placements,
+)
 from oot.metrics._se import (
     auc_se,
     binomial_se,
@@ -82,6 +90,8 @@ class Kernel(NamedTuple):
     binary_labels: bool  # needs 0/1 labels (scored only for binary classification)
     matrix_predictions: bool  # on one window, also takes (n, K) predictions
     influence: Callable[..., Influence]
+    # score and influence at once, sharing their work (None: the two calls)
+    score_influence: Callable[..., tuple[Scored, Influence]] | None = None
 
 
 def _rank_auc(m: Metric, seg: Segments, y: NDArray[Any], p: NDArray[Any], *,
@@ -89,6 +99,21 @@ def _rank_auc(m: Metric, seg: Segments, y: NDArray[Any], p: NDArray[Any], *,
               check_rows: bool = True) -> Scored:
     s = np.asarray(p, dtype=float)
     r = rank_auc(y if pos_mask is None else pos_mask, s, seg, delong=se_method == "delong")
+    return _auc_scored(r, s, seg, se_method, check_rows)
+
+
+def _rank_auc_and_influence(m: Metric, seg: Segments, y: NDArray[Any], p: NDArray[Any], *,
+                            pos_mask: BoolArray | None = None, se_method: str = "delong",
+                            check_rows: bool = True) -> tuple[Scored, Influence]:
+    """:func:`_rank_auc` and :func:`_rank_auc_influence` from one sort per window."""
+    s = np.asarray(p, dtype=float)
+    pos = (y == 1) if pos_mask is None else pos_mask
+    r, plc = rank_auc_placements(pos, s, seg, delong=se_method == "delong")
+    return _auc_scored(r, s, seg, se_method, check_rows), Influence(plc, pos, 1)
+
+
+def _auc_scored(r: RankAUC, s: FloatArray, seg: Segments, se_method: str,
+                check_rows: bool) -> Scored:
     se = auc_se(r, se_method)
     invalid = None
     if check_rows:
@@ -237,7 +262,8 @@ def _r2_influence(m: Metric, seg: Segments, y: NDArray[Any], p: NDArray[Any], *,
 
 KERNEL_TABLE: dict[str, Kernel] = {
     "rank_auc": Kernel(_rank_auc, binary_labels=True, matrix_predictions=False,
-                       influence=_rank_auc_influence),
+                       influence=_rank_auc_influence,
+                       score_influence=_rank_auc_and_influence),
     "row_mean": Kernel(_row_mean, binary_labels=False, matrix_predictions=True,
                        influence=_row_mean_influence),
     "proportion": Kernel(_proportion, binary_labels=False, matrix_predictions=False,

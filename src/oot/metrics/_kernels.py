@@ -69,14 +69,18 @@ class Segments:
         """Window id of every gathered row (built on first use)."""
         return np.repeat(np.arange(self.n_windows, dtype=np.int64), self.lengths)
 
-    def subtract_each(self, x: FloatArray, values: FloatArray) -> None:
-        """Subtract ``values[w]`` from the rows of window ``w`` of ``x``, in place."""
+    def subtract_each(self, x: FloatArray, values: FloatArray,
+                      out: FloatArray | None = None) -> None:
+        """Subtract ``values[w]`` from the rows of window ``w`` of ``x``, in place or
+        into ``out`` (an array of the shape of ``x``)."""
+        out = x if out is None else out
         if self.n_windows <= _SUBTRACT_LOOP_MAX:
             for w in np.flatnonzero(self.nonempty).tolist():
                 lo = int(self.offsets[w])
-                x[lo:lo + int(self.lengths[w])] -= values[w]
+                hi = lo + int(self.lengths[w])
+                np.subtract(x[lo:hi], values[w], out=out[lo:hi])
         else:
-            x -= np.repeat(values, self.lengths)
+            np.subtract(x, np.repeat(values, self.lengths), out=out)
 
     def take(self, x: NDArray[Any]) -> NDArray[Any]:
         """The rows of all windows, window after window."""
@@ -219,38 +223,57 @@ def _auc_window(pos_mask: BoolArray, s: FloatArray, delong: bool,
     nan = math.nan
     if n1 == 0 or n0 == 0:
         return nan, n1, n0, nan, nan
-    rank = np.arange(n1)
-    le -= rank
-    if tied:
-        if vals is None:
-            assert keys is not None
-            vals = keys >> _ONE
-        pos, neg = vals[is_pos], vals[~is_pos]
-        # twice the placement counts: (#neg < p) + (#neg <= p), (#pos < n) + (#pos <= n)
-        c10, twice = le + np.searchsorted(neg, pos, "left"), 2
-    else:
-        c10, twice = le, 1
-    # V10 = c10 / (twice n0), V01 = 1 - c01 / (twice n1)
-    s1 = int(c10.sum())
-    auc = s1 / (twice * n1 * n0)
+    le -= np.arange(n1)
+    if not tied:
+        return _untied_stats(le, is_pos, n1, n0, delong)
+    if vals is None:
+        assert keys is not None
+        vals = keys >> _ONE
+    pos, neg = vals[is_pos], vals[~is_pos]
+    # twice the placement counts: (#neg < p) + (#neg <= p), (#pos < n) + (#pos <= n);
+    # V10 = c10 / (2 n0), V01 = 1 - c01 / (2 n1)
+    c10 = le + np.searchsorted(neg, pos, "left")
+    auc = int(c10.sum()) / (2 * n1 * n0)
     if not delong or n1 < 2 or n0 < 2:
         return auc, n1, n0, nan, nan
-    if not tied and n1 * n0 * max(n1, n0) < 2**62:
+    lt = np.flatnonzero(~is_pos)  # positives < the j-th negative: position minus j
+    lt -= np.arange(n0)
+    c01 = lt + np.searchsorted(pos, neg, "right")
+    var10 = _count_var(c10, 2 * n0) / float(2 * n0) ** 2
+    var01 = _count_var(c01, 2 * n1) / float(2 * n1) ** 2
+    return auc, n1, n0, var10, var01
+
+
+def _untied_stats(le: IntArray, is_pos: BoolArray, n1: int, n0: int, delong: bool,
+                  ) -> tuple[float, int, int, float, float]:
+    """:func:`_auc_window`'s output for a window without tied scores and with both
+    classes, from the counts ``le`` of negatives below each positive in score order
+    and the labels ``is_pos`` in that order (exact integers until the divisions)."""
+    s1 = int(le.sum())
+    auc = s1 / (n1 * n0)
+    if not delong or n1 < 2 or n0 < 2:
+        return auc, n1, n0, math.nan, math.nan
+    return auc, n1, n0, *_untied_variances(le, is_pos, n1, n0, s1)
+
+
+def _untied_variances(le: IntArray, is_pos: BoolArray, n1: int, n0: int, s1: int,
+                      ) -> tuple[float, float]:
+    """DeLong's placement variances ``(var10, var01)`` of a window without tied scores
+    (``n1``, ``n0`` >= 2), from the counts ``le`` of negatives below each positive in
+    score order (sum ``s1``) and the labels ``is_pos`` in that order."""
+    if n1 * n0 * max(n1, n0) < 2**62:
         # Without ties the negatives' counts follow from the positives': with
         # lt_j = #positives below the j-th negative, sum_j lt_j = n1 n0 - sum_i le_i and
         # sum_j lt_j^2 = sum over pairs (i, i') of the negatives above both
         # = sum_i (2i + 1)(n0 - le_i), the pairs whose larger index is i. Exact integers.
         t1 = n1 * n0 - s1
-        t2 = n0 * n1 * n1 - 2 * int(np.dot(rank, le)) - s1
+        t2 = n0 * n1 * n1 - 2 * int(np.dot(np.arange(n1), le)) - s1
         var10 = _var_from_sums(n1, s1, int(np.dot(le, le))) / float(n0) ** 2
         var01 = _var_from_sums(n0, t1, t2) / float(n1) ** 2
-        return auc, n1, n0, var10, var01
+        return var10, var01
     lt = np.flatnonzero(~is_pos)  # positives < the j-th negative: position minus j
     lt -= np.arange(n0)
-    c01 = lt + np.searchsorted(pos, neg, "right") if tied else lt
-    var10 = _count_var(c10, twice * n0) / float(twice * n0) ** 2
-    var01 = _count_var(c01, twice * n1) / float(twice * n1) ** 2
-    return auc, n1, n0, var10, var01
+    return (_count_var(le, n0) / float(n0) ** 2, _count_var(lt, n1) / float(n1) ** 2)
 
 
 def _var_from_sums(n: int, s1: int, s2: int) -> float:
@@ -314,9 +337,15 @@ def rank_auc(y: NDArray[Any], s: FloatArray, seg: Segments, *, delong: bool) -> 
         zero = np.zeros(n_windows)
         return RankAUC(nan, zero, zero.copy(), nan.copy(), nan.copy())
     ne = np.flatnonzero(seg.nonempty)
-    if ne.size <= _PER_WINDOW_MAX or total >= _PER_WINDOW_ROWS * ne.size:
+    if _per_window(ne, total):
         return _rank_auc_per_window(y, s, seg, ne, delong)
     return _rank_auc_grouped(y, s, seg, delong)
+
+
+def _per_window(ne: IntArray, total: int) -> bool:
+    """Whether ``total`` rows in the non-empty windows ``ne`` are scored window by
+    window (few or long windows) rather than over tie groups of all windows."""
+    return ne.size <= _PER_WINDOW_MAX or total >= _PER_WINDOW_ROWS * ne.size
 
 
 def _rank_auc_per_window(y: NDArray[Any], s: FloatArray, seg: Segments, ne: IntArray,
@@ -424,40 +453,74 @@ def placements(y: NDArray[Any], s: FloatArray, seg: Segments) -> FloatArray:
     if total == 0:
         return out
     ne = np.flatnonzero(seg.nonempty)
-    if ne.size <= _PER_WINDOW_MAX or total >= _PER_WINDOW_ROWS * ne.size:
-        # few or long windows: one sort per window (as rank_auc), the same values
-        is_pos = np.asarray(y) == 1
-        for o, ln in zip(seg.offsets[ne].tolist(), seg.lengths[ne].tolist(), strict=True):
-            out[o:o + ln] = _window_placements(is_pos[o:o + ln], s[o:o + ln])
-        return out
-    return _grouped_placements(y, s, seg, out)
+    if not _per_window(ne, total):
+        return _grouped_placements(y, s, seg, out)
+    # few or long windows: one sort per window (as rank_auc), the same values
+    is_pos = np.asarray(y) == 1
+    for o, ln in zip(seg.offsets[ne].tolist(), seg.lengths[ne].tolist(), strict=True):
+        out[o:o + ln] = _window_placements(is_pos[o:o + ln], s[o:o + ln], None)[1]
+    return out
 
 
-def _window_placements(is_pos: BoolArray, s: FloatArray) -> FloatArray:
-    """:func:`placements` of one window (``is_pos`` its labels as booleans).
+def rank_auc_placements(y: NDArray[Any], s: FloatArray, seg: Segments, *, delong: bool,
+                        ) -> tuple[RankAUC, FloatArray]:
+    """``rank_auc(y, s, seg, delong=delong)`` and ``placements(y, s, seg)``, the same
+    values, at once: with few or long windows one sort of each window serves both."""
+    total = len(s)
+    ne = np.flatnonzero(seg.nonempty)
+    if total == 0 or not _per_window(ne, total):
+        return rank_auc(y, s, seg, delong=delong), placements(y, s, seg)
+    n_windows = seg.n_windows
+    out = [np.full(n_windows, np.nan), np.zeros(n_windows), np.zeros(n_windows),
+           np.full(n_windows, np.nan), np.full(n_windows, np.nan)]
+    plc = np.full(total, np.nan)
+    is_pos = np.asarray(y) == 1
+    for w, o, ln in zip(ne.tolist(), seg.offsets[ne].tolist(), seg.lengths[ne].tolist(),
+                        strict=True):
+        stats, plc[o:o + ln] = _window_placements(is_pos[o:o + ln], s[o:o + ln], delong)
+        assert stats is not None
+        for arr, v in zip(out, stats, strict=True):
+            arr[w] = v
+    return RankAUC(*out), plc
+
+
+def _window_placements(is_pos: BoolArray, s: FloatArray, delong: bool | None,
+                       ) -> tuple[tuple[float, int, int, float, float] | None, FloatArray]:
+    """:func:`placements` of one window (``is_pos`` its labels as booleans) and, unless
+    ``delong`` is None, its :func:`_auc_window` from the same sort.
 
     Without tied scores every row is its own tie group: a positive's placement is the
     count of negatives sorted before it over ``n_neg``, a negative's one minus the count
     of positives before it over ``n_pos``, the grouped path's numbers (integers until
-    the one division). With ties, the grouped path on this window.
+    the one division); those counts are the AUC's (:func:`_untied_stats`). With ties,
+    the grouped path on this window and :func:`_auc_window` (also for NaN scores,
+    sorted last here).
     """
     n = len(s)
     n1 = int(np.count_nonzero(is_pos))
     n0 = n - n1
     if n1 == 0 or n0 == 0:  # the other class is absent for every row
-        return np.full(n, np.nan)
+        nan = math.nan
+        return (None if delong is None else (nan, n1, n0, nan, nan)), np.full(n, nan)
     order = np.argsort(s)
     ss = s[order]
     if n > 1 and bool(np.any(ss[1:] == ss[:-1])):
-        return _grouped_placements(is_pos, s, Segments.one(n), np.full(n, np.nan))
+        out = _grouped_placements(is_pos, s, Segments.one(n), np.full(n, np.nan))
+        return (None if delong is None else _auc_window(is_pos, s, delong)), out
     yy = is_pos[order]
-    pos_before = np.cumsum(yy, dtype=np.int64)
-    pos_before -= yy
-    neg_before = np.arange(n, dtype=np.int64)
-    neg_before -= pos_before
     out = np.empty(n)
-    out[order] = np.where(yy, neg_before / float(n0), 1.0 - pos_before / float(n1))
-    return out
+    # the i-th positive in score order has its position minus i negatives before it,
+    # the j-th negative its position minus j positives
+    at = np.flatnonzero(yy)
+    le = at - np.arange(n1)
+    out[order[at]] = le / float(n0)
+    at = np.flatnonzero(~yy)
+    out[order[at]] = 1.0 - (at - np.arange(n0)) / float(n1)
+    if delong is None:
+        return None, out
+    if ss[-1] != ss[-1]:  # NaN
+        return _auc_window(is_pos, s, delong), out
+    return _untied_stats(le, yy, n1, n0, delong), out
 
 
 def _grouped_placements(y: NDArray[Any], s: FloatArray, seg: Segments, out: FloatArray,

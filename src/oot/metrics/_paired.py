@@ -34,11 +34,11 @@ from oot.metrics._scoring import (
     _check_options,
     _check_ranges,
     _check_task,
+    _score_checked,
     _task_flags,
     _thread_safe_scoring,
-    score_windows,
 )
-from oot.metrics._se import paired_se
+from oot.metrics._se import paired_se, paired_strata
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -186,13 +186,17 @@ def score_many(
     pos_mask = g_true == 1 if binary and g_true is not None else None
 
     def one(p: NDArray[Any]) -> tuple[WindowScores, Influence | None]:
-        """One prediction's scores and (for a pair kernel) influence values; None when
-        ``row_values`` does not take these inputs (then every pair bootstraps)."""
-        sc = score_windows(m, y_true, p, starts, stops, min_window_size=min_window_size,
-                           n_classes=n_classes, random_state=random_state,
-                           n_bootstrap=n_bootstrap)
-        if kernel is None:
-            return sc, None
+        """One prediction's scores and (for a pair kernel) influence values, from the
+        same pass when the kernel can; None when ``row_values`` does not take these
+        inputs (then every pair bootstraps)."""
+        yt, yp = _check_arrays(m, y_true, p)
+        sc, inf = _score_checked(m, yt, yp, seg, _check_task(m, n_classes, yp),
+                                 min_window_size=min_window_size, n_classes=n_classes,
+                                 se_method="delong", random_state=random_state,
+                                 n_bootstrap=n_bootstrap, pos_mask=pos_mask,
+                                 influence=kernel is not None)
+        if kernel is None or inf is not None:
+            return sc, inf
         try:
             return sc, kernel.influence(m, seg, g_true, seg.take(p), pos_mask=pos_mask)
         except ValueError:
@@ -209,6 +213,11 @@ def score_many(
     if kernel is not None and all(inf is not None for _, inf in done):
         influences = [inf for _, inf in done if inf is not None]
     labels = np.arange(n_classes) if multiclass and n_classes is not None else None
+    strata = None  # every prediction's strata are the labels': counted once for all pairs
+    if influences is not None and pairs:
+        first = influences[0].strata
+        if all(inf.strata is first for inf in influences):
+            strata = paired_strata(seg, first)
 
     def pair(i: int, j: int) -> tuple[FloatArray, FloatArray, NDArray[np.object_]]:
         a, b = scores[i], scores[j]
@@ -217,7 +226,8 @@ def score_many(
         diff = np.where(ok, a.score - b.score, np.nan)
         if influences is not None:
             ia, ib = influences[i], influences[j]
-            se = paired_se(seg, ia.values - ib.values, ia.strata, ia.ddof)
+            se = paired_se(seg, ia.values - ib.values, ia.strata, ia.ddof,
+                           prepared=strata)
         else:
             se = _paired_bootstrap(m, y_true, preds[i], preds[j], starts, stops, ok,
                                    labels, random_state, n_bootstrap)

@@ -28,7 +28,7 @@ from oot._validation import (
     param_message,
 )
 from oot.metrics._bootstrap import window_rng
-from oot.metrics._fast import KERNEL_TABLE, Kernel
+from oot.metrics._fast import KERNEL_TABLE, Influence, Kernel
 from oot.metrics._kernels import BoolArray, FloatArray, IntArray, Segments
 from oot.metrics._metric import Metric
 from oot.metrics._registry import get_metric
@@ -179,16 +179,28 @@ def score_windows(
     yt, yp = _check_arrays(m, y_true, y_pred)
     st, sp = _check_ranges(starts, stops, len(yt))
     task = _check_task(m, n_classes, yp)
+    return _score_checked(m, yt, yp, Segments(st, sp), task, min_window_size=min_window_size,
+                          n_classes=n_classes, se_method=se_method,
+                          random_state=random_state, n_bootstrap=n_bootstrap)[0]
 
-    seg = Segments(st, sp)
+
+def _score_checked(
+    m: Metric, yt: NDArray[Any], yp: NDArray[Any], seg: Segments, task: _Task, *,
+    min_window_size: int, n_classes: int | None, se_method: str, random_state: Any,
+    n_bootstrap: int, pos_mask: BoolArray | None = None, influence: bool = False,
+) -> tuple[WindowScores, Influence | None]:
+    """:func:`score_windows` after its checks, on the windows ``seg``; with
+    ``influence``, also the kernel's influence values when it computes them with the
+    scores (``Kernel.score_influence``), else None. ``pos_mask`` is ``seg.take(yt) ==
+    1`` when the caller has it (binary)."""
     n = seg.lengths.astype(np.int64)
     g_true = seg.take(yt)
     g_pred = seg.take(yp)
-    pos_mask: BoolArray | None = None
     n_pos: IntArray | None = None
     n_neg: IntArray | None = None
     if task.binary:
-        pos_mask = g_true == 1
+        if pos_mask is None:
+            pos_mask = g_true == 1
         n_pos = seg.count(pos_mask)
         n_neg = n - n_pos
     eligible = n >= max(min_window_size, 1)
@@ -199,21 +211,28 @@ def score_windows(
     score = np.full(seg.n_windows, np.nan)
     se = np.full(seg.n_windows, np.nan)
     kernel = _vectorised_kernel(m, task.multiclass, task.binary, yp.ndim)
+    inf: Influence | None = None
     if kernel is not None:
-        out = kernel.score(m, seg, g_true, g_pred, pos_mask=pos_mask, se_method=se_method)
+        if influence and kernel.score_influence is not None:
+            out, inf = kernel.score_influence(m, seg, g_true, g_pred, pos_mask=pos_mask,
+                                              se_method=se_method)
+        else:
+            out = kernel.score(m, seg, g_true, g_pred, pos_mask=pos_mask,
+                               se_method=se_method)
         assert out.invalid is not None
         score[use] = out.score[use]
         se[use] = out.se[use]
         score[use & out.invalid] = np.nan
         se[use & out.invalid] = np.nan
     else:
-        _loop_windows(m, yt, yp, st, sp, use, score, se, task.labels, random_state,
-                      n_bootstrap)
+        _loop_windows(m, yt, yp, seg.starts, seg.starts + seg.lengths, use, score, se,
+                      task.labels, random_state, n_bootstrap)
 
     status = _statuses(n, min_window_size, eligible, two, every, use, score)
     score[status != "ok"] = np.nan
     se[status != "ok"] = np.nan
-    return WindowScores(score=score, se=se, n=n, n_pos=n_pos, n_neg=n_neg, status=status)
+    return (WindowScores(score=score, se=se, n=n, n_pos=n_pos, n_neg=n_neg, status=status),
+            inf)
 
 
 # ---------------------------------------------------------------------------------------

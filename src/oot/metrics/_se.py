@@ -21,7 +21,7 @@ the same code on one window.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -217,8 +217,27 @@ def r2_influence(seg: Segments, a: FloatArray, b: FloatArray, num: FloatArray,
 # ---------------------------------------------------------------------------------------
 
 
-def paired_se(seg: Segments, d: FloatArray, strata: BoolArray | None, ddof: int,
-              ) -> FloatArray:
+class Strata(NamedTuple):
+    """The strata of :func:`paired_se` on one set of windows, shared by every pair of
+    predictions of the same rows: per stratum, its rows as weights 1.0 (the others
+    0.0; None: every row) and its number of rows per window."""
+
+    weights: tuple[FloatArray | None, ...]
+    counts: tuple[FloatArray, ...]
+
+
+def paired_strata(seg: Segments, strata: BoolArray | None) -> Strata:
+    """The :class:`Strata` of ``strata`` (the positives, or None for one stratum)."""
+    if strata is None:
+        return Strata((None,), (seg.lengths.astype(float),))
+    pos = np.asarray(strata, dtype=bool)
+    w = pos.astype(float)
+    n_pos = seg.count(pos)
+    return Strata((w, 1.0 - w), (n_pos.astype(float), (seg.lengths - n_pos).astype(float)))
+
+
+def paired_se(seg: Segments, d: FloatArray, strata: BoolArray | None, ddof: int, *,
+              prepared: Strata | None = None) -> FloatArray:
     """Standard error of each window's difference of two scores of the same rows.
 
     ``d`` holds, for every gathered row, the difference of the two scores' per-row
@@ -231,7 +250,12 @@ def paired_se(seg: Segments, d: FloatArray, strata: BoolArray | None, ddof: int,
     Clarke-Pearson's (1988) variance of ``AUC_A - AUC_B``,
     ``(S10_AA + S10_BB - 2 S10_AB)/n_pos + (S01_AA + S01_BB - 2 S01_AB)/n_neg``; for a
     mean it is the paired-difference SE ``sd(a_i - b_i)/sqrt(n)``. NaN where a stratum
-    has ``ddof`` rows or fewer, or a value is not finite.
+    has ``ddof`` rows or fewer, or a value is not finite. ``prepared`` is
+    :func:`paired_strata` of ``strata`` when several pairs share them.
+
+    A stratum's sums run over all of the window's rows, those of the other stratum
+    weighted 0, so every sum adds the same numbers in the same order as over the
+    stratum's rows with the others set to 0.
 
     Examples
     --------
@@ -243,17 +267,19 @@ def paired_se(seg: Segments, d: FloatArray, strata: BoolArray | None, ddof: int,
     >>> np.round(se, 6).tolist()  # sd([0.5, -0.5]) / sqrt(2), sd([1, 0, 2]) / sqrt(3)
     [0.5, 0.57735]
     """
-    parts = [np.ones(len(d), dtype=bool)] if strata is None else [strata, ~strata]
-    wid = seg.wid
+    st = paired_strata(seg, strata) if prepared is None else prepared
+    d = np.asarray(d, dtype=float)
     var = np.zeros(seg.n_windows)
     ok = np.ones(seg.n_windows, dtype=bool)
+    work = np.empty_like(d)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for mask in parts:
-            ns = seg.count(mask).astype(float)
-            x = np.where(mask, d, 0.0)
-            mean = seg.sum(x) / ns
-            c = np.where(mask, d - mean[wid], 0.0)
-            var += seg.sum(c * c) / (ns - ddof) / ns
+        for w, ns in zip(st.weights, st.counts, strict=True):
+            mean = seg.sum(d if w is None else np.multiply(d, w, out=work)) / ns
+            seg.subtract_each(d, mean, out=work)
+            np.multiply(work, work, out=work)
+            if w is not None:
+                np.multiply(work, w, out=work)
+            var += seg.sum(work) / (ns - ddof) / ns
             ok &= ns > ddof
         return np.where(ok, np.sqrt(var), np.nan)
 
