@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -1157,6 +1157,7 @@ def bench_b11(cfg: Config, report: Report) -> None:
     if inside != bare_rows:
         raise RuntimeError(f"compare's fits {inside} are not the bare ones {bare_rows}")
     t_rec, t_pairs = b11_post_times(cmp, cfg.b11_bootstrap)
+    n_fits = sum(2 if p.leader is not None and p.leader != p.a else 1 for p in cmp.pairs)
     k = len(B11_CANDIDATES)
     ratio = t_cmp / t_bare
     n_win = int(cmp["1y"].evaluation.scores.shape[0])
@@ -1173,7 +1174,8 @@ def bench_b11(cfg: Config, report: Report) -> None:
     report.note(
         f"B11: inside compare_candidates, fit+predict took {fmt_s(fp)} (the engine's own "
         f"timers); the remaining {fmt_s(t_cmp - fp)}: {k} recommendations about "
-        f"{fmt_s(t_rec)} and {k * (k - 1) // 2} difference curves with their bootstraps "
+        f"{fmt_s(t_rec)} and {k * (k - 1) // 2} difference curves ({n_fits} fits: a pair "
+        "whose second candidate leads is fitted both ways) with their bootstraps "
         f"about {fmt_s(t_pairs)} (each rerun alone on the comparison's evaluations), "
         f"{fmt_s(rest)} for planning, slicing, and scoring {scored:,} rows for {k} "
         f"candidates and {k * (k - 1) // 2} paired differences (between the fits, on "
@@ -1186,8 +1188,10 @@ def bench_b11(cfg: Config, report: Report) -> None:
 
 def b11_post_times(cmp: Any, n_bootstrap: int) -> tuple[float, float]:
     """Seconds of the comparison's recommendations and of its pairs' difference curves
-    with their bootstraps, each rerun alone on the comparison's evaluations (one
-    fit_degradation per pair, as compare_candidates when the first candidate leads)."""
+    with their bootstraps, each rerun alone on the comparison's evaluations: one
+    fit_degradation per pair, and for a pair whose second candidate leads the first
+    fit of the difference the other way round, which compare_candidates makes to find
+    the leader."""
     from oot.degradation import bootstrap_crossing, fit_degradation
 
     recommend = api("recommend_retrain_interval")
@@ -1200,6 +1204,10 @@ def b11_post_times(cmp: Any, n_bootstrap: int) -> tuple[float, float]:
     def pairs() -> None:
         with quiet():
             for p in cmp.pairs:
+                if p.leader is not None and p.leader != p.a:  # a - b was fitted first
+                    s = p.differences.scores.copy()
+                    s["score"] = -s["score"]
+                    fit_degradation(replace(p.differences, scores=s))
                 c = fit_degradation(p.differences, baseline=p.curve.level)
                 bootstrap_crossing(p.differences, c, tolerance=max(abs(c.level), 1e-12),
                                    tolerance_type="absolute", n_bootstrap=n_bootstrap,
