@@ -41,11 +41,14 @@ def hand_numeric_psi(ref: np.ndarray, sample: np.ndarray, *, with_missing: bool)
 
 
 def _check(train: np.ndarray, ev: np.ndarray, starts: np.ndarray, stops: np.ndarray,
-           ) -> None:
-    """Every (column, window) of the block equals scipy's KS and the hand PSI."""
+           got: tuple[np.ndarray, ...] | None = None) -> None:
+    """Every (column, window) of the block (``got``, else :func:`numeric_block_windows`'
+    result) equals scipy's KS and the hand PSI."""
     p = train.shape[1]
-    refs = [NumericReference.from_values(train[:, j]) for j in range(p)]
-    psi, psi_st, ks, ks_st = numeric_block_windows(refs, ev, starts, stops)
+    if got is None:
+        refs = [NumericReference.from_values(train[:, j]) for j in range(p)]
+        got = numeric_block_windows(refs, ev, starts, stops)
+    psi, psi_st, ks, ks_st = got
     lo_all, hi_all = int(starts.min()), int(stops.max())
     for j in range(p):
         t = train[:, j]

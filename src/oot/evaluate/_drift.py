@@ -10,7 +10,10 @@ One anchor's training rows are summarised once (:class:`NumericReference`,
 :class:`CategoricalReference`: the sorted values, the bin edges at training quantiles,
 the training counts per bin); every window is then a slice of the anchor's evaluation
 rows, sorted once for its KS statistic (numeric; PSI alone counts the values below
-each bin edge) or counted with one ``bincount`` over all windows (categorical). The definitions:
+each bin edge) or counted with one ``bincount`` over all windows (categorical). The
+evaluation's anchors share one :class:`SharedGrid`: each value of the time-ordered
+numeric block is bucketed once for all of them (:func:`shared_block_windows`, the same
+values as :func:`numeric_block_windows`). The definitions:
 
 * **Bins** (numeric): the distinct training deciles ``e_k``, ``k = 1..9``, taken as the
   smallest training value whose empirical CDF reaches ``k / 10`` (scikit-learn's and
@@ -38,9 +41,11 @@ each bin edge) or counted with one ``bincount`` over all windows (categorical). 
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import math
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -59,7 +64,7 @@ from oot._validation import (
 
 __all__ = ["psi", "ks_statistic", "expected_roc_auc", "expected_accuracy",
            "NumericReference", "CategoricalReference", "numeric_windows",
-           "numeric_block_windows", "GRID",
+           "numeric_block_windows", "GRID", "SharedGrid", "shared_block_windows",
            "categorical_windows", "expected_windows", "EXPECTED", "STATUSES",
            "PSI_BINS", "PSI_PSEUDOCOUNT", "is_categorical"]
 
@@ -294,21 +299,11 @@ def numeric_block_windows(refs: list[NumericReference], X: np.ndarray,
     each edge. With ``helper`` (a one-thread executor), half the windows are done there.
     """
     p, n_w = len(refs), len(starts)
-    psi = np.full((p, n_w), np.nan)
-    psi_st = np.full((p, n_w), OK, dtype=np.int8)
-    ks_st = np.full((p, n_w), OK, dtype=np.int8)
+    psi, psi_st, state = _block_setup(refs, n_w)
     do_psi = np.broadcast_to(np.asarray(want_psi, dtype=bool), (p,)) & np.array(
         [r.status == OK for r in refs], dtype=bool)
     do_ks = np.broadcast_to(np.asarray(want_ks, dtype=bool), (p,)) & np.array(
         [r.status != NO_REFERENCE for r in refs], dtype=bool)
-    for j, r in enumerate(refs):
-        if r.status == NO_REFERENCE:
-            psi_st[j] = ks_st[j] = NO_REFERENCE
-        elif r.status == CONSTANT:
-            psi_st[j] = CONSTANT
-    n_edges = max((len(r.edges) for r in refs), default=0)
-    state = _BlockState(np.zeros((p, n_w, n_edges + 1)), np.zeros((p, n_w)),
-                        np.full((p, n_w), np.nan), ks_st, np.zeros(p, dtype=bool))
     if n_w and (do_psi.any() or do_ks.any()):
         work = functools.partial(_block_windows, refs, X, starts, stops, do_psi, do_ks)
         if helper is not None and n_w >= 2:
@@ -320,24 +315,59 @@ def numeric_block_windows(refs: list[NumericReference], X: np.ndarray,
             state.missing |= other.missing
         else:
             work(range(n_w), state)
-    empty = stops <= starts
-    psi_st[:, empty] = EMPTY
-    ks_st[:, empty] = EMPTY
     if do_psi.any():
         for lo, hi in _uncovered(starts, stops):
             state.missing |= ~np.isfinite(X[lo:hi]).all(axis=0)
-        for jj in np.flatnonzero(do_psi).tolist():
-            r = refs[jj]
-            rows = state.bins[jj, :, :len(r.counts)]
-            ref_counts = r.counts
-            if r.n_missing > 0 or state.missing[jj]:
-                ref_counts = np.append(ref_counts, r.n_missing)
-                rows = np.column_stack((rows, state.n_missing[jj]))
-            ok = psi_st[jj] == OK
-            psi[jj, ok] = _psi_from_counts(ref_counts, rows[ok])
+    return _block_finish(refs, psi, psi_st, state, starts, stops, do_psi)
+
+
+def _block_setup(refs: list[NumericReference], n_w: int,
+                 ) -> tuple[np.ndarray, np.ndarray, _BlockState]:
+    """The PSI and its status before any window (the references' statuses), and the
+    state the windows fill (the KS and its status among it)."""
+    p = len(refs)
+    psi = np.full((p, n_w), np.nan)
+    psi_st = np.full((p, n_w), OK, dtype=np.int8)
+    ks_st = np.full((p, n_w), OK, dtype=np.int8)
+    for j, r in enumerate(refs):
+        if r.status == NO_REFERENCE:
+            psi_st[j] = ks_st[j] = NO_REFERENCE
+        elif r.status == CONSTANT:
+            psi_st[j] = CONSTANT
+    n_edges = max((len(r.edges) for r in refs), default=0)
+    state = _BlockState(np.zeros((p, n_w, n_edges + 1)), np.zeros((p, n_w)),
+                        np.full((p, n_w), np.nan), ks_st, np.zeros(p, dtype=bool))
+    return psi, psi_st, state
+
+
+def _block_finish(refs: list[NumericReference], psi: np.ndarray, psi_st: np.ndarray,
+                  state: _BlockState, starts: np.ndarray, stops: np.ndarray,
+                  do_psi: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The outputs of :func:`numeric_block_windows` from the filled ``state``."""
+    empty = stops <= starts
+    psi_st[:, empty] = EMPTY
+    state.ks_st[:, empty] = EMPTY
+    _finish_psi(psi, psi_st, state, do_psi, [r.counts for r in refs],
+                np.array([r.n_missing for r in refs]))
     ks = state.ks
-    ks[ks_st != OK] = np.nan
-    return psi, psi_st, ks, ks_st
+    ks[state.ks_st != OK] = np.nan
+    return psi, psi_st, ks, state.ks_st
+
+
+def _finish_psi(psi: np.ndarray, psi_st: np.ndarray, state: _BlockState,
+                do_psi: np.ndarray, ref_counts: list[np.ndarray],
+                ref_missing: np.ndarray) -> None:
+    """The PSI of every window of the columns ``do_psi`` from their bins' counts (a
+    missing-values bin when the training rows or the windows have missing values)."""
+    for jj in np.flatnonzero(do_psi).tolist():
+        counts = ref_counts[jj]
+        rows = state.bins[jj, :, :len(counts)]
+        if ref_missing[jj] > 0 or state.missing[jj]:
+            counts = np.append(counts, ref_missing[jj])
+            rows = np.column_stack((rows, state.n_missing[jj]))
+        ok = psi_st[jj] == OK
+        psi[jj, ok] = _psi_from_counts(counts, rows[ok])
 
 
 def _block_windows(refs: list[NumericReference], X: np.ndarray, starts: np.ndarray,
@@ -377,7 +407,8 @@ def _block_windows(refs: list[NumericReference], X: np.ndarray, starts: np.ndarr
     e_buckets = edge_b[e_rows, e_cols]
     edge_flag = np.zeros((p, GRID), dtype=bool)
     edge_flag[e_rows, e_buckets] = True
-    picks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    picks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                      np.ndarray]] = []
     for w in windows:
         lo, hi = int(starts[w]), int(stops[w])
         if hi <= lo:
@@ -442,17 +473,24 @@ def _block_windows(refs: list[NumericReference], X: np.ndarray, starts: np.ndarr
             state.bins[:, w] = np.diff(le, axis=1, prepend=0, append=m)
             state.n_missing[:, w] = (hi - lo) - m[:, 0]
         keep = ks_here[col]
-        picks.append((w, col[keep], vals[keep], base[keep], m[col[keep], 0]))
-    _refined_ks(refs, picks, state)
+        picks.append((w, col[keep], vals[keep], base[keep], m[col[keep], 0], b[keep]))
+    _refined_ks(p, np.array([r.n for r in refs]),
+                lambda j, s, _b: refs[j].counts_le(s), picks, state)
 
 
-def _refined_ks(refs: list[NumericReference],
-                picks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+#: ``locate(column, values, buckets)``: training values ``<=`` and ``<`` each value.
+_Locate = Callable[[int, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _refined_ks(p: int, n: np.ndarray, locate: _Locate,
+                picks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                  np.ndarray]],
                 state: _BlockState) -> None:
     """The exact KS statistic of every window from its refined values: ``picks`` holds
-    per window ``(w, column, value, base, m)``, by column and value; ``base`` is the
-    number of the window's values below the value's bucket that were not refined, ``m``
-    the window's number of finite values in that column."""
+    per window ``(w, column, value, base, m, bucket)``, by column and value; ``base`` is
+    the number of the window's values below the value's bucket that were not refined,
+    ``m`` the window's number of finite values in that column; ``n`` the training's
+    finite values per column, ``locate`` their counts at the refined values."""
     if not picks:
         return
     wid = np.concatenate([np.full(len(pk[1]), pk[0], dtype=np.intp) for pk in picks])
@@ -460,17 +498,17 @@ def _refined_ks(refs: list[NumericReference],
     vals = np.concatenate([pk[2] for pk in picks])
     base = np.concatenate([pk[3] for pk in picks])
     m = np.concatenate([pk[4] for pk in picks]).astype(float)
-    p = len(refs)
+    bk = np.concatenate([pk[5] for pk in picks])
     order = np.argsort(col.astype(np.uint16) if p <= 1 << 16 else col, kind="stable")
-    wid, col, vals, base, m = wid[order], col[order], vals[order], base[order], m[order]
+    wid, col, vals, base, m, bk = (wid[order], col[order], vals[order], base[order],
+                                   m[order], bk[order])
     bounds = np.searchsorted(col, np.arange(p + 1))
     for j in range(p):
         lo, hi = int(bounds[j]), int(bounds[j + 1])
         if hi <= lo:
             continue
         s, ws, bs, ms = vals[lo:hi], wid[lo:hi], base[lo:hi], m[lo:hi]
-        r = refs[j]
-        right, left = r.counts_le(s)
+        right, left = locate(j, s, bk[lo:hi])
         k = hi - lo
         # runs of equal values within a window: the window's ECDF there and just below
         first = np.ones(k, dtype=bool)
@@ -487,9 +525,293 @@ def _refined_ks(refs: list[NumericReference],
         start_of = w_start[seg]
         le = run_end[run] - start_of + bs
         lt = run_start[run] - start_of + bs
-        nf = float(r.n)
+        nf = float(n[j])
         gap = np.maximum(np.abs(right / nf - le / ms), np.abs(left / nf - lt / ms))
         state.ks[j, ws[w_start]] = np.maximum.reduceat(gap, w_start)
+
+
+
+# ======================================================= one grid for every anchor
+def _sorted_columns(X: np.ndarray) -> list[np.ndarray]:
+    """The finite values of each column of the row-major block ``X``, sorted (the
+    columns are copied out in slabs of rows, so that the block is read once)."""
+    cols = np.empty((X.shape[1], X.shape[0]))
+    for i in range(0, X.shape[0], _SLAB):
+        cols[:, i:i + _SLAB] = X[i:i + _SLAB].T
+    cols.sort(axis=1)    # -inf first, then +inf, then NaN last
+    return [v[np.searchsorted(v, -np.inf, side="right"):
+              np.searchsorted(v, np.inf, side="left")] for v in cols]
+
+
+#: Rows of the first training block the shared grid's range is read from (a strided
+#: sample of at most this many rows).
+_GRID_SAMPLE = 1 << 16
+#: Rows coded at a time (the bucket map runs on a slab that fits in the cache).
+_SLAB = 8192
+#: At most this many distinct window boundaries per anchor on the shared grid (each
+#: keeps ``p * (GRID + 1)`` counts); more, and the anchor uses the per-anchor kernel.
+_MAX_BOUNDARIES = 256
+
+
+class SharedGrid:
+    """Bucket codes of an evaluation's time-ordered numeric features, made once for
+    every anchor, and the cumulative bucket counts at row boundaries.
+
+    The anchors of one evaluation read overlapping rows of the same time-ordered block
+    (their training years and evaluation months overlap), so the work per value is
+    done once: each column gets one grid (:func:`_grid`, from a sample of the first
+    training rows it sees), each value its bucket (``uint16``; :data:`GRID` for a
+    missing value), stored by column. ``counts(r)`` is the number of values per
+    (column, bucket) in rows ``[start, r)``, kept for every boundary asked for (the
+    windows are calendar periods: most boundaries recur across anchors), so a window's
+    or a training range's histogram is the difference of two of them.
+    :func:`shared_block_windows` builds the exact KS and PSI on them. Rows are absolute
+    positions in the block; a range that does not touch the coded rows starts the
+    codes afresh. Not pickled with its contents (a worker starts empty).
+    """
+
+    def __init__(self) -> None:
+        self.scale: np.ndarray | None = None
+        self.shift: np.ndarray | None = None
+        self.start = self.stop = 0
+        self.codes = np.empty((0, 0), dtype=np.uint16)
+        self.cum: dict[int, np.ndarray] = {}
+        self.lock = threading.Lock()
+
+    def __reduce__(self) -> tuple[type[SharedGrid], tuple[()]]:
+        return SharedGrid, ()
+
+    def _fit(self, X: np.ndarray) -> None:
+        p = X.shape[1]
+        sample = X[::max(1, len(X) // _GRID_SAMPLE)]
+        self.scale, self.shift = np.zeros(p), np.zeros(p)
+        for j in range(p):
+            v = np.sort(sample[:, j])
+            v = v[np.searchsorted(v, -np.inf, side="right"):
+                  np.searchsorted(v, np.inf, side="left")]
+            self.scale[j], self.shift[j] = _grid(v)
+
+    def cover(self, X: np.ndarray, row0: int) -> None:
+        """Code the rows ``X`` (a float block ``(rows, p)``, absolute rows from
+        ``row0``) that are not coded yet."""
+        row1 = row0 + len(X)
+        if self.scale is None:
+            self._fit(X)
+        p = X.shape[1]
+        if row0 < self.start or row0 > self.stop or self.codes.shape[0] != p:
+            self.start = self.stop = row0
+            self.codes = np.empty((p, 0), dtype=np.uint16)
+            self.cum = {row0: np.zeros((p, GRID + 1), dtype=np.int64)}
+        if row1 <= self.stop:
+            return
+        need = row1 - self.start
+        if self.codes.shape[1] < need:
+            grown = np.empty((p, max(need, self.codes.shape[1] * 5 // 4)), np.uint16)
+            grown[:, :self.stop - self.start] = self.codes[:, :self.stop - self.start]
+            self.codes = grown
+        assert self.scale is not None
+        assert self.shift is not None
+        scale_t = np.tile(self.scale, _SLAB)
+        shift_t = np.tile(self.shift, _SLAB)
+        c_buf = np.empty(_SLAB * p)
+        for a in range(self.stop, row1, _SLAB):
+            b = min(row1, a + _SLAB)
+            flat = np.ascontiguousarray(X[a - row0:b - row0]).ravel()
+            size = len(flat)
+            c = c_buf[:size]
+            with np.errstate(all="ignore"):
+                np.multiply(flat, scale_t[:size], out=c)   # as _buckets: monotone
+                c += shift_t[:size]
+                np.clip(c, 0.0, GRID - 1, out=c)
+                finite = math.isfinite(float(np.add.reduce(flat)))
+                code = c.astype(np.uint16)                 # truncates: the bucket
+            if not finite:
+                code[~np.isfinite(flat)] = GRID            # the missing slot
+            self.codes[:, a - self.start:b - self.start] = code.reshape(-1, p).T
+        self.stop = row1
+
+    def _count(self, a: int, b: int) -> np.ndarray:
+        p = self.codes.shape[0]
+        g1 = GRID + 1
+        idx = np.add(self.codes[:, a - self.start:b - self.start],
+                     (np.arange(p, dtype=np.intp) * g1)[:, None], dtype=np.intp)
+        out: np.ndarray = np.bincount(idx.ravel(), minlength=p * g1).reshape(p, g1)
+        return out
+
+    def counts(self, r: int) -> np.ndarray:
+        """Values per (column, bucket) in the coded rows ``[start, r)``: ``(p, GRID +
+        1)``, the last bucket the missing values; from the nearest known boundary."""
+        got = self.cum.get(r)
+        if got is not None:
+            return got
+        if not self.start <= r <= self.stop:
+            msg = f"row {r} is not coded ([{self.start}, {self.stop}))"
+            raise ValueError(msg)
+        keys = sorted(self.cum)
+        i = bisect.bisect(keys, r)
+        below = keys[i - 1] if i > 0 else None
+        above = keys[i] if i < len(keys) else None
+        new: np.ndarray
+        if below is not None and (above is None or r - below <= above - r):
+            new = self.cum[below] + self._count(below, r)
+        else:
+            assert above is not None
+            new = self.cum[above] - self._count(r, above)
+        self.cum[r] = new
+        return new
+
+    def forget_before(self, r: int) -> None:
+        """Drop the cumulative counts at boundaries before row ``r`` (keeping one)."""
+        keys = sorted(k for k in self.cum if k < r)
+        for k in keys[:-1]:
+            del self.cum[k]
+
+    def column_codes(self, row0: int, row1: int) -> np.ndarray:
+        """The codes of rows ``[row0, row1)``, ``(p, rows)`` (a view)."""
+        return self.codes[:, row0 - self.start:row1 - self.start]
+
+
+def shared_block_windows(grid: SharedGrid, X_train: np.ndarray, train_row0: int,
+                         X_eval: np.ndarray, eval_row0: int, starts: np.ndarray,
+                         stops: np.ndarray, *, want_psi: bool | np.ndarray = True,
+                         want_ks: bool | np.ndarray = True, bins: int = PSI_BINS,
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`numeric_block_windows` of one anchor on a :class:`SharedGrid`: the same
+    values (training rows ``X_train`` from absolute row ``train_row0``, evaluation rows
+    ``X_eval`` from ``eval_row0``, windows ``[starts[i], stops[i])`` of ``X_eval``),
+    without bucketing every value again for each anchor.
+
+    The histograms of the training rows and of each window are differences of the
+    grid's cumulative counts; the KS bounds, the refinement and the PSI's counts are
+    those of :func:`numeric_block_windows`, the refined values picked by the grid's
+    codes.
+    """
+    p = X_eval.shape[1]
+    starts = np.asarray(starts, dtype=np.int64)
+    stops = np.asarray(stops, dtype=np.int64)
+    nonempty = stops > starts
+    bounds = sorted({int(r) for r in np.concatenate((starts[nonempty],
+                                                      stops[nonempty]))})
+    if len(bounds) > _MAX_BOUNDARIES:   # many short windows: a bincount each is cheap
+        refs = [NumericReference.from_values(c) for c in _sorted_columns(X_train)]
+        return numeric_block_windows(refs, X_eval, starts, stops, want_psi=want_psi,
+                                     want_ks=want_ks)
+    with grid.lock:
+        grid.cover(X_train, train_row0)
+        tr = grid.counts(train_row0 + len(X_train)) - grid.counts(train_row0)
+        grid.forget_before(train_row0)      # the anchors come in time order
+        grid.cover(X_eval, eval_row0)
+        cum = {r: grid.counts(eval_row0 + r) for r in bounds}
+        codes = grid.column_codes(eval_row0, eval_row0 + len(X_eval))
+        g_scale, g_shift = grid.scale, grid.shift
+    assert g_scale is not None
+    assert g_shift is not None
+    refs = []
+    for j, v in enumerate(_sorted_columns(X_train)):
+        n = len(v)
+        if n == 0:
+            refs.append(NumericReference(v, int(tr[j, GRID]), np.empty(0), np.zeros(1),
+                                         NO_REFERENCE))
+            continue
+        pos = np.ceil(np.arange(1, bins) * n / bins).astype(np.int64) - 1
+        edges = np.unique(v[np.clip(pos, 0, n - 1)])
+        below = np.searchsorted(v, edges, side="right")
+        counts = np.diff(np.concatenate(([0], below, [n]))).astype(float)
+        refs.append(NumericReference(
+            v, int(tr[j, GRID]), edges, counts, CONSTANT if v[0] == v[-1] else OK,
+            float(g_scale[j]), float(g_shift[j]), tr[j, :GRID].cumsum(),
+            _buckets(edges, g_scale[j], g_shift[j]).astype(np.intp)))
+
+    def hist(w: int) -> np.ndarray:
+        out: np.ndarray = cum[int(stops[w])] - cum[int(starts[w])]
+        return out
+
+    psi, psi_st, state = _block_setup(refs, len(starts))
+    do_psi = np.broadcast_to(np.asarray(want_psi, dtype=bool), (p,)) & np.array(
+        [r.status == OK for r in refs], dtype=bool)
+    do_ks = np.broadcast_to(np.asarray(want_ks, dtype=bool), (p,)) & np.array(
+        [r.status != NO_REFERENCE for r in refs], dtype=bool)
+    if len(starts) and (do_psi.any() or do_ks.any()):
+        _coded_windows(refs, X_eval, codes, hist, starts, stops, do_psi, do_ks, state)
+    if do_psi.any() and bounds:
+        state.missing |= (cum[bounds[-1]][:, GRID] - cum[bounds[0]][:, GRID]) > 0
+    return _block_finish(refs, psi, psi_st, state, starts, stops, do_psi)
+
+
+def _coded_windows(refs: list[NumericReference], X: np.ndarray, codes: np.ndarray,
+                   hist: Callable[[int], np.ndarray], starts: np.ndarray,
+                   stops: np.ndarray, do_psi: np.ndarray, do_ks: np.ndarray,
+                   state: _BlockState) -> None:
+    """The windows of :func:`shared_block_windows` into ``state``: each window's
+    histogram is ``hist(w)``, its values' buckets ``codes[:, lo:hi]`` (by column)."""
+    p = len(refs)
+    n = np.array([r.n for r in refs], dtype=np.int64)[:, None]
+    ct = np.stack([r.cum_grid for r in refs]).astype(np.int64)     # (p, GRID)
+    tc = np.diff(ct, axis=1, prepend=0)
+    n_edges = state.bins.shape[2] - 1
+    edges = np.full((p, n_edges), np.inf)
+    edge_b = np.full((p, n_edges), -1, dtype=np.intp)
+    for j in np.flatnonzero(do_psi).tolist():
+        k = len(refs[j].edges)
+        edges[j, :k] = refs[j].edges
+        edge_b[j, :k] = refs[j].edge_buckets
+    e_rows, e_cols = np.nonzero(edge_b >= 0)
+    e_buckets = edge_b[e_rows, e_cols]
+    edge_flag = np.zeros((p, GRID), dtype=bool)
+    edge_flag[e_rows, e_buckets] = True
+    flag = np.zeros((p, GRID + 1), dtype=bool)
+    picks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                      np.ndarray]] = []
+    for w in range(len(starts)):
+        lo, hi = int(starts[w]), int(stops[w])
+        if hi <= lo:
+            continue
+        h = hist(w)
+        cw = h[:, :GRID]
+        cum_w = cw.cumsum(axis=1)
+        m = cum_w[:, -1:]
+        ks_here = do_ks & (m[:, 0] > 0)
+        state.ks_st[do_ks & (m[:, 0] == 0), w] = NO_VALUES
+        d = ct * m - cum_w * n            # n m (F_train - F_window), exact integers
+        low = np.abs(d).max(axis=1, keepdims=True)
+        cand = np.maximum(d + cw * n, tc * m - d) >= low
+        cand &= cw > 0
+        cand &= ks_here[:, None]
+        cand |= edge_flag
+        flag[:, :GRID] = cand
+        parts_c, parts_r, parts_v = [], [], []
+        for j in range(p):
+            r = np.flatnonzero(np.take(flag[j], codes[j, lo:hi]))
+            v = X[lo + r, j]
+            o = np.argsort(v)
+            parts_r.append(r[o])
+            parts_v.append(v[o])
+            parts_c.append(np.full(len(r), j, dtype=np.intp))
+        col = np.concatenate(parts_c)          # by column, then by value
+        vals = np.concatenate(parts_v)
+        b = codes[col, lo + np.concatenate(parts_r)].astype(np.intp)
+        # window values below each picked value's bucket that are not picked: those
+        # below the bucket less the picked ones of the column before the bucket
+        key = col * (GRID + 1) + b
+        base = (cum_w[col, b] - cw[col, b]) - (
+            np.searchsorted(key, key, side="left")
+            - np.searchsorted(col, col, side="left"))
+        if n_edges:
+            eb0 = np.maximum(edge_b, 0)
+            rows_e = np.arange(p)[:, None]
+            le = cum_w[rows_e, eb0] - cw[rows_e, eb0]
+            at = np.flatnonzero(edge_flag[col, b])
+            ca = col[at]
+            hit = (edge_b[ca] == b[at, None]) & (vals[at, None] <= edges[ca])
+            hit_r, hit_k = np.nonzero(hit)
+            le += np.bincount(ca[hit_r] * n_edges + hit_k,
+                              minlength=p * n_edges).reshape(p, n_edges)
+            le = np.where(edge_b >= 0, le, m)
+            state.bins[:, w] = np.diff(le, axis=1, prepend=0, append=m)
+        state.n_missing[:, w] = (hi - lo) - m[:, 0]
+        keep = ks_here[col]
+        picks.append((w, col[keep], vals[keep], base[keep], m[col[keep], 0], b[keep]))
+    _refined_ks(p, n[:, 0], lambda j, s, _b: refs[j].counts_le(s), picks, state)
 
 
 def numeric_windows(ref: NumericReference, x: Any, starts: np.ndarray,
