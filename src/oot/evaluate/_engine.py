@@ -1195,7 +1195,8 @@ def _prepare(t: Any, pool: Executor) -> Any:
         prep = getattr(s, "prepare", None)
         if callable(prep):
             prepared[s.name] = pool.submit(prep, fit.X_train, fit.X_eval, job.starts,
-                                           job.stops, t.eval_ready)
+                                           job.stops, t.eval_ready,
+                                           rows=(job.train_rows[0], job.eval_rows[0]))
     if not prepared:
         return t
     return dataclasses.replace(t, score=dataclasses.replace(job, prepared=prepared))

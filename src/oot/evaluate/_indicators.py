@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,10 +31,12 @@ from oot.evaluate._drift import (
     STATUSES,
     CategoricalReference,
     NumericReference,
+    SharedGrid,
     categorical_windows,
     expected_windows,
     is_categorical,
     numeric_block_windows,
+    shared_block_windows,
 )
 from oot.metrics import Metric, get_metric
 
@@ -248,6 +250,8 @@ def anchor_indicators(plan: IndicatorPlan, *, X_train: Any, X_eval: Any,
                       starts: np.ndarray, stops: np.ndarray,
                       pred_train: np.ndarray | None, pred_eval: np.ndarray | None,
                       helper: Executor | None = None, part: str = "all",
+                      grid: SharedGrid | None = None,
+                      offsets: tuple[int, int] | None = None,
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Every indicator of ``plan`` on each window of one anchor.
 
@@ -271,6 +275,12 @@ def anchor_indicators(plan: IndicatorPlan, *, X_train: Any, X_eval: Any,
     model: the engine starts them while the anchor fits, :meth:`IndicatorScorer.prepare`),
     ``part="model"`` only the predictions' and the expected scores; the rows of the other
     part are left NaN.
+
+    With ``grid`` (the evaluation's :class:`~oot.evaluate._drift.SharedGrid`) and
+    ``offsets`` (the first training and the first evaluation row in the time-ordered
+    data), the numeric features go through
+    :func:`~oot.evaluate._drift.shared_block_windows`: the same values, the work per
+    value shared with the other anchors.
     """
     n_w = len(starts)
     specs = plan.specs
@@ -320,7 +330,17 @@ def anchor_indicators(plan: IndicatorPlan, *, X_train: Any, X_eval: Any,
                 X_train[spec.column]), X_eval[spec.column], starts, stops))
         else:
             numeric.append((spec.column, idx))
-    if numeric:
+    if numeric and grid is not None and offsets is not None:
+        cols = [c for c, _ in numeric]
+        wanted = [{specs[i].kind for i in idx} for _, idx in numeric]
+        p, p_st, k, k_st = shared_block_windows(
+            grid, _numeric_block(X_train, cols), offsets[0],
+            _numeric_block(X_eval, cols), offsets[1], starts, stops,
+            want_psi=np.array(["psi" in w for w in wanted]),
+            want_ks=np.array(["ks" in w for w in wanted]))
+        for j, (_, idx) in enumerate(numeric):
+            put(idx, (p[j], p_st[j]), (k[j], k_st[j]))
+    elif numeric:
         cols = [c for c, _ in numeric]
         train_cols = _numeric_block(X_train, cols, columns=True)
         eval_block = _numeric_block(X_eval, cols)
@@ -353,29 +373,37 @@ class IndicatorScorer:
     :meth:`prepare` on its helper thread while the anchor fits, and :meth:`score` adds
     the predictions' indicators and the expected scores to that
     (``data.extra["indicators"]``, a future); elsewhere (joblib workers) :meth:`score`
-    computes everything.
+    computes everything. The prepared anchors share one
+    :class:`~oot.evaluate._drift.SharedGrid` (``grid``): each value of the time-ordered
+    features is bucketed once for all of them.
     """
 
     plan: IndicatorPlan
     name: str = "indicators"
     thread_safe: bool = True   # numpy only, no warning filters
+    grid: SharedGrid = field(default_factory=SharedGrid, repr=False)
 
     @property
     def needs_train_response(self) -> bool:
         return self.plan.needs_train_predictions
 
     def prepare(self, X_train: Any, X_eval: Any, starts: np.ndarray, stops: np.ndarray,
-                ready: Callable[[], None] | None = None,
+                ready: Callable[[], None] | None = None, *,
+                rows: tuple[int, int] | None = None,
                 ) -> tuple[np.ndarray, np.ndarray] | None:
         """The features' indicators of one anchor (after ``ready()``, which waits for
-        its evaluation rows); None when the plan has none."""
+        its evaluation rows); None when the plan has none. ``rows``: the first training
+        and evaluation row of the anchor in the time-ordered data, which every anchor
+        shares (then the numeric features use :attr:`grid`)."""
         if not any(_reads_features(s) for s in self.plan.specs):
             return None
         if ready is not None:
             ready()
         return anchor_indicators(self.plan, X_train=X_train, X_eval=X_eval,
                                  starts=starts, stops=stops, pred_train=None,
-                                 pred_eval=None, part="features")
+                                 pred_eval=None, part="features",
+                                 grid=self.grid if rows is not None else None,
+                                 offsets=rows)
 
     def score(self, data: AnchorData, helper: Executor | None,
               ) -> tuple[np.ndarray, np.ndarray]:
