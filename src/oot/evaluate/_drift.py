@@ -49,7 +49,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -370,6 +370,69 @@ def _finish_psi(psi: np.ndarray, psi_st: np.ndarray, state: _BlockState,
         psi[jj, ok] = _psi_from_counts(counts, rows[ok])
 
 
+class _GridTables(NamedTuple):
+    """What the grid kernels read of the training side, for every column at once."""
+
+    n: np.ndarray          # (p, 1) training values
+    ct: np.ndarray         # (p, GRID) training values at or below each bucket's end
+    tc: np.ndarray         # (p, GRID) training values in each bucket
+    edges: np.ndarray      # (p, n_edges) the PSI's edges, padded with inf
+    edge_b: np.ndarray     # (p, n_edges) their buckets, -1 for padding
+    edge_flag: np.ndarray  # (p, GRID) the buckets holding an edge
+
+
+def _grid_tables(refs: list[NumericReference], do_psi: np.ndarray,
+                 state: _BlockState) -> _GridTables:
+    """The training side of :func:`_block_windows` and :func:`_coded_windows`."""
+    p = len(refs)
+    n = np.array([r.n for r in refs], dtype=np.int64)[:, None]
+    ct = np.stack([r.cum_grid for r in refs]).astype(np.int64)
+    tc = np.diff(ct, axis=1, prepend=0)
+    n_edges = state.bins.shape[2] - 1
+    edges = np.full((p, n_edges), np.inf)
+    edge_b = np.full((p, n_edges), -1, dtype=np.intp)
+    for j in np.flatnonzero(do_psi).tolist():
+        k = len(refs[j].edges)
+        edges[j, :k] = refs[j].edges
+        edge_b[j, :k] = refs[j].edge_buckets
+    e_rows, e_cols = np.nonzero(edge_b >= 0)
+    edge_flag = np.zeros((p, GRID), dtype=bool)
+    edge_flag[e_rows, edge_b[e_rows, e_cols]] = True
+    return _GridTables(n, ct, tc, edges, edge_b, edge_flag)
+
+
+def _ks_candidates(t: _GridTables, cw: np.ndarray, cum_w: np.ndarray, m: np.ndarray,
+                   ks_here: np.ndarray) -> np.ndarray:
+    """The buckets whose values must be looked at: those where the KS gap may reach
+    the largest gap at a bucket end (the bound of :func:`numeric_block_windows`), and
+    the PSI edges' buckets. ``cw`` and ``cum_w``: the window's counts per bucket and
+    cumulated, ``m`` its finite values per column (p, 1)."""
+    d = t.ct * m - cum_w * t.n            # n m (F_train - F_window), exact integers
+    low = np.abs(d).max(axis=1, keepdims=True)
+    cand = np.maximum(d + cw * t.n, t.tc * m - d) >= low
+    cand &= cw > 0
+    cand &= ks_here[:, None]
+    cand |= t.edge_flag
+    return np.asarray(cand)
+
+
+def _edge_bins(t: _GridTables, below_b: np.ndarray, m: np.ndarray, col: np.ndarray,
+               b: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    """A window's counts in the PSI bins (p, n_edges + 1): the values at or below each
+    edge are those below its bucket (``below_b``) and the picked ones (``col``, ``b``,
+    ``vals``) in it at or below the edge; padding makes empty bins."""
+    p, n_edges = t.edge_b.shape
+    le = np.take_along_axis(below_b, np.maximum(t.edge_b, 0), axis=1)
+    at = np.flatnonzero(t.edge_flag[col, b])            # picked in an edge bucket
+    ca = col[at]
+    hit = (t.edge_b[ca] == b[at, None]) & (vals[at, None] <= t.edges[ca])
+    hit_r, hit_k = np.nonzero(hit)
+    le += np.bincount(ca[hit_r] * n_edges + hit_k,
+                      minlength=p * n_edges).reshape(p, n_edges)
+    le = np.where(t.edge_b >= 0, le, m)
+    return np.asarray(np.diff(le, axis=1, prepend=0, append=m))
+
+
 def _block_windows(refs: list[NumericReference], X: np.ndarray, starts: np.ndarray,
                    stops: np.ndarray, do_psi: np.ndarray, do_ks: np.ndarray,
                    windows: range, state: _BlockState) -> None:
@@ -392,21 +455,7 @@ def _block_windows(refs: list[NumericReference], X: np.ndarray, starts: np.ndarr
     offset_t = np.tile(np.arange(p, dtype=np.intp) * g1, rows_max)
     c_buf = np.empty(rows_max * p)          # reused: no fresh pages per window
     codes_buf = np.empty(rows_max * p, dtype=np.intp)
-    n = np.array([r.n for r in refs], dtype=np.int64)[:, None]
-    ct = np.stack([r.cum_grid for r in refs]).astype(np.int64)     # (p, GRID)
-    tc = np.diff(ct, axis=1, prepend=0)
-    # the PSI's edges, padded to one length: (p, n_edges), bucket -1 for padding
-    n_edges = state.bins.shape[2] - 1
-    edges = np.full((p, n_edges), np.inf)
-    edge_b = np.full((p, n_edges), -1, dtype=np.intp)
-    for j in np.flatnonzero(do_psi).tolist():
-        k = len(refs[j].edges)
-        edges[j, :k] = refs[j].edges
-        edge_b[j, :k] = refs[j].edge_buckets
-    e_rows, e_cols = np.nonzero(edge_b >= 0)
-    e_buckets = edge_b[e_rows, e_cols]
-    edge_flag = np.zeros((p, GRID), dtype=bool)
-    edge_flag[e_rows, e_buckets] = True
+    tables = _grid_tables(refs, do_psi, state)
     picks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                       np.ndarray]] = []
     for w in windows:
@@ -437,13 +486,7 @@ def _block_windows(refs: list[NumericReference], X: np.ndarray, starts: np.ndarr
         m = cum_w[:, -1:]                                      # (p, 1)
         ks_here = do_ks & (m[:, 0] > 0)
         state.ks_st[do_ks & (m[:, 0] == 0), w] = NO_VALUES
-        d = ct * m - cum_w * n            # n m (F_train - F_window), exact integers
-        low = np.abs(d).max(axis=1, keepdims=True)
-        bound = np.maximum(d + cw * n, tc * m - d)
-        cand = bound >= low
-        cand &= cw > 0
-        cand &= ks_here[:, None]
-        cand[e_rows, e_buckets] = True
+        cand = _ks_candidates(tables, cw, cum_w, m, ks_here)
         flag = np.zeros((p, g1), dtype=bool)
         flag[:, :GRID] = cand
         picked = np.flatnonzero(np.take(flag.ravel(), codes))
@@ -460,17 +503,8 @@ def _block_windows(refs: list[NumericReference], X: np.ndarray, starts: np.ndarr
         below_b = cum_w - cw
         taken = np.where(cand, cw, 0)
         base = (below_b - (taken.cumsum(axis=1) - taken))[col, b]
-        if n_edges:
-            # values <= each edge: those below its bucket, and the picked in it
-            le = np.take_along_axis(below_b, np.maximum(edge_b, 0), axis=1)
-            at = np.flatnonzero(edge_flag[col, b])            # picked in an edge bucket
-            ca = col[at]
-            hit = (edge_b[ca] == b[at, None]) & (vals[at, None] <= edges[ca])
-            hit_r, hit_k = np.nonzero(hit)
-            le += np.bincount(ca[hit_r] * n_edges + hit_k,
-                              minlength=p * n_edges).reshape(p, n_edges)
-            le = np.where(edge_b >= 0, le, m)                  # padding: empty bins
-            state.bins[:, w] = np.diff(le, axis=1, prepend=0, append=m)
+        if tables.edges.shape[1]:
+            state.bins[:, w] = _edge_bins(tables, below_b, m, col, b, vals)
             state.n_missing[:, w] = (hi - lo) - m[:, 0]
         keep = ks_here[col]
         picks.append((w, col[keep], vals[keep], base[keep], m[col[keep], 0], b[keep]))
@@ -745,20 +779,7 @@ def _coded_windows(refs: list[NumericReference], X: np.ndarray, codes: np.ndarra
     """The windows of :func:`shared_block_windows` into ``state``: each window's
     histogram is ``hist(w)``, its values' buckets ``codes[:, lo:hi]`` (by column)."""
     p = len(refs)
-    n = np.array([r.n for r in refs], dtype=np.int64)[:, None]
-    ct = np.stack([r.cum_grid for r in refs]).astype(np.int64)     # (p, GRID)
-    tc = np.diff(ct, axis=1, prepend=0)
-    n_edges = state.bins.shape[2] - 1
-    edges = np.full((p, n_edges), np.inf)
-    edge_b = np.full((p, n_edges), -1, dtype=np.intp)
-    for j in np.flatnonzero(do_psi).tolist():
-        k = len(refs[j].edges)
-        edges[j, :k] = refs[j].edges
-        edge_b[j, :k] = refs[j].edge_buckets
-    e_rows, e_cols = np.nonzero(edge_b >= 0)
-    e_buckets = edge_b[e_rows, e_cols]
-    edge_flag = np.zeros((p, GRID), dtype=bool)
-    edge_flag[e_rows, e_buckets] = True
+    tables = _grid_tables(refs, do_psi, state)
     flag = np.zeros((p, GRID + 1), dtype=bool)
     picks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                       np.ndarray]] = []
@@ -772,13 +793,7 @@ def _coded_windows(refs: list[NumericReference], X: np.ndarray, codes: np.ndarra
         m = cum_w[:, -1:]
         ks_here = do_ks & (m[:, 0] > 0)
         state.ks_st[do_ks & (m[:, 0] == 0), w] = NO_VALUES
-        d = ct * m - cum_w * n            # n m (F_train - F_window), exact integers
-        low = np.abs(d).max(axis=1, keepdims=True)
-        cand = np.maximum(d + cw * n, tc * m - d) >= low
-        cand &= cw > 0
-        cand &= ks_here[:, None]
-        cand |= edge_flag
-        flag[:, :GRID] = cand
+        flag[:, :GRID] = _ks_candidates(tables, cw, cum_w, m, ks_here)
         parts_c, parts_r, parts_v = [], [], []
         for j in range(p):
             r = np.flatnonzero(np.take(flag[j], codes[j, lo:hi]))
@@ -796,22 +811,12 @@ def _coded_windows(refs: list[NumericReference], X: np.ndarray, codes: np.ndarra
         base = (cum_w[col, b] - cw[col, b]) - (
             np.searchsorted(key, key, side="left")
             - np.searchsorted(col, col, side="left"))
-        if n_edges:
-            eb0 = np.maximum(edge_b, 0)
-            rows_e = np.arange(p)[:, None]
-            le = cum_w[rows_e, eb0] - cw[rows_e, eb0]
-            at = np.flatnonzero(edge_flag[col, b])
-            ca = col[at]
-            hit = (edge_b[ca] == b[at, None]) & (vals[at, None] <= edges[ca])
-            hit_r, hit_k = np.nonzero(hit)
-            le += np.bincount(ca[hit_r] * n_edges + hit_k,
-                              minlength=p * n_edges).reshape(p, n_edges)
-            le = np.where(edge_b >= 0, le, m)
-            state.bins[:, w] = np.diff(le, axis=1, prepend=0, append=m)
+        if tables.edges.shape[1]:
+            state.bins[:, w] = _edge_bins(tables, cum_w - cw, m, col, b, vals)
         state.n_missing[:, w] = (hi - lo) - m[:, 0]
         keep = ks_here[col]
         picks.append((w, col[keep], vals[keep], base[keep], m[col[keep], 0], b[keep]))
-    _refined_ks(p, n[:, 0], lambda j, s, _b: refs[j].counts_le(s), picks, state)
+    _refined_ks(p, tables.n[:, 0], lambda j, s, _b: refs[j].counts_le(s), picks, state)
 
 
 def numeric_windows(ref: NumericReference, x: Any, starts: np.ndarray,
