@@ -199,19 +199,28 @@ class NumericReference:
         n_all = len(v)
         v = v[np.searchsorted(v, -np.inf, side="right"):
               np.searchsorted(v, np.inf, side="left")]
+        n_missing = n_all - len(v)
+        if len(v) == 0:
+            return cls.on_grid(v, n_missing, 0.0, 0.0, np.zeros(GRID, np.int64), bins)
+        scale, shift = _grid(v)
+        cum_grid = np.bincount(_buckets(v, scale, shift).astype(np.intp),
+                               minlength=GRID).cumsum()
+        return cls.on_grid(v, n_missing, scale, shift, cum_grid, bins)
+
+    @classmethod
+    def on_grid(cls, v: np.ndarray, n_missing: int, scale: float, shift: float,
+                cum_grid: np.ndarray, bins: int = PSI_BINS) -> NumericReference:
+        """The reference of the sorted finite training values ``v`` on a given grid
+        (``scale``, ``shift``, and ``cum_grid``: the values in buckets ``<= b``): the
+        deciles, their counts and the status are computed here."""
         n = len(v)
-        n_missing = n_all - n
         if n == 0:
-            empty = np.empty(0)
-            return cls(v, n_missing, empty, np.zeros(1), NO_REFERENCE)
+            return cls(v, n_missing, np.empty(0), np.zeros(1), NO_REFERENCE)
         pos = np.ceil(np.arange(1, bins) * n / bins).astype(np.int64) - 1
         edges = np.unique(v[np.clip(pos, 0, n - 1)])
         below = np.searchsorted(v, edges, side="right")
         counts = np.diff(np.concatenate(([0], below, [n]))).astype(float)
         status = CONSTANT if v[0] == v[-1] else OK
-        scale, shift = _grid(v)
-        cum_grid = np.bincount(_buckets(v, scale, shift).astype(np.intp),
-                               minlength=GRID).cumsum()
         edge_buckets = _buckets(edges, scale, shift).astype(np.intp)
         return cls(v, n_missing, edges, counts, status, scale, shift, cum_grid,
                    edge_buckets)
@@ -740,21 +749,9 @@ def shared_block_windows(grid: SharedGrid, X_train: np.ndarray, train_row0: int,
         g_scale, g_shift = grid.scale, grid.shift
     assert g_scale is not None
     assert g_shift is not None
-    refs = []
-    for j, v in enumerate(_sorted_columns(X_train)):
-        n = len(v)
-        if n == 0:
-            refs.append(NumericReference(v, int(tr[j, GRID]), np.empty(0), np.zeros(1),
-                                         NO_REFERENCE))
-            continue
-        pos = np.ceil(np.arange(1, bins) * n / bins).astype(np.int64) - 1
-        edges = np.unique(v[np.clip(pos, 0, n - 1)])
-        below = np.searchsorted(v, edges, side="right")
-        counts = np.diff(np.concatenate(([0], below, [n]))).astype(float)
-        refs.append(NumericReference(
-            v, int(tr[j, GRID]), edges, counts, CONSTANT if v[0] == v[-1] else OK,
-            float(g_scale[j]), float(g_shift[j]), tr[j, :GRID].cumsum(),
-            _buckets(edges, g_scale[j], g_shift[j]).astype(np.intp)))
+    refs = [NumericReference.on_grid(v, int(tr[j, GRID]), float(g_scale[j]),
+                                     float(g_shift[j]), tr[j, :GRID].cumsum(), bins)
+            for j, v in enumerate(_sorted_columns(X_train))]
 
     def hist(w: int) -> np.ndarray:
         out: np.ndarray = cum[int(stops[w])] - cum[int(starts[w])]
