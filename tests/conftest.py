@@ -22,6 +22,7 @@ DEGRADING_PARAMS: dict[str, dict[str, float]] = {
     "power": {"b": -2e-6, "beta": 1.8},
     "logarithmic": {"b": -0.03, "k": 40.0},
     "hinge": {"b": -0.0005, "h": 100.0},
+    "explosive": {"b": -0.002, "s": 100.0},
     "logistic": {"d": -0.08, "m": 200.0, "w": 30.0},
 }
 

@@ -777,8 +777,8 @@ def test_too_few_anchors_and_no_window_starts() -> None:
      "(0, 1]. Got 90 instead. Write 90% as target_share=0.9."),
     (dict(curve="cubic"),
      "The 'curve' parameter of backtest_cadences must be one of {'auto', 'linear', "
-     "'quadratic', 'exponential', 'power', 'logarithmic', 'hinge', 'logistic', 'isotonic'}. Got "
-     "'cubic' instead."),
+     "'quadratic', 'exponential', 'power', 'logarithmic', 'hinge', 'explosive', "
+     "'logistic', 'isotonic'}. Got 'cubic' instead."),
     (dict(recommended_interval=30),
      "The 'recommended_interval' parameter of backtest_cadences must be a Timedelta >= 0 "
      "(an age, like rec.interval) or None. Got 30 instead."),

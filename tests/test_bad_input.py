@@ -356,8 +356,8 @@ CASES = [
       "OOTEvaluation.from_frame."),
     P("fd-unknown-curve", lambda: fit_degradation(EV, curve="cubic"), IPE,
       "The 'curve' parameter of fit_degradation must be one of {'auto', 'linear', "
-      "'quadratic', 'exponential', 'power', 'logarithmic', 'hinge', 'logistic', "
-      "'isotonic'}. Got 'cubic' instead."),
+      "'quadratic', 'exponential', 'power', 'logarithmic', 'hinge', 'explosive', "
+      "'logistic', 'isotonic'}. Got 'cubic' instead."),
     P("fd-baseline-nan", lambda: fit_degradation(EV, baseline=float("nan")), IPE,
       "The 'baseline' parameter of fit_degradation must be 'curve', 'first_window' or a "
       "finite float. Got nan instead."),

@@ -40,6 +40,8 @@ def shape(family: str, p: dict[str, float], a: np.ndarray) -> np.ndarray:
         return p["b"] * np.log1p(a / p["k"])
     if family == "hinge":
         return p["b"] * np.maximum(0, a - p["h"])
+    if family == "explosive":
+        return p["b"] * (np.exp(a / p["s"]) - 1)
     if family == "logistic":
         # a window's score is the curve's mean over the window (a +- 15 days here), by a
         # fine midpoint rule; the curve is d (sigma((x - m) / w) - sigma(-m / w))
@@ -109,7 +111,8 @@ def test_lower_is_better_recovers_parameters(family: str) -> None:
     assert not c.greater_is_better
 
 
-@pytest.mark.parametrize("family", ["linear", "exponential", "hinge", "quadratic"])
+@pytest.mark.parametrize("family", ["linear", "exponential", "hinge", "quadratic",
+                                    "explosive"])
 def test_auto_picks_true_family_on_clean_data(family: str) -> None:
     ev = family_eval(family, noise=1e-5, n_anchors=6, seed=2)
     c = fit_degradation(ev, curve="auto")

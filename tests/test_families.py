@@ -43,7 +43,7 @@ EXAMPLES = DEGRADING_PARAMS
 def test_registry_lists_each_family_once() -> None:
     assert tuple(_families.REGISTRY) == FAMILIES == _families.family_names()
     assert FAMILIES == ("linear", "quadratic", "exponential", "power", "logarithmic",
-                        "hinge", "logistic", "isotonic")
+                        "hinge", "explosive", "logistic", "isotonic")
     assert PARAMETRIC_FAMILIES == FAMILIES[:-1] == _families.parametric_family_names()
     for name, fam in _families.REGISTRY.items():
         assert fam.name == name

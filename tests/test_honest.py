@@ -154,17 +154,25 @@ def test_auto_with_one_candidate_in_reach_widens_like_that_family_named() -> Non
 
 # ------------------------------------------------------------------ bounds, baseline
 def test_no_family_bends_inside_the_youngest_window() -> None:
-    """The nonlinear grids start where the youngest window ends (twice the youngest age
-    here): exponential scale and logarithmic k at least that (half of it), power beta
-    at least 0.5, the step's midpoint after the youngest window."""
+    """The nonlinear grids are bounded by the youngest window's end (twice the youngest
+    age here): exponential scale at least that, logarithmic k at least half of it,
+    power beta at least 0.5, the explosive family's growth scale at least that end and
+    half the span of the three oldest ages, the step's midpoint after the youngest
+    window."""
     a = np.tile(np.arange(15.0, 420.0, 30.0), 3)
     scale = float(a.max())
     exp_grid, _ = get_family("exponential").grid(a, scale)  # type: ignore[misc]
     log_grid, _ = get_family("logarithmic").grid(a, scale)  # type: ignore[misc]
     pow_grid, _ = get_family("power").grid(a, scale)  # type: ignore[misc]
+    grow_grid, _ = get_family("explosive").grid(a, scale)  # type: ignore[misc]
     assert exp_grid.min() * scale == pytest.approx(30.0)
     assert log_grid.min() * scale == pytest.approx(15.0)
     assert pow_grid.min() == pytest.approx(0.5)
+    assert grow_grid.min() * scale == pytest.approx(30.0)
+    # a youngest window ending at 10, the three oldest ages 60 apart: the oldest bound it
+    sparse = np.array([5.0, 15.0, 25.0, 35.0, 255.0, 285.0, 315.0])
+    grow_sparse, _ = get_family("explosive").grid(sparse, 315.0)  # type: ignore[misc]
+    assert grow_sparse.min() * 315.0 == pytest.approx(30.0)
     rng = np.random.default_rng(0)
     first_window_better = np.full((8, 14), 0.80) + rng.normal(0, 0.004, (8, 14))
     first_window_better[:, 0] += 0.02
@@ -194,6 +202,31 @@ def test_the_baseline_is_straightened_when_the_curve_bends_before_the_youngest_w
                           curve="linear")
     assert lin.baseline_age == 0.0
     assert lin.baseline == pytest.approx(lin.level)
+
+
+def test_flat_then_accelerating_is_read_by_the_explosive_family() -> None:
+    """Flat until age 120, then an exponentially accelerating decline (the shape of
+    studies/shapes.py's explosive_8): ``auto`` chooses the explosive family, whose
+    crossing is the closed form s log(1 + m / |b|) and within 2% of the truth's
+    (120 + 60 log 21 = 302.7 days, a 5% drop from 0.80). Its own flat part is not quite
+    flat (b (e^(a/s) - 1), 0.0017 at age 120 here), which lifts the level by about 0.001
+    and moves the crossing a few days early: at this low noise the interval's CI is
+    narrower than that bias, so only the estimate is checked against the truth."""
+    rng = np.random.default_rng(5)
+    truth = window_means(
+        lambda x: 0.80 - 0.002 * np.expm1(np.maximum(x - 120.0, 0.0) / 60.0), 14)
+    values = np.tile(truth, (8, 1)) + rng.normal(0, 0.003, (8, 14))
+    rec = recommend_retrain_interval(table(values, se=0.003), n_bootstrap=300,
+                                     random_state=0)
+    c = rec.curve
+    assert c.family == "explosive"
+    assert 50.0 < days(c.params["s"]) < 75.0
+    thr = c.level - 0.04
+    assert days(c.crossing_age(thr)) == pytest.approx(
+        c.params["s"] * math.log1p((thr - c.level) / c.params["b"]), abs=1e-4)  # Timedelta
+    low, high = (days(x) for x in rec.interval_ci)
+    assert days(rec.interval) == pytest.approx(120.0 + 60.0 * math.log(21.0), rel=0.02)
+    assert low <= days(rec.interval) <= high
 
 
 def test_no_crossing_before_the_youngest_age_unless_those_windows_are_past_it() -> None:

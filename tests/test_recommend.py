@@ -363,8 +363,8 @@ def test_fresh_reference_runs_on_calendar_windows() -> None:
      "shortfall_cost. Got None instead."),
     ({"curve": "cubic"},
      "The 'curve' parameter of recommend_retrain_interval must be one of {'auto', 'linear', "
-     "'quadratic', 'exponential', 'power', 'logarithmic', 'hinge', 'logistic', "
-     "'isotonic'}. Got 'cubic' instead."),
+     "'quadratic', 'exponential', 'power', 'logarithmic', 'hinge', 'explosive', "
+     "'logistic', 'isotonic'}. Got 'cubic' instead."),
     ({"baseline": "first"},
      "The 'baseline' parameter of recommend_retrain_interval must be one of {'curve', "
      "'first_window'}. Got 'first' instead."),

@@ -57,7 +57,8 @@ class DegradationCurve:
         Shape parameters in fit units: linear ``b`` (score change per day); quadratic
         ``b, c``; exponential ``d`` (total change) and ``s`` (scale); power ``b, beta``;
         logarithmic ``b, k``; hinge ``b`` (slope after the break) and ``h`` (break age,
-        at least the youngest window's age); isotonic none (see ``knots_x``,
+        at least the youngest window's age); explosive ``b`` and ``s`` (growth scale:
+        ``b (e^(a/s) - 1)``); logistic ``d, m, w``; isotonic none (see ``knots_x``,
         ``knots_y``).
     offsets : dict of int to float
         Each anchor's level at age 0.

@@ -241,6 +241,18 @@ def _hinge_grid(a: FloatArray, scale: float) -> tuple[FloatArray, bool]:
     return np.linspace(lo, max(float(hi), lo), _GRID_SIZE), False
 
 
+def _explosive_grid(a: FloatArray, scale: float) -> tuple[FloatArray, bool]:
+    # the growth scale s of b (e^(a/s) - 1): at least the youngest window's end (no bend
+    # inside it) and at least half the span of the three oldest ages, so that the
+    # third-oldest still carries e^-2 of the oldest one's deviation: a growth is seen by
+    # the oldest ages together, not fitted to the oldest window alone (as the hinge's
+    # breakpoint stops at the third-oldest age)
+    ua = np.unique(a) / scale
+    end0 = 2.0 * float(ua[0])
+    tail = 0.5 * float(ua[-1] - ua[-3]) if len(ua) >= 3 else end0
+    return np.geomspace(max(end0, tail, 1e-3), 50.0, _GRID_SIZE), True
+
+
 def _quadratic_crossing(p: Mapping[str, Any], m: Any, sgn: float) -> Any:
     bq = sgn * np.asarray(p["b"], dtype=float)
     cq = sgn * np.asarray(p["c"], dtype=float)
@@ -305,6 +317,16 @@ HINGE = CurveFamily(
     shape=lambda p, a: p["b"] * np.maximum(0.0, a - p["h"]),
     crossing=amplitude_crossing("b", lambda p, r: p["h"] + r),
 )
+# flat, then accelerating: e^(a/s) grows by e per s; f(0) = 0 and the slope at age 0 is
+# b / s, so the scale's lower bound keeps it from bending where no window is
+EXPLOSIVE = CurveFamily(
+    name="explosive", params=("b", "s"), n_shape=2,
+    basis=lambda u, s: np.expm1(u / s),
+    grid=_explosive_grid,
+    to_user=lambda coef, phi, scale: {"b": coef[..., 0], "s": phi * scale},
+    shape=lambda p, a: p["b"] * np.expm1(a / p["s"]),
+    crossing=amplitude_crossing("b", lambda p, r: p["s"] * np.log1p(r)),
+)
 LOGISTIC = CurveFamily(
     name="logistic", params=("d", "m", "w"), n_shape=3,
     shape=logistic_shape, crossing=logistic_crossing,
@@ -321,8 +343,8 @@ ISOTONIC = CurveFamily(
     parametric=False, delta_method=False,
 )
 
-_BUILTIN = (LINEAR, QUADRATIC, EXPONENTIAL, POWER, LOGARITHMIC, HINGE, LOGISTIC,
-            ISOTONIC)
+_BUILTIN = (LINEAR, QUADRATIC, EXPONENTIAL, POWER, LOGARITHMIC, HINGE, EXPLOSIVE,
+            LOGISTIC, ISOTONIC)
 
 #: Every family by name, in the order ``FAMILIES`` lists them (ties in AICc go to the
 #: earlier one among equally many shape parameters). The one list of families.

@@ -92,7 +92,7 @@ def fit_degradation(
         Scores per anchor x window; only windows with status "ok" and a finite score
         are used.
     curve : {"auto", "linear", "quadratic", "exponential", "power", "logarithmic", \
-"hinge", "isotonic"}, default="auto"
+"hinge", "explosive", "logistic", "isotonic"}, default="auto"
         The family; "auto" fits every parametric family with enough windows and keeps the
         one with the smallest AICc (all are recorded in ``aicc``).
     baseline : {"curve", "first_window"} or float, default="curve"

@@ -129,7 +129,8 @@ n_jobs, progress
         a number.
     curve : str, default="auto"
         Curve family: "linear", "quadratic", "exponential", "power", "logarithmic",
-        "hinge", "isotonic", or "auto" (AICc among the parametric ones).
+        "hinge", "explosive", "logistic", "isotonic", or "auto" (AICc among the
+        parametric ones).
     reference : {"baseline", "fresh"}, default="baseline"
         "fresh" compares each window with the youngest model's score on the same window,
         so a hard season is not mistaken for aging (needs anchors one window apart).
