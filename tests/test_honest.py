@@ -155,9 +155,9 @@ def test_auto_with_one_candidate_in_reach_widens_like_that_family_named() -> Non
 # ------------------------------------------------------------------ bounds, baseline
 def test_no_family_bends_inside_the_youngest_window() -> None:
     """The nonlinear grids are bounded by the youngest window's end (twice the youngest
-    age here): exponential scale at least that, logarithmic k at least half of it,
-    power beta at least 0.5, the explosive family's growth scale at least that end and
-    half the span of the three oldest ages, the step's midpoint after the youngest
+    age here): exponential scale at least twice that, logarithmic k at least half of
+    it, power beta at least 0.5, the explosive family's growth scale at least that end
+    and half the span of the three oldest ages, the step's midpoint after the youngest
     window."""
     a = np.tile(np.arange(15.0, 420.0, 30.0), 3)
     scale = float(a.max())
@@ -165,7 +165,7 @@ def test_no_family_bends_inside_the_youngest_window() -> None:
     log_grid, _ = get_family("logarithmic").grid(a, scale)  # type: ignore[misc]
     pow_grid, _ = get_family("power").grid(a, scale)  # type: ignore[misc]
     grow_grid, _ = get_family("explosive").grid(a, scale)  # type: ignore[misc]
-    assert exp_grid.min() * scale == pytest.approx(30.0)
+    assert exp_grid.min() * scale == pytest.approx(60.0)
     assert log_grid.min() * scale == pytest.approx(15.0)
     assert pow_grid.min() == pytest.approx(0.5)
     assert grow_grid.min() * scale == pytest.approx(30.0)
@@ -202,6 +202,27 @@ def test_the_baseline_is_straightened_when_the_curve_bends_before_the_youngest_w
                           curve="linear")
     assert lin.baseline_age == 0.0
     assert lin.baseline == pytest.approx(lin.level)
+
+
+def test_a_first_window_bump_on_flat_data_is_no_crossing() -> None:
+    """Flat scores, each anchor's first window 0.02 better (a fresh model's edge): the
+    exponential may not drop most of the way inside the youngest window, so the curve's
+    age-0 value stays near the youngest windows' mean and no crossing is read."""
+    rng = np.random.default_rng(0)
+    calendar = rng.normal(0, 0.01, 21)  # shared by the anchors scoring a period
+    period = np.add.outer(np.arange(8), np.arange(14))
+    values = (0.80 + rng.normal(0, 0.005, (8, 1)) + calendar[period]
+              + rng.normal(0, 0.007, (8, 14)))
+    values[:, 0] += 0.02
+    c = fit_degradation(table(values, se=0.007))
+    # with the scale allowed down to the youngest window's end (30 days), the
+    # exponential put the age-0 level 0.0175 above those windows and crossed at 68 days
+    assert c.family == "exponential"
+    assert days(c.params["s"]) >= 60.0 - 1e-9
+    assert abs(c.baseline - c.youngest_mean) < 0.01
+    rec = recommend_retrain_interval(table(values, se=0.007), n_bootstrap=200,
+                                     random_state=0)
+    assert rec.status != "crossed"
 
 
 def test_flat_then_accelerating_is_read_by_the_explosive_family() -> None:

@@ -287,7 +287,7 @@ QUADRATIC = CurveFamily(
 EXPONENTIAL = CurveFamily(
     name="exponential", params=("d", "s"), n_shape=2,
     basis=lambda u, s: -np.expm1(-u / s),
-    grid=bounded_log_grid(0.02, 50.0, 1.0),
+    grid=bounded_log_grid(0.02, 50.0, 2.0),
     to_user=lambda coef, phi, scale: {"d": coef[..., 0], "s": phi * scale},
     shape=lambda p, a: -p["d"] * np.expm1(-a / p["s"]),
     crossing=amplitude_crossing("d", _exponential_inverse),
