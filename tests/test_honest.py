@@ -19,7 +19,14 @@ import pytest
 import oot
 from oot import InvalidParameterError, OOTEvaluation, recommend_retrain_interval
 from oot.degradation import bootstrap_crossing, fit_degradation, scores_as_fitted
-from oot.degradation._calendar import block_clusters, prepared
+from oot.degradation._calendar import (
+    SEASON_WALD,
+    _season_test,
+    _shift_test,
+    block_clusters,
+    calendar_effects,
+    prepared,
+)
 from oot.degradation._families import get_family
 from oot.degradation._logistic import window_basis
 from oot.degradation._saturated import saturated_design
@@ -397,9 +404,86 @@ def test_a_calendar_shift_is_said_first_with_the_fresh_reading_beside() -> None:
     assert str(back) == text
     modelled = recommend_retrain_interval(ev, calendar="shift", n_bootstrap=200,
                                           random_state=0)
-    assert modelled.curve.calendar_effects["removed"] == ["shift"]
+    mcal = modelled.curve.calendar_effects
+    assert "shift" in mcal["removed"]
+    # the season's level is loose (AIC): one may be kept beside the shift, near zero
+    assert set(mcal["removed"]) <= {"season", "shift"}
+    if "season" in mcal["removed"]:
+        assert mcal["season_amplitude"] < 0.005
     assert modelled.status != "crossed"
     assert modelled.fresh is None
+
+
+def _calendar_values(kind: str, seed: int) -> np.ndarray:
+    """8 anchors x 14 windows with calendar noise shared by a period (sd 0.01) and cell
+    noise (sd 0.01): flat aging with every score 0.05 lower from period 14 of 21 on
+    (``"step"``), or a linear decline under a yearly season of amplitude 0.02 at a
+    random phase (``"season"``)."""
+    rng = np.random.default_rng(seed)
+    period = np.arange(8)[:, None] + np.arange(14)[None, :]
+    cal = rng.normal(0, 0.01, 21)
+    if kind == "step":
+        return 0.80 - 0.05 * (period >= 14) + cal[period] + rng.normal(0, 0.01, (8, 14))
+    ages = np.arange(15.0, 420.0, 30.0)
+    phase = rng.uniform(0, 365.25)
+    season = 0.02 * np.sin(2 * np.pi * ((period + 0.5) * 30 + phase) / 365.25)
+    return (0.80 - 0.0003 * ages[None, :] + season + cal[period]
+            + rng.normal(0, 0.01, (8, 14)))
+
+
+def test_a_step_that_a_season_also_fits_stays_a_step() -> None:
+    """Both terms are significant alone and the step explains more: it leads, and the
+    season beside it does not push it out (testing the step given the season, a
+    search over every start, used to drop it and read the survey change as a season
+    plus aging)."""
+    ev = table(_calendar_values("step", 59), se=0.01)
+    cal = fit_degradation(ev, curve="linear").calendar_effects
+    assert cal["terms"] == ["season", "shift"]
+    # estimated together: the season beside takes a part of the step
+    assert -0.06 < cal["shift_size"] < -0.025
+    expected = ORIGIN + pd.Timedelta(days=14 * 30)
+    assert pd.Timestamp("1970-01-01") + pd.Timedelta(days=cal["shift_start"]) == expected
+    modelled = recommend_retrain_interval(ev, calendar="shift", n_bootstrap=200,
+                                          random_state=0)
+    assert modelled.status != "crossed"
+
+
+def test_a_season_that_a_step_also_fits_stays_a_season() -> None:
+    ev = table(_calendar_values("season", 12), se=0.01)
+    cal = fit_degradation(ev, curve="linear").calendar_effects
+    assert cal["terms"] == ["season"]
+    assert cal["shift_pvalue"] >= 0.05      # the shift given the season
+    assert cal["season_pvalue"] < 0.05
+
+
+@pytest.mark.parametrize("kind", ["step", "season"])
+def test_the_term_that_explains_more_leads(kind: str) -> None:
+    """When the shift and the season are each kept alone, the one with the
+    smaller residual sum of squares on the saturated model (numpy least squares) is
+    kept, whatever the test of the other given it says."""
+    checked = 0
+    for seed in range(12):
+        d = prepared(table(_calendar_values(kind, seed), se=0.01), "baseline", "none")
+        assert d.t is not None
+        assert d.clusters is not None
+        x = saturated_design(d.anc, d.group)
+        w = np.ones(d.n)
+        cycle = np.column_stack([np.sin(2 * np.pi * d.t / 365.25),
+                                 np.cos(2 * np.pi * d.t / 365.25)])
+        shift = _shift_test(d.y, w, x, d.t, d.clusters)
+        assert shift is not None
+        if shift[0] >= 0.05 or _season_test(d.y, w, x, cycle, d.clusters)[0] <= SEASON_WALD:
+            continue
+        rss = {}
+        for name, z in (("season", cycle), ("shift", shift[2][:, None])):
+            a = np.hstack([x, z])
+            r = d.y - a @ np.linalg.lstsq(a, d.y, rcond=None)[0]
+            rss[name] = float(r @ r)
+        lead = "season" if rss["season"] <= rss["shift"] else "shift"
+        fit = calendar_effects(d.y, w, d.anc, d.group, d.t, d.clusters, season=True)
+        assert lead in fit.terms, seed
+        checked += 1
+    assert checked >= 3
 
 
 def test_block_clusters_group_consecutive_calendar_periods() -> None:

@@ -12,10 +12,22 @@ the aging curve's shape) and tests them:
   significant at 5% against wild cluster replicates drawn without a shift;
 - **season**: one sine and one cosine of the calendar time with a period of one year
   (datetime time, calendar span at least a year, so that a cycle is not a trend), kept
-  when its cluster-robust
-  Wald test is significant at 5% (``W / 2`` against F(2, G - 1), G the periods).
-  A kept season is tested with the shift, and the shift again with the season (a cycle
-  and a step can each mimic part of the other).
+  when it lowers the AIC: its cluster-robust Wald statistic ``W`` above 4, twice its
+  coefficients (p about 0.16 with ``W / 2`` against F(2, G - 1), G = 20 periods). Its
+  frequency is fixed, so a superfluous season is estimated near zero and costs width
+  only, while a missed one is read as aging: a looser level than the shift's, whose
+  start is chosen on the data.
+
+A cycle and a step can each mimic part of the other, so each is first tested alone, and
+only a term kept alone can be kept. When both are, the one that explains more of the
+saturated model's residual (the smaller weighted residual sum of squares of the two
+one-term fits) leads; the other is tested again given the leading term and kept beside
+it only when it still passes its rule. The leading term is never dropped for the other:
+testing the step first, then the cycle given it, then dropping the step when it was
+not significant given the cycle took a survey change for a season (a step given a
+cycle is searched over every start, a weak test). Keeping both whenever each passes
+alone costs more: a superfluous step, its start chosen on the data, takes its own
+trend out of the aging curve.
 
 Age, calendar time and the anchor's cutoff are tied (``age = calendar - cutoff``), so a
 linear trend in one is a linear trend in the others and no model can tell them apart
@@ -48,6 +60,9 @@ from oot.evaluate import OOTEvaluation
 
 #: The season's period in days (datetime time).
 YEAR_DAYS = 365.25
+#: The season is kept when it lowers the AIC: its cluster-robust Wald statistic above
+#: twice its two coefficients (p about 0.16 at 20 calendar periods).
+SEASON_WALD = 4.0
 #: Wild cluster replicates of the shift test's null distribution (a fixed seed: the fit
 #: is reproducible).
 _SHIFT_REPLICATES = 99
@@ -120,9 +135,9 @@ def _robust_wald(x: FloatArray, y: FloatArray, w: FloatArray, clusters: IntArray
 
 def calendar_effects(y: FloatArray, w: FloatArray, anc: IntArray, group: IntArray,
                      t: FloatArray, clusters: IntArray, *, season: bool) -> CalendarFit:
-    """Test a shift, then the season (when ``season``) given it, then the shift again
-    given the season (a cycle and a step can each mimic part of the other); keep what
-    the rules above keep, and estimate the kept terms together."""
+    """Test a shift and (when ``season``) the season, each alone; when both are kept,
+    test the other again given the leading one (the smaller residual sum of squares);
+    estimate the kept terms together."""
     base = saturated_design(anc, group)
     n = len(y)
     cycle = None
@@ -134,14 +149,20 @@ def calendar_effects(y: FloatArray, w: FloatArray, anc: IntArray, group: IntArra
     step = shift[2][:, None] if shift is not None and shift[0] < 0.05 else None
     keep_cycle = False
     if cycle is not None:
-        _, amp, pval = _season_test(y, w, np.hstack([base, *([] if step is None
-                                                               else [step])]),
-                                       cycle, clusters)
+        stat, amp, pval = _season_test(y, w, base, cycle, clusters)
         out.update(season_pvalue=pval, season_amplitude=amp)
-        keep_cycle = pval < 0.05
-        if keep_cycle and step is not None:
+        keep_cycle = stat > SEASON_WALD
+    if keep_cycle and step is not None and cycle is not None:
+        # both kept alone: the one that explains more leads, the other is tested again
+        # given it
+        if (_weighted_rss(np.hstack([base, cycle]), y, w)
+                <= _weighted_rss(np.hstack([base, step]), y, w)):
             shift = _shift_test(y, w, np.hstack([base, cycle]), t, clusters)
             step = shift[2][:, None] if shift is not None and shift[0] < 0.05 else None
+        else:
+            stat, amp, pval = _season_test(y, w, np.hstack([base, step]), cycle, clusters)
+            out.update(season_pvalue=pval, season_amplitude=amp)
+            keep_cycle = stat > SEASON_WALD
     if shift is not None:
         out["shift_pvalue"] = shift[0]
     names: list[str] = []
@@ -164,6 +185,13 @@ def calendar_effects(y: FloatArray, w: FloatArray, anc: IntArray, group: IntArra
     if "season" in names:
         out["season_amplitude"] = float(math.hypot(coef[0], coef[1]))
     return CalendarFit(tuple(names), z, lmap, coef, **out)
+
+
+def _weighted_rss(x: FloatArray, y: FloatArray, w: FloatArray) -> float:
+    """Weighted residual sum of squares of the least-squares fit of ``y`` on ``x``."""
+    amap, _, _ = _wls_map(x, w)
+    r = y - x @ (amap @ y)
+    return float(np.sum(w * r * r))
 
 
 def _season_test(y: FloatArray, w: FloatArray, base: FloatArray, cycle: FloatArray,
