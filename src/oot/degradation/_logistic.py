@@ -23,6 +23,7 @@ from oot.degradation._wls import (
     ReplicateFit,
     WeightedFit,
     _profile,
+    distinct_windows,
     offsets,
     profile_fixed,
 )
@@ -79,30 +80,9 @@ def window_basis(a: FloatArray, half: FloatArray, m: Any, w: Any) -> FloatArray:
     return np.asarray(avg - _sigmoid(-m / w), dtype=float)
 
 
-def _distinct(a: FloatArray, half: FloatArray) -> tuple[FloatArray, FloatArray, Any]:
-    """The distinct (age, half-length) windows and each window's index among them:
-    anchors one window apart share them, so bases are computed once per window kind."""
-    a = np.ascontiguousarray(a, dtype=float)
-    half = np.ascontiguousarray(half, dtype=float)
-    return _distinct_cached(a.tobytes(), half.tobytes(), a.size)
-
-
-@functools.lru_cache(maxsize=16)
-def _distinct_cached(a_bytes: bytes, half_bytes: bytes, n: int
-                     ) -> tuple[FloatArray, FloatArray, Any]:
-    a = np.frombuffer(a_bytes, dtype=float, count=n)
-    half = np.frombuffer(half_bytes, dtype=float, count=n)
-    pairs, inv = np.unique(np.column_stack([a, half]), axis=0, return_inverse=True)
-    out = (np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]),
-           np.asarray(inv).reshape(-1))
-    for arr in out:
-        arr.flags.writeable = False
-    return out
-
-
 def _basis_at(a: FloatArray, half: FloatArray, m: Any, w: Any) -> FloatArray:
     """:func:`window_basis` computed on the distinct windows, spread to every window."""
-    ua, uh, at = _distinct(a, half)
+    ua, uh, at = distinct_windows(a, half)
     out = window_basis(ua, uh, m, w)
     return np.asarray(out[at] if np.asarray(m).ndim == 1 else out[:, at])
 
@@ -239,7 +219,8 @@ def logistic_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
     """Every replicate: the grid profile, one quadratic step, the refit there."""
     d = rep.d
     mm, ww, basis = _grid_basis(d)
-    rss, coef, *_ = _profile(rep.w, rep.y, basis, rep.anchors, rep.profile_fixed)
+    cells = rep.cells
+    rss, coef, *_ = _profile(rep.w, rep.y, basis, rep.anchors, rep.profile_fixed, cells)
     rss = np.where(np.isfinite(rss), rss, np.inf)
     r = rep.r
     rss = np.broadcast_to(rss, (r, basis.shape[1]))
@@ -247,17 +228,23 @@ def logistic_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
     k = np.argmin(rss, axis=1)
     rows = np.arange(r)
     m_new, w_new = _refine(mm, ww, rss, k)
-    half = d.half
-    g = _basis_at(d.a, half, m_new[:, None], w_new[:, None])     # (R, n)
     inv, swy, _, _, swyy = rep.profile_fixed
-    w_b = np.broadcast_to(rep.w, (r, d.n))
-    y_b = np.broadcast_to(rep.y, (r, d.n))
-    wg = w_b * g
-    swg = rep.anchors.sums(wg)
     inv_b = np.broadcast_to(inv, (r, rep.anchors.n_anchors))
     swy_b = np.broadcast_to(swy, (r, rep.anchors.n_anchors))
-    sxx = np.sum(wg * g, axis=1) - np.sum(swg * swg * inv_b, axis=1)
-    sxy = np.sum(wg * y_b, axis=1) - np.sum(swg * swy_b * inv_b, axis=1)
+    if cells is not None:
+        # the replicates' sums per distinct window (shared weights)
+        g = window_basis(cells.ages, cells.halves, m_new[:, None], w_new[:, None])
+        swg = g @ cells.wuj
+        sxx = (g * g) @ cells.wu - np.sum(swg * swg * inv_b, axis=1)
+        sxy = np.sum(g * cells.wyu, axis=1) - np.sum(swg * swy_b * inv_b, axis=1)
+    else:
+        g = _basis_at(d.a, d.half, m_new[:, None], w_new[:, None])     # (R, n)
+        w_b = np.broadcast_to(rep.w, (r, d.n))
+        y_b = np.broadcast_to(rep.y, (r, d.n))
+        wg = w_b * g
+        swg = rep.anchors.sums(wg)
+        sxx = np.sum(wg * g, axis=1) - np.sum(swg * swg * inv_b, axis=1)
+        sxy = np.sum(wg * y_b, axis=1) - np.sum(swg * swy_b * inv_b, axis=1)
     syy = np.broadcast_to(swyy, (r,)) - np.sum(swy_b * swy_b * inv_b, axis=1)
     okx = sxx > 1e-300
     c_new = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
@@ -267,8 +254,12 @@ def logistic_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
     wd = np.where(better, w_new, ww[k])
     cf = np.where(better, c_new, coef[rows, k])
     rs = np.where(better, rss_new, rss[rows, k])
-    g_used = np.where(better[:, None], g, basis.T[k])
-    swf = rep.anchors.sums(w_b * cf[:, None] * g_used)
+    if cells is not None:
+        g_used = np.where(better[:, None], g, basis[cells.first].T[k])
+        swf = (cf[:, None] * g_used) @ cells.wuj
+    else:
+        g_used = np.where(better[:, None], g, basis.T[k])
+        swf = rep.anchors.sums(w_b * cf[:, None] * g_used)
     with np.errstate(invalid="ignore"):
         mu = np.where(inv_b > 0, (swy_b - swf) * inv_b, np.nan)
         level = np.nanmean(mu, axis=1)

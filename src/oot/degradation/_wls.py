@@ -83,6 +83,78 @@ class Replicas:
         """:func:`profile_fixed` of the replicates (shared by every family's batch fit)."""
         return profile_fixed(self.w, self.y, self.anchors)
 
+    @functools.cached_property
+    def cells(self) -> Cells | None:
+        """The replicates summed per distinct window (:class:`Cells`; None when the
+        weights vary by replicate or few windows share an age)."""
+        return Cells.of(self.w, self.profile_fixed[2], self.d.a, self.d.half,
+                        self.anchors)
+
+
+@dataclass(frozen=True, eq=False)
+class Cells:
+    """Replicates that share their weights, summed per distinct window.
+
+    Windows of one age and length (one per anchor when the anchors are one window
+    apart) take one value in every basis, so with weights shared by all replicates
+    each sum a refit needs runs over the distinct windows instead of every cell:
+    ``sum_i w_i g(a_i) y_i = sum_u g(a_u) wy_u`` and an anchor's ``sum_i w_i g(a_i) =
+    sum_u g(a_u) w_uj``. The bootstrap's refits then make (R, U) passes instead of
+    (R, n) ones and no (R, n) x (n, M) product.
+    """
+
+    ages: FloatArray    # (U,) age of each distinct window
+    halves: FloatArray  # (U,) its half-length
+    first: IntArray     # (U,) a cell of each (its basis row is the window's)
+    wu: FloatArray      # (U,) summed weight of its cells
+    wuj: FloatArray     # (U, J) summed weight of its cells in each anchor
+    wyu: FloatArray     # (R, U) summed w * y of its cells, per replicate
+
+    @classmethod
+    def of(cls, w: FloatArray, wy: FloatArray, a: FloatArray, half: FloatArray,
+           anchors: AnchorIndex) -> Cells | None:
+        """The sums, or None when they would not save work: weights that vary by
+        replicate, more than half as many distinct windows as cells, or a (U, J)
+        table larger than four times the cells."""
+        n, n_anchors = len(a), anchors.n_anchors
+        if w.shape[0] != 1:
+            return None
+        ages, halves, at = distinct_windows(a, half)
+        u = len(ages)
+        if 2 * u > n or u * n_anchors > 4 * n:
+            return None
+        order = np.argsort(at, kind="stable")
+        starts = np.searchsorted(at[order], np.arange(u))
+        wu = np.bincount(at, weights=w[0], minlength=u).astype(float)
+        wuj = np.bincount(at * n_anchors + anchors.anc, weights=w[0],
+                          minlength=u * n_anchors).astype(float).reshape(u, n_anchors)
+        wyu = np.add.reduceat(np.asarray(wy, dtype=float)[:, order], starts, axis=1)
+        return cls(ages, halves, np.asarray(order[starts], dtype=np.intp), wu, wuj,
+                   np.asarray(wyu, dtype=float))
+
+
+def distinct_windows(a: FloatArray, half: FloatArray) -> tuple[FloatArray, FloatArray,
+                                                               IntArray]:
+    """The distinct (age, half-length) windows and each cell's index among them (anchors
+    one window apart share them, so bases are computed once per window kind); cached,
+    read-only arrays."""
+    a = np.ascontiguousarray(a, dtype=float)
+    half = np.ascontiguousarray(half, dtype=float)
+    return _distinct_cached(a.tobytes(), half.tobytes(), a.size)
+
+
+@functools.lru_cache(maxsize=16)
+def _distinct_cached(a_bytes: bytes, half_bytes: bytes, n: int
+                     ) -> tuple[FloatArray, FloatArray, IntArray]:
+    a = np.frombuffer(a_bytes, dtype=float, count=n)
+    half = np.frombuffer(half_bytes, dtype=float, count=n)
+    pairs, inv = np.unique(np.column_stack([a, half]), axis=0, return_inverse=True)
+    out = (np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]),
+           np.asarray(inv, dtype=np.intp).reshape(-1))
+    for arr in out:
+        arr.flags.writeable = False
+    return out
+
 
 @dataclass
 class ReplicateFit:
@@ -150,19 +222,23 @@ def profile_fixed(w: FloatArray, y: FloatArray, anchors: AnchorIndex) -> _Profil
 
 def _profile(
     w: FloatArray, y: FloatArray, basis: FloatArray, anchors: AnchorIndex,
-    fixed: _ProfileFixed | None = None,
+    fixed: _ProfileFixed | None = None, cells: Cells | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Within-anchor centred single-column regressions of y on each basis column.
 
     w, y : (R|1, n); basis : (n, M). Returns rss (R, M), coef (R, M), Sxx, Sxy, Syy.
     ``fixed`` is ``profile_fixed(w, y, anchors)`` when the caller profiles the same
-    weights and values on several bases.
+    weights and values on several bases; ``cells`` the replicates' sums per distinct
+    window (:class:`Cells`, shared weights), which replace the (R, n) x (n, M) product.
     """
     inv, swy, wy, syy, _ = profile_fixed(w, y, anchors) if fixed is None else fixed
     swg = _anchor_basis_sums(w, basis, anchors)              # (R|1, J, M)
     wgg = w @ (basis * basis)
     sxx = wgg - np.einsum("rjm,rj->rm", swg * swg, inv)
-    sxy = wy @ basis - np.einsum("rjm,rj->rm", swg, swy * inv)
+    if cells is None:
+        sxy = wy @ basis - np.einsum("rjm,rj->rm", swg, swy * inv)
+    else:
+        sxy = cells.wyu @ basis[cells.first] - (swy * inv) @ swg[0]
     tiny = 1e-12 * np.maximum(np.abs(wgg), 1e-300)
     okx = sxx > tiny
     coef = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
@@ -199,21 +275,22 @@ class _BatchFit:
 
 def batch_fit(family: CurveFamily, a: FloatArray, w: FloatArray, y: FloatArray,
               anchors: AnchorIndex, scale: float, fixed: _ProfileFixed | None = None,
-              ) -> _BatchFit:
+              cells: Cells | None = None) -> _BatchFit:
     """Fit one profiled family to R replicates at once (weights and/or values vary).
 
     ``fixed`` is ``profile_fixed(w, y, anchors)`` when the caller fits several families
-    to the same replicates.
+    to the same replicates, ``cells`` their sums per distinct window (:class:`Cells`).
     """
     if fixed is None:
         fixed = profile_fixed(w, y, anchors)
     if family.nonlinear:
-        return _batch_fit_profiled(family, a, w, y, anchors, scale, fixed)
-    return _batch_fit_linear(family, a, w, y, anchors, scale, fixed)
+        return _batch_fit_profiled(family, a, w, y, anchors, scale, fixed, cells)
+    return _batch_fit_linear(family, a, w, y, anchors, scale, fixed, cells)
 
 
 def _batch_fit_linear(family: CurveFamily, a: FloatArray, w: FloatArray, y: FloatArray,
-                      anchors: AnchorIndex, scale: float, fixed: _ProfileFixed) -> _BatchFit:
+                      anchors: AnchorIndex, scale: float, fixed: _ProfileFixed,
+                      cells: Cells | None = None) -> _BatchFit:
     """A family linear in its coefficients: one column by the profile, more by the
     normal equations (within-anchor centred, a 1e-12 relative ridge)."""
     r = max(w.shape[0], y.shape[0])
@@ -222,13 +299,14 @@ def _batch_fit_linear(family: CurveFamily, a: FloatArray, w: FloatArray, y: Floa
     swg = _anchor_basis_sums(w, basis, anchors)              # (R|1, J, p)
     p = basis.shape[1]
     if p == 1:
-        rss, coef, *_ = _profile(w, y, basis, anchors, fixed)
+        rss, coef, *_ = _profile(w, y, basis, anchors, fixed, cells)
         coef = np.broadcast_to(coef, (r, 1)).copy()
         rss = np.broadcast_to(rss, (r, 1))[:, 0].copy()
     else:
         xtx = np.einsum("rn,np,nq->rpq", w, basis, basis) - np.einsum(
             "rjp,rjq,rj->rpq", swg, swg, inv)
-        xty = wy @ basis - np.einsum("rjp,rj->rp", swg, swy * inv)
+        wyb = wy @ basis if cells is None else cells.wyu @ basis[cells.first]
+        xty = wyb - np.einsum("rjp,rj->rp", swg, swy * inv)
         syy = fixed[3]
         xtx = np.broadcast_to(xtx, (r, p, p))
         ridge = 1e-12 * np.trace(xtx, axis1=1, axis2=2)[:, None, None] * np.eye(p)
@@ -258,33 +336,40 @@ def _solve_normal(a: FloatArray, b: FloatArray) -> FloatArray:
 
 
 def _batch_fit_profiled(family: CurveFamily, a: FloatArray, w: FloatArray, y: FloatArray,
-                        anchors: AnchorIndex, scale: float, fixed: _ProfileFixed
-                        ) -> _BatchFit:
+                        anchors: AnchorIndex, scale: float, fixed: _ProfileFixed,
+                        cells: Cells | None = None) -> _BatchFit:
     """A family with one nonlinear parameter: the grid profile, a parabolic step from
     each replicate's best grid point, and the refit there when it is better."""
     r = max(w.shape[0], y.shape[0])
     grid, logspaced, basis = grid_basis(family, a, scale)   # basis (n, M)
-    rss, coef, *_ = _profile(w, y, basis, anchors, fixed)
+    rss, coef, *_ = _profile(w, y, basis, anchors, fixed, cells)
     # a grid value whose basis overflows (a power or exponential far out) cannot win
     rss = np.where(np.isfinite(rss), rss, np.inf)
     rss = np.broadcast_to(rss, (r, len(grid)))
     k = np.argmin(rss, axis=1)
     rows = np.arange(r)
     phi_new = _parabolic_step(grid, logspaced, rss, k)
-    # the basis at each replicate's parameter, on the distinct ages only (windows of
-    # equal age share a value), then spread to the cells
-    ages, at = np.unique(a, return_inverse=True)
-    b_r = family.design(ages, phi_new[:, None], scale)[:, at.reshape(-1)]  # (R, n)
-    w_b = np.broadcast_to(w, (r, w.shape[1]))
-    y_b = np.broadcast_to(y, (r, y.shape[1]))
-    wb = w_b * b_r
-    swg = anchors.sums(wb)
     # 1 / sw, w * y, its anchor sums and sum of w * y^2 are the profile's (same values)
     inv = np.broadcast_to(fixed[0], (r, anchors.n_anchors))
     swy = np.broadcast_to(fixed[1], (r, anchors.n_anchors))
     swyy = np.broadcast_to(fixed[4], (r,))
-    sxx = np.sum(wb * b_r, axis=1) - np.sum(swg * swg * inv, axis=1)
-    sxy = np.sum(wb * y_b, axis=1) - np.sum(swg * swy * inv, axis=1)
+    if cells is not None:
+        # the basis at each replicate's parameter on the distinct windows only
+        b_u = family.design(cells.ages, phi_new[:, None], scale)   # (R, U)
+        swg = b_u @ cells.wuj
+        sxx = (b_u * b_u) @ cells.wu - np.sum(swg * swg * inv, axis=1)
+        sxy = np.sum(b_u * cells.wyu, axis=1) - np.sum(swg * swy * inv, axis=1)
+    else:
+        # the basis at each replicate's parameter, on the distinct ages only (windows
+        # of equal age share a value), then spread to the cells
+        ages, at = np.unique(a, return_inverse=True)
+        b_r = family.design(ages, phi_new[:, None], scale)[:, at.reshape(-1)]  # (R, n)
+        w_b = np.broadcast_to(w, (r, w.shape[1]))
+        y_b = np.broadcast_to(y, (r, y.shape[1]))
+        wb = w_b * b_r
+        swg = anchors.sums(wb)
+        sxx = np.sum(wb * b_r, axis=1) - np.sum(swg * swg * inv, axis=1)
+        sxy = np.sum(wb * y_b, axis=1) - np.sum(swg * swy * inv, axis=1)
     syy = swyy - np.sum(swy * swy * inv, axis=1)
     okx = sxx > 1e-300
     c_new = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
@@ -297,7 +382,10 @@ def _batch_fit_profiled(family: CurveFamily, a: FloatArray, w: FloatArray, y: Fl
     if not better.all():
         kept = ~better
         swg = swg.copy()
-        swg[kept] = anchors.sums(w_b[kept] * np.ascontiguousarray(basis.T)[k[kept]])
+        if cells is not None:
+            swg[kept] = np.ascontiguousarray(basis[cells.first].T)[k[kept]] @ cells.wuj
+        else:
+            swg[kept] = anchors.sums(w_b[kept] * np.ascontiguousarray(basis.T)[k[kept]])
     mu = _offsets_from_sums(swy, cf[:, None] * swg, inv)
     return _BatchFit(cf[:, None], phi, rs, mu)
 
@@ -394,7 +482,7 @@ def _polish_phi(family: CurveFamily, d: _Data, w: FloatArray, anchors: AnchorInd
 def profile_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
     """The ``refit`` hook of the profiled families: one batch fit of every replicate."""
     bf = batch_fit(family, rep.d.a, rep.w, rep.y, rep.anchors, rep.scale,
-                   rep.profile_fixed)
+                   rep.profile_fixed, rep.cells)
     with np.errstate(invalid="ignore"):
         level = np.nanmean(bf.mu, axis=1)
     user = family.user_params(bf.coef, bf.phi, rep.scale)

@@ -1,0 +1,102 @@
+"""The bootstrap refits' sums per distinct window (``oot.degradation._wls.Cells``).
+
+With weights shared by every replicate, the refits sum over the distinct windows
+instead of every cell. These tests check the sums against a dense indicator product,
+the refits against the cell-by-cell path and against plain least squares, and that the
+path is only taken when it applies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from oot.datasets import make_degradation_scores
+from oot.degradation._calendar import prepared
+from oot.degradation._data import _Data
+from oot.degradation._families import get_family, parametric_family_names
+from oot.degradation._wls import Cells, Replicas
+
+
+def _data(n_anchors: int = 6, n_windows: int = 12, seed: int = 0) -> _Data:
+    ev = make_degradation_scores(n_anchors=n_anchors, n_windows=n_windows,
+                                 shape="exponential", random_state=seed).to_evaluation()
+    return prepared(ev, "baseline", "none")
+
+
+def _replicas(d: _Data, w: np.ndarray, y: np.ndarray, cells: bool) -> Replicas:
+    grid = np.linspace(0.0, float(d.a.max()), 9)
+    rep = Replicas(d, w, y, d.anchor_index(), -1.0, float(d.a.max()), grid,
+                   lambda level: level - 0.04)
+    if not cells:
+        rep.__dict__["cells"] = None   # the cached property: force the cell-by-cell path
+    return rep
+
+
+def _noisy(d: _Data, r: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    w = 1.0 / (d.se2 + 1e-5)
+    y = d.y[None, :] + rng.normal(0.0, 0.01, size=(r, d.n))
+    return w[None, :], y
+
+
+def test_sums_match_a_dense_indicator_product() -> None:
+    d = _data()
+    w, y = _noisy(d, 5, 1)
+    cells = Cells.of(w, w * y, d.a, d.half, d.anchor_index())
+    assert cells is not None
+    pairs = np.column_stack([d.a, d.half])
+    # one row per distinct window; a cell of each group has that window
+    assert len(np.unique(pairs, axis=0)) == len(cells.ages)
+    np.testing.assert_array_equal(pairs[cells.first], np.column_stack([cells.ages,
+                                                                       cells.halves]))
+    member = np.all(pairs[:, None, :] == np.column_stack([cells.ages, cells.halves])[None],
+                    axis=2).astype(float)                       # (n, U) indicator
+    onehot = d.onehot()
+    np.testing.assert_allclose(cells.wu, w[0] @ member, rtol=1e-13)
+    np.testing.assert_allclose(cells.wuj, (member * w[0][:, None]).T @ onehot, rtol=1e-13)
+    np.testing.assert_allclose(cells.wyu, (w * y) @ member, rtol=1e-13)
+
+
+def test_not_taken_when_weights_vary_or_windows_are_distinct() -> None:
+    d = _data()
+    w, y = _noisy(d, 4, 2)
+    anchors = d.anchor_index()
+    varying = w * np.linspace(0.5, 1.5, 4)[:, None]
+    assert Cells.of(varying, varying * y, d.a, d.half, anchors) is None
+    one = _data(n_anchors=1, n_windows=12)         # every window its own age
+    w1, y1 = _noisy(one, 3, 3)
+    assert Cells.of(w1, w1 * y1, one.a, one.half, one.anchor_index()) is None
+
+
+@pytest.mark.parametrize("name", [*parametric_family_names()])
+def test_refits_equal_the_cell_by_cell_path(name: str) -> None:
+    d = _data(seed=4)
+    w, y = _noisy(d, 40, 5)
+    family = get_family(name)
+    rep = _replicas(d, w, y, cells=True)
+    assert rep.cells is not None
+    new = family.refit_replicates(rep)
+    old = family.refit_replicates(_replicas(d, w, y, cells=False))
+    np.testing.assert_allclose(new.rss, old.rss, rtol=1e-9)
+    np.testing.assert_allclose(new.crossing, old.crossing, rtol=1e-7)
+    np.testing.assert_allclose(new.values, old.values, rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["linear", "quadratic"])
+def test_linear_refits_equal_least_squares(name: str) -> None:
+    # the families linear in their coefficients against lstsq with the dense design
+    d = _data(seed=6)
+    w, y = _noisy(d, 8, 7)
+    family = get_family(name)
+    rep = _replicas(d, w, y, cells=True)
+    assert rep.cells is not None
+    fit = family.refit_replicates(rep)
+    u = d.a / float(d.a.max())
+    cols = [u] if name == "linear" else [u, u * u]
+    x = np.column_stack([d.onehot(), *cols])
+    sw = np.sqrt(w[0])
+    for i in range(y.shape[0]):
+        beta, *_ = np.linalg.lstsq(x * sw[:, None], y[i] * sw, rcond=None)
+        resid = y[i] - x @ beta
+        assert fit.rss[i] == pytest.approx(float(np.sum(w[0] * resid * resid)), rel=1e-9)
