@@ -8,6 +8,8 @@ path is only taken when it applies.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -100,3 +102,51 @@ def test_linear_refits_equal_least_squares(name: str) -> None:
         beta, *_ = np.linalg.lstsq(x * sw[:, None], y[i] * sw, rcond=None)
         resid = y[i] - x @ beta
         assert fit.rss[i] == pytest.approx(float(np.sum(w[0] * resid * resid)), rel=1e-9)
+
+
+# ----------------------------------------------------------------- the bounded search
+def _funcs() -> list[tuple[Any, ...]]:
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=50)
+    return [
+        ("parabola", lambda t: (t - 0.3) ** 2, -2.0, 3.0, 1e-5),
+        ("flat-edge", lambda t: float(np.exp(t)), -1.0, 1.0, 1e-10),
+        ("two-minima", lambda t: np.sin(3 * t) + 0.1 * t * t, -4.0, 4.0, 1e-8),
+        ("sum", lambda t: float(np.sum(np.log1p((x - t) ** 2))), -3.0, 3.0, 1e-10),
+        ("constant", lambda t: 1.0, 0.0, 1.0, 1e-5),
+        ("point", lambda t: t * t, 0.5, 0.5, 1e-5),
+    ]
+
+
+@pytest.mark.parametrize("case", _funcs(), ids=lambda c: c[0])
+def test_bounded_minimum_is_scipys_bounded_brent(case: tuple[Any, ...]) -> None:
+    from scipy import optimize
+
+    from oot.degradation._wls import bounded_minimum
+
+    _, func, lo, hi, xatol = case
+    calls: list[float] = []
+
+    def counted(t: float) -> float:
+        calls.append(float(t))
+        return float(func(t))
+
+    res = optimize.minimize_scalar(counted, bounds=(lo, hi), method="bounded",
+                                   options={"xatol": xatol})
+    ref_calls, calls[:] = list(calls), []
+    x, fx = bounded_minimum(counted, lo, hi, xatol=xatol)
+    assert calls == ref_calls          # the same points, in the same order
+    assert x == float(res.x)
+    assert fx == float(res.fun)
+
+
+def test_bounded_minimum_stops_at_maxiter() -> None:
+    from scipy import optimize
+
+    from oot.degradation._wls import bounded_minimum
+
+    res = optimize.minimize_scalar(lambda t: abs(t - 0.123), bounds=(0.0, 1.0),
+                                   method="bounded", options={"xatol": 1e-14,
+                                                              "maxiter": 7})
+    x, fx = bounded_minimum(lambda t: abs(t - 0.123), 0.0, 1.0, xatol=1e-14, maxiter=7)
+    assert (x, fx) == (float(res.x), float(res.fun))

@@ -441,7 +441,6 @@ def _polish_phi(family: CurveFamily, d: _Data, w: FloatArray, anchors: AnchorInd
     """Minimise the profile's residual sum of squares over ``phi`` within two grid steps
     of the batch fit's value (kept unless the optimiser does better); the coefficient
     at the result."""
-    from scipy import optimize
     assert family.grid is not None
     grid, logspaced = family.grid(d.a, scale)
     w1, y1 = w[None, :], d.y[None, :]
@@ -469,11 +468,10 @@ def _polish_phi(family: CurveFamily, d: _Data, w: FloatArray, anchors: AnchorInd
     k = int(np.argmin(np.abs(t_all - t0)))
     lo, hi = t_all[max(k - 2, 0)], t_all[min(k + 2, len(grid) - 1)]
     if hi > lo:
-        res = optimize.minimize_scalar(
-            rss_at, bounds=(lo, hi), method="bounded",
-            options={"xatol": 1e-10 * max(1.0, abs(hi - lo))})
-        if float(res.fun) <= rss_at(t0):
-            phi = math.exp(res.x) if logspaced else float(res.x)
+        x, fx = bounded_minimum(rss_at, float(lo), float(hi),
+                                xatol=1e-10 * max(1.0, abs(hi - lo)))
+        if fx <= rss_at(t0):
+            phi = math.exp(x) if logspaced else x
     basis = family.design(d.a, np.array([phi]), scale)
     _, cf, *_ = _profile(w1, y1, basis, anchors, fixed)
     return phi, np.array([cf[0, 0]])
@@ -493,6 +491,93 @@ def profile_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
         col = {k: np.asarray(v, dtype=float).reshape(-1, 1) for k, v in user.items()}
         values = level[:, None] + family.shape(col, rep.grid[None, :])
     return ReplicateFit(cross, np.asarray(values, dtype=float), bf.rss)
+
+
+# ======================================================================= scalar search
+_SQRT_EPS = math.sqrt(2.2e-16)
+_GOLDEN = 0.5 * (3.0 - math.sqrt(5.0))
+
+
+def bounded_minimum(func: Callable[[float], float], lo: float, hi: float,
+                    xatol: float = 1e-5, maxiter: int = 500) -> tuple[float, float]:
+    """``(x, f(x))`` at the minimum of ``func`` on ``[lo, hi]`` by Brent's bounded method.
+
+    The steps of ``scipy.optimize.minimize_scalar(func, bounds=(lo, hi),
+    method="bounded", options={"xatol": xatol, "maxiter": maxiter})``, operation for
+    operation, so the result is the same to the last bit (``res.x``, ``res.fun``), in
+    plain float arithmetic and without its per-call checks and result object: the fits
+    run it thousands of times on cheap functions, where scipy's numpy-scalar arithmetic
+    costs more than the function. ``lo <= hi`` finite (the callers' bounds).
+    """
+    a, b = lo, hi
+    fulc = a + _GOLDEN * (b - a)
+    nfc, xf = fulc, fulc
+    rat = e = 0.0
+    fx = func(xf)
+    num = 1
+    ffulc = fnfc = fx
+    xm = 0.5 * (a + b)
+    tol1 = _SQRT_EPS * abs(xf) + xatol / 3.0
+    tol2 = 2.0 * tol1
+    while abs(xf - xm) > (tol2 - 0.5 * (b - a)):
+        golden = True
+        if abs(e) > tol1:   # a parabolic step
+            golden = False
+            r = (xf - nfc) * (fx - ffulc)
+            q = (xf - fulc) * (fx - fnfc)
+            p = (xf - fulc) * q - (xf - nfc) * r
+            q = 2.0 * (q - r)
+            if q > 0.0:
+                p = -p
+            q = abs(q)
+            r = e
+            e = rat
+            if abs(p) < abs(0.5 * q * r) and p > q * (a - xf) and p < q * (b - xf):
+                rat = (p + 0.0) / q
+                x = xf + rat
+                if (x - a) < tol2 or (b - x) < tol2:
+                    rat = tol1 * _sign_or_one(xm - xf)
+            else:
+                golden = True
+        if golden:          # a golden-section step
+            e = (a - xf) if xf >= xm else (b - xf)
+            rat = _GOLDEN * e
+        x = xf + _sign_or_one(rat) * max(abs(rat), tol1)
+        fu = func(x)
+        num += 1
+        if fu <= fx:
+            if x >= xf:
+                a = xf
+            else:
+                b = xf
+            fulc, ffulc = nfc, fnfc
+            nfc, fnfc = xf, fx
+            xf, fx = x, fu
+        else:
+            if x < xf:
+                a = x
+            else:
+                b = x
+            if fu <= fnfc or nfc == xf:
+                fulc, ffulc = nfc, fnfc
+                nfc, fnfc = x, fu
+            elif fu <= ffulc or fulc == xf or fulc == nfc:  # noqa: SIM109 - as scipy
+                fulc, ffulc = x, fu
+        xm = 0.5 * (a + b)
+        tol1 = _SQRT_EPS * abs(xf) + xatol / 3.0
+        tol2 = 2.0 * tol1
+        if num >= maxiter:
+            break
+    return float(xf), float(fx)
+
+
+def _sign_or_one(v: float) -> float:
+    """``np.sign(v) + (v == 0)``: the sign, 1 for 0 (NaN stays NaN)."""
+    if v > 0:
+        return 1.0
+    if v < 0:
+        return -1.0
+    return 1.0 if v == 0 else v
 
 
 # ======================================================================= variance
@@ -519,7 +604,6 @@ def pm_tau2(resid: FloatArray, se2: FloatArray, df: int) -> float:
 
 def ml_loglik(resid: FloatArray, se2: FloatArray) -> float:
     """Gaussian log-likelihood with variance se^2 + tau2, tau2 at its ML value."""
-    from scipy import optimize
     r2 = resid * resid
     if np.all(se2 == 0):
         v = max(float(np.mean(r2)), 1e-300)
@@ -530,11 +614,10 @@ def ml_loglik(resid: FloatArray, se2: FloatArray) -> float:
         return 0.5 * float(np.sum(np.log(2 * math.pi * v) + r2 / v))
 
     ref = max(float(np.mean(r2)), float(np.mean(se2)), 1e-300)
-    res = optimize.minimize_scalar(nll, bounds=(math.log(ref) - 30, math.log(ref) + 2),
-                                   method="bounded")
+    _, fun = bounded_minimum(nll, math.log(ref) - 30, math.log(ref) + 2)
     zero = 0.5 * float(np.sum(np.log(2 * math.pi * np.maximum(se2, 1e-300))
                               + r2 / np.maximum(se2, 1e-300)))
-    return -min(float(res.fun), zero)
+    return -min(fun, zero)
 
 
 # ======================================================================= linearisation
