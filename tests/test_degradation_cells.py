@@ -150,3 +150,48 @@ def test_bounded_minimum_stops_at_maxiter() -> None:
                                                               "maxiter": 7})
     x, fx = bounded_minimum(lambda t: abs(t - 0.123), 0.0, 1.0, xatol=1e-14, maxiter=7)
     assert (x, fx) == (float(res.x), float(res.fun))
+
+
+# ----------------------------------------------------------------- jackknife residuals
+@pytest.mark.parametrize("name", ["linear", "exponential", "logistic"])
+def test_stacked_jackknife_residuals_equal_the_dense_hat_matrix(name: str) -> None:
+    from oot.degradation import fit_degradation
+    from oot.degradation._wls import (
+        Linearised,
+        jackknife_residuals,
+        leverage_corrected,
+        shape_jacobian,
+    )
+
+    ev = make_degradation_scores(n_anchors=5, n_windows=10, shape="exponential",
+                                 random_state=8).to_evaluation()
+    c = fit_degradation(ev, curve=name, calendar="none")
+    d = prepared(ev, "baseline", "none")
+    family = get_family(name)
+    w = 1.0 / (d.se2 + c.tau2)
+    anchors = d.anchor_index()
+    fitted = np.array([c.offsets[lab] for lab in d.anchors])[d.anc] + family.mean_shape(
+        c.params, d.a, d.half)
+    resid = d.y - fitted
+    clusters = d.clusters
+    assert clusters is not None
+    # clusters of several sizes (the oldest and youngest periods: one anchor each)
+    assert len(np.unique(np.bincount(clusters))) > 2
+    lin = Linearised.of(family, c.params, d.a, w, anchors, d.half)
+    inv = lin.info_inverse()
+    # stacked hat blocks: each block as the single-block call computes it
+    idx = np.array([[0, 3, 5], [1, 2, 7], [4, 6, 9]])
+    stacked = lin.hat_block(idx, inv, w)
+    for k in range(3):
+        np.testing.assert_allclose(stacked[k], lin.hat_block(idx[k], inv, w), rtol=1e-12,
+                                   atol=1e-15)
+    # the residuals against the dense hat matrix, one cluster at a time
+    jac = np.hstack([d.onehot(), shape_jacobian(family, c.params, d.a, d.half)])
+    hat = jac @ np.linalg.pinv(jac.T @ (w[:, None] * jac)) @ (jac * w[:, None]).T
+    expect = np.zeros(d.n)
+    for g in range(int(clusters.max()) + 1):
+        rows = np.flatnonzero(clusters == g)
+        m = np.eye(rows.size) - hat[np.ix_(rows, rows)]
+        expect[rows] = leverage_corrected(m, resid[rows])
+    got = jackknife_residuals(family, c.params, d, w, resid, clusters, anchors)
+    np.testing.assert_allclose(got, expect, rtol=1e-7, atol=1e-9 * np.abs(resid).max())

@@ -702,13 +702,21 @@ class Linearised:
     def hat_block(self, idx: np.ndarray[Any, np.dtype[np.intp]], info_inv: FloatArray,
                   w: FloatArray) -> FloatArray:
         """Rows and columns ``idx`` of the weighted hat matrix ``J M J^T W`` (``M`` =
-        ``info_inv``), in O(len(idx) * (J + p)) without the dense Jacobian."""
+        ``info_inv``), in O(len(idx) * (J + p)) without the dense Jacobian. ``idx`` may
+        be (k, s): k blocks of s cells at once, result (k, s, s)."""
         jn = self.anchors.n_anchors
         anc = self.anchors.anc[idx]
         s, gn = self.s[anc], self.gn[idx]
-        left = info_inv[anc, :] * s[:, None] + gn @ info_inv[jn:, :]   # rows of J M
-        return np.asarray(left[:, anc] * (s * w[idx])[None, :]
-                          + left[:, jn:] @ (gn * w[idx, None]).T, dtype=float)
+        left = info_inv[anc, :] * s[..., None] + gn @ info_inv[jn:, :]   # rows of J M
+        if idx.ndim == 1:
+            return np.asarray(left[:, anc] * (s * w[idx])[None, :]
+                              + left[:, jn:] @ (gn * w[idx, None]).T, dtype=float)
+        own = np.take_along_axis(left, np.broadcast_to(anc[:, None, :], (*idx.shape,
+                                                                          idx.shape[1])),
+                                 axis=2)
+        return np.asarray(own * (s * w[idx])[:, None, :]
+                          + left[..., jn:] @ np.swapaxes(gn * w[idx][..., None], 1, 2),
+                          dtype=float)
 
 
 def jackknife_residuals(family: CurveFamily, params: dict[str, float], d: _Data,
@@ -724,17 +732,19 @@ def jackknife_residuals(family: CurveFamily, params: dict[str, float], d: _Data,
     out = np.zeros_like(resid)
     order = np.argsort(clusters, kind="stable")
     bounds = np.searchsorted(clusters[order], np.arange(int(clusters.max()) + 2))
-    for g in range(int(clusters.max()) + 1):
-        idx = order[bounds[g]:bounds[g + 1]]
-        if not len(idx):
-            continue
-        m = np.eye(len(idx)) - lin.hat_block(idx, info_inv, w)
+    sizes = np.diff(bounds)
+    # clusters of one size at once: their blocks stacked, one batched SVD
+    for size in np.unique(sizes[sizes > 0]):
+        starts = bounds[:-1][sizes == size]
+        idx = order[starts[:, None] + np.arange(size)]          # (k, size)
+        m = np.eye(size) - lin.hat_block(idx, info_inv, w)
         out[idx] = leverage_corrected(m, resid[idx])
     return out
 
 
 def leverage_corrected(m: FloatArray, r: FloatArray) -> FloatArray:
-    """``m^-1 r`` for ``m = I - H_gg`` (the jackknife residuals of one cluster).
+    """``m^-1 r`` for ``m = I - H_gg`` (the jackknife residuals of one cluster; or of a
+    stack of clusters of one size: ``m`` (k, s, s), ``r`` (k, s)).
 
     A direction in which the cluster's own parameters fit it exactly (singular value
     0: an age seen by this cluster alone) carries no residual and stays 0; a nearly
@@ -743,7 +753,11 @@ def leverage_corrected(m: FloatArray, r: FloatArray) -> FloatArray:
     """
     u, sv, vt = np.linalg.svd(m)
     inv = np.where(sv > 1e-8, 1.0 / np.maximum(sv, 0.1), 0.0)
-    return np.asarray(vt.T @ (inv * (u.T @ r)), dtype=float)
+    if m.ndim == 2:
+        return np.asarray(vt.T @ (inv * (u.T @ r)), dtype=float)
+    # a stack of blocks (k, s, s) and their residuals (k, s)
+    ur = (np.swapaxes(u, 1, 2) @ r[..., None])[..., 0]
+    return np.asarray((np.swapaxes(vt, 1, 2) @ (inv * ur)[..., None])[..., 0], dtype=float)
 
 
 def param_cov(family: CurveFamily, params: dict[str, float], w: FloatArray,
