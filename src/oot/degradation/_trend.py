@@ -119,11 +119,13 @@ class _StratifiedSums:
         if cs is not None:
             iu, ju = np.triu_indices(n, 1)
             ci, cj, v = cs[iu], cs[ju], contrib[iu, ju]
-            np.add.at(self.s_touch, ci, v)
-            np.add.at(self.p_touch, ci, 1.0)
             diff = ci != cj
-            np.add.at(self.s_touch, cj[diff], v[diff])
-            np.add.at(self.p_touch, cj[diff], 1.0)
+            # sums of -1, 0, 1 and counts: exact in any order
+            g = self.n_clusters
+            self.s_touch += (np.bincount(ci, weights=v, minlength=g)
+                             + np.bincount(cj[diff], weights=v[diff], minlength=g))
+            self.p_touch += (np.bincount(ci, minlength=g)
+                             + np.bincount(cj[diff], minlength=g))
 
     def jackknife_var_s(self) -> float | None:
         """Delete-one-cluster jackknife variance of tau, scaled to S (None with fewer
