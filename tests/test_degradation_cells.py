@@ -26,10 +26,15 @@ def _data(n_anchors: int = 6, n_windows: int = 12, seed: int = 0) -> _Data:
     return prepared(ev, "baseline", "none")
 
 
-def _replicas(d: _Data, w: np.ndarray, y: np.ndarray, cells: bool) -> Replicas:
+def _replicas(d: _Data, w: np.ndarray, y: np.ndarray, cells: bool,
+              anchor_weights: np.ndarray | None = None) -> Replicas:
     grid = np.linspace(0.0, float(d.a.max()), 9)
+    base_w = None
+    if anchor_weights is not None:     # w: the base weights, reweighted by anchor
+        base_w, w = w[0], w * anchor_weights[:, d.anc]
     rep = Replicas(d, w, y, d.anchor_index(), -1.0, float(d.a.max()), grid,
-                   lambda level: level - 0.04)
+                   lambda level: level - 0.04, base_w=base_w,
+                   anchor_weights=anchor_weights)
     if not cells:
         rep.__dict__["cells"] = None   # the cached property: force the cell-by-cell path
     return rep
@@ -85,23 +90,44 @@ def test_refits_equal_the_cell_by_cell_path(name: str) -> None:
     np.testing.assert_allclose(new.values, old.values, rtol=1e-9)
 
 
+@pytest.mark.parametrize("name", [*parametric_family_names()])
+def test_reweighted_anchors_equal_the_cell_by_cell_path(name: str) -> None:
+    # weights w0_i * c_rj (the bootstrap's resample_anchors): per-anchor sums
+    d = _data(seed=9)
+    w, y = _noisy(d, 30, 10)
+    c = np.random.default_rng(12).dirichlet(np.ones(d.n_anchors), size=30) * d.n_anchors
+    family = get_family(name)
+    rep = _replicas(d, w, y, cells=True, anchor_weights=c)
+    assert rep.cells is not None
+    assert rep.cells.c is not None
+    new = family.refit_replicates(rep)
+    old = family.refit_replicates(_replicas(d, w, y, cells=False, anchor_weights=c))
+    np.testing.assert_allclose(new.rss, old.rss, rtol=1e-9)
+    np.testing.assert_allclose(new.crossing, old.crossing, rtol=1e-7)
+    np.testing.assert_allclose(new.values, old.values, rtol=1e-9)
+
+
+@pytest.mark.parametrize("reweighted", [False, True])
 @pytest.mark.parametrize("name", ["linear", "quadratic"])
-def test_linear_refits_equal_least_squares(name: str) -> None:
+def test_linear_refits_equal_least_squares(name: str, reweighted: bool) -> None:
     # the families linear in their coefficients against lstsq with the dense design
     d = _data(seed=6)
     w, y = _noisy(d, 8, 7)
+    c = (np.random.default_rng(13).dirichlet(np.ones(d.n_anchors), size=8) * d.n_anchors
+         if reweighted else None)
     family = get_family(name)
-    rep = _replicas(d, w, y, cells=True)
+    rep = _replicas(d, w, y, cells=True, anchor_weights=c)
     assert rep.cells is not None
     fit = family.refit_replicates(rep)
     u = d.a / float(d.a.max())
     cols = [u] if name == "linear" else [u, u * u]
     x = np.column_stack([d.onehot(), *cols])
-    sw = np.sqrt(w[0])
     for i in range(y.shape[0]):
+        wi = w[0] if c is None else w[0] * c[i, d.anc]
+        sw = np.sqrt(wi)
         beta, *_ = np.linalg.lstsq(x * sw[:, None], y[i] * sw, rcond=None)
         resid = y[i] - x @ beta
-        assert fit.rss[i] == pytest.approx(float(np.sum(w[0] * resid * resid)), rel=1e-9)
+        assert fit.rss[i] == pytest.approx(float(np.sum(wi * resid * resid)), rel=1e-9)
 
 
 # ----------------------------------------------------------------- the bounded search

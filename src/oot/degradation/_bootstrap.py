@@ -250,7 +250,8 @@ def bootstrap_crossing(
         w_rep, y_rep = reps.rows(lo, hi)
         samples[lo:hi], curves[lo:hi] = _replicate_crossings(
             curve, d, w_rep, y_rep, fit.anchors, tolerance, tolerance_type, band_age,
-            wild=method == "wild" and reps.anchor_weights is None)
+            wild=method == "wild" and reps.anchor_weights is None,
+            factors=reps.factors(lo, hi))
     q = _percentile_level(curve, confidence_level, fit.n_clusters)
     q_low, q_high = _bias_corrected(curve, samples, float(curve._crossing(thr0)), q)
     low = float(np.quantile(samples, q_low, method="inverted_cdf"))
@@ -365,6 +366,14 @@ class _Draws:
             w_rep = w_rep * self.anchor_weights[lo:hi][:, d.anc]
         return w_rep, y_rep
 
+    def factors(self, lo: int, hi: int) -> tuple[FloatArray, FloatArray] | None:
+        """The fit's weights (n,) and the anchor weights (R, J) whose product the
+        weights of replicates ``lo..hi-1`` are (wild draws with reweighted anchors;
+        the refits then sum per anchor), else None."""
+        if self.wild is None or self.anchor_weights is None:
+            return None
+        return self.fit.w, self.anchor_weights[lo:hi]
+
 
 def _anchor_deviations(curve: DegradationCurve, d: _Data, fit: _FittedDesign,
                        ) -> FloatArray | None:
@@ -449,11 +458,13 @@ def _draw_pairs(d: _Data, fit: _FittedDesign, rng: np.random.Generator, r: int,
 def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
                          y_rep: FloatArray, anchors: AnchorIndex, tolerance: float,
                          tolerance_type: str, grid: FloatArray, *, wild: bool,
+                         factors: tuple[FloatArray, FloatArray] | None = None,
                          ) -> tuple[FloatArray, FloatArray]:
     """Each replicate's crossing age, and its mean curve on ``grid`` (r x len(grid)).
 
     ``wild``: the replicates share the fit's weights (a block of pairs replicates may
-    hold one replicate, so the weights' shape does not say it).
+    hold one replicate, so the weights' shape does not say it). ``factors``: the base
+    and anchor weights ``w_rep`` is the product of (:meth:`_Draws.factors`).
 
     Every candidate family refits all replicates (its ``refit`` hook); with
     ``curve="auto"`` each replicate keeps the family of smallest AICc.
@@ -462,7 +473,8 @@ def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
     r = max(w_rep.shape[0], y_rep.shape[0])
     young = curve.age_min if curve.baseline_age > 0 else math.nan
 
-    def replicas(w: FloatArray, y: FloatArray) -> Replicas:
+    def replicas(w: FloatArray, y: FloatArray,
+                 factors: tuple[FloatArray, FloatArray] | None = None) -> Replicas:
         y_full = np.broadcast_to(y, (max(w.shape[0], y.shape[0]), d.n))
 
         def threshold(level: FloatArray) -> FloatArray:
@@ -470,9 +482,11 @@ def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
             return np.asarray(threshold_rule(base, tolerance, tolerance_type, sgn),
                               dtype=float)
 
-        return Replicas(d, w, y, anchors, sgn, curve.scale, grid, threshold, young)
+        base_w, anchor_w = (None, None) if factors is None else factors
+        return Replicas(d, w, y, anchors, sgn, curve.scale, grid, threshold, young,
+                        base_w=base_w, anchor_weights=anchor_w)
 
-    rep = replicas(w_rep, y_rep)
+    rep = replicas(w_rep, y_rep, factors)
     families = [get_family(name) for name in _refitted(curve)]
     cross = np.full((len(families), r), np.inf)
     values = np.full((len(families), r, grid.size), np.nan)

@@ -234,8 +234,8 @@ def logistic_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
     if cells is not None:
         # the replicates' sums per distinct window (shared weights)
         g = window_basis(cells.ages, cells.halves, m_new[:, None], w_new[:, None])
-        swg = g @ cells.wuj
-        sxx = (g * g) @ cells.wu - np.sum(swg * swg * inv_b, axis=1)
+        swg = cells.anchor_sums(g)
+        sxx = cells.weighted_sum(g * g) - np.sum(swg * swg * inv_b, axis=1)
         sxy = np.sum(g * cells.wyu, axis=1) - np.sum(swg * swy_b * inv_b, axis=1)
     else:
         g = _basis_at(d.a, d.half, m_new[:, None], w_new[:, None])     # (R, n)
@@ -256,7 +256,7 @@ def logistic_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
     rs = np.where(better, rss_new, rss[rows, k])
     if cells is not None:
         g_used = np.where(better[:, None], g, basis[cells.first].T[k])
-        swf = (cf[:, None] * g_used) @ cells.wuj
+        swf = cells.anchor_sums(cf[:, None] * g_used)
     else:
         g_used = np.where(better[:, None], g, basis.T[k])
         swf = rep.anchors.sums(w_b * cf[:, None] * g_used)

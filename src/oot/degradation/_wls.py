@@ -52,6 +52,9 @@ class Replicas:
     ``w`` and ``y`` are ``(R, n)`` or ``(1, n)`` (shared by every replicate);
     ``threshold`` maps each replicate's level (mean anchor offset) to its threshold;
     ``grid`` holds the ages at which the replicate curves are returned.
+    ``anchor_weights`` (R, J), when given, says that ``w`` is ``w0 * anchor_weights[:,
+    anc]`` for weights ``w0`` of every replicate (``base_w``, (n,)): the anchors
+    reweighted, as :func:`bootstrap_crossing`'s ``resample_anchors`` does.
     """
 
     d: _Data
@@ -63,6 +66,8 @@ class Replicas:
     grid: FloatArray
     threshold: Callable[[FloatArray], FloatArray]
     young: float = float("nan")   # the curve is straightened before this age (see below)
+    base_w: FloatArray | None = None
+    anchor_weights: FloatArray | None = None
     r: int = field(init=False)
 
     def baseline_level(self, level: FloatArray, shape: Callable[[float], Any]
@@ -87,8 +92,15 @@ class Replicas:
     def cells(self) -> Cells | None:
         """The replicates summed per distinct window (:class:`Cells`; None when the
         weights vary by replicate or few windows share an age)."""
+        factors = (None if self.base_w is None or self.anchor_weights is None
+                   else (self.base_w, self.anchor_weights))
         return Cells.of(self.w, self.profile_fixed[2], self.d.a, self.d.half,
-                        self.anchors)
+                        self.anchors, factors)
+
+
+#: Cells sums w * y per distinct window by a product with the (n, U) indicator matrix
+#: up to this many entries (8 MB), by a reduction of the reordered cells beyond
+_INDICATOR_MAX = 2**20
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,6 +113,11 @@ class Cells:
     ``sum_i w_i g(a_i) y_i = sum_u g(a_u) wy_u`` and an anchor's ``sum_i w_i g(a_i) =
     sum_u g(a_u) w_uj``. The bootstrap's refits then make (R, U) passes instead of
     (R, n) ones and no (R, n) x (n, M) product.
+
+    Replicates whose anchors are reweighted (weights ``w0_i * c_rj`` for the cells of
+    anchor j, ``c`` the anchor weights) factor the same way: an anchor's sum is
+    ``c_rj * sum_u g(a_u) w0_uj``, its centred sum of squares ``c_rj`` times that of
+    the base weights. ``c`` is None when the weights are shared.
     """
 
     ages: FloatArray    # (U,) age of each distinct window
@@ -109,28 +126,53 @@ class Cells:
     wu: FloatArray      # (U,) summed weight of its cells
     wuj: FloatArray     # (U, J) summed weight of its cells in each anchor
     wyu: FloatArray     # (R, U) summed w * y of its cells, per replicate
+    c: FloatArray | None = None   # (R, J) anchor weights (None: weights shared)
 
     @classmethod
     def of(cls, w: FloatArray, wy: FloatArray, a: FloatArray, half: FloatArray,
-           anchors: AnchorIndex) -> Cells | None:
+           anchors: AnchorIndex,
+           factors: tuple[FloatArray, FloatArray] | None = None) -> Cells | None:
         """The sums, or None when they would not save work: weights that vary by
-        replicate, more than half as many distinct windows as cells, or a (U, J)
-        table larger than four times the cells."""
+        replicate other than by anchor (``factors``: the base weights (n,) and the
+        anchor weights (R, J) that ``w`` is the product of), more than half as many
+        distinct windows as cells, or a (U, J) table larger than four times the
+        cells; ``wy`` is ``w * y``."""
         n, n_anchors = len(a), anchors.n_anchors
-        if w.shape[0] != 1:
+        if factors is None and w.shape[0] != 1:
             return None
         ages, halves, at = distinct_windows(a, half)
         u = len(ages)
         if 2 * u > n or u * n_anchors > 4 * n:
             return None
+        base = w[0] if factors is None else np.asarray(factors[0], dtype=float)
         order = np.argsort(at, kind="stable")
         starts = np.searchsorted(at[order], np.arange(u))
-        wu = np.bincount(at, weights=w[0], minlength=u).astype(float)
-        wuj = np.bincount(at * n_anchors + anchors.anc, weights=w[0],
+        wu = np.bincount(at, weights=base, minlength=u).astype(float)
+        wuj = np.bincount(at * n_anchors + anchors.anc, weights=base,
                           minlength=u * n_anchors).astype(float).reshape(u, n_anchors)
-        wyu = np.add.reduceat(np.asarray(wy, dtype=float)[:, order], starts, axis=1)
+        wy = np.asarray(wy, dtype=float)
+        if n * u <= _INDICATOR_MAX:   # one product with the (n, U) indicator matrix
+            member = np.zeros((n, u))
+            member[np.arange(n), at] = 1.0
+            wyu = wy @ member
+        else:                         # (the indicator would be large) cells in order
+            wyu = np.add.reduceat(wy[:, order], starts, axis=1)
+        c = None if factors is None else np.asarray(factors[1], dtype=float)
         return cls(ages, halves, np.asarray(order[starts], dtype=np.intp), wu, wuj,
-                   np.asarray(wyu, dtype=float))
+                   np.asarray(wyu, dtype=float), c)
+
+    def anchor_sums(self, g: FloatArray) -> FloatArray:
+        """Each replicate's per-anchor weighted sums of a basis ``g`` given on the
+        distinct windows: (R, U) -> (R, J) (``anchors.sums(w * g_cells)``)."""
+        out = g @ self.wuj
+        return out if self.c is None else out * self.c
+
+    def weighted_sum(self, g: FloatArray) -> FloatArray:
+        """Each replicate's ``sum_i w_i g_i`` of a basis ``g`` on the distinct windows:
+        (R, U) -> (R,)."""
+        if self.c is None:
+            return np.asarray(g @ self.wu, dtype=float)
+        return np.asarray(np.sum((g @ self.wuj) * self.c, axis=1), dtype=float)
 
 
 def distinct_windows(a: FloatArray, half: FloatArray) -> tuple[FloatArray, FloatArray,
@@ -215,7 +257,9 @@ def profile_fixed(w: FloatArray, y: FloatArray, anchors: AnchorIndex) -> _Profil
     inv = np.where(sw > 0, 1.0 / safe, 0.0)
     wy = w * y
     swy = anchors.sums(wy)                                   # (R, J)
-    swyy = np.sum(wy * y, axis=1)
+    # the fit's own sum as it always was; replicates' in one pass
+    swyy = (np.sum(wy * y, axis=1) if wy.shape[0] == 1
+            else np.einsum("rn,rn->r", wy, np.broadcast_to(y, wy.shape)))
     syy = swyy - np.sum(swy * swy * inv, axis=1)
     return inv, swy, wy, syy, swyy
 
@@ -232,13 +276,41 @@ def _profile(
     window (:class:`Cells`, shared weights), which replace the (R, n) x (n, M) product.
     """
     inv, swy, wy, syy, _ = profile_fixed(w, y, anchors) if fixed is None else fixed
+    if cells is not None and cells.c is not None:
+        return _profile_reweighted(basis, inv, swy, syy, cells)
     swg = _anchor_basis_sums(w, basis, anchors)              # (R|1, J, M)
     wgg = w @ (basis * basis)
     sxx = wgg - np.einsum("rjm,rj->rm", swg * swg, inv)
+    tiny = 1e-12 * np.maximum(np.abs(wgg), 1e-300)
+    okx = sxx > tiny
     if cells is None:
         sxy = wy @ basis - np.einsum("rjm,rj->rm", swg, swy * inv)
+        coef = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
     else:
-        sxy = cells.wyu @ basis[cells.first] - (swy * inv) @ swg[0]
+        # shared weights: sxx, and which columns have one, hold for every replicate
+        sxy = cells.wyu @ basis[cells.first]
+        sxy -= (swy * inv) @ swg[0]
+        coef = sxy * np.where(okx, 1.0 / np.where(okx, sxx, 1.0), 0.0)
+    rss = syy[:, None] - coef * sxy
+    return rss, coef, sxx, sxy, syy
+
+
+def _profile_reweighted(basis: FloatArray, inv: FloatArray, swy: FloatArray,
+                        syy: FloatArray, cells: Cells,
+                        ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`_profile` of replicates whose anchors are reweighted (``cells.c``): the
+    per-anchor sums of the basis at the base weights once, (J, M), then one (R, J) x
+    (J, M) product each for Sxx and the anchors' part of Sxy."""
+    assert cells.c is not None
+    c = cells.c
+    bu = basis[cells.first]                                  # (U, M)
+    swg0 = cells.wuj.T @ bu                                  # (J, M) at the base weights
+    gg0 = cells.wuj.T @ (bu * bu)
+    sw0 = np.sum(cells.wuj, axis=0)
+    inv0 = np.where(sw0 > 0, 1.0 / np.where(sw0 > 0, sw0, 1.0), 0.0)
+    wgg = c @ gg0
+    sxx = c @ (gg0 - swg0 * swg0 * inv0[:, None])             # centred within anchors
+    sxy = cells.wyu @ bu - (swy * inv * c) @ swg0
     tiny = 1e-12 * np.maximum(np.abs(wgg), 1e-300)
     okx = sxx > tiny
     coef = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
@@ -296,8 +368,10 @@ def _batch_fit_linear(family: CurveFamily, a: FloatArray, w: FloatArray, y: Floa
     r = max(w.shape[0], y.shape[0])
     basis = family.design(a, None, scale)                   # (n, p)
     inv, swy, wy = fixed[0], fixed[1], fixed[2]
-    swg = _anchor_basis_sums(w, basis, anchors)              # (R|1, J, p)
     p = basis.shape[1]
+    if cells is not None and cells.c is not None:
+        return _batch_fit_linear_reweighted(basis, fixed, cells, r)
+    swg = _anchor_basis_sums(w, basis, anchors)              # (R|1, J, p)
     if p == 1:
         rss, coef, *_ = _profile(w, y, basis, anchors, fixed, cells)
         coef = np.broadcast_to(coef, (r, 1)).copy()
@@ -313,6 +387,35 @@ def _batch_fit_linear(family: CurveFamily, a: FloatArray, w: FloatArray, y: Floa
         coef = _solve_normal(xtx + ridge, xty)
         rss = syy - np.sum(coef * xty, axis=1)
     mu = _offsets_from_sums(swy, np.sum(swg * coef[:, None, :], axis=2), inv)
+    return _BatchFit(coef, np.full(r, np.nan), rss, mu)
+
+
+def _batch_fit_linear_reweighted(basis: FloatArray, fixed: _ProfileFixed, cells: Cells,
+                                 r: int) -> _BatchFit:
+    """:func:`_batch_fit_linear` of replicates whose anchors are reweighted
+    (``cells.c``), from the per-anchor sums at the base weights."""
+    assert cells.c is not None
+    c = cells.c
+    inv, swy, syy = fixed[0], fixed[1], fixed[3]
+    p = basis.shape[1]
+    if p == 1:
+        rss, coef, *_ = _profile_reweighted(basis, inv, swy, syy, cells)
+        coef = np.broadcast_to(coef, (r, 1)).copy()
+        rss = np.broadcast_to(rss, (r, 1))[:, 0].copy()
+    else:
+        bu = basis[cells.first]                              # (U, p)
+        swg0 = cells.wuj.T @ bu                              # (J, p)
+        gg0 = np.einsum("uj,up,uq->jpq", cells.wuj, bu, bu)  # (J, p, p)
+        sw0 = np.sum(cells.wuj, axis=0)
+        inv0 = np.where(sw0 > 0, 1.0 / np.where(sw0 > 0, sw0, 1.0), 0.0)
+        centred = gg0 - swg0[:, :, None] * swg0[:, None, :] * inv0[:, None, None]
+        xtx = np.einsum("rj,jpq->rpq", c, centred)
+        xty = cells.wyu @ bu - (swy * inv * c) @ swg0
+        ridge = 1e-12 * np.trace(xtx, axis1=1, axis2=2)[:, None, None] * np.eye(p)
+        coef = _solve_normal(xtx + ridge, xty)
+        rss = syy - np.sum(coef * xty, axis=1)
+    swf = c * ((cells.wuj.T @ basis[cells.first]) @ coef.T).T   # (R, J)
+    mu = _offsets_from_sums(swy, swf, inv)
     return _BatchFit(coef, np.full(r, np.nan), rss, mu)
 
 
@@ -356,8 +459,8 @@ def _batch_fit_profiled(family: CurveFamily, a: FloatArray, w: FloatArray, y: Fl
     if cells is not None:
         # the basis at each replicate's parameter on the distinct windows only
         b_u = family.design(cells.ages, phi_new[:, None], scale)   # (R, U)
-        swg = b_u @ cells.wuj
-        sxx = (b_u * b_u) @ cells.wu - np.sum(swg * swg * inv, axis=1)
+        swg = cells.anchor_sums(b_u)
+        sxx = cells.weighted_sum(b_u * b_u) - np.sum(swg * swg * inv, axis=1)
         sxy = np.sum(b_u * cells.wyu, axis=1) - np.sum(swg * swy * inv, axis=1)
     else:
         # the basis at each replicate's parameter, on the distinct ages only (windows
@@ -383,7 +486,8 @@ def _batch_fit_profiled(family: CurveFamily, a: FloatArray, w: FloatArray, y: Fl
         kept = ~better
         swg = swg.copy()
         if cells is not None:
-            swg[kept] = np.ascontiguousarray(basis[cells.first].T)[k[kept]] @ cells.wuj
+            col = np.ascontiguousarray(basis[cells.first].T)[k[kept]] @ cells.wuj
+            swg[kept] = col if cells.c is None else col * cells.c[kept]
         else:
             swg[kept] = anchors.sums(w_b[kept] * np.ascontiguousarray(basis.T)[k[kept]])
     mu = _offsets_from_sums(swy, cf[:, None] * swg, inv)
