@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 _N_MID = 24
 _N_WIDTH = 6
 _ZOOMS = 7   # local 7 x 7 grids, each a third of the last: 3^-7 of a grid step
+_STEPS = np.linspace(-1, 1, 7)   # a local grid's points per axis, in its steps
+_STEPS.flags.writeable = False
 
 
 def _sigmoid(x: Any) -> Any:
@@ -194,15 +196,15 @@ def _zoom(d: _Data, w: FloatArray, anchors: AnchorIndex, fixed: Any, mm: FloatAr
     lws = np.log(ww.reshape(_N_MID, _N_WIDTH)[0, :])
     dm, dl = first * float(mids[1] - mids[0]), first * float(lws[1] - lws[0])
     for _ in range(zooms):
-        cm = np.clip(m + dm * np.linspace(-1, 1, 7), mids[0], mids[-1])
-        cl = np.clip(lw + dl * np.linspace(-1, 1, 7), lws[0], lws[-1])
-        gm, gl = np.meshgrid(cm, cl, indexing="ij")
-        g = _basis_at(d.a, half, gm.ravel(), np.exp(gl.ravel()))
+        cm = np.clip(m + dm * _STEPS, mids[0], mids[-1])
+        cl = np.clip(lw + dl * _STEPS, lws[0], lws[-1])
+        gm, gl = np.repeat(cm, _STEPS.size), np.tile(cl, _STEPS.size)   # the 7 x 7 grid
+        g = _basis_at(d.a, half, gm, np.exp(gl))
         r, *_ = _profile(w1, y1, g, anchors, fixed)
         r = np.where(np.isfinite(r[0]), r[0], np.inf)
         j = int(np.argmin(r))
         if r[j] <= best:
-            m, lw, best = float(gm.ravel()[j]), float(gl.ravel()[j]), float(r[j])
+            m, lw, best = float(gm[j]), float(gl[j]), float(r[j])
         dm, dl = dm / 3.0, dl / 3.0
     wd = math.exp(lw)
     g = _basis_at(d.a, half, np.array([m]), np.array([wd]))
