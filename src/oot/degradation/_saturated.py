@@ -75,7 +75,9 @@ class Saturated:
         """Weighted residual sum of squares of every row of ``y`` (R, n)."""
         mu, g = self.effects(y)
         resid = y - mu[:, self.anc] - g[:, self.group]
-        return np.asarray(np.sum(w[None, :] * resid * resid, axis=1))
+        if resid.shape[0] == 1:   # the fit's own, as it always was
+            return np.asarray(np.sum(w[None, :] * resid * resid, axis=1))
+        return np.asarray(np.einsum("rn,n,rn->r", resid, w, resid))   # replicates: one pass
 
     def jackknife_residuals(self, y: FloatArray, w: FloatArray, clusters: IntArray
                             ) -> FloatArray:
