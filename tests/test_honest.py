@@ -351,6 +351,35 @@ def _season_values(n_anchors: int, amplitude: float, seed: int) -> np.ndarray:
             + rng.normal(0, 0.004, (n_anchors, 14)))
 
 
+def test_the_sentence_gives_a_modelled_season_with_its_p_value() -> None:
+    """A season is kept at the AIC level (Wald > 4, p up to ~0.16), so the sentence says
+    how sure it is: a strong season and one kept in data without a season both carry
+    their test's p-value, which equals the F(2, G - 1) tail of the Wald statistic."""
+    from scipy import stats
+
+    import oot._format as fmt
+
+    ev = table(_season_values(6, 0.02, 0), se=0.004)
+    rec = recommend_retrain_interval(ev, curve="linear", n_bootstrap=50, random_state=0)
+    cal = rec.curve.calendar_effects
+    assert cal["removed"] == ["season"]
+    text = str(rec)
+    assert (f"a yearly season of amplitude {fmt.number(cal['season_amplitude'])} "
+            f"(p = {fmt.pvalue(cal['season_pvalue'])})") in text
+    # a test statistic of 4.5 on 20 clusters: p = F(2, 19).sf(2.25), kept (W > 4),
+    # not significant at 5%, and the text says so by its p-value
+    p = float(stats.f.sf(4.5 / 2.0, 2, 19))
+    assert 0.05 < p < 0.2
+    frag = fmt._calendar_terms(
+        {"terms": ["season"], "season_amplitude": 0.0014, "season_pvalue": p}, "datetime")
+    assert frag == f"a yearly season of amplitude 0.0014 (p = {fmt.pvalue(p)})"
+    assert "p = 0.1" in frag
+    # no p-value recorded (not tested): no parenthesis
+    assert fmt._calendar_terms(
+        {"terms": ["season"], "season_amplitude": 0.02}, "datetime") == (
+        "a yearly season of amplitude 0.02")
+
+
 def test_a_season_is_modelled_and_equals_least_squares_on_the_saturated_model() -> None:
     ev = table(_season_values(6, 0.02, 0), se=0.004)
     c = fit_degradation(ev, curve="linear")

@@ -560,8 +560,12 @@ def _calendar_terms(cal: Mapping[str, Any], kind: str) -> str:
         parts.append(f"a level shift of {number(float(cal.get('shift_size', 0.0)))}"
                      f"{when} (p = {pvalue(float(cal.get('shift_pvalue', 1.0)))})")
     if "season" in terms:
+        # its p-value too: a season is kept at the AIC level (Wald > 4, p up to ~0.16),
+        # so a near-zero one in data without a season reads as what it is
+        sp = float(cal.get("season_pvalue", math.nan))
         parts.append(f"a yearly season of amplitude "
-                     f"{number(float(cal.get('season_amplitude', 0.0)))}")
+                     f"{number(float(cal.get('season_amplitude', 0.0)))}"
+                     + (f" (p = {pvalue(sp)})" if math.isfinite(sp) else ""))
     return " and ".join(parts)
 
 
