@@ -10,7 +10,6 @@ the window by how far between them it lies.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from oot.degradation._wls import (
     ReplicateFit,
     WeightedFit,
     _profile,
+    cached_on_arrays,
     distinct_windows,
     offsets,
     profile_fixed,
@@ -109,21 +109,14 @@ def _grid_of(a: FloatArray, half: FloatArray) -> tuple[FloatArray, FloatArray]:
 def _grid_basis(d: _Data) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The grid and the basis on it, cached (the fit, its tau2 iterations, the lack of
     fit test and the bootstrap profile the same windows); read-only arrays."""
-    a = np.ascontiguousarray(d.a, dtype=float)
-    half = np.ascontiguousarray(d.half, dtype=float)
-    return _grid_basis_cached(a.tobytes(), half.tobytes(), a.size)
+    return _grid_basis_of(d.a, d.half)
 
 
-@functools.lru_cache(maxsize=16)
-def _grid_basis_cached(a_bytes: bytes, half_bytes: bytes, n: int
-                       ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    a = np.frombuffer(a_bytes, dtype=float, count=n)
-    half = np.frombuffer(half_bytes, dtype=float, count=n)
+@cached_on_arrays(maxsize=16)
+def _grid_basis_of(a: FloatArray, half: FloatArray
+                   ) -> tuple[FloatArray, FloatArray, FloatArray]:
     mm, ww = _grid_of(a, half)
-    basis = _basis_at(a, half, mm, ww)
-    for arr in (mm, ww, basis):
-        arr.flags.writeable = False
-    return mm, ww, basis
+    return mm, ww, _basis_at(a, half, mm, ww)
 
 
 def _refine(mm: FloatArray, ww: FloatArray, rss: FloatArray, k: Any

@@ -19,7 +19,7 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -175,27 +175,54 @@ class Cells:
         return np.asarray(np.sum((g @ self.wuj) * self.c, axis=1), dtype=float)
 
 
+_ARRAY = object()   # marks an array's key among a cached function's arguments
+_T = TypeVar("_T")
+
+
+def cached_on_arrays(maxsize: int) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
+    """Cache a function of 1-d float arrays (and hashable extras) by the arrays' values.
+
+    The arrays are keyed by their bytes and handed to the function as read-only arrays
+    rebuilt from them; the arrays in its result (a tuple) are made read-only, as every
+    caller shares them. The one home of the caches of bases and windows that the fit,
+    its re-fits and every bootstrap of one curve compute on the same ages.
+    """
+    def decorate(fn: Callable[..., _T]) -> Callable[..., _T]:
+        @functools.lru_cache(maxsize=maxsize)
+        def cached(*keys: Any) -> _T:
+            args = [np.frombuffer(k[1], dtype=float, count=k[2])
+                    if isinstance(k, tuple) and k and k[0] is _ARRAY else k for k in keys]
+            out = fn(*args)
+            for x in out if isinstance(out, tuple) else (out,):
+                if isinstance(x, np.ndarray):
+                    x.flags.writeable = False
+            return out
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any) -> _T:
+            keys = []
+            for x in args:
+                if isinstance(x, np.ndarray):
+                    x = np.ascontiguousarray(x, dtype=float).reshape(-1)
+                    keys.append((_ARRAY, x.tobytes(), x.size))
+                else:
+                    keys.append(x)
+            return cached(*keys)
+
+        return wrapper
+
+    return decorate
+
+
+@cached_on_arrays(maxsize=16)
 def distinct_windows(a: FloatArray, half: FloatArray) -> tuple[FloatArray, FloatArray,
                                                                IntArray]:
     """The distinct (age, half-length) windows and each cell's index among them (anchors
     one window apart share them, so bases are computed once per window kind); cached,
     read-only arrays."""
-    a = np.ascontiguousarray(a, dtype=float)
-    half = np.ascontiguousarray(half, dtype=float)
-    return _distinct_cached(a.tobytes(), half.tobytes(), a.size)
-
-
-@functools.lru_cache(maxsize=16)
-def _distinct_cached(a_bytes: bytes, half_bytes: bytes, n: int
-                     ) -> tuple[FloatArray, FloatArray, IntArray]:
-    a = np.frombuffer(a_bytes, dtype=float, count=n)
-    half = np.frombuffer(half_bytes, dtype=float, count=n)
     pairs, inv = np.unique(np.column_stack([a, half]), axis=0, return_inverse=True)
-    out = (np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]),
-           np.asarray(inv, dtype=np.intp).reshape(-1))
-    for arr in out:
-        arr.flags.writeable = False
-    return out
+    return (np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]),
+            np.asarray(inv, dtype=np.intp).reshape(-1))
 
 
 @dataclass
@@ -208,23 +235,14 @@ class ReplicateFit:
 
 
 # ======================================================================= bases
+@cached_on_arrays(maxsize=32)
 def grid_basis(family: CurveFamily, a: FloatArray, scale: float
                ) -> tuple[FloatArray, bool, FloatArray]:
     """The family's grid and the basis on it, cached: the fit, its re-fits and every
     bootstrap of one curve profile the same ages on the same grid. Read-only arrays."""
-    a = np.ascontiguousarray(a, dtype=float)
-    return _grid_basis_cached(family, a.tobytes(), len(a), float(scale))
-
-
-@functools.lru_cache(maxsize=32)
-def _grid_basis_cached(family: CurveFamily, a_bytes: bytes, n: int, scale: float
-                       ) -> tuple[FloatArray, bool, FloatArray]:
-    a = np.frombuffer(a_bytes, dtype=float, count=n)
     assert family.grid is not None
-    grid, logspaced = family.grid(a, scale)
-    basis = family.design(a, grid, scale)
-    grid.flags.writeable = False
-    basis.flags.writeable = False
+    grid, logspaced = family.grid(a, float(scale))
+    basis = family.design(a, grid, float(scale))
     return grid, logspaced, basis
 
 
