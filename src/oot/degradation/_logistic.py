@@ -26,6 +26,7 @@ from oot.degradation._wls import (
     distinct_windows,
     offsets,
     profile_fixed,
+    refit_column,
 )
 
 if TYPE_CHECKING:
@@ -223,27 +224,16 @@ def logistic_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
     k = np.argmin(rss, axis=1)
     rows = np.arange(r)
     m_new, w_new = _refine(mm, ww, rss, k)
-    inv, swy, _, _, swyy = rep.profile_fixed
+    inv, swy = rep.profile_fixed[0], rep.profile_fixed[1]
     inv_b = np.broadcast_to(inv, (r, rep.anchors.n_anchors))
     swy_b = np.broadcast_to(swy, (r, rep.anchors.n_anchors))
     if cells is not None:
         # the replicates' sums per distinct window (shared weights)
         g = window_basis(cells.ages, cells.halves, m_new[:, None], w_new[:, None])
-        swg = cells.anchor_sums(g)
-        sxx = cells.weighted_sum(g * g) - np.sum(swg * swg * inv_b, axis=1)
-        sxy = np.sum(g * cells.wyu, axis=1) - np.sum(swg * swy_b * inv_b, axis=1)
     else:
         g = _basis_at(d.a, d.half, m_new[:, None], w_new[:, None])     # (R, n)
-        w_b = np.broadcast_to(rep.w, (r, d.n))
-        y_b = np.broadcast_to(rep.y, (r, d.n))
-        wg = w_b * g
-        swg = rep.anchors.sums(wg)
-        sxx = np.sum(wg * g, axis=1) - np.sum(swg * swg * inv_b, axis=1)
-        sxy = np.sum(wg * y_b, axis=1) - np.sum(swg * swy_b * inv_b, axis=1)
-    syy = np.broadcast_to(swyy, (r,)) - np.sum(swy_b * swy_b * inv_b, axis=1)
-    okx = sxx > 1e-300
-    c_new = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
-    rss_new = syy - c_new * sxy
+    _, c_new, rss_new = refit_column(g, rep.w, rep.y, rep.anchors, rep.profile_fixed,
+                                     cells)
     better = rss_new <= rss[rows, k]
     m = np.where(better, m_new, mm[k])
     wd = np.where(better, w_new, ww[k])
@@ -254,6 +244,7 @@ def logistic_refit(family: CurveFamily, rep: Replicas) -> ReplicateFit:
         swf = cells.anchor_sums(cf[:, None] * g_used)
     else:
         g_used = np.where(better[:, None], g, basis.T[k])
+        w_b = np.broadcast_to(rep.w, (r, d.n))
         swf = rep.anchors.sums(w_b * cf[:, None] * g_used)
     with np.errstate(invalid="ignore"):
         mu = np.where(inv_b > 0, (swy_b - swf) * inv_b, np.nan)

@@ -470,31 +470,17 @@ def _batch_fit_profiled(family: CurveFamily, a: FloatArray, w: FloatArray, y: Fl
     k = np.argmin(rss, axis=1)
     rows = np.arange(r)
     phi_new = _parabolic_step(grid, logspaced, rss, k)
-    # 1 / sw, w * y, its anchor sums and sum of w * y^2 are the profile's (same values)
-    inv = np.broadcast_to(fixed[0], (r, anchors.n_anchors))
-    swy = np.broadcast_to(fixed[1], (r, anchors.n_anchors))
-    swyy = np.broadcast_to(fixed[4], (r,))
     if cells is not None:
         # the basis at each replicate's parameter on the distinct windows only
-        b_u = family.design(cells.ages, phi_new[:, None], scale)   # (R, U)
-        swg = cells.anchor_sums(b_u)
-        sxx = cells.weighted_sum(b_u * b_u) - np.sum(swg * swg * inv, axis=1)
-        sxy = np.sum(b_u * cells.wyu, axis=1) - np.sum(swg * swy * inv, axis=1)
+        g = family.design(cells.ages, phi_new[:, None], scale)   # (R, U)
     else:
         # the basis at each replicate's parameter, on the distinct ages only (windows
         # of equal age share a value), then spread to the cells
         ages, at = np.unique(a, return_inverse=True)
-        b_r = family.design(ages, phi_new[:, None], scale)[:, at.reshape(-1)]  # (R, n)
-        w_b = np.broadcast_to(w, (r, w.shape[1]))
-        y_b = np.broadcast_to(y, (r, y.shape[1]))
-        wb = w_b * b_r
-        swg = anchors.sums(wb)
-        sxx = np.sum(wb * b_r, axis=1) - np.sum(swg * swg * inv, axis=1)
-        sxy = np.sum(wb * y_b, axis=1) - np.sum(swg * swy * inv, axis=1)
-    syy = swyy - np.sum(swy * swy * inv, axis=1)
-    okx = sxx > 1e-300
-    c_new = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
-    rss_new = syy - c_new * sxy
+        g = family.design(ages, phi_new[:, None], scale)[:, at.reshape(-1)]  # (R, n)
+    swg, c_new, rss_new = refit_column(g, w, y, anchors, fixed, cells)
+    inv = np.broadcast_to(fixed[0], (r, anchors.n_anchors))
+    swy = np.broadcast_to(fixed[1], (r, anchors.n_anchors))
     better = rss_new <= rss[rows, k]
     phi = np.where(better, phi_new, grid[k])
     cf = np.where(better, c_new, np.broadcast_to(coef, (r, len(grid)))[rows, k])
@@ -507,9 +493,38 @@ def _batch_fit_profiled(family: CurveFamily, a: FloatArray, w: FloatArray, y: Fl
             col = np.ascontiguousarray(basis[cells.first].T)[k[kept]] @ cells.wuj
             swg[kept] = col if cells.c is None else col * cells.c[kept]
         else:
+            w_b = np.broadcast_to(w, (r, w.shape[1]))
             swg[kept] = anchors.sums(w_b[kept] * np.ascontiguousarray(basis.T)[k[kept]])
     mu = _offsets_from_sums(swy, cf[:, None] * swg, inv)
     return _BatchFit(cf[:, None], phi, rs, mu)
+
+
+def refit_column(g: FloatArray, w: FloatArray, y: FloatArray, anchors: AnchorIndex,
+                 fixed: _ProfileFixed, cells: Cells | None,
+                 ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each replicate's within-anchor centred regression on one basis column of its own
+    (a refined nonlinear parameter): ``g`` is (R, U) on ``cells``' distinct windows, or
+    (R, n) on the cells when ``cells`` is None. Returns the column's anchor sums (R, J),
+    its coefficient and the residual sum of squares (R,)."""
+    r = g.shape[0]
+    # 1 / sw, w * y, its anchor sums and sum of w * y^2 are the profile's (same values)
+    inv = np.broadcast_to(fixed[0], (r, anchors.n_anchors))
+    swy = np.broadcast_to(fixed[1], (r, anchors.n_anchors))
+    swyy = np.broadcast_to(fixed[4], (r,))
+    if cells is not None:
+        swg = cells.anchor_sums(g)
+        sxx = cells.weighted_sum(g * g) - np.sum(swg * swg * inv, axis=1)
+        sxy = np.sum(g * cells.wyu, axis=1) - np.sum(swg * swy * inv, axis=1)
+    else:
+        wg = np.broadcast_to(w, (r, w.shape[1])) * g
+        swg = anchors.sums(wg)
+        sxx = np.sum(wg * g, axis=1) - np.sum(swg * swg * inv, axis=1)
+        sxy = (np.sum(wg * np.broadcast_to(y, (r, y.shape[1])), axis=1)
+               - np.sum(swg * swy * inv, axis=1))
+    syy = swyy - np.sum(swy * swy * inv, axis=1)
+    okx = sxx > 1e-300
+    c_new = np.where(okx, sxy / np.where(okx, sxx, 1.0), 0.0)
+    return swg, c_new, syy - c_new * sxy
 
 
 def _parabolic_step(grid: FloatArray, logspaced: bool, rss: FloatArray,
