@@ -358,7 +358,8 @@ def run_oot(sc: Scenario, frame: pd.DataFrame, seed: int, n_bootstrap: int,
             curve: str = "auto") -> dict[str, Any]:
     """``recommend_retrain_interval`` with its defaults, as a new user would run it, and
     as the user would follow it: when the recommendation says a calendar shift shared by
-    every anchor is read as aging (and gives the fresh reading beside, ``rec.fresh``),
+    every anchor is read as aging (and gives the fresh reading beside, ``rec.fresh``)
+    and advises modelling it (the fresh reading does not agree with the default one),
     its first advice, ``calendar="shift"``, gives the answer."""
     ev = oot.OOTEvaluation.from_frame(frame, metric=sc.metric)
     with warnings.catch_warnings(record=True) as caught:
@@ -369,14 +370,17 @@ def run_oot(sc: Scenario, frame: pd.DataFrame, seed: int, n_bootstrap: int,
     out = _reading(rec.status, rec.interval, rec.interval_ci)
     out.update({f"default_{k}": v for k, v in out.items()})
     out["advice"] = ""
-    if getattr(rec, "fresh", None) is not None:
-        # the library found a calendar shift and reads it as aging, saying so first: it
-        # advises calendar="shift" (the data changed then) or reference="fresh"; the
-        # study follows the first advice (the fresh reading, beside, is recorded)
-        fresh = rec.fresh
+    fresh = getattr(rec, "fresh", None)
+    if fresh is not None:
         out.update({f"fresh_{k}": v for k, v in _reading(
             fresh["status"], fresh.get("interval"),
             fresh.get("interval_ci", (None, None))).items()})
+        out["fresh_agrees"] = bool(fresh.get("agrees", False))
+    if fresh is not None and not fresh.get("agrees", False):
+        # the library found a calendar shift and reads it as aging, saying so first:
+        # unless the fresh reading (beside, recorded) agrees with the default one, it
+        # advises calendar="shift" (the data changed then) or reference="fresh"; the
+        # study follows the first advice
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             rec = oot.recommend_retrain_interval(ev, tolerance=TOL, confidence_level=LEVEL,
@@ -466,6 +470,8 @@ def summarise(raw: pd.DataFrame) -> pd.DataFrame:
                 row[f"{key}within10"] = float(np.mean(e <= 0.10))
             row["safe_given"] = float(np.mean(np.isfinite(r["safe"])))
         row["seconds"] = float(r["seconds"].mean())
+        row["fresh_agreed"] = (float(np.mean(r["fresh_agrees"].fillna(False).astype(bool)))
+                               if "fresh_agrees" in r else math.nan)
         for col, key in (("advice", "fresh_followed"), ("calendar_modelled", "season"),
                          ("lack_of_fit_p", "lof"), ("baseline_straightened", "straight")):
             if col not in r:
@@ -493,12 +499,14 @@ def summarise(raw: pd.DataFrame) -> pd.DataFrame:
 
 def markdown_reading(summary: pd.DataFrame) -> str:
     """How oot read each scenario: what it modelled, followed and chose."""
-    out = ["| scenario | season modelled | shift found: calendar='shift' followed "
+    out = ["| scenario | season modelled | shift found, fresh reading agrees (not "
+           "followed) | shift found: calendar='shift' followed "
            "| crossed before following | crossed, not significant | monotone shape decided "
            "| baseline straightened | families (most chosen) |",
-           "|---|---|---|---|---|---|---|---|"]
+           "|---|---|---|---|---|---|---|---|---|"]
     for _, r in summary.iterrows():
-        out.append(f"| {r['scenario']} | {_pct(r['season'])} | {_pct(r['fresh_followed'])} "
+        out.append(f"| {r['scenario']} | {_pct(r['season'])} | {_pct(r['fresh_agreed'])} "
+                   f"| {_pct(r['fresh_followed'])} "
                    f"| {_pct(r['default_crossed'])} | {_pct(r['crossed_ns'])} "
                    f"| {_pct(r['lof'])} "
                    f"| {_pct(r['straight'])} | {r['families']} |")

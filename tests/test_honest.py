@@ -427,6 +427,12 @@ def test_a_calendar_shift_is_said_first_with_the_fresh_reading_beside() -> None:
     assert "reference='fresh'" in text
     assert rec.fresh is not None
     assert rec.fresh["status"] in ("no_degradation", "not_reached")
+    # the readings disagree (the default crosses, the fresh one does not): modelling the
+    # shift is advised
+    assert rec.status == "crossed"
+    assert rec.fresh["agrees"] is False
+    assert "this reading takes that as aging" in text
+    assert "Use calendar='shift' if the data changed then" in text
     assert "fresh_reading" in rec.summary().index
     back = oot.RetrainRecommendation.from_json(rec.to_json())
     assert back.fresh == rec.fresh
@@ -441,6 +447,62 @@ def test_a_calendar_shift_is_said_first_with_the_fresh_reading_beside() -> None:
         assert mcal["season_amplitude"] < 0.005
     assert modelled.status != "crossed"
     assert modelled.fresh is None
+
+
+@pytest.mark.parametrize(("slope", "status"), [(0.0, "no_degradation"),
+                                              (-0.0004, "crossed")])
+def test_a_calendar_shift_the_fresh_reading_agrees_with_is_not_advised(
+        slope: float, status: str) -> None:
+    """From the 15th calendar period every score is 0.05 (0.03) higher; flat aging
+    (a linear decline). The shift is found and said first, but the fresh reading gives
+    the same decision (no degradation; a crossing within the default's CI), so the
+    sentence says the two agree instead of advising calendar="shift"."""
+    rng = np.random.default_rng(5)
+    ages = np.arange(14) * 30 + 15
+    values = (np.full((8, 14), 0.80) + slope * ages[None, :]
+              + rng.normal(0, 0.004, (8, 14)))
+    period = np.arange(8)[:, None] + np.arange(14)[None, :]
+    values += (0.05 if slope == 0 else 0.03) * (period >= 14)
+    rec = recommend_retrain_interval(table(values, se=0.004), n_bootstrap=200,
+                                     random_state=0)
+    assert "shift" in rec.curve.calendar_effects["terms"]
+    assert rec.status == status
+    assert rec.fresh is not None
+    assert rec.fresh["status"] == status
+    assert rec.fresh["agrees"] is True
+    if status == "crossed":
+        low, high = rec.interval_ci
+        assert low is not None
+        assert high is not None
+        assert low <= rec.fresh["interval"] <= high
+    text = str(rec)
+    assert text.startswith("Calendar effects shared by every anchor: a level shift")
+    assert "Both readings agree, so the calendar effect does not change the decision" in text
+    assert "Use calendar='shift'" not in text
+    assert "takes that as aging" not in text
+    assert rec.summary().loc["fresh_reading", "value"].endswith("agrees with this reading")
+    back = oot.RetrainRecommendation.from_json(rec.to_json())
+    assert back.fresh == rec.fresh
+    assert str(back) == text
+
+
+def test_readings_agree_branches() -> None:
+    """The rule of ``rec.fresh["agrees"]``: the same status, and a fresh crossing
+    within the default's CI when both cross."""
+    from types import SimpleNamespace
+
+    from oot.recommend._recommend import _Found, _readings_agree
+    boot: Any = SimpleNamespace(low=80.0, high=120.0)
+    crossed = _Found("crossed", 100.0, None, True)
+    assert _readings_agree(crossed, boot, {"status": "crossed", "interval": 80.0})
+    assert _readings_agree(crossed, boot, {"status": "crossed", "interval": 120.0})
+    assert not _readings_agree(crossed, boot, {"status": "crossed", "interval": 121.0})
+    assert not _readings_agree(crossed, boot, {"status": "crossed", "interval": None})
+    assert not _readings_agree(crossed, boot, {"status": "no_degradation"})
+    none = _Found("no_degradation", None, None, False)
+    assert _readings_agree(none, boot, {"status": "no_degradation"})
+    assert not _readings_agree(none, boot, {"status": "not_reached"})
+    assert not _readings_agree(none, boot, {"status": "unavailable", "reason": "x"})
 
 
 def _calendar_values(kind: str, seed: int) -> np.ndarray:

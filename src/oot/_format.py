@@ -579,30 +579,40 @@ def _calendar_time(t: float, kind: str) -> Any:
 def calendar_warning(rec: RetrainRecommendation) -> str:
     """The sentence that comes first when calendar effects shared by every anchor were
     found and left in the scores (the default reads them as aging), with the fresh
-    reading beside; empty otherwise."""
+    reading beside and, unless the two readings agree (``rec.fresh["agrees"]``), the
+    advice to model them; empty otherwise."""
     cal = rec.curve.calendar_effects
     left = [t for t in cal.get("terms", ()) if t not in cal.get("removed", ())]
     if not left or rec.curve.reference != "baseline":
         return ""
     found = _calendar_terms({**cal, "terms": left}, rec.time_kind)
-    text = (f"Calendar effects shared by every anchor: {found}. Every anchor's windows "
-            "move together there, and this reading takes that as aging.")
     fresh = rec.fresh or {}
     kind = rec.time_kind
+    agrees = bool(fresh.get("agrees", False))
+    text = (f"Calendar effects shared by every anchor: {found}. Every anchor's windows "
+            "move together there, and this reading "
+            + ("leaves that in its scores." if agrees else "takes that as aging."))
     if fresh.get("status") == "crossed":
         ci = ci_text(fresh.get("interval_ci", (None, None)), rec.confidence_level, kind,
                      max_age=fresh.get("max_age"), unit=time_unit(rec),
                      like=fresh.get("interval"))
         text += (f" Against a fresh model on the same periods (reference='fresh') it would "
-                 f"be every {_age(rec, fresh.get('interval'))} ({ci}).")
+                 f"be every {_age(rec, fresh.get('interval'))} ({ci})"
+                 + (", within this reading's interval." if agrees else "."))
     elif fresh.get("status") in ("not_reached", "no_degradation"):
         text += (" Against a fresh model on the same periods (reference='fresh') the "
-                 f"threshold is not reached up to age {_age(rec, fresh.get('max_age'))}.")
+                 f"threshold is not reached up to age {_age(rec, fresh.get('max_age'))}"
+                 + (" either." if agrees else "."))
     elif fresh.get("status") == "unavailable":
         text += " The fresh reference cannot be computed here: " + str(
             fresh.get("reason", "")).rstrip(".") + "."
-    text += (" Use calendar='shift' if the data changed then, or reference='fresh'; this "
-             "reading:")
+    if agrees:
+        text += (" Both readings agree, so the calendar effect does not change the "
+                 "decision (calendar='shift' models it only if the data are known to "
+                 "have changed then); this reading:")
+    else:
+        text += (" Use calendar='shift' if the data changed then, or reference='fresh'; "
+                 "this reading:")
     return text
 
 
@@ -681,10 +691,12 @@ def fresh_summary(rec: RetrainRecommendation) -> str:
         ci = ci_text(fresh.get("interval_ci", (None, None)), rec.confidence_level, kind,
                      max_age=fresh.get("max_age"), unit=time_unit(rec),
                      like=fresh.get("interval"))
-        return f"every {_age(rec, fresh.get('interval'))} ({ci})"
-    if status == "unavailable":
+        text = f"every {_age(rec, fresh.get('interval'))} ({ci})"
+    elif status == "unavailable":
         return f"unavailable: {fresh.get('reason', '')}"
-    return f"{status} up to age {_age(rec, fresh.get('max_age'))}"
+    else:
+        text = f"{status} up to age {_age(rec, fresh.get('max_age'))}"
+    return text + ("; agrees with this reading" if fresh.get("agrees") else "")
 
 
 def adjusted_scores_label(curve: DegradationCurve) -> str:

@@ -301,6 +301,7 @@ def _recommend(ev: OOTEvaluation, s: _Settings, *, random_state: Any,
         fresh = _fresh_reading(ev, s.curve, s.baseline, s.tolerance, s.tolerance_type,
                                s.n_bootstrap, s.confidence_level, random_state, m,
                                lambda x: x)
+        fresh["agrees"] = _readings_agree(found, boot, fresh)
         if "interval" in fresh:
             ages.update({"the fresh reading's interval": fresh["interval"],
                          "the fresh reading's CI lower end": fresh["interval_ci"][0],
@@ -569,6 +570,20 @@ def _calendar_reported(fitted: DegradationCurve) -> bool:
     """Calendar effects were found and left in the scores (read as aging, if at all)."""
     cal = fitted.calendar_effects
     return bool(cal) and bool(set(cal.get("terms", ())) - set(cal.get("removed", ())))
+
+
+def _readings_agree(found: _Found, boot: CrossingBootstrap, fresh: dict[str, Any]) -> bool:
+    """The fresh reading gives the default one's decision: the same status and, when
+    both cross, the fresh interval within the default's CI (fit units). The fresh
+    reference compares every window with a fresh model's score on the same period, so
+    a calendar effect shared by every anchor does not enter it: when the two agree,
+    the calendar effect left in the default's scores does not change the decision."""
+    if fresh.get("status") != found.status:
+        return False
+    if found.status != "crossed":
+        return True
+    iv = fresh.get("interval")
+    return iv is not None and boot.low <= float(iv) <= boot.high
 
 
 def _fresh_reading(ev: OOTEvaluation, curve: str, baseline: str | float, tolerance: float,

@@ -91,9 +91,12 @@ class RetrainRecommendation:
         reaches by the oldest evaluated age; "" otherwise.
     fresh : dict or None
         The fresh reference's reading beside this one (``status``, ``interval``,
-        ``interval_ci``, ``max_age``, ``limited_by``, ``significant``, ``family``), given
-        when calendar effects shared by every anchor were found and left in the
-        scores; None otherwise.
+        ``interval_ci``, ``max_age``, ``limited_by``, ``significant``, ``family``,
+        ``agrees``), given when calendar effects shared by every anchor were found and
+        left in the scores; None otherwise. ``agrees``: the fresh reading gives this
+        one's decision (the same status and, when both cross, the fresh interval within
+        this CI), so the calendar effect does not change it and the sentence does not
+        advise modelling it.
     segment : str or None
         The segment the recommendation is for (one item of a
         :class:`RetrainRecommendations`); None for the whole population of a run
