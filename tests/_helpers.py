@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pandas as pd
+
+#: The studies' scripts (``studies/*.py``), which the tests load as modules.
+STUDIES = Path(__file__).resolve().parents[1] / "studies"
+
+
+def load_study(name: str) -> ModuleType:
+    """``studies/<name>.py`` as a module (the studies are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"oot_study_{name}", STUDIES / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # dataclasses look their module up in sys.modules while the class is made; out of
+    # it afterwards, so that joblib's workers get the study's functions by value
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
 
 
 def assert_same_intervals(a: Any, b: Any) -> None:

@@ -7,10 +7,7 @@ here even though the default suite (which deselects ``slow``) stays fast.
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -18,24 +15,13 @@ import pandas as pd
 import pytest
 from joblib import Parallel, delayed
 
-STUDIES = Path(__file__).resolve().parents[1] / "studies"
+from ._helpers import load_study
 
 pytestmark = pytest.mark.slow
 
 
 def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"oot_study_{name}", STUDIES / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look their module up in sys.modules while the class is made; out of
-    # it afterwards, so that joblib's workers get the study's functions by value
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
+    return load_study(name)
 
 
 def test_crossing_age_interval_is_calibrated() -> None:

@@ -3,28 +3,17 @@ fast, so it runs in the default suite (the study itself is ``slow``)."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
 
-STUDIES = Path(__file__).resolve().parents[1] / "studies"
+from ._helpers import load_study
 
 
-def _shapes():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("oot_study_shapes_t", STUDIES / "shapes.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
+def _shapes() -> ModuleType:
+    return load_study("shapes")
 
 
 def _rows(name: str, truth: float, interval: list[float], naive: list[float]) -> pd.DataFrame:
