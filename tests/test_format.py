@@ -467,8 +467,7 @@ def _check_curve(curve, rec, items, text):
     if curve == "auto":
         assert fit.family in list(fit.aicc)  # what auto chose is named first
         if len(fit.aicc) > 1:
-            crit = "AICc" if fit.overdispersion == 1 else "quasi-AICc"
-            assert (f"chosen by {crit} among the {len(fit.aicc)} shapes fitted "
+            assert (f"chosen by AICc among the {len(fit.aicc)} shapes fitted "
                     f"({', '.join(fit.aicc)})") in c
         else:
             assert "curve='auto', which compares shapes by AICc" in c

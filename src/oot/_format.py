@@ -1502,13 +1502,7 @@ def _curve_item(rec: RetrainRecommendation, emph: Callable[[str], str],
              if curve.n_anchors > 1 else "fitted to the one anchor's windows")
     if curve.selection == "auto":
         fitted = list(curve.aicc)
-        c = float(getattr(curve, "overdispersion", 1.0))
-        if len(fitted) > 1 and c > 1:
-            how = (f"chosen by quasi-AICc among the {len(fitted)} shapes fitted "
-                   f"({', '.join(fitted)}): the AICc with its log-likelihood divided by "
-                   f"{c:.2f}, how much the anchors scoring one calendar period share its "
-                   "noise")
-        elif len(fitted) > 1:
+        if len(fitted) > 1:
             how = (f"chosen by AICc among the {len(fitted)} shapes fitted "
                    f"({', '.join(fitted)})")
         else:

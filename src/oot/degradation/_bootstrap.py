@@ -191,8 +191,7 @@ def bootstrap_crossing(
     windows are seen by one anchor each). Isotonic curves use CR1-scaled residuals
     ``sqrt(G / (G - 1) * (n - 1) / (n - k)) * r``. Each replicate refits the family
     (re-selecting by AICc among the candidates of ``curve.aicc`` when the curve was
-    chosen with ``curve="auto"``; by QAICc with the curve's ``overdispersion``, as the
-    fit chose), takes its own baseline and threshold (a relative
+    chosen with ``curve="auto"``), takes its own baseline and threshold (a relative
     tolerance moves with the replicate's baseline) and its crossing age (``inf`` beyond
     ``age_max``). The interval is the percentile interval of the replicates at levels
     widened for few clusters: ``q = Phi(-t_{G-1}(1 - alpha / 2))`` and ``1 - q`` (plain
@@ -495,8 +494,7 @@ def _replicate_crossings(curve: DegradationCurve, d: _Data, w_rep: FloatArray,
     for i, family in enumerate(families):
         fit = family.refit_replicates(rep)
         cross[i], values[i], rss[i] = fit.crossing, fit.values, fit.rss
-    pick = np.argmin(_replicate_aicc(families, rss, w_rep, d, curve.overdispersion),
-                     axis=0)
+    pick = np.argmin(_replicate_aicc(families, rss, w_rep, d), axis=0)
     rows = np.arange(r)
     out = cross[pick, rows]
     vals = values[pick, rows]
@@ -543,17 +541,15 @@ def _refitted(curve: DegradationCurve) -> list[str]:
 
 
 def _replicate_aicc(families: list[CurveFamily], rss: FloatArray, w_rep: FloatArray,
-                    d: _Data, c: float = 1.0) -> FloatArray:
-    """AICc of each family's refit of each replicate from its rss (families, R): the
-    QAICc with the fit's overdispersion ``c`` (its calendar periods' design effect; the
-    replicates redraw whole periods, so they share it), the AICc at ``c = 1``."""
+                    d: _Data) -> FloatArray:
+    """AICc of each family's refit of each replicate from its rss (families, R)."""
     r = rss.shape[1]
     n_eff = np.sum(np.broadcast_to(w_rep, (r, d.n)) > 0, axis=1)
     crit = np.full(rss.shape, np.inf)
     for i, family in enumerate(families):
         k = d.n_anchors + family.n_shape + 1
         with np.errstate(divide="ignore", invalid="ignore"):
-            crit[i] = (n_eff * np.log(np.maximum(rss[i], 1e-300) / n_eff) / c + 2 * k
+            crit[i] = (n_eff * np.log(np.maximum(rss[i], 1e-300) / n_eff) + 2 * k
                        + 2 * k * (k + 1) / np.maximum(n_eff - k - 1, 1e-9))
     return crit
 
@@ -577,12 +573,11 @@ def _percentile_level(curve: DegradationCurve, confidence_level: float,
                       n_clusters: int) -> float:
     """Lower percentile level of the interval: widened for few clusters, so that its
     normal quantile equals the t quantile with G - 1 degrees of freedom (plain
-    ``alpha / 2`` when the replicates re-select among several families by AICc, which
-    already widens it; a single family within the AICc margin is refitted alone and
-    widens nothing, and the quasi-AICc of an overdispersion ``c > 1`` keeps most
-    replicates on one family)."""
+    ``alpha / 2`` when the replicates re-select among several families, which already
+    widens it; a single family within the AICc margin is refitted alone and widens
+    nothing)."""
     from scipy import stats
     alpha = 1.0 - confidence_level
-    if curve.selection == "auto" and len(_refitted(curve)) > 1 and curve.overdispersion == 1:
+    if curve.selection == "auto" and len(_refitted(curve)) > 1:
         return alpha / 2
     return float(stats.norm.cdf(-stats.t.ppf(1 - alpha / 2, max(n_clusters - 1, 1))))

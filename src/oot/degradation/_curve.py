@@ -74,8 +74,7 @@ class DegradationCurve:
         Between-window variance (Paule-Mandel estimate); fits weight windows by
         ``1 / (se^2 + tau2)``.
     aicc : dict of str to float
-        AICc of every candidate fitted (only the chosen family unless ``curve="auto"``);
-        the quasi-AICc when ``overdispersion > 1``.
+        AICc of every candidate fitted (only the chosen family unless ``curve="auto"``).
     trend_statistic, trend_pvalue, trend_tau : float
         Stratified Mann-Kendall Z, two-sided p-value and Kendall's tau (see
         :func:`mann_kendall`).
@@ -121,11 +120,6 @@ class DegradationCurve:
         0 when the baseline is the curve at age 0; the youngest age when the curve bends
         between age 0 and the youngest windows by more than two ``youngest_sd``, and the
         baseline is the curve continued straight back from there.
-    overdispersion : float
-        The overdispersion ``c`` the family was chosen with: 1, the AICc, unless the
-        quasi-AICc selection by the calendar periods' design effect is switched on (it
-        is not; see :func:`fit_degradation`); then ``aicc`` holds the quasi-AICc and
-        the bootstrap re-selects by it.
 
     Examples
     --------
@@ -178,7 +172,6 @@ class DegradationCurve:
     youngest_mean: float = float("nan")
     youngest_sd: float = float("nan")
     baseline_age: float = 0.0
-    overdispersion: float = 1.0
 
     # ------------------------------------------------------------- evaluation
     @property

@@ -3,8 +3,6 @@
 Each candidate is fitted by its record's ``fit`` hook at weights ``1 / (se^2 + tau2)``,
 ``tau2`` re-estimated (Paule-Mandel) from the residuals until it settles; ``curve="auto"``
 keeps the smallest AICc among the parametric families with enough windows.
-:func:`period_overdispersion` measures how much the windows of one calendar period share
-their noise, for the quasi-AICc that ``QUASI_AICC`` switches on.
 """
 
 from __future__ import annotations
@@ -37,24 +35,10 @@ from oot.degradation._families import (
 )
 from oot.degradation._lack_of_fit import LEVEL as LOF_LEVEL
 from oot.degradation._lack_of_fit import lack_of_fit
-from oot.degradation._saturated import Saturated, pinv_rank
 from oot.degradation._threads import one_blas_thread
 from oot.degradation._trend import mann_kendall
 from oot.degradation._wls import WeightedFit, bend_before, ml_loglik, param_cov, pm_tau2
 from oot.evaluate import OOTEvaluation
-
-#: Whether ``curve="auto"`` compares the families by the quasi-AICc of the calendar
-#: periods' design effect (:func:`period_overdispersion`) instead of the AICc (the
-#: baseline reference only: ``reference="fresh"`` differences the periods' noise out).
-#: Off. Measured on the shape study (200 data sets per scenario, same seeds) it picks
-#: the true linear family far more often under shared calendar noise (season_4 121 ->
-#: 152 of 200, median error 10.5% -> 7.4%; CI widths halved in season_8, fr_linear,
-#: shocks_linear), but one global ``c`` also discounts real mild curvature: an
-#: exponential truth is taken for a line in 5 more data sets (fr_exponential coverage
-#: 93.5% -> 91%), calendar_step_flat crosses falsely in 11 data sets instead of 9, and
-#: a paired-difference curve of ``compare_candidates`` (tests/test_compare.py) turns
-#: linear, its age-0 lead 16% off. See docs/concepts.md.
-QUASI_AICC = False
 
 # the simplest family: the minimum-window rule of curve="auto", and its fit when no
 # candidate has enough windows
@@ -110,7 +94,7 @@ def fit_degradation(
     curve : {"auto", "linear", "quadratic", "exponential", "power", "logarithmic", \
 "hinge", "explosive", "logistic", "isotonic"}, default="auto"
         The family; "auto" fits every parametric family with enough windows and keeps the
-        one with the smallest AICc (all are recorded in ``aicc``; see Notes).
+        one with the smallest AICc (all are recorded in ``aicc``).
     baseline : {"curve", "first_window"} or float, default="curve"
         "curve": the fitted level at age 0 (mean anchor offset); "first_window": mean of
         each anchor's first usable score; or a fixed number.
@@ -140,18 +124,7 @@ def fit_degradation(
     error the weights are equal and ``tau2`` is the residual variance; missing standard
     errors among known ones are replaced by their median. AICc uses the Gaussian
     likelihood with variance ``se^2 + tau2`` (tau2 at its maximum-likelihood value) and
-    counts the offsets, shape parameters and tau2.
-
-    Every anchor that scores a calendar period (``window_start``) scores the same rows,
-    so the windows of one period share its noise, and the likelihood, which treats them
-    as independent, overstates the evidence for a shape by up to the number of anchors
-    that see a period: a flexible family can win on what the periods share. The design
-    effect ``c`` of the periods (``period_overdispersion``: 2-4 in typical 8-anchor
-    data) turns the AICc into Burnham and Anderson's quasi-AICc,
-    ``-2 loglik / c + 2 k + 2 k (k + 1) / (n - k - 1)``; ``curve="auto"`` does not use
-    it yet (``_select.QUASI_AICC``: it also discounts real mild curvature; see
-    ``docs/concepts.md``), and ``overdispersion`` on the result is then 1.
-    Power laws with ``beta > 1`` force a
+    counts the offsets, shape parameters and tau2. Power laws with ``beta > 1`` force a
     zero slope at age 0 and are biased when degradation starts at once.
 
     The trend test is a stratified Mann-Kendall test (S and Var(S) summed over anchors):
@@ -179,9 +152,7 @@ def fit_degradation(
     n_ages = _check_enough_windows(d, curve, evaluation)
     scale = float(d.a.max()) if d.a.max() > 0 else 1.0
     anchors = d.anchor_index()
-    c = (period_overdispersion(d) if curve == "auto" and reference == "baseline"
-         and QUASI_AICC else 1.0)
-    best, aicc = _select(curve, d, sgn, scale, anchors, n_ages, c)
+    best, aicc = _select(curve, d, sgn, scale, anchors, n_ages)
     best, lof = _check_fit(best, curve, aicc, d, sgn, scale, anchors)
     level = float(np.mean(best.mu))
     young = _youngest(best, d)
@@ -208,7 +179,7 @@ def fit_degradation(
         param_cov=cov, knots_x=best.knots_x, knots_y=best.knots_y,
         cluster_rule=d.cluster_rule, calendar=calendar,
         calendar_effects=calendar_summary(d, *block_length(d.y - best.fitted, best.w, d)),
-        lack_of_fit=lof, overdispersion=c,
+        lack_of_fit=lof,
         youngest_mean=young.mean, youngest_sd=young.sd, baseline_age=baseline_age,
     )
 
@@ -270,9 +241,8 @@ class _Fit:
 
 
 def _select(curve: str, d: _Data, sgn: float, scale: float, anchors: AnchorIndex,
-            n_ages: int, c: float = 1.0) -> tuple[_Fit, dict[str, float]]:
-    """The chosen fit and the selection criterion of every candidate fitted: the AICc,
-    or with ``curve="auto"`` and an overdispersion ``c > 1`` the QAICc."""
+            n_ages: int) -> tuple[_Fit, dict[str, float]]:
+    """The chosen fit and the AICc of every candidate fitted."""
     if curve != "auto":
         best = _fit_candidate(get_family(curve), d, sgn, scale, anchors)
         return best, {curve: best.aicc}
@@ -282,9 +252,8 @@ def _select(curve: str, d: _Data, sgn: float, scale: float, anchors: AnchorIndex
              and n_ages >= f.n_shape + 1 + (1 if f.nonlinear else 0)]
     cands = cands or [get_family(_AUTO_FALLBACK)]
     fits = [_fit_candidate(f, d, sgn, scale, anchors) for f in cands]
-    crit = {f.family.name: (f.aicc if c == 1.0 else _qaicc(f, d.n, c)) for f in fits}
-    best = min(fits, key=lambda f: (crit[f.family.name], f.family.n_shape))
-    return best, crit
+    best = min(fits, key=lambda f: (f.aicc, f.family.n_shape))
+    return best, {f.family.name: f.aicc for f in fits}
 
 
 def _fit_candidate(family: CurveFamily, d: _Data, sgn: float, scale: float,
@@ -311,74 +280,10 @@ def _fit_candidate(family: CurveFamily, d: _Data, sgn: float, scale: float,
                 loglik, _aicc(loglik, k, d.n), fit.knots_x, fit.knots_y, fit.phi)
 
 
-def _aicc(loglik: float, k: int, n: int, c: float = 1.0) -> float:
-    """AICc of a fit with ``k`` parameters (offsets, shape, tau2) on ``n`` windows; with
-    an overdispersion ``c``, the QAICc ``-2 loglik / c + 2 k + 2 k (k + 1) / (n - k - 1)``
-    (the same at ``c = 1``)."""
-    return float(-2 * loglik / c + 2 * k + (2 * k * (k + 1) / (n - k - 1)
-                                            if n - k - 1 > 0 else np.inf))
-
-
-def _qaicc(fit: _Fit, n: int, c: float) -> float:
-    """The QAICc of a candidate fitted by :func:`_fit_candidate`: it counts the same
-    parameters as its AICc (offsets, shape, tau2), not ``c``, common to all."""
-    return _aicc(fit.loglik, len(fit.mu) + fit.family.n_shape + 1, n, c)
-
-
-#: Fewer residual degrees of freedom in the saturated age model than this: the design
-#: effect is not estimated (``c = 1``), as the lack-of-fit test is not made.
-_MIN_DF = 3
-
-
-def period_overdispersion(d: _Data) -> float:
-    """The design effect ``c >= 1`` of the calendar periods: how much the windows of one
-    period (scored by several anchors on the same rows) share their noise.
-
-    From the residuals ``r`` of the saturated age model (anchor offsets and one effect
-    per age group: no shape assumed) at weights ``w = 1 / (se^2 + tau2)`` (tau2
-    Paule-Mandel, iterated three times with the fit), standardized as
-    ``z = sqrt(w) r``::
-
-        c = (sum_p (sum_{i in p} z_i)^2 / tr(B M)) / (sum_i z_i^2 / df)
-
-    with ``B`` the period indicator (``B_ij = 1`` when windows i and j share a period),
-    ``M = I - H`` the residual projector of the standardized fit and ``df = tr(M)`` its
-    residual degrees of freedom: both sums divided by their expectation when the windows
-    are independent, so ``c`` is about 1 then, and about ``1 + (m - 1) rho`` when ``m``
-    windows of a period have correlation ``rho``. Floored at 1. Exactly 1 when no period
-    has two windows (one anchor), without ``window_start``-like periods (the clusters
-    are single cells), or with fewer than 3 residual degrees of freedom.
-    """
-    if d.clusters is None or d.n_anchors < 2:
-        return 1.0
-    clusters = d.clusters
-    if int(np.bincount(clusters).max()) < 2:
-        return 1.0
-    tau2 = 0.0
-    for _ in range(3):
-        w = np.ones(d.n) if d.equal else 1.0 / np.maximum(d.se2 + tau2, 1e-300)
-        sat = Saturated.of(d, w)
-        r = d.y - sat.x @ (sat.amap @ d.y)
-        if sat.df < _MIN_DF:
-            return 1.0
-        tau2 = pm_tau2(r, d.se2, sat.df)
-    w = np.ones(d.n) if d.equal else 1.0 / np.maximum(d.se2 + tau2, 1e-300)
-    sat = Saturated.of(d, w)
-    r = d.y - sat.x @ (sat.amap @ d.y)
-    sw = np.sqrt(w)
-    xs = sat.x * sw[:, None]
-    info_inv, _ = pinv_rank(xs.T @ xs)
-    n_periods = int(clusters.max()) + 1
-    u = np.zeros((n_periods, xs.shape[1]))
-    np.add.at(u, clusters, xs)
-    tr_bm = float(d.n - np.einsum("pi,ij,pj->", u, info_inv, u))
-    z = sw * r
-    zz = float(z @ z)
-    if tr_bm <= 0 or zz <= 0 or sat.df < _MIN_DF:
-        return 1.0
-    sums = np.bincount(clusters, weights=z, minlength=n_periods)
-    c = float(sums @ sums) / tr_bm / (zz / sat.df)
-    return max(c, 1.0) if math.isfinite(c) else 1.0
+def _aicc(loglik: float, k: int, n: int) -> float:
+    """AICc of a fit with ``k`` parameters (offsets, shape, tau2) on ``n`` windows."""
+    return float(-2 * loglik + 2 * k + (2 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0
+                                        else np.inf))
 
 
 
