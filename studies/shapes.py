@@ -376,7 +376,7 @@ def run_oot(sc: Scenario, frame: pd.DataFrame, seed: int, n_bootstrap: int,
             fresh["status"], fresh.get("interval"),
             fresh.get("interval_ci", (None, None))).items()})
         out["fresh_agrees"] = bool(fresh.get("agrees", False))
-    if fresh is not None and not fresh.get("agrees", False):
+    if fresh is not None and not out["fresh_agrees"]:
         # the library found a calendar shift and reads it as aging, saying so first:
         # unless the fresh reading (beside, recorded) agrees with the default one, it
         # advises calendar="shift" (the data changed then) or reference="fresh"; the
@@ -448,23 +448,21 @@ def summarise(raw: pd.DataFrame) -> pd.DataFrame:
             "naive_crossed": float(np.mean(np.isfinite(r["naive"]))),
         }
         if flat:
-            row.update(coverage=math.nan, err=math.nan, width=math.nan,
-                       naive_err=math.nan, safe_given=math.nan,
+            row.update(coverage=math.nan, width=math.nan, safe_given=math.nan,
                        **{f"{key}{q}": math.nan for key in ("", "naive_")
-                          for q in ("err75", "err90", "within10")})
+                          for q in ("err", "err75", "err90", "within10")})
         else:
             low, high = r["low"].to_numpy(float), r["high"].to_numpy(float)
             row["coverage"] = float(np.mean((low <= truth) & (truth <= high)))
-            row["err"] = float(np.median(_rel_err(r["interval"].to_numpy(float), truth)))
             with np.errstate(invalid="ignore"):  # inf - inf: no CI within the ages
                 width = np.where(np.isfinite(low), high - low, np.inf)
             row["width"] = float(np.median(width))
-            row["naive_err"] = float(np.median(_rel_err(r["naive"].to_numpy(float), truth)))
             # the median alone favours a rule that is often exactly right and otherwise far
             # off (the naive rule answers in whole windows): the upper quantiles and the
             # share within 10% say how far off the rest is
             for key, col in (("", "interval"), ("naive_", "naive")):
                 e = _rel_err(r[col].to_numpy(float), truth)
+                row[f"{key}err"] = float(np.median(e))
                 row[f"{key}err75"] = float(np.quantile(e, 0.75, method="inverted_cdf"))
                 row[f"{key}err90"] = float(np.quantile(e, 0.90, method="inverted_cdf"))
                 row[f"{key}within10"] = float(np.mean(e <= 0.10))
