@@ -20,11 +20,13 @@ import pytest
 import oot
 import oot.evaluate._indicators as indicators_module
 from oot.evaluate._drift import (
+    GRID,
     NumericReference,
     SharedGrid,
     numeric_block_windows,
     shared_block_windows,
 )
+from oot.evaluate._drift import _buckets, _CodedReference
 from tests.test_indicators_block import _check, _windows
 
 
@@ -122,6 +124,53 @@ def test_missing_constant_empty_columns_and_degenerate_windows(seed: int) -> Non
     psi, _, ks, _ = _both(grid, X, (0, n), (n, n + m), starts, stops, **want)
     assert np.isnan(psi[1]).all()
     assert np.isnan(ks[[0, 3]]).all()
+
+
+@pytest.mark.parametrize("kind", ["normal", "ties", "lognormal", "one_bucket",
+                                  "constant", "two_values", "missing"])
+def test_a_coded_reference_counts_as_the_full_sort(kind: str) -> None:
+    """The grid's reference never sorts the training values in full: its deciles,
+    their counts, its status and its counts at any values (in buckets with and
+    without training values, equal to training values or not) are the full sort's."""
+    rng = np.random.default_rng(len(kind))
+    n = 20_000
+    x = {"normal": rng.normal(size=n),
+         "ties": np.round(rng.normal(size=n), 1),
+         "lognormal": rng.lognormal(0.0, 3.0, n),
+         "one_bucket": 5.0 + rng.integers(0, 3, n) * 1e-13,   # beyond the grid
+         "constant": np.full(n, 5.0),
+         "two_values": rng.choice([0.0, 1.0], n),
+         "missing": np.where(rng.random(n) < 0.2, np.nan, rng.standard_cauchy(n))}[kind]
+    grid = SharedGrid()
+    grid.cover(rng.normal(size=(1000, 1)), 0)     # the grid fits on other values
+    grid.cover(x[:, None], 1000)
+    assert grid.scale is not None
+    assert grid.shift is not None
+    tr = grid.counts(1000 + n) - grid.counts(1000)
+    codes = grid.column_codes(1000, 1000 + n)[0]
+    scale, shift = float(grid.scale[0]), float(grid.shift[0])
+    coded = _CodedReference.coded(x, codes, int(tr[0, GRID]), scale, shift,
+                                  tr[0, :GRID].cumsum())
+    v = np.sort(x[np.isfinite(x)])
+    full = NumericReference.on_grid(v, int((~np.isfinite(x)).sum()), scale, shift,
+                                    tr[0, :GRID].cumsum())
+    assert coded.n == full.n
+    assert coded.status == full.status
+    assert coded.n_missing == full.n_missing
+    np.testing.assert_array_equal(coded.edges, full.edges)
+    np.testing.assert_array_equal(coded.counts, full.counts)
+    np.testing.assert_array_equal(coded.edge_buckets, full.edge_buckets)
+    q = np.concatenate((rng.choice(v, 300), rng.normal(size=300) * np.std(v[:1000]),
+                        [v[0], v[-1], v[0] - 1.0, v[-1] + 1.0]))
+    b = _buckets(q, scale, shift).astype(np.intp)
+    for got, want in zip(coded.locate(q, b), full.counts_le(q), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert coded.values.size < v.size or kind in ("one_bucket", "constant",
+                                                  "two_values")
+    np.testing.assert_array_equal(coded.locate(q, b)[0],
+                                  np.searchsorted(v, q, side="right"))
+    np.testing.assert_array_equal(coded.locate(q, b)[1],
+                                  np.searchsorted(v, q, side="left"))
 
 
 def test_many_short_windows_take_the_per_anchor_kernel() -> None:

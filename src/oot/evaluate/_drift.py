@@ -13,7 +13,8 @@ rows, sorted once for its KS statistic (numeric; PSI alone counts the values bel
 each bin edge) or counted with one ``bincount`` over all windows (categorical). The
 evaluation's anchors share one :class:`SharedGrid`: each value of the time-ordered
 numeric block is bucketed once for all of them (:func:`shared_block_windows`, the same
-values as :func:`numeric_block_windows`). The definitions:
+values as :func:`numeric_block_windows`), and only the training values of the buckets
+that the deciles and the refined KS values fall in are sorted. The definitions:
 
 * **Bins** (numeric): the distinct training deciles ``e_k``, ``k = 1..9``, taken as the
   smallest training value whose empirical CDF reaches ``k / 10`` (scikit-learn's and
@@ -111,7 +112,7 @@ def _psi_from_counts(ref: np.ndarray, win: np.ndarray) -> np.ndarray:
 
 # ================================================================== numeric columns
 #: Buckets of the grid that bounds the KS statistic (:func:`numeric_block_windows`).
-GRID = 4096
+GRID = 8192
 #: The grid spans the training values between these two quantiles (the values beyond
 #: share the two end buckets), so that a few outliers do not stretch it.
 _GRID_TAIL = 0.005
@@ -248,6 +249,104 @@ class NumericReference:
         left = right.copy()
         left[tie] = np.searchsorted(v, s[tie], side="left")
         return right, left
+
+    def locate(self, s: np.ndarray, buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`counts_le` of finite ``s`` whose grid buckets are ``buckets`` (the
+        refined values of the KS kernels; the buckets are not needed here)."""
+        return self.counts_le(s)
+
+
+def _values_in(column: np.ndarray, codes: np.ndarray, buckets: np.ndarray,
+               ) -> np.ndarray:
+    """The values of ``column`` whose grid codes are among ``buckets``, sorted."""
+    lut = np.zeros(GRID + 1, dtype=bool)
+    lut[buckets] = True
+    out: np.ndarray = column[np.flatnonzero(np.take(lut, codes))]
+    out.sort()
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class _CodedReference(NumericReference):
+    """A :class:`NumericReference` of training values coded on a :class:`SharedGrid`,
+    whose values are never sorted in full.
+
+    The grid's training counts per bucket (``cum_grid``) place every value among the
+    others up to its bucket, and buckets are intervals of values, so only the values of
+    the buckets a question falls in are needed: :attr:`values` holds those of the
+    deciles' buckets (sorted; the edges and their counts come from them), and
+    :meth:`locate` gathers and sorts those of the refined values' buckets. The counts
+    are exact, the same integers as the full sort's.
+    """
+
+    codes: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.empty(0, np.uint16))   # training codes
+    column: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.empty(0))              # training values
+    n_finite: int = 0
+
+    @property
+    def n(self) -> int:
+        return self.n_finite
+
+    def locate(self, s: np.ndarray, buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        held = np.unique(buckets)
+        v = _values_in(self.column, self.codes, held)
+        off = self._below_of(self.cum_grid, buckets, held)
+        right = np.searchsorted(v, s, side="right")
+        if len(v) == 0:                  # no training value in these buckets
+            return right + off, right + off
+        # a held value of a lower bucket is below every value of a higher one
+        tie = v[np.maximum(right - 1, 0)] == s
+        tie &= right > 0
+        left = right.copy()
+        if tie.any():
+            left[tie] = np.searchsorted(v, s[tie], side="left")
+        return right + off, left + off
+
+    def counts_le(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        b = _buckets(s, self.scale, self.shift).astype(np.intp)
+        return self.locate(s, b)
+
+    @classmethod
+    def coded(cls, column: np.ndarray, codes: np.ndarray, n_missing: int,
+              scale: float, shift: float, cum_grid: np.ndarray,
+              bins: int = PSI_BINS) -> NumericReference:
+        """The reference of the training ``column`` with grid ``codes`` (:data:`GRID`
+        for a missing value) and ``cum_grid`` its finite values in buckets ``<= b``:
+        :meth:`NumericReference.on_grid`'s deciles, counts and status from the values
+        of the deciles' buckets alone."""
+        n = int(cum_grid[-1]) if len(cum_grid) else 0
+        if n == 0:
+            return NumericReference.on_grid(np.empty(0), n_missing, scale, shift,
+                                            cum_grid, bins)
+        pos = np.clip(np.ceil(np.arange(1, bins) * n / bins).astype(np.int64) - 1,
+                      0, n - 1)
+        pos_b = np.searchsorted(cum_grid, pos, side="right")
+        held = np.unique(pos_b)
+        v = _values_in(column, codes, held)
+        edges = np.unique(v[pos - cls._below_of(cum_grid, pos_b, held)])
+        edge_b = _buckets(edges, scale, shift).astype(np.intp)
+        below = np.searchsorted(v, edges, side="right") + cls._below_of(
+            cum_grid, edge_b, held)
+        counts = np.diff(np.concatenate(([0], below, [n]))).astype(float)
+        filled = np.flatnonzero(np.diff(cum_grid, prepend=0))
+        # values in two buckets differ; in one, that bucket is held in full
+        status = OK if filled[0] != filled[-1] or v[0] != v[-1] else CONSTANT
+        return cls(v, n_missing, edges, counts, status, scale, shift, cum_grid,
+                   edge_b, codes, column, n)
+
+    @staticmethod
+    def _below_of(cum_grid: np.ndarray, buckets: np.ndarray,
+                  held: np.ndarray) -> np.ndarray:
+        """For values in ``buckets`` (each among the sorted ``held``), the training
+        values below their bucket less the held values below it: add a value's
+        position among the held values to get its rank among all of them."""
+        tc = np.diff(cum_grid, prepend=0)
+        starts = np.cumsum(tc[held]) - tc[held]
+        out: np.ndarray = (cum_grid[buckets] - tc[buckets]) - starts[
+            np.searchsorted(held, buckets)]
+        return out
 
 
 def _uncovered(starts: np.ndarray, stops: np.ndarray) -> list[tuple[int, int]]:
@@ -518,7 +617,7 @@ def _block_windows(refs: list[NumericReference], X: np.ndarray, starts: np.ndarr
         keep = ks_here[col]
         picks.append((w, col[keep], vals[keep], base[keep], m[col[keep], 0], b[keep]))
     _refined_ks(p, np.array([r.n for r in refs]),
-                lambda j, s, _b: refs[j].counts_le(s), picks, state)
+                lambda j, s, b: refs[j].locate(s, b), picks, state)
 
 
 #: ``locate(column, values, buckets)``: training values ``<=`` and ``<`` each value.
@@ -594,6 +693,9 @@ _SLAB = 8192
 #: At most this many distinct window boundaries per anchor on the shared grid (each
 #: keeps ``p * (GRID + 1)`` counts); more, and the anchor uses the per-anchor kernel.
 _MAX_BOUNDARIES = 256
+#: The cumulative counts' type (half the memory of int64; int64 once the coded rows
+#: reach 2**31). Sums of them are taken in int64.
+_COUNT = np.int32
 
 
 class SharedGrid:
@@ -644,7 +746,7 @@ class SharedGrid:
         if row0 < self.start or row0 > self.stop or self.codes.shape[0] != p:
             self.start = self.stop = row0
             self.codes = np.empty((p, 0), dtype=np.uint16)
-            self.cum = {row0: np.zeros((p, GRID + 1), dtype=np.int64)}
+            self.cum = {row0: np.zeros((p, GRID + 1), dtype=_COUNT)}
         if row1 <= self.stop:
             return
         need = row1 - self.start
@@ -678,7 +780,8 @@ class SharedGrid:
         g1 = GRID + 1
         idx = np.add(self.codes[:, a - self.start:b - self.start],
                      (np.arange(p, dtype=np.intp) * g1)[:, None], dtype=np.intp)
-        out: np.ndarray = np.bincount(idx.ravel(), minlength=p * g1).reshape(p, g1)
+        out: np.ndarray = np.bincount(idx.ravel(), minlength=p * g1).reshape(
+            p, g1).astype(_COUNT if self.stop - self.start < 1 << 31 else np.int64)
         return out
 
     def counts(self, r: int) -> np.ndarray:
@@ -727,7 +830,8 @@ def shared_block_windows(grid: SharedGrid, X_train: np.ndarray, train_row0: int,
     The histograms of the training rows and of each window are differences of the
     grid's cumulative counts; the KS bounds, the refinement and the PSI's counts are
     those of :func:`numeric_block_windows`, the refined values picked by the grid's
-    codes.
+    codes. The training values are not sorted in full (:class:`_CodedReference`):
+    only those of the deciles' buckets and of the refined values' buckets are.
     """
     p = X_eval.shape[1]
     starts = np.asarray(starts, dtype=np.int64)
@@ -742,6 +846,7 @@ def shared_block_windows(grid: SharedGrid, X_train: np.ndarray, train_row0: int,
     with grid.lock:
         grid.cover(X_train, train_row0)
         tr = grid.counts(train_row0 + len(X_train)) - grid.counts(train_row0)
+        train_codes = grid.column_codes(train_row0, train_row0 + len(X_train))
         grid.forget_before(train_row0)      # the anchors come in time order
         grid.cover(X_eval, eval_row0)
         cum = {r: grid.counts(eval_row0 + r) for r in bounds}
@@ -749,9 +854,9 @@ def shared_block_windows(grid: SharedGrid, X_train: np.ndarray, train_row0: int,
         g_scale, g_shift = grid.scale, grid.shift
     assert g_scale is not None
     assert g_shift is not None
-    refs = [NumericReference.on_grid(v, int(tr[j, GRID]), float(g_scale[j]),
-                                     float(g_shift[j]), tr[j, :GRID].cumsum(), bins)
-            for j, v in enumerate(_sorted_columns(X_train))]
+    refs = [_CodedReference.coded(X_train[:, j], train_codes[j], int(tr[j, GRID]),
+                                  float(g_scale[j]), float(g_shift[j]),
+                                  tr[j, :GRID].cumsum(), bins) for j in range(p)]
 
     def hist(w: int) -> np.ndarray:
         out: np.ndarray = cum[int(stops[w])] - cum[int(starts[w])]
@@ -813,7 +918,7 @@ def _coded_windows(refs: list[NumericReference], X: np.ndarray, codes: np.ndarra
         state.n_missing[:, w] = (hi - lo) - m[:, 0]
         keep = ks_here[col]
         picks.append((w, col[keep], vals[keep], base[keep], m[col[keep], 0], b[keep]))
-    _refined_ks(p, tables.n[:, 0], lambda j, s, _b: refs[j].counts_le(s), picks, state)
+    _refined_ks(p, tables.n[:, 0], lambda j, s, b: refs[j].locate(s, b), picks, state)
 
 
 def numeric_windows(ref: NumericReference, x: Any, starts: np.ndarray,
