@@ -298,3 +298,79 @@ def test_indicators_bad_input_messages(frame: pd.DataFrame) -> None:
             "True instead. Rename the feature column 'prediction'")):
         run(True, data=renamed, features=["prediction", "x2"],
             model=LogisticRegression())
+
+
+# ----------------------------------------------- the prepared work, run once (_Once)
+def test_prepared_work_runs_once_whichever_thread_asks_first() -> None:
+    import threading
+
+    from oot.evaluate._engine import _Once
+
+    calls: list[str] = []
+    once = _Once(lambda tag: calls.append(tag) or len(calls), "x")
+    assert once.steal()            # the waiting thread takes it
+    once.run()                     # the helper finds it done
+    assert not once.steal()
+    assert once.result() == 1
+    assert calls == ["x"]
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(10)
+        return "done"
+
+    running = _Once(slow)
+    t = threading.Thread(target=running.run)
+    t.start()
+    assert started.wait(10)
+    assert not running.steal()     # under way on the helper: not taken
+    threading.Timer(0.05, release.set).start()
+    assert running.result() == "done"   # waits for the helper's run
+    t.join(10)
+
+    def boom() -> None:
+        raise ValueError("bad column")
+
+    failing = _Once(boom)
+    failing.run()                  # the helper keeps the error for result()
+    with pytest.raises(ValueError, match="bad column"):
+        failing.result()
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    stop = _Once(interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        stop.steal()               # an interrupt stops the thread it reaches
+    with pytest.raises(KeyboardInterrupt):
+        stop.result()
+
+
+def test_stealing_the_prepared_work_keeps_the_values(frame: pd.DataFrame,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     ) -> None:
+    """The calling thread always takes the anchors' prepared indicators (as when the
+    helper falls behind), or never: the same values as in a worker process."""
+    from oot.evaluate import _engine
+
+    kw: dict[str, Any] = dict(target="y", time="ts", indicators=True, **PLAN)
+    taken: list[bool] = []
+    real = _engine._Once.steal
+
+    def steal(self: Any) -> bool:
+        got = real(self)
+        taken.append(got)
+        return got
+
+    monkeypatch.setattr(_engine._Once, "steal", steal)
+    monkeypatch.setattr(_engine, "_steal", lambda t: [o.steal() for o in
+                                                      t.score.prepared.values()])
+    stolen = oot.evaluate_out_of_time(frame, _model(), **kw)
+    assert any(taken)
+    monkeypatch.setattr(_engine, "_steal", lambda t: None)
+    kept = oot.evaluate_out_of_time(frame, _model(), **kw)
+    workers = oot.evaluate_out_of_time(frame, _model(), n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(stolen.indicators, kept.indicators)
+    pd.testing.assert_frame_equal(stolen.indicators, workers.indicators)

@@ -23,10 +23,11 @@ from oot.evaluate._drift import (
     GRID,
     NumericReference,
     SharedGrid,
+    _buckets,
+    _CodedReference,
     numeric_block_windows,
     shared_block_windows,
 )
-from oot.evaluate._drift import _buckets, _CodedReference
 from tests.test_indicators_block import _check, _windows
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from oot._common import ConfidenceInterval
+from oot._threads import one_blas_thread
 from oot._time import TimeKind, float_to_age
 from oot._validation import (
     InvalidParameterError,
@@ -37,7 +38,6 @@ from oot.degradation._data import AnchorIndex, FloatArray, IntArray, _Data, chec
 from oot.degradation._families import CurveFamily, flexible_family, get_family
 from oot.degradation._saturated import Saturated
 from oot.degradation._shared import ClusterDraws
-from oot.degradation._threads import one_blas_thread
 from oot.degradation._wls import Replicas, jackknife_residuals, shape_jacobian
 from oot.evaluate import OOTEvaluation
 

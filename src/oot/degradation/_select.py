@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 import oot._format as fmt
+from oot._threads import one_blas_thread
 from oot._validation import (
     InvalidParameterError,
     NotEnoughWindowsError,
@@ -35,7 +36,6 @@ from oot.degradation._families import (
 )
 from oot.degradation._lack_of_fit import LEVEL as LOF_LEVEL
 from oot.degradation._lack_of_fit import lack_of_fit
-from oot.degradation._threads import one_blas_thread
 from oot.degradation._trend import mann_kendall
 from oot.degradation._wls import WeightedFit, bend_before, ml_loglik, param_cov, pm_tau2
 from oot.evaluate import OOTEvaluation

@@ -29,6 +29,7 @@ import pandas as pd
 
 from oot._frames import model_frame
 from oot._progress import progress_bar
+from oot._threads import SpareCore
 from oot._validation import (
     EstimatorFitError,
     InvalidParameterError,
@@ -129,8 +130,8 @@ class _ScoreJob:
     scorers: tuple[AnchorScorer, ...] = ()    # () is the window scorer alone
     eval_rows: tuple[int, int] = (0, 0)
     train_rows: tuple[int, int] = (0, 0)
-    # per scorer name: the future of its prepare() (serially; see _prepare)
-    prepared: Mapping[str, Future[Any]] = dataclasses.field(default_factory=dict)
+    # per scorer name: its prepare(), run once (serially; see _prepare)
+    prepared: Mapping[str, _Once] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1182,6 +1183,47 @@ def _close(gen: Any) -> None:
         gen.close()
 
 
+class _Once:
+    """A call run once, by whichever thread asks first: the helper thread it is
+    queued on (:meth:`run`), or a thread that would otherwise wait (:meth:`steal`);
+    :meth:`result` runs it if nobody has, else waits for it, and returns its value or
+    raises its exception."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self._call = functools.partial(fn, *args, **kwargs)
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._started = False
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def steal(self) -> bool:
+        """Run the call here if no thread has started it; whether this one did."""
+        with self._lock:
+            if self._started:
+                return False
+            self._started = True
+        try:
+            self._value = self._call()
+        except BaseException as e:   # kept for result()
+            self._error = e
+            if not isinstance(e, Exception):
+                raise                # an interrupt stops the thread it reaches
+        finally:
+            self._done.set()
+        return True
+
+    def run(self) -> None:
+        self.steal()
+
+    def result(self) -> Any:
+        if not self.steal():
+            self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def _prepare(t: Any, pool: Executor) -> Any:
     """``t`` with its scorers' ``prepare`` (the work that reads the anchor's rows but
     not its model: the features' leading indicators) started on ``pool``, to run while
@@ -1190,16 +1232,26 @@ def _prepare(t: Any, pool: Executor) -> Any:
     job, fit = getattr(t, "score", None), getattr(t, "fit", None)
     if not isinstance(job, _ScoreJob) or not isinstance(fit, _FitJob):
         return t
-    prepared: dict[str, Future[Any]] = {}
+    prepared: dict[str, _Once] = {}
     for s in job.scorers:
         prep = getattr(s, "prepare", None)
         if callable(prep):
-            prepared[s.name] = pool.submit(prep, fit.X_train, fit.X_eval, job.starts,
-                                           job.stops, t.eval_ready,
-                                           rows=(job.train_rows[0], job.eval_rows[0]))
+            once = _Once(prep, fit.X_train, fit.X_eval, job.starts, job.stops,
+                         t.eval_ready, rows=(job.train_rows[0], job.eval_rows[0]))
+            pool.submit(once.run)
+            prepared[s.name] = once
     if not prepared:
         return t
     return dataclasses.replace(t, score=dataclasses.replace(job, prepared=prepared))
+
+
+def _steal(t: Any) -> None:
+    """Run here the prepared work of ``t`` (:func:`_prepare`) that the helper thread
+    has not started."""
+    job = getattr(t, "score", None)
+    if isinstance(job, _ScoreJob):
+        for once in job.prepared.values():
+            once.steal()
 
 
 def _run_serial(task: Callable[[int], Any], n_anchors: int, bar: Any,
@@ -1210,15 +1262,26 @@ def _run_serial(task: Callable[[int], Any], n_anchors: int, bar: Any,
     scoring in flight, so at most two anchors' predictions are held), and the last
     anchor's windows are scored half there, half here; without ``steps.overlap`` every
     anchor is scored like the last one, before the next one fits. With
-    ``stop_on_failure`` the first anchor whose fit or predict failed ends the list."""
+    ``stop_on_failure`` the first anchor whose fit or predict failed ends the list.
+
+    An anchor with prepared work (:func:`_prepare`: the features' indicators, on the
+    pool while it fits) fits with the BLAS pools capped at one thread fewer than the
+    cores (:class:`oot._threads.SpareCore`), so that the helper has a core; when the
+    helper falls behind, the calling thread takes the prepared work it has not
+    started (:func:`_steal`) instead of waiting."""
     out: list[Any] = []
     pending: Future[Any] | None = None
+    spare = SpareCore()
     for a in range(n_anchors):
         t = task(a)
         if scoring_pool is not None and steps.overlap:
             t = _prepare(t, scoring_pool)  # the work that needs no model, meanwhile
-        fitted = steps.fit_predict(t.fit, eval_ready=t.eval_ready)
+        job = getattr(t, "score", None)
+        with spare.fitting(busy_helper=isinstance(job, _ScoreJob) and bool(job.prepared)):
+            fitted = steps.fit_predict(t.fit, eval_ready=t.eval_ready)
         if pending is not None:
+            if not pending.done():  # the helper is behind: take this anchor's
+                _steal(t)           # prepared work that it has not started
             out.append(pending.result())  # scored while this anchor fitted
             pending = None
             if stop_on_failure and out[-1].failure is not None:

@@ -21,6 +21,7 @@ import pandas as pd
 import oot._format as fmt
 from oot._common import ConfidenceInterval
 from oot._frames import FRAME_TYPES, model_frame
+from oot._threads import one_blas_thread
 from oot._time import TimeKind, age_to_float, float_to_age, format_age
 from oot._validation import (
     InvalidParameterError,
@@ -41,7 +42,6 @@ from oot.degradation import (
     bootstrap_crossing,
     fit_degradation,
 )
-from oot.degradation._threads import one_blas_thread
 from oot.evaluate import OOTEvaluation
 from oot.evaluate._engine import _evaluate_out_of_time
 from oot.evaluate._result import ALL_SEGMENTS

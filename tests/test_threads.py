@@ -1,19 +1,25 @@
-"""One BLAS thread while the analysis runs (oot.degradation._threads)."""
+"""Thread limits (oot._threads): one BLAS thread while the analysis runs, and a core
+left to the engine's helper thread while an anchor fits beside the indicators."""
 
 from __future__ import annotations
 
 import threading
 
+import joblib
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.linalg  # noqa: F401 - its BLAS is loaded before the fixture reads them
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import oot
+from oot import _threads
+from oot._threads import SpareCore, one_blas_thread
 from oot.datasets import make_degradation_scores
 from oot.degradation import _select as select_module
-from oot.degradation import _threads, bootstrap_crossing, fit_degradation
-from oot.degradation._threads import one_blas_thread
+from oot.degradation import bootstrap_crossing, fit_degradation
 
 
 def _blas_threads() -> list[int]:
@@ -100,3 +106,75 @@ def test_results_do_not_depend_on_the_limit(monkeypatch, two_threads):
     for k in params1:
         assert params1[k] == pytest.approx(params2[k], rel=1e-10)
     np.testing.assert_allclose(samples1, samples2, rtol=1e-10)
+
+
+# ----------------------------------------------------- a core for the engine's helper
+def test_spare_core_caps_blas_beside_a_busy_helper(two_threads):
+    spare = SpareCore()
+    with spare.fitting(busy_helper=False):
+        assert _blas_threads() == two_threads
+    with spare.fitting(busy_helper=True):
+        inside = _blas_threads()
+    assert spare.cap == max(1, joblib.cpu_count() - 1)
+    assert inside == [min(n, spare.cap) for n in two_threads]
+    assert _blas_threads() == two_threads
+
+
+def test_spare_core_never_raises_a_lower_limit():
+    spare = SpareCore()
+    with threadpool_limits(limits=1, user_api="blas"):
+        with spare.fitting(busy_helper=True):
+            assert set(_blas_threads()) == {1}
+        assert set(_blas_threads()) == {1}
+
+
+def test_spare_core_restores_after_an_error(two_threads):
+    spare = SpareCore()
+    with pytest.raises(ValueError, match="boom"), spare.fitting(busy_helper=True):
+        raise ValueError("boom")
+    assert _blas_threads() == two_threads
+
+
+class _RecordThreads(BaseEstimator, ClassifierMixin):
+    """A logistic regression that records the BLAS pools' threads in each fit."""
+
+    def fit(self, X, y):
+        self.threads_ = _blas_threads()
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        SEEN.append(self.threads_)
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+
+SEEN: list[list[int]] = []
+
+
+def _frame() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n = 4000
+    X = rng.normal(size=(n, 3))
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    df["ts"] = pd.Timestamp("2021-01-01") + pd.to_timedelta(
+        np.sort(rng.integers(0, 400, n)), unit="D")
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
+    return df
+
+
+@pytest.mark.parametrize("indicators", [False, True])
+def test_the_engine_fits_beside_the_indicators_on_a_spare_core(two_threads, indicators):
+    """Serially, the features' indicators run on the helper thread while an anchor
+    fits: those fits see the BLAS pools capped; without indicators every thread."""
+    SEEN.clear()
+    ev = oot.evaluate_out_of_time(
+        _frame(), _RecordThreads(), target="y", time="ts", metric="roc_auc",
+        train_window="120D", eval_window="MS", horizon=pd.DateOffset(months=4),
+        anchors=3, indicators=indicators)
+    assert len(SEEN) == 3
+    cap = max(1, joblib.cpu_count() - 1)
+    want = [min(n, cap) for n in two_threads] if indicators else two_threads
+    assert [want] * 3 == SEEN
+    assert _blas_threads() == two_threads
+    assert ev.scores.shape[0] > 0
