@@ -142,14 +142,14 @@ class _RecordThreads(BaseEstimator, ClassifierMixin):
         self.threads_ = _blas_threads()
         self.model_ = LogisticRegression().fit(X, y)
         self.classes_ = self.model_.classes_
-        SEEN.append(self.threads_)
+        fit_threads.append(self.threads_)
         return self
 
     def predict_proba(self, X):
         return self.model_.predict_proba(X)
 
 
-SEEN: list[list[int]] = []
+fit_threads: list[list[int]] = []
 
 
 def _frame() -> pd.DataFrame:
@@ -167,14 +167,35 @@ def _frame() -> pd.DataFrame:
 def test_the_engine_fits_beside_the_indicators_on_a_spare_core(two_threads, indicators):
     """Serially, the features' indicators run on the helper thread while an anchor
     fits: those fits see the BLAS pools capped; without indicators every thread."""
-    SEEN.clear()
+    fit_threads.clear()
     ev = oot.evaluate_out_of_time(
         _frame(), _RecordThreads(), target="y", time="ts", metric="roc_auc",
         train_window="120D", eval_window="MS", horizon=pd.DateOffset(months=4),
         anchors=3, indicators=indicators)
-    assert len(SEEN) == 3
+    assert len(fit_threads) == 3
     cap = max(1, joblib.cpu_count() - 1)
     want = [min(n, cap) for n in two_threads] if indicators else two_threads
-    assert [want] * 3 == SEEN
+    assert [want] * 3 == fit_threads
     assert _blas_threads() == two_threads
     assert ev.scores.shape[0] > 0
+
+
+def test_compare_fits_beside_the_previous_anchors_scoring_on_a_spare_core(two_threads):
+    """A comparison scores each anchor on the helper while the next anchor's candidates
+    fit: the first anchor's fits keep every thread, the later ones leave a core; a
+    multiclass comparison (2-D predictions) scores after the fits and keeps them all."""
+    cap = max(1, joblib.cpu_count() - 1)
+    capped = [min(n, cap) for n in two_threads]
+    kw = dict(target="y", time="ts", metric="roc_auc", train_window="120D",
+              eval_window="MS", horizon=pd.DateOffset(months=4), anchors=3,
+              n_bootstrap=20, random_state=0)
+    fit_threads.clear()
+    oot.compare_candidates(_frame(), {"a": _RecordThreads(), "b": _RecordThreads()}, **kw)
+    assert fit_threads == [two_threads] * 2 + [capped] * 4
+    df = _frame()
+    df["y"] = np.digitize(df["a"], [-0.5, 0.5])
+    fit_threads.clear()
+    kw["metric"] = "log_loss"
+    oot.compare_candidates(df, {"a": _RecordThreads(), "b": _RecordThreads()}, **kw)
+    assert fit_threads == [two_threads] * 6
+    assert _blas_threads() == two_threads

@@ -16,9 +16,11 @@ and what is left is mostly how each anchor's pair of models differs).
 The engine is the evaluation's: the same plan, row order, feature copies, seeds,
 runners (serial with a helper thread, joblib, dask) and failure handling; only the
 steps of an anchor differ (several models per anchor, fitted one after the other,
-scored together; ``oot.evaluate._engine._Steps``). Serially, an anchor is scored
-right after its fits, shared between the calling and the helper thread, rather than
-during the next anchor's fits: that would take a core from fits that use both.
+scored together; ``oot.evaluate._engine._Steps``). Serially, with 1-D predictions
+on the vectorised kernels (binary and regression tasks), an anchor is scored on the
+helper thread while the next anchor's candidates fit, those fits leaving it a core
+(their BLAS pools capped at one thread fewer than the cores,
+:class:`oot._threads.SpareCore`); otherwise right after its fits, on the calling thread.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ from oot.evaluate._shared import (
 from oot.evaluate._target import _check_response_method, _n_classes, _prepare_target, _Target
 from oot.metrics import Metric, WindowScores
 from oot.metrics._paired import pairs_thread_safe, score_many
+from oot.metrics._scoring import _thread_safe_scoring
 from oot.recommend import RetrainRecommendation, cost_optimal_interval
 from oot.recommend._recommend import _check_settings
 from oot.recommend._recommend import recommend_one as _recommend
@@ -384,10 +387,15 @@ def _fit_score_candidates(fit: _CandidatesFit, score: _CandidatesScore) -> _Cand
 
 
 #: Each anchor's scoring (every candidate's windows, every pair's paired SE: several
-#: times the evaluation's) right after its fits, half on the helper thread: overlapped
-#: with the next anchor's fits it took a core from them (see ``_Steps.overlap``).
+#: times the evaluation's) on the helper thread while the next anchor's candidates fit,
+#: those fits capped at cores - 1 BLAS threads (``_Steps.busy_scoring``): without the
+#: cap it took a core from fits that use both (OpenBLAS's threads spin while waiting).
 _CANDIDATE_STEPS = _Steps(_fit_candidates, _score_candidates, _fit_score_candidates,
-                          overlap=False)
+                          overlap=True, busy_scoring=True)
+#: Where the scoring may not run beside the fits (loops under warning filters, 2-D
+#: predictions): each anchor right after its fits.
+_CANDIDATE_STEPS_AFTER = _Steps(_fit_candidates, _score_candidates,
+                                _fit_score_candidates, overlap=False)
 
 
 def _run_candidates(
@@ -453,10 +461,13 @@ def _run_candidates(
                                  score_seeds[a], pairs),
                 ready)
 
-        safe = pairs_thread_safe(metric, _n_classes(tgt))
+        n_classes = _n_classes(tgt)
+        safe = pairs_thread_safe(metric, n_classes)
+        beside = safe and n_classes is None and _thread_safe_scoring(metric, n_classes)
         results = _run_anchors(task, shared.n_anchors, n_jobs, progress,
                                scoring_pool=pool if safe else None,
-                               stop_on_failure=on_error == "raise", steps=_CANDIDATE_STEPS)
+                               stop_on_failure=on_error == "raise",
+                               steps=_CANDIDATE_STEPS if beside else _CANDIDATE_STEPS_AFTER)
     finally:
         for f in fills:
             f.stop()

@@ -370,14 +370,17 @@ class _Steps(NamedTuple):
     scoring runs there while the next anchor fits (the evaluation's: scoring one model's
     windows is light); False, each anchor is scored as soon as it is predicted, shared
     between the helper and the calling thread, and the fits never share the cores with
-    it (the comparison's: several models' scores and every pair's paired SE per anchor
-    would take a core from a fit that uses both, multi-threaded BLAS or OpenMP).
+    it. ``busy_scoring``: the overlapped scoring keeps the helper busy for much of the
+    next anchor's fit (the comparison's: several models' scores and every pair's paired
+    SE per anchor), so those fits cap their BLAS pools at one thread fewer than the
+    cores (:class:`oot._threads.SpareCore`), as fits beside prepared work do.
     """
 
     fit_predict: Callable[..., Any]
     score: Callable[..., Any]
     fit_score: Callable[..., Any]
     overlap: bool = True
+    busy_scoring: bool = False
 
 
 _ANCHOR_STEPS = _Steps(_fit_predict_anchor, _score_anchor, _fit_score_anchor)
@@ -1265,7 +1268,8 @@ def _run_serial(task: Callable[[int], Any], n_anchors: int, bar: Any,
     ``stop_on_failure`` the first anchor whose fit or predict failed ends the list.
 
     An anchor with prepared work (:func:`_prepare`: the features' indicators, on the
-    pool while it fits) fits with the BLAS pools capped at one thread fewer than the
+    pool while it fits), or fitted while the previous anchor's scoring runs there with
+    ``steps.busy_scoring``, fits with the BLAS pools capped at one thread fewer than the
     cores (:class:`oot._threads.SpareCore`), so that the helper has a core; when the
     helper falls behind, the calling thread takes the prepared work it has not
     started (:func:`_steal`) instead of waiting."""
@@ -1277,7 +1281,9 @@ def _run_serial(task: Callable[[int], Any], n_anchors: int, bar: Any,
         if scoring_pool is not None and steps.overlap:
             t = _prepare(t, scoring_pool)  # the work that needs no model, meanwhile
         job = getattr(t, "score", None)
-        with spare.fitting(busy_helper=isinstance(job, _ScoreJob) and bool(job.prepared)):
+        busy = (pending is not None and steps.busy_scoring) or (
+            isinstance(job, _ScoreJob) and bool(job.prepared))
+        with spare.fitting(busy_helper=busy):
             fitted = steps.fit_predict(t.fit, eval_ready=t.eval_ready)
         if pending is not None:
             if not pending.done():  # the helper is behind: take this anchor's
