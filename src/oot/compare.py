@@ -888,7 +888,10 @@ min_window_size, pos_label, on_error, n_jobs, progress
         first cutoffs (``t_min + train_window``), so that every candidate has its
         whole training window at every anchor. ``on_error="skip"`` isolates a failed
         (anchor, candidate): its windows and its pairs' windows at that anchor are
-        "anchor_failed", the rest is scored.
+        "anchor_failed", the rest is scored. Serially, each anchor's scoring runs on
+        the engine's helper thread while the next anchor's candidates fit (binary and
+        regression tasks), and those fits run with the BLAS thread pools capped at one
+        thread fewer than the cores (never above a limit you set).
     train_window, expanding
         The candidates' defaults (each may override them).
     tolerance, tolerance_type, baseline, curve, reference, confidence_level, n_bootstrap

@@ -494,6 +494,10 @@ def evaluate_out_of_time(
         features in time order while the first anchor fits, and scores each anchor's
         windows while the next anchor fits (metrics with a vectorised path: roc_auc and
         the loss and accuracy metrics; the others are scored in the calling thread).
+        With ``indicators``, the features' indicators are computed there too while
+        each anchor fits, and those fits run with the BLAS thread pools capped at one
+        thread fewer than the cores (never above a limit you set), so that the helper
+        has a core of its own.
     random_state : int, Generator or None, default=None
         Seeds the estimator's ``random_state`` parameters (a different seed per anchor,
         the same whatever ``n_jobs``) and any bootstrap standard errors.
