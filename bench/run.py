@@ -305,6 +305,23 @@ def best_of(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
     return best, out
 
 
+def one_blas_thread_pair(base: Callable[[], Any], new: Callable[[], Any],
+                         repeats: int) -> tuple[float, float]:
+    """Min wall times of ``base`` and ``new``, interleaved ``repeats`` times, with the
+    BLAS pools at one thread in both (``threadpool_limits(1)``). The engine caps them
+    (``oot._threads.SpareCore``) only beside its helper thread's work; where one BLAS
+    thread fits faster than several anyway, that cap alone speeds the fits up, so these
+    figures give the engine's own cost at equal threads."""
+    from threadpoolctl import threadpool_limits
+
+    t_base, t_new = math.inf, math.inf
+    with threadpool_limits(limits=1, user_api="blas"):
+        for _ in range(repeats):
+            t_base = min(t_base, best_of(base, 1)[0])
+            t_new = min(t_new, best_of(new, 1)[0])
+    return t_base, t_new
+
+
 _PREFETCH: dict[str, Future[dict[str, Any]]] = {}
 #: The children's bytecode cache (a temporary folder; the source tree is not written):
 #: without it, a shell with PYTHONDONTWRITEBYTECODE=1 would make every child compile
@@ -958,17 +975,8 @@ def bench_b12(cfg: Config, report: Report) -> None:
         f"{n_win // max(n_an, 1)} monthly windows, {n_names} indicators)",
         f"indicators=False {fmt_s(t_plain)}", f"indicators=True {fmt_s(t_ind)}", ratio,
         f"{ratio:.3f}x", f"<= {T_B12:.2f}x", ratio <= T_B12))
-    # The same two runs with the BLAS pools at one thread in both: the engine caps
-    # them (SpareCore) only beside the indicators, and on machines where one BLAS
-    # thread fits faster than several anyway, that cap alone speeds the fits up; here
-    # neither run has more threads than the other, so the ratio is the indicators' cost.
-    from threadpoolctl import threadpool_limits
-
-    t1_plain, t1_ind = math.inf, math.inf
-    with threadpool_limits(limits=1, user_api="blas"):
-        for _ in range(cfg.b12_repeats):
-            t1_plain = min(t1_plain, run(False)[0])
-            t1_ind = min(t1_ind, run(True)[0])
+    t1_plain, t1_ind = one_blas_thread_pair(lambda: run(False), lambda: run(True),
+                                            cfg.b12_repeats)
     r1 = t1_ind / t1_plain
     report.add(Row(
         "B12", "the same with one BLAS thread in both runs (threadpool_limits(1))",
@@ -1192,17 +1200,7 @@ def bench_b11(cfg: Config, report: Report) -> None:
         f"bare clone+fit+predict_proba x {k} {fmt_s(t_bare)}",
         f"compare_candidates {fmt_s(t_cmp)}", ratio, f"{ratio:.3f}x",
         f"<= {T_B11:.2f}x", ratio <= T_B11))
-    # Both sides again with one BLAS thread: the comparison scores each anchor on the
-    # helper while the next one fits, those fits capped at cores - 1 BLAS threads
-    # (SpareCore); where one thread fits faster than several anyway, the cap alone
-    # speeds them up. Here neither side has more threads than the other.
-    from threadpoolctl import threadpool_limits
-
-    t1_cmp, t1_bare = math.inf, math.inf
-    with threadpool_limits(limits=1, user_api="blas"):
-        for _ in range(cfg.b11_repeats):
-            t1_cmp = min(t1_cmp, best_of(run_compare, 1)[0])
-            t1_bare = min(t1_bare, best_of(bare, 1)[0])
+    t1_bare, t1_cmp = one_blas_thread_pair(bare, run_compare, cfg.b11_repeats)
     r1 = t1_cmp / t1_bare
     report.add(Row(
         "B11", "the same with one BLAS thread on both sides (threadpool_limits(1))",

@@ -1,6 +1,6 @@
 """Thread limits of the native pools: one BLAS thread while the analysis runs
 (:func:`one_blas_thread`), and a core left to the engine's helper thread while an
-anchor fits beside the leading indicators (:class:`SpareCore`).
+anchor fits beside its work (:class:`SpareCore`).
 
 The curve fits, the calendar tests and the bootstrap make thousands of small BLAS and
 LAPACK calls (a 35 x 35 eigendecomposition, a (1000, 288) by (288, 48) product). A
@@ -10,7 +10,7 @@ eigendecomposition takes 0.2 ms with one thread and 5-25 ms with two when the ma
 busy, and bench B3's recommendation runs 3.5 times faster with one thread. The results
 are those of one thread: bit for bit the same as with more for designs of B3's size;
 for larger ones (720 windows) a threaded product sums in another order and the last
-two or three digits of a p-value differ (``tests/test_degradation_threads.py`` checks
+two or three digits of a p-value differ (``tests/test_threads.py`` checks
 agreement to rounding).
 
 The outermost analysis call of a thread takes the limit and gives it back when it ends
@@ -18,14 +18,15 @@ The outermost analysis call of a thread takes the limit and gives it back when i
 one Python thread at a time control it (a limit asked for by another thread meanwhile
 does nothing), so concurrent analyses neither release it early nor leave it set.
 Fitting the user's estimators (the engine) keeps every thread, except beside the
-features' leading indicators: serially, the engine computes them on its helper thread
-while the anchor fits, and a BLAS that keeps every core busy (OpenBLAS's threads spin
-while they wait) then shares the cores with a third busy thread. For those fits
+helper thread's work: serially, the engine computes the features' leading indicators
+there while the anchor fits, and a comparison scores the previous anchor there, and a
+BLAS that keeps every core busy (OpenBLAS's threads spin while they wait) then shares
+the cores with a third busy thread. For those fits
 :class:`SpareCore` caps the BLAS pools at one thread fewer than the cores (at least one;
 never raising a lower limit the user set), so the helper has a core of its own. OpenMP
 pools are left alone: their thread count is a setting of the thread that starts a
 parallel region, and the models that use them (histogram gradient boosting) keep the
-cores busy for far longer than the indicators take. Without threadpoolctl
+cores busy for far longer than the helper's work takes. Without threadpoolctl
 (scikit-learn's dependency) nothing is limited.
 """
 
@@ -61,13 +62,17 @@ def _controller() -> Any:
 def _make_controller() -> Any:
     if _STATE["controller"] is None:
         import scipy.linalg  # noqa: F401 - loads scipy's own BLAS, so that it is seen
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - scikit-learn depends on it
-            _STATE["controller"] = False
-        else:
-            _STATE["controller"] = ThreadpoolController()
+        _STATE["controller"] = _new_controller() or False
     return _STATE["controller"] or None
+
+
+def _new_controller() -> Any:
+    """A threadpoolctl controller of the pools loaded now (None without threadpoolctl)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - scikit-learn depends on it
+        return None
+    return ThreadpoolController()
 
 
 class one_blas_thread(ContextDecorator):
@@ -123,12 +128,8 @@ class SpareCore:
             import joblib
 
             self.cap = max(1, int(joblib.cpu_count()) - 1)
-            try:
-                from threadpoolctl import ThreadpoolController
-            except ImportError:  # pragma: no cover - scikit-learn depends on it
-                self._controller = False
-            else:
-                self._controller = ThreadpoolController().select(user_api="blas")
+            ctl = _new_controller()   # not the cached one: the estimator's pools too
+            self._controller = False if ctl is None else ctl.select(user_api="blas")
         if not self._controller:
             return []
         return list(self._controller.lib_controllers)
@@ -136,7 +137,8 @@ class SpareCore:
     @contextmanager
     def fitting(self, *, busy_helper: bool) -> Iterator[None]:
         """Cap the BLAS pools for the duration when ``busy_helper`` (the helper thread
-        has the anchor's indicators to compute meanwhile), else change nothing."""
+        has work meanwhile: the anchor's indicators, a comparison's scoring), else
+        change nothing."""
         if not busy_helper:
             yield
             return

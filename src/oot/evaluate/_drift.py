@@ -238,22 +238,27 @@ class NumericReference:
         sorted queries); ``< s`` needs a second search only for the queries equal to a
         training value.
         """
-        v = self.values
-        right = np.searchsorted(v, s, side="right")
-        if len(v) == 0:
-            return right, right
-        tie = v[np.maximum(right - 1, 0)] == s
-        tie &= right > 0
-        if not tie.any():
-            return right, right
-        left = right.copy()
-        left[tie] = np.searchsorted(v, s[tie], side="left")
-        return right, left
+        return _le_lt(self.values, s)
 
     def locate(self, s: np.ndarray, buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`counts_le` of finite ``s`` whose grid buckets are ``buckets`` (the
         refined values of the KS kernels; the buckets are not needed here)."""
         return self.counts_le(s)
+
+
+def _le_lt(v: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values of the sorted ``v`` ``<= s`` and ``< s``: one search, and a second only
+    for the queries equal to a value of ``v``."""
+    right = np.searchsorted(v, s, side="right")
+    if len(v) == 0:
+        return right, right
+    tie = v[np.maximum(right - 1, 0)] == s
+    tie &= right > 0
+    if not tie.any():
+        return right, right
+    left = right.copy()
+    left[tie] = np.searchsorted(v, s[tie], side="left")
+    return right, left
 
 
 def _values_in(column: np.ndarray, codes: np.ndarray, buckets: np.ndarray,
@@ -291,17 +296,10 @@ class _CodedReference(NumericReference):
 
     def locate(self, s: np.ndarray, buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         held = np.unique(buckets)
-        v = _values_in(self.column, self.codes, held)
-        off = self._below_of(self.cum_grid, buckets, held)
-        right = np.searchsorted(v, s, side="right")
-        if len(v) == 0:                  # no training value in these buckets
-            return right + off, right + off
         # a held value of a lower bucket is below every value of a higher one
-        tie = v[np.maximum(right - 1, 0)] == s
-        tie &= right > 0
-        left = right.copy()
-        if tie.any():
-            left[tie] = np.searchsorted(v, s[tie], side="left")
+        right, left = _le_lt(_values_in(self.column, self.codes, held), s)
+        off = self._below_of(self.cum_grid, np.diff(self.cum_grid, prepend=0), buckets,
+                             held)
         return right + off, left + off
 
     def counts_le(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -322,27 +320,28 @@ class _CodedReference(NumericReference):
                                             cum_grid, bins)
         pos = np.clip(np.ceil(np.arange(1, bins) * n / bins).astype(np.int64) - 1,
                       0, n - 1)
+        tc = np.diff(cum_grid, prepend=0)
         pos_b = np.searchsorted(cum_grid, pos, side="right")
         held = np.unique(pos_b)
         v = _values_in(column, codes, held)
-        edges = np.unique(v[pos - cls._below_of(cum_grid, pos_b, held)])
+        edges = np.unique(v[pos - cls._below_of(cum_grid, tc, pos_b, held)])
         edge_b = _buckets(edges, scale, shift).astype(np.intp)
         below = np.searchsorted(v, edges, side="right") + cls._below_of(
-            cum_grid, edge_b, held)
+            cum_grid, tc, edge_b, held)
         counts = np.diff(np.concatenate(([0], below, [n]))).astype(float)
-        filled = np.flatnonzero(np.diff(cum_grid, prepend=0))
+        filled = np.flatnonzero(tc)
         # values in two buckets differ; in one, that bucket is held in full
         status = OK if filled[0] != filled[-1] or v[0] != v[-1] else CONSTANT
         return cls(v, n_missing, edges, counts, status, scale, shift, cum_grid,
                    edge_b, codes, column, n)
 
     @staticmethod
-    def _below_of(cum_grid: np.ndarray, buckets: np.ndarray,
+    def _below_of(cum_grid: np.ndarray, tc: np.ndarray, buckets: np.ndarray,
                   held: np.ndarray) -> np.ndarray:
         """For values in ``buckets`` (each among the sorted ``held``), the training
         values below their bucket less the held values below it: add a value's
-        position among the held values to get its rank among all of them."""
-        tc = np.diff(cum_grid, prepend=0)
+        position among the held values to get its rank among all of them (``tc``: the
+        training values per bucket)."""
         starts = np.cumsum(tc[held]) - tc[held]
         out: np.ndarray = (cum_grid[buckets] - tc[buckets]) - starts[
             np.searchsorted(held, buckets)]

@@ -1252,13 +1252,16 @@ def _prepare(t: Any, pool: Executor) -> Any:
     return dataclasses.replace(t, score=dataclasses.replace(job, prepared=prepared))
 
 
-def _steal(t: Any) -> None:
-    """Run here the prepared work of ``t`` (:func:`_prepare`) that the helper thread
-    has not started."""
+def _prepared(t: Any) -> Mapping[str, _Once]:
+    """The prepared work of ``t`` (:func:`_prepare`; none for other steps' tasks)."""
     job = getattr(t, "score", None)
-    if isinstance(job, _ScoreJob):
-        for once in job.prepared.values():
-            once.steal()
+    return job.prepared if isinstance(job, _ScoreJob) else {}
+
+
+def _steal(t: Any) -> None:
+    """Run here the prepared work of ``t`` that the helper thread has not started."""
+    for once in _prepared(t).values():
+        once.steal()
 
 
 def _run_serial(task: Callable[[int], Any], n_anchors: int, bar: Any,
@@ -1284,9 +1287,7 @@ def _run_serial(task: Callable[[int], Any], n_anchors: int, bar: Any,
         t = task(a)
         if scoring_pool is not None and steps.overlap:
             t = _prepare(t, scoring_pool)  # the work that needs no model, meanwhile
-        job = getattr(t, "score", None)
-        busy = (pending is not None and steps.busy_scoring) or (
-            isinstance(job, _ScoreJob) and bool(job.prepared))
+        busy = (pending is not None and steps.busy_scoring) or bool(_prepared(t))
         with spare.fitting(busy_helper=busy):
             fitted = steps.fit_predict(t.fit, eval_ready=t.eval_ready)
         if pending is not None:
